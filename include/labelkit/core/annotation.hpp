@@ -1,0 +1,21 @@
+#pragma once
+/// @file
+/// The long "one row per answer" record shared by agreement, quality and annotation management.
+
+#include <Eigen/Core>
+
+namespace labelkit::inline v0 {
+
+/// One annotator's answer for one item, as crowd platforms and Label Studio exports lay it out.
+///
+/// Ids need not be dense or start at 0: functions that consume annotations map them. `label` is
+/// a class index in [0, n_classes). An annotator may answer the same item more than once.
+struct Annotation {
+  Eigen::Index item;       ///< Item id (any non-negative value).
+  Eigen::Index annotator;  ///< Annotator id (any non-negative value).
+  int label;               ///< Class index in [0, n_classes).
+
+  friend bool operator==(const Annotation&, const Annotation&) = default;
+};
+
+}  // namespace labelkit::inline v0

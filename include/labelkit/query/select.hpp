@@ -1,0 +1,122 @@
+#pragma once
+/// @file
+/// Selecting the k highest scores: `top_k`, deterministic (ties go to the lower index) and
+/// O(n) on average, never a full sort of n.
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <numeric>
+#include <vector>
+
+#include "labelkit/core/validate.hpp"
+
+namespace labelkit::inline v0::query {
+
+namespace detail {
+
+/// "a ranks before b": higher score first, then lower index. The one ordering every selection
+/// in labelkit uses, so that results never depend on the algorithm that produced them.
+template <class Scalar>
+struct ScoredIndex {
+  Scalar score;
+  Eigen::Index index;
+
+  friend constexpr bool ranks_before(const ScoredIndex& a, const ScoredIndex& b) noexcept {
+    return a.score > b.score || (a.score == b.score && a.index < b.index);
+  }
+};
+
+/// A bounded min-heap of the k best (score, index) pairs seen so far; the worst kept pair sits
+/// at the top so a new pair is compared against it in O(1). Offering n pairs costs
+/// O(n + r log k), r being the number of replacements (about k ln(n/k) for scores in random
+/// order).
+template <class Scalar>
+class TopKHeap {
+ public:
+  explicit TopKHeap(std::size_t k) : k_(k) { heap_.reserve(k); }
+
+  /// Offers one pair; keeps it if it ranks among the k best so far.
+  void offer(Scalar score, Eigen::Index index) {
+    if (k_ == 0) return;
+    const ScoredIndex<Scalar> candidate{score, index};
+    if (heap_.size() < k_) {
+      heap_.push_back(candidate);
+      std::push_heap(heap_.begin(), heap_.end(), ranks_before_fn);
+    } else if (ranks_before(candidate, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), ranks_before_fn);
+      heap_.back() = candidate;
+      std::push_heap(heap_.begin(), heap_.end(), ranks_before_fn);
+    }
+  }
+
+  /// The kept pairs, best first (the heap is consumed).
+  [[nodiscard]] std::vector<ScoredIndex<Scalar>> take_sorted() {
+    std::sort_heap(heap_.begin(), heap_.end(), ranks_before_fn);
+    return std::move(heap_);
+  }
+
+  [[nodiscard]] std::size_t capacity() const noexcept { return k_; }
+  [[nodiscard]] std::size_t size() const noexcept { return heap_.size(); }
+
+ private:
+  static bool ranks_before_fn(const ScoredIndex<Scalar>& a, const ScoredIndex<Scalar>& b) {
+    return ranks_before(a, b);
+  }
+
+  std::size_t k_;
+  std::vector<ScoredIndex<Scalar>> heap_;
+};
+
+}  // namespace detail
+
+/// Indices of the k highest scores, in descending order of score; equal scores go to the lower
+/// index, so the result is deterministic. k >= n returns all n indices sorted.
+///
+/// `scores` is any Eigen dense vector expression (float or double). Small k uses a bounded heap
+/// (one pass, O(n + k log k log n) for scores in random order); large k uses nth_element then a
+/// sort of the first k (O(n + k log k)).
+///
+/// @throws labelkit::invalid_argument if k < 0, scores is not a vector, or a score is NaN
+///         (naming its position).
+template <class Derived>
+[[nodiscard]] std::vector<Eigen::Index> top_k(const Eigen::DenseBase<Derived>& scores,
+                                              Eigen::Index k) {
+  using Scalar = typename Derived::Scalar;
+  labelkit::detail::check_k(k, "top_k");
+  if (scores.rows() != 1 && scores.cols() != 1 && scores.size() != 0) {
+    labelkit::detail::fail("top_k", "'scores' must be a vector (got ", scores.rows(), " x ",
+                           scores.cols(), ")");
+  }
+  const Eigen::Index n = scores.size();
+  const auto& s = scores.derived();
+  if (s.array().isNaN().any()) {
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (std::isnan(s(i))) labelkit::detail::fail("top_k", "'scores' has NaN at position ", i);
+    }
+  }
+  const Eigen::Index kept = std::min(k, n);
+  std::vector<Eigen::Index> result;
+  result.reserve(static_cast<std::size_t>(kept));
+  if (kept == 0) return result;
+
+  // The heap wins while k is a small fraction of n: it touches each score once and allocates
+  // only k pairs.
+  if (kept <= n / 16) {
+    detail::TopKHeap<Scalar> heap(static_cast<std::size_t>(kept));
+    for (Eigen::Index i = 0; i < n; ++i) heap.offer(s(i), i);
+    for (const auto& pair : heap.take_sorted()) result.push_back(pair.index);
+    return result;
+  }
+  std::vector<detail::ScoredIndex<Scalar>> pairs(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) pairs[static_cast<std::size_t>(i)] = {s(i), i};
+  const auto by_rank = [](const auto& a, const auto& b) { return ranks_before(a, b); };
+  const auto middle = pairs.begin() + kept;
+  if (kept < n) std::nth_element(pairs.begin(), middle - 1, pairs.end(), by_rank);
+  std::sort(pairs.begin(), middle, by_rank);
+  for (auto it = pairs.begin(); it != middle; ++it) result.push_back(it->index);
+  return result;
+}
+
+}  // namespace labelkit::inline v0::query

@@ -2,9 +2,13 @@
 /// @file
 /// The one source of labelkit's version number.
 
+/// Major version: incremented for incompatible API changes.
 #define LABELKIT_VERSION_MAJOR 0
+/// Minor version: incremented for compatible additions.
 #define LABELKIT_VERSION_MINOR 1
+/// Patch version: incremented for fixes.
 #define LABELKIT_VERSION_PATCH 0
+/// The version as "major.minor.patch".
 #define LABELKIT_VERSION_STRING "0.1.0"
 
 namespace labelkit {
@@ -12,9 +16,9 @@ inline namespace v0 {
 
 /// The library version as a struct, for run-time checks and reports.
 struct Version {
-  int major;
-  int minor;
-  int patch;
+  int major;  ///< LABELKIT_VERSION_MAJOR
+  int minor;  ///< LABELKIT_VERSION_MINOR
+  int patch;  ///< LABELKIT_VERSION_PATCH
 };
 
 /// The version of the headers this translation unit was compiled against.

@@ -15,6 +15,7 @@ struct Annotation {
   Eigen::Index annotator;  ///< Annotator id (any non-negative value).
   int label;               ///< Class index in [0, n_classes).
 
+  /// Member-wise equality.
   friend bool operator==(const Annotation&, const Annotation&) = default;
 };
 

@@ -2,7 +2,7 @@
 /// @file
 /// A small, portable pseudo-random generator. Every random choice in labelkit takes a seed and
 /// goes through this type, so that results are identical across compilers and standard libraries
-/// (the distributions of <random> are not specified bit-for-bit).
+/// (the distributions of the standard `<random>` header are not specified bit-for-bit).
 
 #include <Eigen/Core>
 #include <cmath>
@@ -17,18 +17,20 @@
 namespace labelkit::inline v0 {
 
 /// xoshiro256** (Blackman & Vigna 2018), seeded through splitmix64. Satisfies
-/// std::uniform_random_bit_generator, so it can also drive <random> where portability does not
+/// std::uniform_random_bit_generator, so it can also drive `<random>` where portability does not
 /// matter.
 class Random {
  public:
-  using result_type = std::uint64_t;
+  using result_type = std::uint64_t;  ///< 64 random bits per call.
 
   /// Seeds the four state words from `seed` with splitmix64 (any seed, 0 included, is valid).
   explicit Random(std::uint64_t seed = 0) noexcept {
     for (auto& word : state_) word = splitmix64(seed);
   }
 
+  /// Smallest value operator() returns.
   static constexpr result_type min() noexcept { return 0; }
+  /// Largest value operator() returns.
   static constexpr result_type max() noexcept { return ~result_type{0}; }
 
   /// The next 64 random bits.

@@ -125,6 +125,7 @@ class ActiveLearner {
 
   /// The model, fitted on the labeled items once `teach` or `refit` has run.
   [[nodiscard]] M& model() noexcept { return model_; }
+  /// The model (read-only view).
   [[nodiscard]] const M& model() const noexcept { return model_; }
   /// Features of the whole pool (rows are items).
   [[nodiscard]] const X& features() const noexcept { return features_; }

@@ -28,7 +28,7 @@ struct LearningCurvePoint {
 
 /// Accuracy against the number of labels, with its area.
 struct LearningCurve {
-  std::vector<LearningCurvePoint> points;
+  std::vector<LearningCurvePoint> points;  ///< One point per fit, in increasing label count.
 
   /// Area under the curve by the trapezoid rule over the labels axis, divided by the width of
   /// that axis: the mean accuracy over the budget, in [0, 1], comparable across strategies run

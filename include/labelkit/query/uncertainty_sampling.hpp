@@ -32,8 +32,9 @@ namespace labelkit::inline v0::query {
 /// prediction cost.
 template <class Score>
 struct ScoreSampling {
-  Score score;
+  Score score;  ///< Maps an n x C probability matrix to n scores, higher = ask first.
 
+  /// Scores `context.unlabeled` and returns the k best item ids.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     labelkit::detail::check_k(k, "ScoreSampling");
@@ -74,6 +75,7 @@ inline constexpr ScoreSampling<detail::EntropyScore> entropy_sampling{};
 
 /// Uniform random sampling from the round's seed: the baseline. Ignores the model.
 struct RandomSampling {
+  /// k item ids drawn uniformly from `context.unlabeled` with `context.seed`.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     labelkit::detail::check_k(k, "RandomSampling");

@@ -1,0 +1,195 @@
+#pragma once
+/// @file
+/// Internals shared by the label-quality functions: validation of `Annotation` records and their
+/// dense, item-grouped layout (compressed rows), built once per call in O(N) for compact ids.
+
+#include <Eigen/Core>
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "labelkit/core/annotation.hpp"
+#include "labelkit/core/error.hpp"
+#include "labelkit/core/id_map.hpp"
+
+namespace labelkit::inline v0::quality::detail {
+
+using labelkit::detail::fail;
+
+/// Throws unless n_classes >= 2.
+inline void check_n_classes(int n_classes, std::string_view function) {
+  if (n_classes < 2) {
+    fail(function, "'n_classes' must be at least 2 (got ", n_classes, ")");
+  }
+}
+
+/// Validates every record: non-empty input, non-negative ids, labels in [0, n_classes).
+/// @throws labelkit::invalid_argument naming the first offending record.
+inline void check_annotations(std::span<const Annotation> annotations, int n_classes,
+                              std::string_view function) {
+  check_n_classes(n_classes, function);
+  if (annotations.empty()) {
+    fail(function, "'annotations' is empty (expected at least one record)");
+  }
+  for (std::size_t r = 0; r < annotations.size(); ++r) {
+    const Annotation& a = annotations[r];
+    if (a.item < 0) {
+      fail(function, "'annotations' record ", r, " has a negative item id (got ", a.item, ")");
+    }
+    if (a.annotator < 0) {
+      fail(function, "'annotations' record ", r, " has a negative annotator id (got ",
+           a.annotator, ")");
+    }
+    if (a.label < 0 || a.label >= n_classes) {
+      fail(function, "'annotations' record ", r, " has a label outside [0, ", n_classes,
+           ") (got ", a.label, ")");
+    }
+  }
+}
+
+/// Annotations mapped to dense item and annotator indices and grouped by item (stable: records
+/// of one item keep their input order). Record a of item i sits at positions
+/// [item_start[i], item_start[i + 1]).
+struct Crowd {
+  int n_classes = 0;
+  IdMap items;                             ///< item id <-> dense item index
+  IdMap annotators;                        ///< annotator id <-> dense annotator index
+  std::vector<Eigen::Index> item_start;    ///< n_items + 1 offsets
+  std::vector<Eigen::Index> record;        ///< original record index, grouped by item
+  std::vector<Eigen::Index> annotator;     ///< dense annotator index, grouped by item
+  std::vector<int> label;                  ///< label, grouped by item
+  std::vector<Eigen::Index> answers_per_annotator;  ///< records per dense annotator
+
+  [[nodiscard]] Eigen::Index n_items() const noexcept { return items.size(); }
+  [[nodiscard]] Eigen::Index n_annotators() const noexcept { return annotators.size(); }
+  [[nodiscard]] Eigen::Index size() const noexcept {
+    return static_cast<Eigen::Index>(record.size());
+  }
+};
+
+/// A range adaptor over one member of the annotations, for IdMap::from_ids.
+template <Eigen::Index Annotation::*Member>
+struct MemberRange {
+  std::span<const Annotation> annotations;
+  struct iterator {
+    const Annotation* p;
+    Eigen::Index operator*() const noexcept { return p->*Member; }
+    iterator& operator++() noexcept {
+      ++p;
+      return *this;
+    }
+    bool operator!=(const iterator& other) const noexcept { return p != other.p; }
+  };
+  [[nodiscard]] iterator begin() const noexcept { return {annotations.data()}; }
+  [[nodiscard]] iterator end() const noexcept {
+    return {annotations.data() + annotations.size()};
+  }
+};
+
+/// Validates the annotations and builds the item-grouped layout. O(N) for compact ids,
+/// O(N log N) otherwise. @throws labelkit::invalid_argument as check_annotations.
+inline Crowd make_crowd(std::span<const Annotation> annotations, int n_classes,
+                        std::string_view function) {
+  check_annotations(annotations, n_classes, function);
+  const std::string name(function);
+  Crowd crowd;
+  crowd.n_classes = n_classes;
+  crowd.items = IdMap::from_ids(MemberRange<&Annotation::item>{annotations}, name.c_str(),
+                                "annotations");
+  crowd.annotators = IdMap::from_ids(MemberRange<&Annotation::annotator>{annotations},
+                                     name.c_str(), "annotations");
+  const auto n_items = static_cast<std::size_t>(crowd.items.size());
+  const std::size_t n = annotations.size();
+  std::vector<Eigen::Index> dense_item(n);
+  crowd.item_start.assign(n_items + 1, 0);
+  crowd.answers_per_annotator.assign(static_cast<std::size_t>(crowd.annotators.size()), 0);
+  for (std::size_t r = 0; r < n; ++r) {
+    dense_item[r] = crowd.items.find(annotations[r].item);
+    ++crowd.item_start[static_cast<std::size_t>(dense_item[r]) + 1];
+  }
+  for (std::size_t i = 0; i < n_items; ++i) crowd.item_start[i + 1] += crowd.item_start[i];
+  std::vector<Eigen::Index> next(crowd.item_start.begin(), crowd.item_start.end() - 1);
+  crowd.record.resize(n);
+  crowd.annotator.resize(n);
+  crowd.label.resize(n);
+  for (std::size_t r = 0; r < n; ++r) {
+    const auto slot = static_cast<std::size_t>(next[static_cast<std::size_t>(dense_item[r])]++);
+    const Eigen::Index j = crowd.annotators.find(annotations[r].annotator);
+    crowd.record[slot] = static_cast<Eigen::Index>(r);
+    crowd.annotator[slot] = j;
+    crowd.label[slot] = annotations[r].label;
+    ++crowd.answers_per_annotator[static_cast<std::size_t>(j)];
+  }
+  return crowd;
+}
+
+/// Index of the largest entry of a row; ties go to the lowest index.
+template <class Row>
+[[nodiscard]] int argmax_lowest(const Row& row) {
+  int best = 0;
+  for (Eigen::Index k = 1; k < row.size(); ++k) {
+    if (row(k) > row(best)) best = static_cast<int>(k);
+  }
+  return best;
+}
+
+/// Row-wise argmax (ties to the lower column).
+template <class Matrix>
+[[nodiscard]] std::vector<int> argmax_rows(const Matrix& m) {
+  std::vector<int> labels(static_cast<std::size_t>(m.rows()));
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    labels[static_cast<std::size_t>(i)] = argmax_lowest(m.row(i));
+  }
+  return labels;
+}
+
+/// Majority-vote counts per dense item (n_items x C).
+[[nodiscard]] inline Eigen::MatrixXd vote_counts(const Crowd& crowd) {
+  Eigen::MatrixXd votes = Eigen::MatrixXd::Zero(crowd.n_items(), crowd.n_classes);
+  for (Eigen::Index i = 0; i < crowd.n_items(); ++i) {
+    for (Eigen::Index a = crowd.item_start[static_cast<std::size_t>(i)];
+         a < crowd.item_start[static_cast<std::size_t>(i) + 1]; ++a) {
+      votes(i, crowd.label[static_cast<std::size_t>(a)]) += 1.0;
+    }
+  }
+  return votes;
+}
+
+/// Rows normalised to sum to 1; an all-zero row becomes uniform. Writes into a fresh matrix
+/// in one row pass (no intermediate copy).
+[[nodiscard]] inline Eigen::MatrixXd normalise_rows(const Eigen::MatrixXd& m) {
+  Eigen::MatrixXd p(m.rows(), m.cols());
+  const double uniform = 1.0 / static_cast<double>(m.cols());
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    double s = 0;
+    for (Eigen::Index k = 0; k < m.cols(); ++k) s += m(i, k);
+    if (s > 0) {
+      const double inverse = 1.0 / s;
+      for (Eigen::Index k = 0; k < m.cols(); ++k) p(i, k) = m(i, k) * inverse;
+    } else {
+      for (Eigen::Index k = 0; k < m.cols(); ++k) p(i, k) = uniform;
+    }
+  }
+  return p;
+}
+
+/// log(sum(exp(v))) over a buffer, stable; -inf if every entry is -inf.
+[[nodiscard]] inline double log_sum_exp(const double* v, int n) {
+  double m = v[0];
+  for (int k = 1; k < n; ++k) m = v[k] > m ? v[k] : m;
+  if (std::isinf(m) && m < 0) return m;
+  double s = 0;
+  for (int k = 0; k < n; ++k) s += std::exp(v[k] - m);
+  return m + std::log(s);
+}
+
+/// Throws unless the option is finite and >= 0.
+inline void check_nonnegative(double value, std::string_view function, std::string_view name) {
+  if (!(value >= 0) || std::isinf(value)) {
+    fail(function, "'", name, "' must be finite and >= 0 (got ", value, ")");
+  }
+}
+
+}  // namespace labelkit::inline v0::quality::detail

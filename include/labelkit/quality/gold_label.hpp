@@ -1,0 +1,55 @@
+#pragma once
+/// @file
+/// A known true label for one item ("gold" or "honeypot" item), used to clamp items during EM
+/// aggregation and to test annotators.
+
+#include <Eigen/Core>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "labelkit/core/error.hpp"
+#include "labelkit/core/id_map.hpp"
+
+namespace labelkit::inline v0::quality {
+
+/// The true label of one item, known in advance (a gold-standard or honeypot item).
+struct GoldLabel {
+  Eigen::Index item;  ///< Item id, as in Annotation::item.
+  int label;          ///< True class in [0, n_classes).
+
+  friend bool operator==(const GoldLabel&, const GoldLabel&) = default;
+};
+
+namespace detail {
+
+/// Gold labels per dense item of `items` (-1 where an item has no gold label). Gold records for
+/// items not in `items` are ignored. O(G) for compact ids.
+/// @throws labelkit::invalid_argument naming the gold record with a negative item id, a label
+///   outside [0, n_classes), or a label that contradicts an earlier record for the same item.
+inline std::vector<int> dense_gold(std::span<const GoldLabel> gold, const IdMap& items,
+                                   int n_classes, std::string_view function) {
+  std::vector<int> dense(static_cast<std::size_t>(items.size()), -1);
+  for (std::size_t g = 0; g < gold.size(); ++g) {
+    if (gold[g].item < 0) {
+      labelkit::detail::fail(function, "'gold' record ", g, " has a negative item id (got ",
+                             gold[g].item, ")");
+    }
+    if (gold[g].label < 0 || gold[g].label >= n_classes) {
+      labelkit::detail::fail(function, "'gold' record ", g, " has a label outside [0, ",
+                             n_classes, ") (got ", gold[g].label, ")");
+    }
+    const Eigen::Index i = items.find(gold[g].item);
+    if (i < 0) continue;
+    int& slot = dense[static_cast<std::size_t>(i)];
+    if (slot >= 0 && slot != gold[g].label) {
+      labelkit::detail::fail(function, "'gold' record ", g, " gives item ", gold[g].item,
+                             " label ", gold[g].label, " but an earlier record gave ", slot);
+    }
+    slot = gold[g].label;
+  }
+  return dense;
+}
+
+}  // namespace detail
+}  // namespace labelkit::inline v0::quality

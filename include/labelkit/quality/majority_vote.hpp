@@ -1,0 +1,115 @@
+#pragma once
+/// @file
+/// Majority vote and weighted majority vote over long-format annotations.
+
+#include <Eigen/Core>
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "labelkit/core/annotation.hpp"
+#include "labelkit/core/error.hpp"
+#include "labelkit/core/id_map.hpp"
+#include "labelkit/quality/detail/crowd.hpp"
+
+namespace labelkit::inline v0::quality {
+
+/// Result of majority_vote() and weighted_majority_vote(). Rows are items, in ascending item id.
+struct MajorityVoteResult {
+  std::vector<Eigen::Index> items;  ///< Distinct item ids, ascending; row i is items[i].
+  std::vector<int> labels;          ///< Winner per item; ties go to the lowest label.
+  Eigen::MatrixXd votes;            ///< items x classes vote counts (sums of weights if weighted).
+  Eigen::MatrixXd posterior;        ///< votes with rows normalised (uniform if a row is all 0).
+};
+
+/// One annotator's weight for weighted_majority_vote().
+struct AnnotatorWeight {
+  Eigen::Index annotator;  ///< Annotator id, as in Annotation::annotator.
+  double weight;           ///< Finite, >= 0.
+};
+
+namespace detail {
+
+inline MajorityVoteResult finish_vote(const Crowd& crowd, Eigen::MatrixXd votes) {
+  MajorityVoteResult result;
+  result.items = crowd.items.ids();
+  result.labels = argmax_rows(votes);
+  result.posterior = normalise_rows(votes);
+  result.votes = std::move(votes);
+  return result;
+}
+
+}  // namespace detail
+
+/// Majority vote: for each item, the label given most often (every answer counts, repeated
+/// answers by one annotator included); ties go to the lowest label, as in crowd-kit.
+///
+/// Ids need not be dense. Complexity O(N + I·C) time for N records, I items and C classes
+/// (O(N log N) when ids are sparse).
+/// @throws labelkit::invalid_argument if `annotations` is empty, n_classes < 2, or a record has
+///   a negative id or a label outside [0, n_classes) (the message names the record).
+[[nodiscard]] inline MajorityVoteResult majority_vote(std::span<const Annotation> annotations,
+                                                      int n_classes) {
+  constexpr const char* function = "majority_vote";
+  detail::check_annotations(annotations, n_classes, function);
+  // One pass to map items, one to count: no item grouping is needed for a vote.
+  const auto items = IdMap::from_ids(detail::MemberRange<&Annotation::item>{annotations}, function,
+                                     "annotations");
+  Eigen::MatrixXd votes = Eigen::MatrixXd::Zero(items.size(), n_classes);
+  for (const Annotation& a : annotations) votes(items.find(a.item), a.label) += 1;
+  MajorityVoteResult result;
+  result.items = items.ids();
+  result.labels = detail::argmax_rows(votes);
+  result.posterior = detail::normalise_rows(votes);
+  result.votes = std::move(votes);
+  return result;
+}
+
+/// Weighted majority vote: votes(i, k) = sum of the weights of the annotators who answered k
+/// on item i; the label is the argmax (ties to the lowest label). An item whose answers all have
+/// weight 0 gets label 0 and a uniform posterior.
+///
+/// Complexity O(N + I·C + W) for W weights.
+/// @throws labelkit::invalid_argument as majority_vote(), and if a weight is negative or not
+///   finite, an annotator id appears twice in `weights`, or an annotator in `annotations` has
+///   no weight (the message names the record).
+[[nodiscard]] inline MajorityVoteResult weighted_majority_vote(
+    std::span<const Annotation> annotations, int n_classes,
+    std::span<const AnnotatorWeight> weights) {
+  constexpr const char* function = "weighted_majority_vote";
+  const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  std::vector<double> w(static_cast<std::size_t>(crowd.n_annotators()), -1.0);
+  for (std::size_t r = 0; r < weights.size(); ++r) {
+    if (!std::isfinite(weights[r].weight) || weights[r].weight < 0) {
+      detail::fail(function, "'weights' record ", r, " has a weight that is negative or not ",
+                   "finite (got ", weights[r].weight, ")");
+    }
+    const Eigen::Index j = crowd.annotators.find(weights[r].annotator);
+    if (j < 0) continue;
+    if (w[static_cast<std::size_t>(j)] >= 0) {
+      detail::fail(function, "'weights' record ", r, " repeats annotator ",
+                   weights[r].annotator);
+    }
+    w[static_cast<std::size_t>(j)] = weights[r].weight;
+  }
+  for (std::size_t a = 0; a < crowd.record.size(); ++a) {
+    if (w[static_cast<std::size_t>(crowd.annotator[a])] < 0) {
+      const auto r = static_cast<std::size_t>(crowd.record[a]);
+      detail::fail(function, "'annotations' record ", r, " names annotator ",
+                   annotations[r].annotator, " who has no entry in 'weights'");
+    }
+  }
+  Eigen::MatrixXd votes = Eigen::MatrixXd::Zero(crowd.n_items(), n_classes);
+  for (Eigen::Index i = 0; i < crowd.n_items(); ++i) {
+    for (Eigen::Index a = crowd.item_start[static_cast<std::size_t>(i)];
+         a < crowd.item_start[static_cast<std::size_t>(i) + 1]; ++a) {
+      const auto s = static_cast<std::size_t>(a);
+      votes(i, crowd.label[s]) += w[static_cast<std::size_t>(crowd.annotator[s])];
+    }
+  }
+  return detail::finish_vote(crowd, std::move(votes));
+}
+
+}  // namespace labelkit::inline v0::quality

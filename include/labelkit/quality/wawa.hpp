@@ -1,0 +1,60 @@
+#pragma once
+/// @file
+/// Wawa ("worker agreement with aggregate"): majority vote re-weighted by each annotator's
+/// agreement with the majority.
+
+#include <Eigen/Core>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "labelkit/core/annotation.hpp"
+#include "labelkit/quality/detail/crowd.hpp"
+
+namespace labelkit::inline v0::quality {
+
+/// Result of wawa(). Rows are items in ascending item id.
+struct WawaResult {
+  std::vector<Eigen::Index> items;       ///< Distinct item ids, ascending.
+  std::vector<int> labels;               ///< Weighted-vote winner (ties to the lowest label).
+  Eigen::MatrixXd posterior;             ///< Weighted vote shares (uniform if all weights 0).
+  std::vector<Eigen::Index> annotators;  ///< Distinct annotator ids, ascending.
+  Eigen::VectorXd skills;                ///< Agreement of each annotator with majority vote.
+};
+
+/// Wawa: (1) majority vote; (2) skill_j = fraction of j's answers equal to the majority label
+/// of their item; (3) majority vote weighted by skill. O(N + I·C).
+/// @throws labelkit::invalid_argument for bad annotations (naming the record).
+[[nodiscard]] inline WawaResult wawa(std::span<const Annotation> annotations, int n_classes) {
+  const auto crowd = detail::make_crowd(annotations, n_classes, "wawa");
+  const auto mv = detail::argmax_rows(detail::vote_counts(crowd));
+  Eigen::VectorXd agree = Eigen::VectorXd::Zero(crowd.n_annotators());
+  for (Eigen::Index i = 0; i < crowd.n_items(); ++i) {
+    for (Eigen::Index a = crowd.item_start[static_cast<std::size_t>(i)];
+         a < crowd.item_start[static_cast<std::size_t>(i) + 1]; ++a) {
+      const auto s = static_cast<std::size_t>(a);
+      if (crowd.label[s] == mv[static_cast<std::size_t>(i)]) agree(crowd.annotator[s]) += 1;
+    }
+  }
+  WawaResult result;
+  result.skills.resize(crowd.n_annotators());
+  for (Eigen::Index j = 0; j < crowd.n_annotators(); ++j) {
+    result.skills(j) =
+        agree(j) / static_cast<double>(crowd.answers_per_annotator[static_cast<std::size_t>(j)]);
+  }
+  Eigen::MatrixXd votes = Eigen::MatrixXd::Zero(crowd.n_items(), n_classes);
+  for (Eigen::Index i = 0; i < crowd.n_items(); ++i) {
+    for (Eigen::Index a = crowd.item_start[static_cast<std::size_t>(i)];
+         a < crowd.item_start[static_cast<std::size_t>(i) + 1]; ++a) {
+      const auto s = static_cast<std::size_t>(a);
+      votes(i, crowd.label[s]) += result.skills(crowd.annotator[s]);
+    }
+  }
+  result.items = crowd.items.ids();
+  result.annotators = crowd.annotators.ids();
+  result.labels = detail::argmax_rows(votes);
+  result.posterior = detail::normalise_rows(votes);
+  return result;
+}
+
+}  // namespace labelkit::inline v0::quality

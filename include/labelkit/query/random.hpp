@@ -14,7 +14,7 @@ namespace labelkit::inline v0::query {
 /// uniform random sample of k items, reproducible from the seed. O(n).
 /// @throws labelkit::invalid_argument if n < 0.
 [[nodiscard]] inline Eigen::VectorXd random_scores(Eigen::Index n, std::uint64_t seed) {
-  if (n < 0) detail::fail("random_scores", "'n' is negative (got ", n, ")");
+  if (n < 0) labelkit::detail::fail("random_scores", "'n' is negative (got ", n, ")");
   Random random(seed);
   Eigen::VectorXd scores(n);
   for (Eigen::Index i = 0; i < n; ++i) scores(i) = random.uniform01();

@@ -57,6 +57,9 @@ class TopKHeap {
     return std::move(heap_);
   }
 
+  /// The score of the worst kept pair (the one a new pair must beat); only when size() > 0.
+  [[nodiscard]] Scalar worst_score() const noexcept { return heap_.front().score; }
+
   [[nodiscard]] std::size_t capacity() const noexcept { return k_; }
   [[nodiscard]] std::size_t size() const noexcept { return heap_.size(); }
 
@@ -91,7 +94,9 @@ template <class Derived>
   }
   const Eigen::Index n = scores.size();
   const auto& s = scores.derived();
-  if (s.array().isNaN().any()) {
+  // NaN propagates through a sum, so a finite (or infinite) sum proves there is none; only a NaN
+  // sum (a NaN, or +inf and -inf together) pays for the scan that names the position.
+  if (n > 0 && std::isnan(s.sum())) {
     for (Eigen::Index i = 0; i < n; ++i) {
       if (std::isnan(s(i))) labelkit::detail::fail("top_k", "'scores' has NaN at position ", i);
     }
@@ -105,7 +110,18 @@ template <class Derived>
   // only k pairs.
   if (kept <= n / 16) {
     detail::TopKHeap<Scalar> heap(static_cast<std::size_t>(kept));
-    for (Eigen::Index i = 0; i < n; ++i) heap.offer(s(i), i);
+    Eigen::Index i = 0;
+    for (; i < kept; ++i) heap.offer(s(i), i);
+    // Once the heap is full, a chunk whose largest score does not beat the worst kept score is
+    // skipped after one vectorised max: a later index never wins a tie, so this is exact.
+    if constexpr (Derived::IsVectorAtCompileTime) {
+      constexpr Eigen::Index chunk = 64;
+      for (; i + chunk <= n; i += chunk) {
+        if (!(s.segment(i, chunk).maxCoeff() > heap.worst_score())) continue;
+        for (Eigen::Index j = i; j < i + chunk; ++j) heap.offer(s(j), j);
+      }
+    }
+    for (; i < n; ++i) heap.offer(s(i), i);
     for (const auto& pair : heap.take_sorted()) result.push_back(pair.index);
     return result;
   }

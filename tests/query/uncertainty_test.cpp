@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/random.hpp"
 #include "labelkit/core/softmax.hpp"
 #include "labelkit/query/uncertainty.hpp"
 
@@ -148,5 +149,48 @@ TEST_CASE("bad probabilities are rejected with the row and column named") {
     Eigen::MatrixXd logits = Eigen::MatrixXd::Zero(2, 2);
     logits(1, 1) = std::numeric_limits<double>::infinity();
     CHECK_THROWS_WITH(labelkit::softmax(logits), doctest::Contains("row 1, column 1"));
+  }
+}
+
+TEST_CASE("entropy matches a plain std::log reference, for any chunking of the rows") {
+  // The kernels use their own vectorised logarithm and a scalar tail; a row's score must not
+  // depend on where it falls in a block, or streaming/sharded selection would differ from one
+  // top_k over everything.
+  labelkit::Random random(21);
+  for (const Eigen::Index n : {Eigen::Index{1}, Eigen::Index{7}, Eigen::Index{300}, Eigen::Index{1001}}) {
+    Eigen::MatrixXd p(n, 10);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      double sum = 0;
+      for (Eigen::Index c = 0; c < 10; ++c) {
+        // Mix of tiny, zero and ordinary probabilities.
+        const double u = random.uniform01();
+        p(i, c) = c == 3 ? 0.0 : (u < 0.1 ? 1e-300 * u : u);
+        sum += p(i, c);
+      }
+      p.row(i) /= sum;
+    }
+    const Eigen::VectorXd h = entropy(p);
+    const Eigen::MatrixXf pf = p.cast<float>();
+    const Eigen::VectorXf hf = entropy(pf);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      double expected = 0;
+      for (Eigen::Index c = 0; c < 10; ++c) {
+        if (p(i, c) > 0) expected -= p(i, c) * std::log(p(i, c));
+      }
+      CHECK(h(i) == doctest::Approx(expected).epsilon(1e-14));
+      CHECK(hf(i) == doctest::Approx(expected).epsilon(1e-5));
+    }
+    for (const Eigen::Index chunk : {Eigen::Index{1}, Eigen::Index{3}, Eigen::Index{17}, Eigen::Index{256}}) {
+      for (Eigen::Index start = 0; start < n; start += chunk) {
+        const Eigen::Index rows = std::min(chunk, n - start);
+        const Eigen::VectorXd part = entropy(p.middleRows(start, rows));
+        const Eigen::VectorXf part_f = entropy(pf.middleRows(start, rows));
+        CHECK(part == h.segment(start, rows));  // bit-identical
+        CHECK(part_f == hf.segment(start, rows));
+        const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major =
+            p.middleRows(start, rows);
+        CHECK(entropy(row_major) == part);
+      }
+    }
   }
 }

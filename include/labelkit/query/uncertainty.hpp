@@ -262,17 +262,22 @@ bool plogp_kernel(const ColumnBlock<Scalar>& b, Scalar* plogp) {
     ei::pstoreu(plogp + i + size, hb);
   }
   bool all_valid = !ei::predux_any(ei::pandnot(ei::pcmp_le(zero, zero), valid));
+  // The tail goes through the same packet arithmetic (one value broadcast to every lane), so a
+  // row's score is bit-identical wherever it falls in a block: chunked, streamed and sharded
+  // scoring then agree exactly with one call over everything.
   for (; i < b.rows; ++i) {
-    Scalar h = 0, lowest = 1, highest = 0, sum = 0;
+    Scalar lowest = 1, highest = 0, sum = 0;
+    Packet h = zero;
     for (Eigen::Index j = 0; j < b.cols; ++j) {
       const Scalar v = b.data[i + j * b.stride];
-      h += v * std::log(std::max(v, floor_value));
+      const Packet vp = ei::pset1<Packet>(v);
+      h = ei::padd(h, ei::pmul(vp, plog_fast(ei::pmax(vp, floor))));
       lowest = std::min(lowest, v);
       highest = std::max(highest, v);
       sum += v;
     }
     all_valid = all_valid && valid_row(lowest, highest, sum);
-    plogp[i] = h;
+    plogp[i] = ei::pfirst(h);
   }
   return all_valid;
 }

@@ -1,0 +1,229 @@
+#pragma once
+/// @file
+/// Gwet's AC1 and AC2 (Gwet 2008, "Computing inter-rater reliability and its variance in the
+/// presence of high agreement", BJMSP 61:29-48; Handbook of Inter-Rater Reliability, 4th ed.
+/// 2014), percent agreement and Brennan-Prediger's coefficient (Bennett et al. 1954's S) with
+/// weights, standard errors, confidence intervals and p-values, for two or more raters and
+/// missing ratings. Formulas and variances follow the Handbook (and its R package irrCAC):
+///   p_a = mean over items with r_i >= 2 of sum_k r_ik (r*_ik - 1) / (r_i (r_i - 1)),
+///   r*_ik = sum_l w_kl r_il; AC: p_e = sum(W) / (q (q-1)) sum_k pi_k (1 - pi_k);
+///   BP: p_e = sum(W) / q^2; pi_k = mean_i r_ik / r_i.
+/// The interval is value +- t_{n-1} se (upper limit capped at 1), the test a t test with n - 1
+/// degrees of freedom.
+
+#include <Eigen/Core>
+#include <cmath>
+#include <span>
+#include <vector>
+
+#include "labelkit/agreement/cohen.hpp"
+#include "labelkit/agreement/detail/chance_corrected.hpp"
+#include "labelkit/agreement/estimate.hpp"
+#include "labelkit/agreement/tables.hpp"
+#include "labelkit/core/error.hpp"
+
+namespace labelkit::inline v0::agreement {
+
+/// Gwet's predefined agreement weights (Handbook, ch. 3), over category *values* c_k (as irrCAC).
+enum class WeightScheme {
+  identity,   ///< w_kl = [k == l] (unweighted: AC1, kappa).
+  linear,     ///< 1 - |c_k - c_l| / (c_max - c_min).
+  quadratic,  ///< 1 - (c_k - c_l)^2 / (c_max - c_min)^2.
+  ordinal,    ///< 1 - M_kl / max M, M_kl = C(|k - l| + 1, 2) over category positions.
+  radical,    ///< 1 - sqrt|c_k - c_l| / sqrt(c_max - c_min).
+  ratio,      ///< 1 - ((c_k - c_l)/(c_k + c_l))^2 / ((c_max - c_min)/(c_max + c_min))^2; c >= 0.
+};
+
+/// The q x q agreement weight matrix of `scheme` for sorted category values. O(q^2).
+/// @throws labelkit::invalid_argument for ratio weights with a negative category value.
+[[nodiscard]] inline Eigen::MatrixXd agreement_weights(std::span<const double> categories,
+                                                       WeightScheme scheme) {
+  const auto q = static_cast<Eigen::Index>(categories.size());
+  Eigen::MatrixXd w = Eigen::MatrixXd::Identity(q, q);
+  if (q < 2 || scheme == WeightScheme::identity) return w;
+  const double lo = categories.front();
+  const double hi = categories.back();
+  if (scheme == WeightScheme::ratio && lo < 0) {
+    detail::fail("agreement_weights", "ratio weights need non-negative category values (got ", lo, ")");
+  }
+  const double max_ordinal = static_cast<double>(q * (q - 1)) / 2.0;
+  for (Eigen::Index k = 0; k < q; ++k) {
+    for (Eigen::Index l = 0; l < q; ++l) {
+      if (k == l) continue;
+      const double ck = categories[static_cast<std::size_t>(k)];
+      const double cl = categories[static_cast<std::size_t>(l)];
+      switch (scheme) {
+        case WeightScheme::identity: break;
+        case WeightScheme::linear: w(k, l) = 1 - std::abs(ck - cl) / (hi - lo); break;
+        case WeightScheme::quadratic: w(k, l) = 1 - (ck - cl) * (ck - cl) / ((hi - lo) * (hi - lo)); break;
+        case WeightScheme::radical: w(k, l) = 1 - std::sqrt(std::abs(ck - cl)) / std::sqrt(hi - lo); break;
+        case WeightScheme::ratio: {
+          const double x = (ck - cl) / (ck + cl);
+          const double y = (hi - lo) / (hi + lo);
+          w(k, l) = 1 - x * x / (y * y);
+          break;
+        }
+        case WeightScheme::ordinal: {
+          const double m = static_cast<double>(k > l ? k - l : l - k) + 1;
+          w(k, l) = 1 - m * (m - 1) / 2 / max_ordinal;
+          break;
+        }
+      }
+    }
+  }
+  return w;
+}
+
+namespace detail {
+
+/// A user agreement-weight matrix checked against the table's categories.
+template <class Derived>
+[[nodiscard]] Eigen::MatrixXd checked_agreement_weights(const Eigen::MatrixBase<Derived>& weights,
+                                                        Eigen::Index q, const char* function) {
+  if (weights.rows() != q || weights.cols() != q) {
+    fail<dimension_mismatch>(function, "'weights' must be ", q, " x ", q,
+                             " (one row per category of the table; got ", weights.rows(), " x ",
+                             weights.cols(), ")");
+  }
+  Eigen::MatrixXd w = weights.template cast<double>();
+  for (Eigen::Index j = 0; j < q; ++j) {
+    for (Eigen::Index i = 0; i < q; ++i) {
+      if (!(w(i, j) >= 0 && w(i, j) <= 1) || (i == j && w(i, j) != 1)) {
+        fail(function, "'weights' must be agreement weights in [0, 1] with a unit diagonal "
+                       "(entry at row ", i, ", column ", j, " is ", w(i, j), ")");
+      }
+    }
+  }
+  return w;
+}
+
+/// The count table of two raters as distinct patterns with multiplicities (one row per
+/// non-empty cell of their contingency table), so two-rater estimates cost O(n + C^2).
+struct PatternTable {
+  Eigen::MatrixXd counts;
+  Eigen::VectorXd multiplicity;
+  std::vector<double> categories;
+};
+
+inline PatternTable two_rater_patterns(std::span<const int> a, std::span<const int> b,
+                                       const char* function) {
+  const ContingencyTable t = contingency_table(a, b, function);
+  const Eigen::Index c = t.counts.rows();
+  Eigen::Index cells = 0;
+  for (Eigen::Index j = 0; j < c; ++j) {
+    for (Eigen::Index i = 0; i < c; ++i) cells += t.counts(i, j) > 0 ? 1 : 0;
+  }
+  PatternTable p;
+  p.counts = Eigen::MatrixXd::Zero(cells, c);
+  p.multiplicity.resize(cells);
+  Eigen::Index row = 0;
+  for (Eigen::Index j = 0; j < c; ++j) {
+    for (Eigen::Index i = 0; i < c; ++i) {
+      if (t.counts(i, j) <= 0) continue;
+      p.counts(row, i) += 1;
+      p.counts(row, j) += 1;
+      p.multiplicity(row) = t.counts(i, j);
+      ++row;
+    }
+  }
+  p.categories.assign(t.categories.begin(), t.categories.end());
+  return p;
+}
+
+}  // namespace detail
+
+/// Gwet's AC1 of two raters (`a[i]`, `b[i]`: their labels for item i). Same value as the
+/// contingency-table formula p_e = sum_k pi_k (1 - pi_k) / (q - 1), pi_k = (p_k. + p_.k) / 2.
+/// Degenerate: a single category in all ratings -> 1 (ZeroDivision::one). O(n + C^2).
+/// @throws labelkit::dimension_mismatch if lengths differ; invalid_argument if empty.
+[[nodiscard]] inline double gwet_ac1(std::span<const int> a, std::span<const int> b) {
+  const auto p = detail::two_rater_patterns(a, b, "gwet_ac1");
+  const Eigen::Index q = p.counts.cols();
+  return detail::chance_corrected_estimate(p.counts, Eigen::MatrixXd::Identity(q, q),
+                                           detail::ChanceModel::gwet, 0.95, ZeroDivision::one,
+                                           "gwet_ac1", &p.multiplicity)
+      .value;
+}
+
+/// Gwet's AC1 (or AC2 with `scheme`) of two raters with Gwet's variance, t interval and p-values.
+[[nodiscard]] inline Estimate gwet_ac1_estimate(std::span<const int> a, std::span<const int> b,
+                                                WeightScheme scheme = WeightScheme::identity,
+                                                double confidence = 0.95,
+                                                ZeroDivision zero_division = ZeroDivision::one) {
+  detail::check_confidence(confidence, "gwet_ac1_estimate");
+  const auto p = detail::two_rater_patterns(a, b, "gwet_ac1_estimate");
+  return detail::chance_corrected_estimate(p.counts, agreement_weights(p.categories, scheme),
+                                           detail::ChanceModel::gwet, confidence, zero_division,
+                                           "gwet_ac1_estimate", &p.multiplicity);
+}
+
+/// Gwet's AC2 (AC1 with identity weights) for any number of raters from a count table (rows are
+/// items; raters per item may differ; items with one rating enter pi only). O(n q^2).
+/// @throws labelkit::invalid_argument if no item has two ratings, or for bad weights/confidence.
+[[nodiscard]] inline Estimate gwet_ac2(const CountTable& table,
+                                       WeightScheme scheme = WeightScheme::identity,
+                                       double confidence = 0.95,
+                                       ZeroDivision zero_division = ZeroDivision::one) {
+  detail::check_confidence(confidence, "gwet_ac2");
+  detail::check_counts(table.counts, "gwet_ac2");
+  return detail::chance_corrected_estimate(table.counts, agreement_weights(table.categories, scheme),
+                                           detail::ChanceModel::gwet, confidence, zero_division,
+                                           "gwet_ac2");
+}
+
+/// Gwet's AC2 with custom agreement weights (q x q, unit diagonal, entries in [0, 1]).
+template <class Derived>
+[[nodiscard]] Estimate gwet_ac2(const CountTable& table, const Eigen::MatrixBase<Derived>& weights,
+                                double confidence = 0.95,
+                                ZeroDivision zero_division = ZeroDivision::one) {
+  detail::check_confidence(confidence, "gwet_ac2");
+  detail::check_counts(table.counts, "gwet_ac2");
+  return detail::chance_corrected_estimate(
+      table.counts, detail::checked_agreement_weights(weights, table.counts.cols(), "gwet_ac2"),
+      detail::ChanceModel::gwet, confidence, zero_division, "gwet_ac2");
+}
+
+/// (Weighted) percent agreement p_a over items with two or more ratings, with Gwet's variance.
+[[nodiscard]] inline Estimate percent_agreement(const CountTable& table,
+                                                WeightScheme scheme = WeightScheme::identity,
+                                                double confidence = 0.95) {
+  detail::check_confidence(confidence, "percent_agreement");
+  detail::check_counts(table.counts, "percent_agreement");
+  return detail::chance_corrected_estimate(table.counts, agreement_weights(table.categories, scheme),
+                                           detail::ChanceModel::none, confidence, ZeroDivision::one,
+                                           "percent_agreement");
+}
+
+/// Share of items on which the two raters agree. O(n).
+/// @throws labelkit::dimension_mismatch if lengths differ; invalid_argument if empty.
+[[nodiscard]] inline double percent_agreement(std::span<const int> a, std::span<const int> b) {
+  detail::check_pair(a, b, "percent_agreement");
+  std::size_t same = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) same += a[i] == b[i] ? 1 : 0;
+  return static_cast<double>(same) / static_cast<double>(a.size());
+}
+
+/// Brennan & Prediger (1981) / Bennett's S: p_e = sum(W) / q^2 (uniform chance over the q
+/// categories of the table), with Gwet's variance. Degenerate q = 1 -> ZeroDivision policy.
+[[nodiscard]] inline Estimate brennan_prediger(const CountTable& table,
+                                               WeightScheme scheme = WeightScheme::identity,
+                                               double confidence = 0.95,
+                                               ZeroDivision zero_division = ZeroDivision::one) {
+  detail::check_confidence(confidence, "brennan_prediger");
+  detail::check_counts(table.counts, "brennan_prediger");
+  return detail::chance_corrected_estimate(table.counts, agreement_weights(table.categories, scheme),
+                                           detail::ChanceModel::uniform, confidence, zero_division,
+                                           "brennan_prediger");
+}
+
+/// Brennan-Prediger coefficient of two raters over the categories either of them used.
+[[nodiscard]] inline double brennan_prediger(std::span<const int> a, std::span<const int> b) {
+  const auto p = detail::two_rater_patterns(a, b, "brennan_prediger");
+  const Eigen::Index q = p.counts.cols();
+  return detail::chance_corrected_estimate(p.counts, Eigen::MatrixXd::Identity(q, q),
+                                           detail::ChanceModel::uniform, 0.95, ZeroDivision::one,
+                                           "brennan_prediger", &p.multiplicity)
+      .value;
+}
+
+}  // namespace labelkit::inline v0::agreement

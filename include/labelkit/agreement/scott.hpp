@@ -1,0 +1,40 @@
+#pragma once
+/// @file
+/// Scott's pi for two raters (Scott 1955): (p_o - p_e) / (1 - p_e) with p_e = sum_k pi_k^2 and
+/// pi_k = (p_k. + p_.k) / 2, the pooled share of category k. It equals Fleiss' kappa for two
+/// raters; the variance is Gwet's (2014) linearisation with a t interval.
+
+#include <Eigen/Core>
+#include <span>
+
+#include "labelkit/agreement/detail/chance_corrected.hpp"
+#include "labelkit/agreement/estimate.hpp"
+#include "labelkit/agreement/gwet.hpp"
+
+namespace labelkit::inline v0::agreement {
+
+/// Scott's pi of two raters (`a[i]`, `b[i]`: their labels for item i). O(n + C^2).
+/// Degenerate: both raters use one and the same category only -> 1 (ZeroDivision::one).
+/// @throws labelkit::dimension_mismatch if lengths differ; invalid_argument if empty.
+[[nodiscard]] inline double scotts_pi(std::span<const int> a, std::span<const int> b) {
+  const auto p = detail::two_rater_patterns(a, b, "scotts_pi");
+  const Eigen::Index q = p.counts.cols();
+  return detail::chance_corrected_estimate(p.counts, Eigen::MatrixXd::Identity(q, q),
+                                           detail::ChanceModel::fleiss, 0.95, ZeroDivision::one,
+                                           "scotts_pi", &p.multiplicity)
+      .value;
+}
+
+/// Scott's pi (weighted with `scheme`) with Gwet's standard error, t interval and p-values.
+[[nodiscard]] inline Estimate scotts_pi_estimate(std::span<const int> a, std::span<const int> b,
+                                                 WeightScheme scheme = WeightScheme::identity,
+                                                 double confidence = 0.95,
+                                                 ZeroDivision zero_division = ZeroDivision::one) {
+  detail::check_confidence(confidence, "scotts_pi_estimate");
+  const auto p = detail::two_rater_patterns(a, b, "scotts_pi_estimate");
+  return detail::chance_corrected_estimate(p.counts, agreement_weights(p.categories, scheme),
+                                           detail::ChanceModel::fleiss, confidence, zero_division,
+                                           "scotts_pi_estimate", &p.multiplicity);
+}
+
+}  // namespace labelkit::inline v0::agreement

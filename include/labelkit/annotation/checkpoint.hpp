@@ -1,0 +1,146 @@
+#pragma once
+/// @file
+/// Checkpoint files for the annotation task queue, written atomically: the checkpoint goes to a
+/// temporary file in the same directory, which is flushed, fsync'ed and renamed over the target,
+/// and the directory is fsync'ed. A crash or kill at any moment leaves either the previous
+/// checkpoint or the new one, never a mixture. Loading checks the header, size and checksum and
+/// parses everything before the queue changes.
+///
+/// POSIX systems use open/write/fsync/rename; elsewhere the fallback is std::ofstream and
+/// std::filesystem::rename (atomic replacement where the platform's rename is).
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "labelkit/annotation/detail/json_io.hpp"
+#include "labelkit/annotation/task_queue.hpp"
+#include "labelkit/core/error.hpp"
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define LABELKIT_ANNOTATION_POSIX_FILES 1
+#endif
+
+namespace labelkit::inline v0::annotation {
+
+namespace detail {
+
+#ifdef LABELKIT_ANNOTATION_POSIX_FILES
+[[noreturn]] inline void fail_errno(std::string_view function, std::string_view what, const std::filesystem::path& path) {
+  const int code = errno;
+  labelkit::detail::fail<labelkit::error>(function, what, " '", path.string(), "' failed: ",
+                                          std::generic_category().message(code));
+}
+#endif
+
+/// Writes `bytes` to `path` atomically (see the file comment).
+/// @throws labelkit::error naming the step and the file if any system call fails; the target is
+///         then unchanged and the temporary file removed.
+inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
+                                  std::string_view function) {
+  static std::atomic<std::uint64_t> counter{0};
+  const std::filesystem::path directory = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::string name = "." + path.filename().string() + ".tmp";
+#ifdef LABELKIT_ANNOTATION_POSIX_FILES
+  name += labelkit::detail::concat('.', static_cast<long long>(::getpid()), '.', counter.fetch_add(1));
+  const std::filesystem::path temp = directory / name;
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) fail_errno(function, "creating the temporary file", temp);
+  const auto give_up = [&](std::string_view what) {
+    const int code = errno;
+    ::close(fd);
+    ::unlink(temp.c_str());
+    errno = code;
+    fail_errno(function, what, temp);
+  };
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ::ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      give_up("writing");
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) give_up("fsync of");
+  if (::close(fd) != 0) {
+    const int code = errno;
+    ::unlink(temp.c_str());
+    errno = code;
+    fail_errno(function, "closing", temp);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int code = errno;
+    ::unlink(temp.c_str());
+    errno = code;
+    fail_errno(function, "renaming the temporary file onto", path);
+  }
+  const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) fail_errno(function, "opening the directory", directory);
+  const int synced = ::fsync(dir);
+  ::close(dir);
+  if (synced != 0) fail_errno(function, "fsync of the directory", directory);
+#else
+  name += labelkit::detail::concat('.', counter.fetch_add(1));
+  const std::filesystem::path temp = directory / name;
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(temp, ignored);
+      labelkit::detail::fail<labelkit::error>(function, "writing '", temp.string(), "' failed");
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temp, path, error);
+  if (error) {
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    labelkit::detail::fail<labelkit::error>(function, "renaming onto '", path.string(), "' failed: ", error.message());
+  }
+#endif
+}
+
+/// The whole content of a file. @throws labelkit::error if it cannot be opened or read.
+[[nodiscard]] inline std::string read_file(const std::filesystem::path& path, std::string_view function) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) labelkit::detail::fail<labelkit::error>(function, "cannot open '", path.string(), "'");
+  std::string text = read_all(in);
+  if (in.bad()) labelkit::detail::fail<labelkit::error>(function, "reading '", path.string(), "' failed");
+  return text;
+}
+
+}  // namespace detail
+
+/// Saves the queue's whole state to `path` atomically: after a crash at any moment the file
+/// holds the previous checkpoint or this one. The state is snapshotted under the queue's lock,
+/// the file written outside it. O(size of the state).
+/// @throws labelkit::error naming the failing step and file.
+inline void save_checkpoint(const TaskQueue& queue, const std::filesystem::path& path) {
+  detail::write_file_atomically(path, queue.checkpoint(), "save_checkpoint");
+}
+
+/// Replaces the queue's state with the checkpoint in `path`. Nothing changes unless the whole
+/// file is valid.
+/// @throws labelkit::error if the file cannot be read; labelkit::parse_error naming the file and
+///         what is wrong (not a checkpoint, truncated, checksum mismatch, bad value and its path).
+inline void load_checkpoint(TaskQueue& queue, const std::filesystem::path& path) {
+  const std::string text = detail::read_file(path, "load_checkpoint");
+  try {
+    queue.restore_text(text);
+  } catch (const labelkit::parse_error& e) {
+    throw labelkit::parse_error(labelkit::detail::concat("labelkit: load_checkpoint(): '", path.string(), "': ", e.what()));
+  }
+}
+
+}  // namespace labelkit::inline v0::annotation

@@ -1,0 +1,358 @@
+#pragma once
+/// @file
+/// Internals of annotation import/export: reading JSON with the path of every value in error
+/// messages, the JSON form of the annotation value types, and the framing of checkpoints
+/// (header with size and checksum, so that a truncated or altered file is detected).
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <istream>
+#include <iterator>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "labelkit/annotation/task.hpp"
+#include "labelkit/core/error.hpp"
+
+namespace labelkit::inline v0::annotation::detail {
+
+using nlohmann::json;
+
+/// Where a reader is: the public function (for messages) and a prefix such as "line 7, ".
+struct JsonContext {
+  std::string_view function;
+  std::string where;
+};
+
+/// JSON-pointer path of a child: path_of("/tasks", 3) == "/tasks/3".
+[[nodiscard]] inline std::string path_of(const std::string& parent, std::string_view key) {
+  std::string path = parent;
+  path += '/';
+  for (const char c : key) {  // RFC 6901 escaping
+    if (c == '~') {
+      path += "~0";
+    } else if (c == '/') {
+      path += "~1";
+    } else {
+      path += c;
+    }
+  }
+  return path;
+}
+[[nodiscard]] inline std::string path_of(const std::string& parent, std::size_t index) {
+  return parent + "/" + std::to_string(index);
+}
+
+template <class... Parts>
+[[noreturn]] void bad_json(const JsonContext& context, const std::string& path, const Parts&... parts) {
+  labelkit::detail::fail<labelkit::parse_error>(context.function, context.where, "at ",
+                                                path.empty() ? std::string("/") : path, ": ",
+                                                parts...);
+}
+
+[[nodiscard]] inline const char* type_name(const json& value) { return value.type_name(); }
+
+inline void expect_object(const json& value, const std::string& path, const JsonContext& context) {
+  if (!value.is_object()) bad_json(context, path, "expected an object (got ", type_name(value), ")");
+}
+inline void expect_array(const json& value, const std::string& path, const JsonContext& context) {
+  if (!value.is_array()) bad_json(context, path, "expected an array (got ", type_name(value), ")");
+}
+
+/// The member `key` of the object `value`; throws naming the path if it is missing.
+[[nodiscard]] inline const json& member(const json& value, std::string_view key, const std::string& path,
+                                        const JsonContext& context) {
+  expect_object(value, path, context);
+  const auto it = value.find(key);
+  if (it == value.end()) bad_json(context, path, "missing member '", key, "'");
+  return *it;
+}
+
+/// The member `key` or nullptr if absent (the value must be an object).
+[[nodiscard]] inline const json* optional_member(const json& value, std::string_view key,
+                                                 const std::string& path, const JsonContext& context) {
+  expect_object(value, path, context);
+  const auto it = value.find(key);
+  return it == value.end() ? nullptr : &*it;
+}
+
+[[nodiscard]] inline std::int64_t as_int(const json& value, const std::string& path,
+                                         const JsonContext& context, std::int64_t min_value = 0) {
+  std::int64_t result = 0;
+  if (value.is_number_unsigned()) {
+    const auto u = value.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      bad_json(context, path, "integer out of range (got ", u, ")");
+    }
+    result = static_cast<std::int64_t>(u);
+  } else if (value.is_number_integer()) {
+    result = value.get<std::int64_t>();
+  } else {
+    bad_json(context, path, "expected an integer (got ", type_name(value), ")");
+  }
+  if (result < min_value) bad_json(context, path, "expected an integer >= ", min_value, " (got ", result, ")");
+  return result;
+}
+
+[[nodiscard]] inline double as_number(const json& value, const std::string& path, const JsonContext& context) {
+  if (!value.is_number()) bad_json(context, path, "expected a number (got ", type_name(value), ")");
+  return value.get<double>();
+}
+
+[[nodiscard]] inline bool as_bool(const json& value, const std::string& path, const JsonContext& context) {
+  if (!value.is_boolean()) bad_json(context, path, "expected true or false (got ", type_name(value), ")");
+  return value.get<bool>();
+}
+
+[[nodiscard]] inline std::string as_string(const json& value, const std::string& path, const JsonContext& context) {
+  if (!value.is_string()) bad_json(context, path, "expected a string (got ", type_name(value), ")");
+  return value.get<std::string>();
+}
+
+/// Class indices checked against `set` (range, count for single-label, no repeats).
+[[nodiscard]] inline std::vector<int> as_labels(const json& value, const LabelSet& set,
+                                                const std::string& path, const JsonContext& context) {
+  expect_array(value, path, context);
+  std::vector<int> labels;
+  labels.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto label = as_int(value[i], path_of(path, i), context, std::numeric_limits<int>::min());
+    if (label > std::numeric_limits<int>::max() || label < std::numeric_limits<int>::min()) {
+      bad_json(context, path_of(path, i), "label out of range (got ", label, ")");
+    }
+    labels.push_back(static_cast<int>(label));
+  }
+  auto checked = check_labels(labels, set);
+  if (!checked.problem.empty()) bad_json(context, path, checked.problem);
+  return std::move(checked.labels);
+}
+
+// ---- The project's JSON form of the value types ------------------------------------------------
+
+[[nodiscard]] inline json label_set_to_json(const LabelSet& set) {
+  return json{{"name", set.name},
+              {"type", std::string(to_string(set.type))},
+              {"classes", set.classes},
+              {"to_name", set.to_name}};
+}
+
+[[nodiscard]] inline LabelSet label_set_from_json(const json& value, const std::string& path,
+                                                  const JsonContext& context) {
+  LabelSet set;
+  set.name = as_string(member(value, "name", path, context), path_of(path, "name"), context);
+  if (set.name.empty()) bad_json(context, path_of(path, "name"), "label set name is empty");
+  const auto type = as_string(member(value, "type", path, context), path_of(path, "type"), context);
+  if (type == "single_label") {
+    set.type = AnnotationType::single_label;
+  } else if (type == "multi_label") {
+    set.type = AnnotationType::multi_label;
+  } else {
+    bad_json(context, path_of(path, "type"), "unknown annotation type '", type,
+             "' (expected single_label or multi_label)");
+  }
+  const auto classes_path = path_of(path, "classes");
+  const json& classes = member(value, "classes", path, context);
+  expect_array(classes, classes_path, context);
+  if (classes.empty()) bad_json(context, classes_path, "a label set needs at least one class");
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    set.classes.push_back(as_string(classes[i], path_of(classes_path, i), context));
+    if (!seen.insert(set.classes.back()).second) {
+      bad_json(context, path_of(classes_path, i), "class '", set.classes.back(), "' is repeated");
+    }
+  }
+  set.to_name = as_string(member(value, "to_name", path, context), path_of(path, "to_name"), context);
+  return set;
+}
+
+[[nodiscard]] inline json annotation_to_json(const AnnotationRecord& record) {
+  return json{{"annotator", static_cast<std::int64_t>(record.annotator)},
+              {"labels", record.labels},
+              {"started_at", record.started_at},
+              {"submitted_at", record.submitted_at},
+              {"late", record.late}};
+}
+
+[[nodiscard]] inline AnnotationRecord annotation_from_json(const json& value, const LabelSet& set,
+                                                           const std::string& path,
+                                                           const JsonContext& context) {
+  AnnotationRecord record;
+  record.annotator = static_cast<Eigen::Index>(
+      as_int(member(value, "annotator", path, context), path_of(path, "annotator"), context));
+  record.labels = as_labels(member(value, "labels", path, context), set, path_of(path, "labels"), context);
+  record.started_at = as_int(member(value, "started_at", path, context), path_of(path, "started_at"),
+                             context, std::numeric_limits<std::int64_t>::min());
+  record.submitted_at = as_int(member(value, "submitted_at", path, context),
+                               path_of(path, "submitted_at"), context,
+                               std::numeric_limits<std::int64_t>::min());
+  record.late = as_bool(member(value, "late", path, context), path_of(path, "late"), context);
+  return record;
+}
+
+[[nodiscard]] inline json prediction_to_json(const Prediction& prediction) {
+  return json{{"model_version", prediction.model_version},
+              {"score", prediction.score},
+              {"labels", prediction.labels}};
+}
+
+[[nodiscard]] inline Prediction prediction_from_json(const json& value, const LabelSet& set,
+                                                     const std::string& path, const JsonContext& context) {
+  Prediction prediction;
+  prediction.model_version = as_string(member(value, "model_version", path, context),
+                                       path_of(path, "model_version"), context);
+  prediction.score = as_number(member(value, "score", path, context), path_of(path, "score"), context);
+  // A prediction may propose any subset (a single-label model may abstain), so only the range
+  // and repetitions are checked.
+  LabelSet relaxed = set;
+  relaxed.type = AnnotationType::multi_label;
+  prediction.labels = as_labels(member(value, "labels", path, context), relaxed,
+                                path_of(path, "labels"), context);
+  return prediction;
+}
+
+/// A task in the project's format; `label_sets` gives the label set's name.
+[[nodiscard]] inline json task_to_json(const TaskRecord& task, const std::vector<LabelSet>& label_sets) {
+  json value{{"item", static_cast<std::int64_t>(task.item)},
+             {"data", task.data},
+             {"label_set", label_sets[static_cast<std::size_t>(task.label_set)].name},
+             {"priority", task.priority},
+             {"annotations", json::array()},
+             {"predictions", json::array()}};
+  if (task.gold) value["gold"] = *task.gold;
+  for (const auto& record : task.annotations) value["annotations"].push_back(annotation_to_json(record));
+  for (const auto& prediction : task.predictions) value["predictions"].push_back(prediction_to_json(prediction));
+  return value;
+}
+
+/// Index of the label set called `name`, or -1.
+[[nodiscard]] inline int find_label_set(const std::vector<LabelSet>& sets, std::string_view name) {
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    if (sets[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+[[nodiscard]] inline TaskRecord task_from_json(const json& value, const std::vector<LabelSet>& label_sets,
+                                               const std::string& path, const JsonContext& context) {
+  TaskRecord task;
+  task.item = static_cast<Eigen::Index>(as_int(member(value, "item", path, context), path_of(path, "item"), context));
+  task.data = member(value, "data", path, context);
+  const auto set_name = as_string(member(value, "label_set", path, context), path_of(path, "label_set"), context);
+  task.label_set = find_label_set(label_sets, set_name);
+  if (task.label_set < 0) bad_json(context, path_of(path, "label_set"), "unknown label set '", set_name, "'");
+  const LabelSet& set = label_sets[static_cast<std::size_t>(task.label_set)];
+  task.priority = as_number(member(value, "priority", path, context), path_of(path, "priority"), context);
+  if (const json* gold = optional_member(value, "gold", path, context)) {
+    task.gold = as_labels(*gold, set, path_of(path, "gold"), context);
+  }
+  const auto annotations_path = path_of(path, "annotations");
+  const json& annotations = member(value, "annotations", path, context);
+  expect_array(annotations, annotations_path, context);
+  for (std::size_t i = 0; i < annotations.size(); ++i) {
+    task.annotations.push_back(annotation_from_json(annotations[i], set, path_of(annotations_path, i), context));
+  }
+  const auto predictions_path = path_of(path, "predictions");
+  const json& predictions = member(value, "predictions", path, context);
+  expect_array(predictions, predictions_path, context);
+  for (std::size_t i = 0; i < predictions.size(); ++i) {
+    task.predictions.push_back(prediction_from_json(predictions[i], set, path_of(predictions_path, i), context));
+  }
+  return task;
+}
+
+/// Parses `text` as JSON, turning nlohmann's exception into labelkit::parse_error.
+[[nodiscard]] inline json parse_text(std::string_view text, const JsonContext& context) {
+  try {
+    return json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    labelkit::detail::fail<labelkit::parse_error>(context.function, context.where,
+                                                  "invalid JSON at byte ", e.byte, ": ", e.what());
+  }
+}
+
+/// Reads all of `in` into a string.
+[[nodiscard]] inline std::string read_all(std::istream& in) {
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// ---- Checkpoint framing ------------------------------------------------------------------------
+
+inline constexpr std::string_view checkpoint_magic = "LABELKIT-ANNOTATION-CHECKPOINT";
+inline constexpr int checkpoint_version = 1;
+
+/// FNV-1a, 64 bits: a fast checksum that detects truncation and accidental edits.
+[[nodiscard]] inline std::uint64_t fnv1a(std::string_view bytes) noexcept {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+/// `MAGIC VERSION BODY_BYTES CHECKSUM_HEX\n` followed by the body.
+[[nodiscard]] inline std::string frame_checkpoint(const std::string& body) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::uint64_t sum = fnv1a(body);
+  std::string sum_hex(16, '0');
+  for (int i = 15; i >= 0; --i, sum >>= 4) sum_hex[static_cast<std::size_t>(i)] = hex[sum & 15U];
+  return labelkit::detail::concat(checkpoint_magic, ' ', checkpoint_version, ' ', body.size(), ' ',
+                                  sum_hex, '\n', body);
+}
+
+/// Checks the header, size and checksum of a framed checkpoint and returns its body.
+/// @throws labelkit::parse_error saying what is wrong (not a checkpoint, wrong version,
+///         truncated, checksum mismatch).
+[[nodiscard]] inline std::string_view unframe_checkpoint(std::string_view text, std::string_view function) {
+  using labelkit::detail::fail;
+  if (text.empty()) fail<labelkit::parse_error>(function, "checkpoint is empty (0 bytes)");
+  const auto newline = text.find('\n');
+  if (newline == std::string_view::npos || text.substr(0, checkpoint_magic.size()) != checkpoint_magic) {
+    fail<labelkit::parse_error>(function, "not a labelkit annotation checkpoint (header '",
+                                checkpoint_magic, " ...' missing or truncated)");
+  }
+  const std::string header(text.substr(0, newline));
+  std::string magic;
+  int version = 0;
+  unsigned long long size = 0;
+  std::string sum_hex;
+  {
+    std::istringstream fields(header);
+    if (!(fields >> magic >> version >> size >> sum_hex) || sum_hex.size() != 16) {
+      fail<labelkit::parse_error>(function, "malformed checkpoint header '", header, "'");
+    }
+  }
+  if (version != checkpoint_version) {
+    fail<labelkit::parse_error>(function, "unsupported checkpoint version ", version, " (expected ",
+                                checkpoint_version, ")");
+  }
+  const std::string_view body = text.substr(newline + 1);
+  if (body.size() < size) {
+    fail<labelkit::parse_error>(function, "checkpoint is truncated: body has ", body.size(),
+                                " bytes, header says ", size);
+  }
+  if (body.size() > size) {
+    fail<labelkit::parse_error>(function, "checkpoint has ", body.size() - size,
+                                " unexpected bytes after its body");
+  }
+  std::uint64_t expected = 0;
+  for (const char c : sum_hex) {
+    const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (digit < 0) fail<labelkit::parse_error>(function, "malformed checksum in checkpoint header '", header, "'");
+    expected = (expected << 4) | static_cast<std::uint64_t>(digit);
+  }
+  if (fnv1a(body) != expected) {
+    fail<labelkit::parse_error>(function, "checkpoint checksum mismatch (file altered or corrupted)");
+  }
+  return body;
+}
+
+}  // namespace labelkit::inline v0::annotation::detail

@@ -1,0 +1,168 @@
+#pragma once
+/// @file
+/// labelkit's own export formats for annotation tasks: one JSON document, or JSON Lines (a
+/// header line with the label sets, then one task per line). Both are lossless: everything in a
+/// TaskSet is written, and export -> import -> export is byte-identical.
+///
+/// JSON document:
+/// @code{.json}
+/// {"format": "labelkit.annotation.tasks", "version": 1,
+///  "label_sets": [{"name": "digit", "type": "single_label", "classes": ["0", "1"], "to_name": "image"}],
+///  "tasks": [{"item": 7, "data": {...}, "label_set": "digit", "priority": 0.5, "gold": [1],
+///             "annotations": [{"annotator": 2, "labels": [1], "started_at": 1700000000000,
+///                              "submitted_at": 1700000004000, "late": false}],
+///             "predictions": [{"model_version": "lr-1", "score": 0.9, "labels": [1]}]}]}
+/// @endcode
+/// (`gold` only on gold items; members are written in sorted order.)
+
+#include <Eigen/Core>
+#include <istream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "labelkit/annotation/detail/json_io.hpp"
+#include "labelkit/annotation/task.hpp"
+#include "labelkit/core/error.hpp"
+
+namespace labelkit::inline v0::annotation {
+
+namespace detail {
+
+inline constexpr std::string_view tasks_format = "labelkit.annotation.tasks";
+inline constexpr std::string_view tasks_jsonl_format = "labelkit.annotation.tasks.jsonl";
+
+/// Checks that a TaskSet can be written: label set names unique and non-empty, every task's
+/// label set exists. @throws labelkit::invalid_argument.
+inline void check_writable(const TaskSet& set, std::string_view function) {
+  for (std::size_t s = 0; s < set.label_sets.size(); ++s) {
+    if (set.label_sets[s].name.empty()) labelkit::detail::fail(function, "label set ", s, " has an empty name");
+    for (std::size_t r = 0; r < s; ++r) {
+      if (set.label_sets[r].name == set.label_sets[s].name) {
+        labelkit::detail::fail(function, "label set name '", set.label_sets[s].name, "' is repeated");
+      }
+    }
+  }
+  for (std::size_t t = 0; t < set.tasks.size(); ++t) {
+    const int index = set.tasks[t].label_set;
+    if (index < 0 || static_cast<std::size_t>(index) >= set.label_sets.size()) {
+      labelkit::detail::fail(function, "task ", t, " refers to label set ", index, " (there are ",
+                             set.label_sets.size(), ")");
+    }
+  }
+}
+
+[[nodiscard]] inline nlohmann::json label_sets_to_json(const std::vector<LabelSet>& sets) {
+  nlohmann::json value = nlohmann::json::array();
+  for (const auto& set : sets) value.push_back(label_set_to_json(set));
+  return value;
+}
+
+[[nodiscard]] inline std::vector<LabelSet> label_sets_from_json(const nlohmann::json& header, const JsonContext& context) {
+  const nlohmann::json& sets = member(header, "label_sets", "", context);
+  expect_array(sets, "/label_sets", context);
+  std::vector<LabelSet> result;
+  for (std::size_t s = 0; s < sets.size(); ++s) {
+    result.push_back(label_set_from_json(sets[s], path_of("/label_sets", s), context));
+    if (find_label_set(result, result.back().name) != static_cast<int>(s)) {
+      bad_json(context, path_of(path_of("/label_sets", s), "name"), "label set name '", result.back().name,
+               "' is repeated");
+    }
+  }
+  return result;
+}
+
+inline void check_header(const nlohmann::json& header, std::string_view format, const JsonContext& context) {
+  const auto name = as_string(member(header, "format", "", context), "/format", context);
+  if (name != format) bad_json(context, "/format", "expected format '", format, "' (got '", name, "')");
+  const auto version = as_int(member(header, "version", "", context), "/version", context);
+  if (version != 1) bad_json(context, "/version", "unsupported version ", version, " (expected 1)");
+}
+
+}  // namespace detail
+
+/// Writes `set` as one JSON document (`indent` spaces; -1 for one line).
+/// @throws labelkit::invalid_argument if a task refers to a missing label set or names repeat.
+inline void write_json(std::ostream& out, const TaskSet& set, int indent = 2) {
+  detail::check_writable(set, "write_json");
+  nlohmann::json document{{"format", detail::tasks_format},
+                          {"version", 1},
+                          {"label_sets", detail::label_sets_to_json(set.label_sets)},
+                          {"tasks", nlohmann::json::array()}};
+  auto& tasks = document["tasks"];
+  for (const auto& task : set.tasks) tasks.push_back(detail::task_to_json(task, set.label_sets));
+  out << document.dump(indent) << '\n';
+}
+
+/// Reads a JSON document written by write_json().
+/// @throws labelkit::parse_error naming the JSON path of the first bad value (missing member,
+///         wrong type, label outside its label set, unknown label set, repeated item).
+[[nodiscard]] inline TaskSet read_json(std::istream& in) {
+  const detail::JsonContext context{"read_json", ""};
+  const nlohmann::json document = detail::parse_text(detail::read_all(in), context);
+  detail::expect_object(document, "", context);
+  detail::check_header(document, detail::tasks_format, context);
+  TaskSet set;
+  set.label_sets = detail::label_sets_from_json(document, context);
+  const nlohmann::json& tasks = detail::member(document, "tasks", "", context);
+  detail::expect_array(tasks, "/tasks", context);
+  std::unordered_map<Eigen::Index, std::size_t> seen;
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    const auto path = detail::path_of("/tasks", t);
+    set.tasks.push_back(detail::task_from_json(tasks[t], set.label_sets, path, context));
+    if (!seen.emplace(set.tasks.back().item, t).second) {
+      detail::bad_json(context, detail::path_of(path, "item"), "item ", set.tasks.back().item,
+                       " is repeated (first at /tasks/", seen[set.tasks.back().item], ")");
+    }
+  }
+  return set;
+}
+
+/// Writes `set` as JSON Lines: a header line `{"format": "labelkit.annotation.tasks.jsonl",
+/// "version": 1, "label_sets": [...]}`, then one task per line (same members as write_json()).
+/// @throws labelkit::invalid_argument as write_json().
+inline void write_jsonl(std::ostream& out, const TaskSet& set) {
+  detail::check_writable(set, "write_jsonl");
+  const nlohmann::json header{{"format", detail::tasks_jsonl_format},
+                              {"version", 1},
+                              {"label_sets", detail::label_sets_to_json(set.label_sets)}};
+  out << header.dump() << '\n';
+  for (const auto& task : set.tasks) out << detail::task_to_json(task, set.label_sets).dump() << '\n';
+}
+
+/// Reads JSON Lines written by write_jsonl(); blank lines are ignored.
+/// @throws labelkit::parse_error naming the line number and the JSON path within the line.
+[[nodiscard]] inline TaskSet read_jsonl(std::istream& in) {
+  TaskSet set;
+  std::string line;
+  std::size_t line_number = 0;
+  bool have_header = false;
+  std::unordered_map<Eigen::Index, std::size_t> seen;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const detail::JsonContext context{"read_jsonl", labelkit::detail::concat("line ", line_number, ", ")};
+    const nlohmann::json value = detail::parse_text(line, context);
+    if (!have_header) {
+      detail::expect_object(value, "", context);
+      detail::check_header(value, detail::tasks_jsonl_format, context);
+      set.label_sets = detail::label_sets_from_json(value, context);
+      have_header = true;
+      continue;
+    }
+    set.tasks.push_back(detail::task_from_json(value, set.label_sets, "", context));
+    if (!seen.emplace(set.tasks.back().item, line_number).second) {
+      detail::bad_json(context, "/item", "item ", set.tasks.back().item, " is repeated (first on line ",
+                       seen[set.tasks.back().item], ")");
+    }
+  }
+  if (!have_header) {
+    labelkit::detail::fail<labelkit::parse_error>("read_jsonl", "no header line (the input is empty)");
+  }
+  return set;
+}
+
+}  // namespace labelkit::inline v0::annotation

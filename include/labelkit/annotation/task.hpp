@@ -1,0 +1,139 @@
+#pragma once
+/// @file
+/// The value types of annotation management: label sets, annotation records, model predictions
+/// (pre-labels), task records and task sets (what is imported and exported), and the assignment
+/// an annotator receives.
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "labelkit/core/error.hpp"
+
+namespace labelkit::inline v0::annotation {
+
+/// Milliseconds since the epoch of the queue's clock (by default the Unix epoch).
+using Millis = std::int64_t;
+
+/// What an annotator answers for a task.
+enum class AnnotationType {
+  single_label,  ///< Exactly one class (multi-class classification).
+  multi_label,   ///< Any subset of the classes, possibly empty (multi-label classification).
+};
+
+/// The name of an annotation type as written in JSON ("single_label", "multi_label").
+[[nodiscard]] constexpr std::string_view to_string(AnnotationType type) noexcept {
+  return type == AnnotationType::single_label ? "single_label" : "multi_label";
+}
+
+/// A named set of classes and the kind of answer expected. Labels in annotations are indices
+/// into `classes`.
+///
+/// For Label Studio, `name` is the control tag's name (`from_name`) and `to_name` the object tag
+/// it labels (e.g. `<Choices name="digit" toName="image">`).
+struct LabelSet {
+  std::string name = "label";                       ///< Unique within a queue; Label Studio from_name.
+  std::vector<std::string> classes;                 ///< Class names; label k is classes[k].
+  AnnotationType type = AnnotationType::single_label;
+  std::string to_name = "text";                     ///< Label Studio to_name.
+
+  friend bool operator==(const LabelSet&, const LabelSet&) = default;
+};
+
+/// One annotator's answer for one task, with the lease's timing.
+struct AnnotationRecord {
+  Eigen::Index annotator = 0;  ///< Annotator id (non-negative).
+  std::vector<int> labels;     ///< Ascending class indices; exactly one for single-label tasks.
+  Millis started_at = 0;       ///< When the task was handed out.
+  Millis submitted_at = 0;     ///< When the answer was accepted.
+  bool late = false;           ///< Accepted after the lease had expired.
+
+  friend bool operator==(const AnnotationRecord&, const AnnotationRecord&) = default;
+};
+
+/// A model's proposed answer (a pre-label), exported to Label Studio as a prediction. From a
+/// `labelkit::prelabel::PreLabel p`: `Prediction{"model-name", p.confidence, {p.label}}`.
+struct Prediction {
+  std::string model_version;  ///< Which model (and version) made the prediction.
+  double score = 0.0;         ///< The model's confidence, used to sort tasks in Label Studio.
+  std::vector<int> labels;    ///< Ascending class indices.
+
+  friend bool operator==(const Prediction&, const Prediction&) = default;
+};
+
+/// A task as imported and exported: item, payload, label set, priority, the hidden gold answer
+/// (if the task is a gold item), the accepted annotations and the model predictions.
+struct TaskRecord {
+  Eigen::Index item = 0;                     ///< Item id (non-negative, unique in a set).
+  nlohmann::json data;                       ///< The payload shown to the annotator.
+  int label_set = 0;                         ///< Index into TaskSet::label_sets.
+  double priority = 0.0;                     ///< Higher is served first.
+  std::optional<std::vector<int>> gold;      ///< The known answer of a gold item.
+  std::vector<AnnotationRecord> annotations; ///< Accepted answers.
+  std::vector<Prediction> predictions;       ///< Model pre-labels.
+
+  friend bool operator==(const TaskRecord&, const TaskRecord&) = default;
+};
+
+/// Tasks with their label sets: the unit of import and export.
+struct TaskSet {
+  std::vector<LabelSet> label_sets;
+  std::vector<TaskRecord> tasks;
+
+  friend bool operator==(const TaskSet&, const TaskSet&) = default;
+};
+
+/// What next() gives an annotator: the item, its payload and label set, and the lease deadline.
+/// It deliberately carries no gold flag and no gold answer, so gold items cannot be told apart.
+struct Assignment {
+  Eigen::Index item = 0;                       ///< Item id to pass back to submit()/skip().
+  nlohmann::json data;                         ///< The payload.
+  std::shared_ptr<const LabelSet> label_set;   ///< Classes and annotation type.
+  Millis lease_deadline = 0;                   ///< Submit before this time (clock's epoch).
+};
+
+namespace detail {
+
+/// Checks `labels` against `label_set` and returns them canonical (ascending). An empty string
+/// means valid; otherwise the returned `problem` says what is wrong.
+struct LabelCheck {
+  std::vector<int> labels;
+  std::string problem;
+};
+
+[[nodiscard]] inline LabelCheck check_labels(std::span<const int> labels, const LabelSet& set) {
+  LabelCheck result;
+  const auto n_classes = static_cast<long long>(set.classes.size());
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] < 0 || labels[i] >= n_classes) {
+      result.problem = labelkit::detail::concat("label ", labels[i], " at position ", i,
+                                                " is not in label set '", set.name,
+                                                "' (expected 0 <= label < ", n_classes, ")");
+      return result;
+    }
+  }
+  if (set.type == AnnotationType::single_label && labels.size() != 1) {
+    result.problem = labelkit::detail::concat("label set '", set.name,
+                                              "' is single-label: expected exactly 1 label (got ",
+                                              labels.size(), ")");
+    return result;
+  }
+  result.labels.assign(labels.begin(), labels.end());
+  std::sort(result.labels.begin(), result.labels.end());
+  const auto repeated = std::adjacent_find(result.labels.begin(), result.labels.end());
+  if (repeated != result.labels.end()) {
+    result.problem = labelkit::detail::concat("label ", *repeated, " is given more than once");
+  }
+  return result;
+}
+
+}  // namespace detail
+}  // namespace labelkit::inline v0::annotation

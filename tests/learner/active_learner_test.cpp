@@ -8,6 +8,7 @@
 #include "labelkit/core/error.hpp"
 #include "labelkit/learner/active_learner.hpp"
 #include "labelkit/learner/simulation.hpp"
+#include "labelkit/query/error_reduction.hpp"
 #include "labelkit/query/uncertainty_sampling.hpp"
 #include "test_models.hpp"
 
@@ -160,4 +161,27 @@ TEST_CASE("accuracy uses the argmax with ties to the lower class") {
   p << 0.5, 0.5, 0.2, 0.8, 0.9, 0.1;
   CHECK(labelkit::accuracy(p, std::vector<int>{0, 1, 1}) == doctest::Approx(2.0 / 3));
   CHECK_THROWS_AS((void)labelkit::accuracy(p, std::vector<int>{0}), labelkit::dimension_mismatch);
+}
+
+TEST_CASE("the context carries the labels of the labeled items, in labeling order") {
+  std::vector<int> seen;
+  auto record_labels = [&](const auto& context, Eigen::Index k) {
+    seen.assign(context.labels.begin(), context.labels.end());
+    CHECK(context.labels.size() == context.labeled.size());
+    return labelkit::query::random_sampling(context, k);
+  };
+  labelkit::ActiveLearner learner(NearestCentroid{}, line_features(), record_labels);
+  learner.teach(Ids{10, 0, 3}, {1, 0, 0});
+  (void)learner.query(1);
+  CHECK(seen == std::vector<int>{1, 0, 0});
+
+  // Expected error reduction needs those labels to refit copies of the model.
+  labelkit::query::ExpectedErrorReduction eer;
+  eer.options.candidates = 5;
+  eer.options.evaluation = 8;
+  labelkit::ActiveLearner eer_learner(NearestCentroid{}, line_features(), eer, 3);
+  eer_learner.teach(Ids{0, 10}, {0, 1});
+  const Ids picked = eer_learner.query(2);
+  CHECK(picked.size() == 2);
+  for (const auto id : picked) CHECK_FALSE(eer_learner.pool().is_labeled(id));
 }

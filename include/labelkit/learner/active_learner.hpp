@@ -117,7 +117,8 @@ class ActiveLearner {
     }
     const std::vector<Eigen::Index> unlabeled = pool_.unlabeled();
     const std::vector<Eigen::Index> labeled = pool_.labeled();
-    const query::QueryContext<M, X> context{model_, features_, unlabeled, labeled, seeds_()};
+    const std::vector<int> labels = pool_.labeled_labels();
+    const query::QueryContext<M, X> context{model_, features_, unlabeled, labeled, seeds_(), labels};
     std::vector<Eigen::Index> picked = strategy_(context, k);
     check_strategy_result(picked, k);
     return picked;

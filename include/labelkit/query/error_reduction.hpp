@@ -142,16 +142,8 @@ struct ExpectedErrorReduction {
 
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
-    constexpr bool has_labels = requires(const QueryContext<M, X>& c) { c.labels; };
-    if constexpr (!has_labels) {
-      static_assert(has_labels,
-                    "labelkit: ExpectedErrorReduction needs QueryContext::labels (the labels of "
-                    "`labeled`); call ExpectedErrorReduction::select directly meanwhile");
-      return {};
-    } else {
-      return select(context.model, context.features, context.unlabeled, context.labeled,
-                    std::span<const int>(context.labels), k, context.seed);
-    }
+    return select(context.model, context.features, context.unlabeled, context.labeled,
+                  context.labels, k, context.seed);
   }
 
   /// The strategy's work without a context (custom loops): scores a seeded subsample of

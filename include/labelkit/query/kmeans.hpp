@@ -211,6 +211,7 @@ KMeansResult<Scalar> lloyd(const PointMatrix<Scalar>& x, const PointVector<Scala
       for (Eigen::Index i = 0; i < n; ++i) {
         if (used[static_cast<std::size_t>(i)] == 0 && (far < 0 || distance(i) > distance(far))) far = i;
       }
+      if (far < 0) break;  // unreachable: k <= n is validated at the entry
       used[static_cast<std::size_t>(far)] = 1;
       updated.row(c) = x.row(far);
     }

@@ -20,6 +20,7 @@ struct QueryContext {
   std::span<const Eigen::Index> unlabeled;  ///< Candidate item ids, ascending.
   std::span<const Eigen::Index> labeled;    ///< Labeled item ids, in labeling order.
   std::uint64_t seed;                       ///< A fresh seed for this round's random choices.
+  std::span<const int> labels{};            ///< Labels of `labeled`, in the same order.
 };
 
 /// A strategy is callable as `strategy(context, k)` and returns at most k distinct ids taken

@@ -31,8 +31,8 @@ enum class Weights {
 /// The two raters' contingency table: counts(i, j) = items rater a put in categories[i] and
 /// rater b in categories[j]; categories are the sorted distinct codes of both raters.
 struct ContingencyTable {
-  Eigen::MatrixXd counts;
-  std::vector<int> categories;
+  Eigen::MatrixXd counts;       ///< K x K item counts, rater a by row, rater b by column.
+  std::vector<int> categories;  ///< The K category codes, ascending (row/column order).
 };
 
 /// Builds the contingency table of two raters in O(n) (compact codes) or O(n log n).

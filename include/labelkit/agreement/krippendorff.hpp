@@ -44,11 +44,12 @@ enum class Level { nominal, ordinal, interval, ratio };
 
 /// Alpha with the quantities behind it.
 struct AlphaParts {
+  /// 1 - D_o / D_e; when D_e = 0, the value the `ZeroDivision` policy gives.
   double alpha = std::numeric_limits<double>::quiet_NaN();
   double observed_disagreement = std::numeric_limits<double>::quiet_NaN();  ///< D_o.
   double expected_disagreement = std::numeric_limits<double>::quiet_NaN();  ///< D_e.
   double pairable_values = 0;   ///< n: values in units with two or more values.
-  Eigen::Index pairable_units = 0;
+  Eigen::Index pairable_units = 0;  ///< Units with two or more values.
 };
 
 /// The coincidence matrix behind alpha over the sorted distinct values.
@@ -855,10 +856,10 @@ struct BootstrapOptions {
 
 /// Alpha with its bootstrap distribution.
 struct AlphaBootstrap {
-  double alpha = std::numeric_limits<double>::quiet_NaN();
+  double alpha = std::numeric_limits<double>::quiet_NaN();     ///< Alpha of the full data.
   double se = std::numeric_limits<double>::quiet_NaN();        ///< SD of the replicates.
-  double ci_lower = std::numeric_limits<double>::quiet_NaN();  ///< Percentile interval.
-  double ci_upper = std::numeric_limits<double>::quiet_NaN();
+  double ci_lower = std::numeric_limits<double>::quiet_NaN();  ///< Percentile interval, lower.
+  double ci_upper = std::numeric_limits<double>::quiet_NaN();  ///< Percentile interval, upper.
   double probability_below_minimum = std::numeric_limits<double>::quiet_NaN();  ///< q(alpha < min).
   std::vector<double> replicates;  ///< The bootstrap alphas, in draw order.
 };

@@ -42,9 +42,10 @@ enum class AnnotationType {
 struct LabelSet {
   std::string name = "label";                       ///< Unique within a queue; Label Studio from_name.
   std::vector<std::string> classes;                 ///< Class names; label k is classes[k].
-  AnnotationType type = AnnotationType::single_label;
+  AnnotationType type = AnnotationType::single_label;  ///< Single- or multi-label answers.
   std::string to_name = "text";                     ///< Label Studio to_name.
 
+  /// Member-wise equality.
   friend bool operator==(const LabelSet&, const LabelSet&) = default;
 };
 
@@ -56,6 +57,7 @@ struct AnnotationRecord {
   Millis submitted_at = 0;     ///< When the answer was accepted.
   bool late = false;           ///< Accepted after the lease had expired.
 
+  /// Member-wise equality.
   friend bool operator==(const AnnotationRecord&, const AnnotationRecord&) = default;
 };
 
@@ -66,6 +68,7 @@ struct Prediction {
   double score = 0.0;         ///< The model's confidence, used to sort tasks in Label Studio.
   std::vector<int> labels;    ///< Ascending class indices.
 
+  /// Member-wise equality.
   friend bool operator==(const Prediction&, const Prediction&) = default;
 };
 
@@ -80,14 +83,16 @@ struct TaskRecord {
   std::vector<AnnotationRecord> annotations; ///< Accepted answers.
   std::vector<Prediction> predictions;       ///< Model pre-labels.
 
+  /// Member-wise equality.
   friend bool operator==(const TaskRecord&, const TaskRecord&) = default;
 };
 
 /// Tasks with their label sets: the unit of import and export.
 struct TaskSet {
-  std::vector<LabelSet> label_sets;
-  std::vector<TaskRecord> tasks;
+  std::vector<LabelSet> label_sets;  ///< Indexed by TaskRecord::label_set.
+  std::vector<TaskRecord> tasks;     ///< The tasks, each with its annotations and predictions.
 
+  /// Member-wise equality.
   friend bool operator==(const TaskSet&, const TaskSet&) = default;
 };
 

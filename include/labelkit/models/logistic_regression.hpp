@@ -85,6 +85,7 @@ struct LogisticRegressionConvergence {
 class LogisticRegression {
  public:
   /// @param c inverse regularisation strength C (> 0, finite), as in scikit-learn.
+  /// @param options settings beyond C (class count, optimiser limits, warm start).
   /// @throws labelkit::invalid_argument if c <= 0 or not finite, or an option is out of range.
   explicit LogisticRegression(double c, LogisticRegressionOptions options = {})
       : c_(c), options_(options) {
@@ -305,8 +306,12 @@ class LogisticRegression {
   /// Feature count of the last fit (0 before any fit).
   [[nodiscard]] Eigen::Index n_features() const noexcept { return n_features_; }
 
+  /// Whether the model holds fitted parameters (false before any fit, and after a fit whose
+  /// objective was not finite).
   [[nodiscard]] bool is_fitted() const noexcept { return fitted_; }
+  /// The inverse regularisation strength C given at construction.
   [[nodiscard]] double c() const noexcept { return c_; }
+  /// The settings in use: as constructed, with any `set_n_classes` or `set_warm_start` change.
   [[nodiscard]] const LogisticRegressionOptions& options() const noexcept { return options_; }
 
   /// How the last fit's optimiser ended (iterations, converged flag, gradient norm, objective).

@@ -207,7 +207,9 @@ class GaussianNaiveBayes {
   /// Feature count of the last fit (0 before any fit).
   [[nodiscard]] Eigen::Index n_features() const noexcept { return n_features_; }
 
+  /// Whether the model has been fitted.
   [[nodiscard]] bool is_fitted() const noexcept { return fitted_; }
+  /// The settings in use: as constructed, with any `set_n_classes` change.
   [[nodiscard]] const GaussianNaiveBayesOptions& options() const noexcept { return options_; }
 
  private:

@@ -63,6 +63,7 @@ struct LabelIssue {
   int suggested_label = 0;  ///< argmax_{k != given} p_k (ties to the lower class).
   double quality = 0;       ///< Its label quality score (rank_by).
 
+  /// Member-wise equality.
   friend bool operator==(const LabelIssue&, const LabelIssue&) = default;
 };
 

@@ -57,6 +57,7 @@ struct Contradiction {
   Eigen::Index annotator = 0;  ///< Annotator id.
   std::vector<int> labels;     ///< The distinct labels given, ascending.
 
+  /// Member-wise equality.
   friend bool operator==(const Contradiction&, const Contradiction&) = default;
 };
 
@@ -66,6 +67,7 @@ struct AdjudicationItem {
   double entropy = 0;        ///< Vote entropy / ln C, in [0, 1].
   Eigen::Index n_votes = 0;  ///< Answers on the item.
 
+  /// Member-wise equality.
   friend bool operator==(const AdjudicationItem&, const AdjudicationItem&) = default;
 };
 

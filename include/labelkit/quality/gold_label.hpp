@@ -18,6 +18,7 @@ struct GoldLabel {
   Eigen::Index item;  ///< Item id, as in Annotation::item.
   int label;          ///< True class in [0, n_classes).
 
+  /// Member-wise equality.
   friend bool operator==(const GoldLabel&, const GoldLabel&) = default;
 };
 

@@ -22,6 +22,7 @@ struct Interval {
   double lower = 0;  ///< Lower bound.
   double upper = 1;  ///< Upper bound.
 
+  /// Member-wise equality.
   friend bool operator==(const Interval&, const Interval&) = default;
 };
 

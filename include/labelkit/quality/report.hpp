@@ -42,9 +42,9 @@ struct AnnotatorReport {
   std::optional<double> gold_accuracy;       ///< Accuracy on gold (empty when n_gold = 0).
   Interval gold_interval;                    ///< Wilson interval ([0, 1] when n_gold = 0).
   double consensus_agreement = 0;            ///< Share of answers equal to the consensus label.
-  /// Consensus class on which the annotator agrees least (-1 if none), and that agreement.
+  /// Consensus class on which the annotator agrees least (-1 if none).
   int worst_class = -1;
-  double worst_class_agreement = 1;
+  double worst_class_agreement = 1;          ///< Agreement on worst_class (1 if none).
   Eigen::Index contradictions = 0;           ///< Items given different labels by them.
   double repeat_agreement = 1;               ///< Intra-annotator agreement on repeats.
   bool single_label = false;                 ///< Always the same label (enough answers).
@@ -52,6 +52,7 @@ struct AnnotatorReport {
   bool flagged = false;                      ///< Any reason below.
   std::vector<std::string> reasons;          ///< Why flagged: "gold_accuracy", "consensus", "single_label", "too_fast".
 
+  /// Member-wise equality.
   friend bool operator==(const AnnotatorReport&, const AnnotatorReport&) = default;
 };
 
@@ -69,6 +70,7 @@ struct QualityReport {
   Eigen::Index n_flagged = 0;            ///< Flagged annotators.
   std::vector<AnnotatorReport> annotators;  ///< Ascending annotator id.
 
+  /// Member-wise equality.
   friend bool operator==(const QualityReport&, const QualityReport&) = default;
 };
 

@@ -137,6 +137,7 @@ template <class PDerived, class EDerived>
 /// from the raw features when they are an Eigen matrix (then BADGE is exact for a linear softmax
 /// model such as multinomial logistic regression, whose "penultimate layer" is its input).
 struct BadgeSampling {
+  /// Returns up to k unlabeled item ids chosen by BADGE.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     labelkit::detail::check_k(k, "BadgeSampling");

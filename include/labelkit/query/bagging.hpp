@@ -62,6 +62,7 @@ auto make_member(Factory& factory, Eigen::Index classes) {
 template <class Factory>
 class BaggingCommittee {
  public:
+  /// The member model type: what `factory()` or `factory(classes)` returns.
   using Member = std::remove_cvref_t<decltype(detail::make_member(std::declval<Factory&>(),
                                                                   Eigen::Index{}))>;
 
@@ -72,6 +73,9 @@ class BaggingCommittee {
           std::declval<const X&>()))>::Scalar,
       Eigen::Dynamic, Eigen::Dynamic>;
 
+  /// @param factory makes one member model per call; called at `fit`.
+  /// @param members the committee size M, >= 1.
+  /// @param seed seeds the bootstrap resamples.
   /// @param classes the class count C, or 0 to take the largest training label + 1 at `fit`.
   /// @throws labelkit::invalid_argument if members < 1 or classes < 0.
   BaggingCommittee(Factory factory, Eigen::Index members, std::uint64_t seed = 0,

@@ -422,28 +422,32 @@ template <detail::CommitteeMember Mat>
   return detail::committee_score<detail::CommitteeScore::bald>(members, "bald");
 }
 
-/// Overloads for any contiguous range of members: `std::vector<Eigen::MatrixXd>`,
+/// Vote entropy for any contiguous range of members: `std::vector<Eigen::MatrixXd>`,
 /// `std::vector<Eigen::MatrixXf>`, `std::array`, a fixed-extent or non-const span.
 template <detail::CommitteeRange Members>
 [[nodiscard]] auto vote_entropy(const Members& members) {
   return vote_entropy(detail::as_member_span(members));
 }
-/// @copydoc vote_entropy(const Members&)
+/// Consensus entropy for any contiguous range of members: `std::vector<Eigen::MatrixXd>`,
+/// `std::vector<Eigen::MatrixXf>`, `std::array`, a fixed-extent or non-const span.
 template <detail::CommitteeRange Members>
 [[nodiscard]] auto consensus_entropy(const Members& members) {
   return consensus_entropy(detail::as_member_span(members));
 }
-/// @copydoc vote_entropy(const Members&)
+/// Mean KL disagreement for any contiguous range of members: `std::vector<Eigen::MatrixXd>`,
+/// `std::vector<Eigen::MatrixXf>`, `std::array`, a fixed-extent or non-const span.
 template <detail::CommitteeRange Members>
 [[nodiscard]] auto mean_kl_disagreement(const Members& members) {
   return mean_kl_disagreement(detail::as_member_span(members));
 }
-/// @copydoc vote_entropy(const Members&)
+/// Max KL disagreement for any contiguous range of members: `std::vector<Eigen::MatrixXd>`,
+/// `std::vector<Eigen::MatrixXf>`, `std::array`, a fixed-extent or non-const span.
 template <detail::CommitteeRange Members>
 [[nodiscard]] auto max_kl_disagreement(const Members& members) {
   return max_kl_disagreement(detail::as_member_span(members));
 }
-/// @copydoc vote_entropy(const Members&)
+/// BALD for any contiguous range of members: `std::vector<Eigen::MatrixXd>`,
+/// `std::vector<Eigen::MatrixXf>`, `std::array`, a fixed-extent or non-const span.
 template <detail::CommitteeRange Members>
 [[nodiscard]] auto bald(const Members& members) {
   return bald(detail::as_member_span(members));
@@ -483,8 +487,9 @@ struct BaldScore {
 /// network returning MC-dropout passes). O(M*n*C) plus the members' prediction cost.
 template <class Score>
 struct CommitteeSampling {
-  Score score;
+  Score score;  ///< Maps the M members' n x C probability matrices to n scores, higher = ask first.
 
+  /// Scores `context.unlabeled` and returns the k best item ids.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     if constexpr (!CommitteeModel<M, X>) {

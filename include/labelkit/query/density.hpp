@@ -222,9 +222,10 @@ template <class DerivedU, class DerivedX>
 /// the lower item id.
 template <class Score = detail::EntropyScore>
 struct InformationDensitySampling {
-  Score score{};
-  DensityOptions options{};
+  Score score{};  ///< Maps an n x C probability matrix to n uncertainty scores.
+  DensityOptions options{};  ///< Similarity, density exponent and subsampling settings.
 
+  /// Scores `context.unlabeled` and returns the k best item ids.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     labelkit::detail::check_k(k, "InformationDensitySampling");

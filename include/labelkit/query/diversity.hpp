@@ -331,6 +331,7 @@ template <class Derived>
 /// unlabeled items with the labeled ones as centres (at most min(k, unlabeled) ids, in the order
 /// picked). O(n*k*d + n*|L|*d) plus the embedding cost.
 struct CoreSetSampling {
+  /// Returns up to k unlabeled item ids, in the order picked.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     labelkit::detail::check_k(k, "CoreSetSampling");

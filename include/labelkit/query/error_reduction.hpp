@@ -129,7 +129,7 @@ template <class M, class X>
 struct ExpectedErrorOptions {
   Eigen::Index candidates = 50;   ///< Unlabeled items scored per round (seeded subsample).
   Eigen::Index evaluation = 200;  ///< Unlabeled items the loss is measured on (seeded subsample).
-  ErrorLoss loss = ErrorLoss::zero_one;
+  ErrorLoss loss = ErrorLoss::zero_one;  ///< Loss whose expectation is minimised.
 };
 
 /// Expected error reduction as a strategy value for `CopyableModel`s: scores a seeded random
@@ -138,8 +138,9 @@ struct ExpectedErrorOptions {
 /// loss (ties to the lower item id). A batch of k is the k best single picks (no joint
 /// reasoning). Needs the labels of the labeled items from the context (`context.labels`).
 struct ExpectedErrorReduction {
-  ExpectedErrorOptions options{};
+  ExpectedErrorOptions options{};  ///< Subsample sizes and loss.
 
+  /// Returns the k unlabeled item ids with the lowest expected loss; see `select`.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     return select(context.model, context.features, context.unlabeled, context.labeled,

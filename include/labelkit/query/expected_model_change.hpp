@@ -62,6 +62,7 @@ template <class PDerived, class EDerived>
 /// the lower item id). Embeddings from `model.embed` (give it the penultimate layer), else the
 /// raw features when they are an Eigen matrix (exact for multinomial logistic regression).
 struct ExpectedGradientLengthSampling {
+  /// Scores `context.unlabeled` and returns the k best item ids.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     labelkit::detail::check_k(k, "ExpectedGradientLengthSampling");

@@ -251,7 +251,8 @@ template <class DerivedU, class DerivedE, class DerivedL>
 /// `WeightedSumSampling`: the uncertainty `score` of the model's predicted probabilities.
 template <class Score = detail::EntropyScore>
 struct UncertaintyScorer {
-  Score score{};
+  Score score{};  ///< Maps an n x C probability matrix to n uncertainty scores.
+  /// One score per row of `candidates` (the unlabeled rows of `context.features`).
   template <class M, class X, class Candidates>
   auto operator()(const QueryContext<M, X>& context, const Candidates& candidates) const {
     return score(context.model.predict_proba(candidates)).eval();
@@ -261,7 +262,8 @@ struct UncertaintyScorer {
 /// Density of each unlabeled item among the unlabeled items (see density.hpp), compared by
 /// `model.embed` when the model is an `EmbeddingModel`, else by the raw features.
 struct DensityScorer {
-  DensityOptions options{};
+  DensityOptions options{};  ///< Similarity, density exponent and subsampling settings.
+  /// One density per row of `candidates` (the unlabeled rows of `context.features`).
   template <class M, class X, class Candidates>
   auto operator()(const QueryContext<M, X>& context, const Candidates& candidates) const {
     DensityOptions round = options;
@@ -276,10 +278,11 @@ struct DensityScorer {
 /// ties to the lower item id.
 template <class... Scorers>
 struct WeightedSumSampling {
-  std::tuple<Scorers...> scorers;
-  std::array<double, sizeof...(Scorers)> weights;
-  Normalization normalization = Normalization::rank;
+  std::tuple<Scorers...> scorers;  ///< The per-item scorers, one per weight.
+  std::array<double, sizeof...(Scorers)> weights;  ///< Weight of each scorer's normalised score.
+  Normalization normalization = Normalization::rank;  ///< How each score vector is normalised.
 
+  /// Returns the k unlabeled item ids with the highest weighted sums.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     labelkit::detail::check_k(k, "WeightedSumSampling");
@@ -303,10 +306,11 @@ struct WeightedSumSampling {
 /// `model.embed` when the model is an `EmbeddingModel`, else by the raw features.
 template <class Score = detail::MarginScore>
 struct UncertainThenDiverseSampling {
-  Score score{};
-  double beta = 5.0;
-  SecondStage stage = SecondStage::k_center;
+  Score score{};  ///< Maps an n x C probability matrix to n uncertainty scores.
+  double beta = 5.0;  ///< Shortlist size as a multiple of k, finite and >= 1.
+  SecondStage stage = SecondStage::k_center;  ///< How k items are picked from the shortlist.
 
+  /// Returns min(k, unlabeled) item ids, in pick order.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     labelkit::detail::check_k(k, "UncertainThenDiverseSampling");

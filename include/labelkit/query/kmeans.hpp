@@ -401,6 +401,7 @@ struct KMeansSampling {
   int max_iterations = 100;  ///< Lloyd iterations per query
   double tolerance = 1e-4;   ///< see KMeansOptions::tolerance
 
+  /// Returns min(k, unlabeled) item ids, one per cluster.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     labelkit::detail::check_k(k, "KMeansSampling");
@@ -422,10 +423,11 @@ struct KMeansSampling {
 /// like the functions of uncertainty.hpp.
 template <class Score>
 struct ClusterUncertaintySampling {
-  Score score;
+  Score score;  ///< Maps an n x C probability matrix to n scores, higher = ask first.
   int max_iterations = 100;  ///< Lloyd iterations per query
   double tolerance = 1e-4;   ///< see KMeansOptions::tolerance
 
+  /// Returns min(k, unlabeled) item ids, one per cluster.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     labelkit::detail::check_k(k, "ClusterUncertaintySampling");

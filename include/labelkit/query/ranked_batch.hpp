@@ -146,9 +146,10 @@ template <class DerivedX, class DerivedU>
 /// batch so far. k larger than the unlabeled count returns them all.
 template <class Score = detail::LeastConfidenceScore>
 struct RankedBatchSampling {
-  Score score{};
-  Similarity similarity = Similarity::euclidean;
+  Score score{};  ///< Maps an n x C probability matrix to n uncertainty scores.
+  Similarity similarity = Similarity::euclidean;  ///< How items are compared.
 
+  /// Returns min(k, unlabeled) item ids, in rank order.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     labelkit::detail::check_k(k, "RankedBatchSampling");

@@ -204,13 +204,14 @@ struct ExpectedErrorStop {
 
 /// Stop once `max_labels` items are labeled (the budget).
 struct LabelBudget {
-  Eigen::Index max_labels = 0;
+  Eigen::Index max_labels = 0;  ///< The label budget.
 
   /// True when `labels_used >= max_labels`.
   [[nodiscard]] bool should_stop(Eigen::Index labels_used) const noexcept {
     return labels_used >= max_labels;
   }
 
+  /// On a learner: counts the labeled items of its pool.
   template <class Learner>
   bool operator()(Learner& learner) const {
     return should_stop(learner.pool().labeled_count());
@@ -221,8 +222,9 @@ struct LabelBudget {
 /// and the result is true when any says stop.
 template <class... Criteria>
 struct StopWhenAny {
-  std::tuple<Criteria...> criteria;
+  std::tuple<Criteria...> criteria;  ///< The criteria, evaluated in order.
 
+  /// Evaluates every criterion on `learner`; true when any says stop.
   template <class Learner>
   bool operator()(Learner& learner) {
     return std::apply([&](auto&... c) { return (false | ... | static_cast<bool>(c(learner))); },

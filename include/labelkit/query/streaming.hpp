@@ -44,7 +44,7 @@ namespace labelkit::inline v0::query {
 template <class Scalar>
 class TopKAccumulator {
  public:
-  using Pair = detail::ScoredIndex<Scalar>;
+  using Pair = detail::ScoredIndex<Scalar>;  ///< A kept (score, index) pair.
 
   /// An empty accumulator keeping the k best pairs.
   /// @throws labelkit::invalid_argument if k < 0.

@@ -17,17 +17,12 @@
 #include <vector>
 
 #include "datasets.hpp"
-#include "svg.hpp"
+#include "learning_curves.hpp"
 #include "labelkit/learner/simulation.hpp"
 #include "labelkit/models/logistic_regression.hpp"
 #include "labelkit/query/uncertainty_sampling.hpp"
 
 namespace {
-
-struct Column {
-  std::string name;
-  std::vector<labelkit::LearningCurve> runs;  // one per seed
-};
 
 template <class Strategy>
 labelkit::LearningCurve run(const examples::Split& split, const Strategy& strategy,
@@ -41,19 +36,6 @@ labelkit::LearningCurve run(const examples::Split& split, const Strategy& strate
   options.seed = seed;
   return labelkit::simulate(model, split.pool.features, split.pool.labels, split.test.features,
                             split.test.labels, strategy, options);
-}
-
-double mean(const std::vector<double>& v) {
-  double s = 0;
-  for (const double x : v) s += x;
-  return s / static_cast<double>(v.size());
-}
-
-double stddev(const std::vector<double>& v) {
-  const double m = mean(v);
-  double s = 0;
-  for (const double x : v) s += (x - m) * (x - m);
-  return v.size() > 1 ? std::sqrt(s / static_cast<double>(v.size() - 1)) : 0.0;
 }
 
 }  // namespace
@@ -71,7 +53,8 @@ int main(int argc, char** argv) {
               digits.n_classes, n_seeds);
   std::printf("logistic regression (C = 1), 20 random seed labels, batches of 10, budget 300\n\n");
 
-  std::vector<Column> columns{{"entropy", {}}, {"margin", {}}, {"least conf.", {}}, {"random", {}}};
+  std::vector<examples::CurveColumn> columns{
+      {"entropy", {}}, {"margin", {}}, {"least conf.", {}}, {"random", {}, 0, true}};
   for (int seed = 0; seed < n_seeds; ++seed) {
     const auto split = examples::train_test_split(digits, 0.3, 1000 + static_cast<std::uint64_t>(seed));
     const auto s = static_cast<std::uint64_t>(seed);
@@ -83,55 +66,16 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "\n");
 
-  std::printf("%8s", "labels");
-  for (const auto& c : columns) std::printf(" %12s", c.name.c_str());
+  // Every 20 labels (every second point), and the last.
+  const std::vector<double> areas_mean = examples::print_curve_table(columns, 2, 12);
   std::printf("\n");
-  const auto& reference = columns[0].runs[0].points;
-  for (std::size_t p = 0; p < reference.size(); ++p) {
-    if (p % 2 != 0 && p + 1 != reference.size()) continue;  // every 20 labels, and the last
-    std::printf("%8ld", static_cast<long>(reference[p].labels));
-    for (const auto& c : columns) {
-      std::vector<double> acc;
-      for (const auto& r : c.runs) acc.push_back(r.points[p].accuracy);
-      std::printf(" %12.4f", mean(acc));
-    }
-    std::printf("\n");
-  }
-  std::vector<double> areas_mean;
-  std::vector<double> areas_sd;
-  for (const auto& c : columns) {
-    std::vector<double> areas;
-    for (const auto& r : c.runs) areas.push_back(r.area());
-    areas_mean.push_back(mean(areas));
-    areas_sd.push_back(stddev(areas));
-  }
-  std::printf("%8s", "area");
-  for (const double a : areas_mean) std::printf(" %12.4f", a);
-  std::printf("\n%8s", "(sd)");
-  for (const double sd : areas_sd) std::printf(" %12.4f", sd);
-  std::printf("\n\n");
   const double best = std::max(areas_mean[0], areas_mean[1]);
   std::printf("learning-curve area: %s %.4f vs random %.4f (%+.1f points)\n",
               areas_mean[0] >= areas_mean[1] ? "entropy" : "margin", best, areas_mean[3],
               100.0 * (best - areas_mean[3]));
   // The same curves as a picture, next to where the program ran.
-  examples::svg::LineChart chart;
-  chart.title = "Active learning on UCI digits (logistic regression, mean of seeds)";
-  chart.x_label = "labels used";
-  chart.y_label = "held-out accuracy";
-  for (const auto& c : columns) {
-    examples::svg::Series series;
-    series.name = c.name;
-    series.dashed = c.name == "random";
-    for (std::size_t p = 0; p < reference.size(); ++p) {
-      std::vector<double> acc;
-      for (const auto& r : c.runs) acc.push_back(r.points[p].accuracy);
-      series.x.push_back(static_cast<double>(reference[p].labels));
-      series.y.push_back(mean(acc));
-    }
-    chart.series.push_back(std::move(series));
-  }
-  examples::svg::write_file("active_learning_digits.svg", examples::svg::render(chart));
+  examples::write_curves_svg(columns, "active_learning_digits.svg",
+                             "Active learning on UCI digits (logistic regression, mean of seeds)");
   std::printf("learning curves written to active_learning_digits.svg\n");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -23,9 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "labelkit/query/random.hpp"
-// query/random.hpp first (it names detail::fail unqualified)
 #include "datasets.hpp"
+#include "learning_curves.hpp"
 #include "labelkit/learner/simulation.hpp"
 #include "labelkit/models/logistic_regression.hpp"
 #include "labelkit/query/badge.hpp"
@@ -37,12 +36,6 @@
 #include "labelkit/query/uncertainty_sampling.hpp"
 
 namespace {
-
-struct Column {
-  std::string name;
-  std::vector<labelkit::LearningCurve> runs;  // one per seed
-  double seconds = 0;
-};
 
 labelkit::SimulationOptions protocol(std::uint64_t seed) {
   labelkit::SimulationOptions options;
@@ -81,21 +74,8 @@ labelkit::LearningCurve run_committee(const examples::Split& split, const Strate
                             split.test.features, split.test.labels, strategy, protocol(seed));
 }
 
-double mean(const std::vector<double>& v) {
-  double s = 0;
-  for (const double x : v) s += x;
-  return s / static_cast<double>(v.size());
-}
-
-double stddev(const std::vector<double>& v) {
-  const double m = mean(v);
-  double s = 0;
-  for (const double x : v) s += (x - m) * (x - m);
-  return v.size() > 1 ? std::sqrt(s / static_cast<double>(v.size() - 1)) : 0.0;
-}
-
 template <class Run>
-void timed(Column& column, Run&& run) {
+void timed(examples::CurveColumn& column, Run&& run) {
   const auto start = std::chrono::steady_clock::now();
   column.runs.push_back(run());
   column.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -118,7 +98,7 @@ int main(int argc, char** argv) {
               "committee and BALD: 5 bagged logistic regressions (their mean classifies)\n\n");
 
   const labelkit::query::UncertainThenDiverseSampling<> hybrid{};  // margin top 5k -> k-center
-  std::vector<Column> columns{{"random", {}, 0},  {"entropy", {}, 0},  {"committee", {}, 0},
+  std::vector<examples::CurveColumn> columns{{"random", {}, 0, true},  {"entropy", {}, 0},  {"committee", {}, 0},
                               {"BALD", {}, 0},    {"BADGE", {}, 0},    {"core-set", {}, 0},
                               {"info.dens.", {}, 0}, {"hybrid", {}, 0}};
   for (int seed = 0; seed < n_seeds; ++seed) {
@@ -139,35 +119,9 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "\n");
 
-  std::printf("%6s", "labels");
-  for (const auto& c : columns) std::printf(" %10s", c.name.c_str());
-  std::printf("\n");
-  const auto& reference = columns[0].runs[0].points;
-  for (std::size_t p = 0; p < reference.size(); ++p) {
-    if (p % 4 != 0 && p + 1 != reference.size()) continue;  // every 40 labels, and the last
-    std::printf("%6ld", static_cast<long>(reference[p].labels));
-    for (const auto& c : columns) {
-      std::vector<double> acc;
-      for (const auto& r : c.runs) acc.push_back(r.points[p].accuracy);
-      std::printf(" %10.4f", mean(acc));
-    }
-    std::printf("\n");
-  }
-  std::vector<double> areas_mean;
-  std::printf("%6s", "area");
-  for (const auto& c : columns) {
-    std::vector<double> areas;
-    for (const auto& r : c.runs) areas.push_back(r.area());
-    areas_mean.push_back(mean(areas));
-    std::printf(" %10.4f", areas_mean.back());
-  }
-  std::printf("\n%6s", "(sd)");
-  for (const auto& c : columns) {
-    std::vector<double> areas;
-    for (const auto& r : c.runs) areas.push_back(r.area());
-    std::printf(" %10.4f", stddev(areas));
-  }
-  std::printf("\n%6s", "s/run");
+  // Every 40 labels (every fourth point), and the last.
+  const std::vector<double> areas_mean = examples::print_curve_table(columns, 4, 10);
+  std::printf("%8s", "s/run");
   for (const auto& c : columns) std::printf(" %10.3f", c.seconds / static_cast<double>(c.runs.size()));
   std::printf("\n\n");
   std::size_t best = 1;
@@ -177,6 +131,9 @@ int main(int argc, char** argv) {
   std::printf("best learning-curve area: %s %.4f vs random %.4f (%+.1f points)\n",
               columns[best].name.c_str(), areas_mean[best], areas_mean[0],
               100.0 * (areas_mean[best] - areas_mean[0]));
+  examples::write_curves_svg(columns, "query_strategies_digits.svg",
+                             "Query strategies on UCI digits (logistic regression, mean of seeds)");
+  std::printf("learning curves written to query_strategies_digits.svg\n");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%.1f s\n", seconds);

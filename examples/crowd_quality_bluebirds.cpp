@@ -38,7 +38,14 @@ int main() {
                     static_cast<double>(truth.size()));
   };
   const auto mv = q::majority_vote(crowd.annotations, 2);
-  const auto ds = q::dawid_skene(crowd.annotations, 2);
+  // Progress on stderr (stdout stays the table): one line rewritten in place per EM iteration.
+  q::DawidSkeneOptions ds_options;
+  ds_options.progress = [](int iteration, double objective) {
+    std::fprintf(stderr, "\rDawid-Skene: iteration %d, log-likelihood %.1f  ", iteration,
+                 objective);  // trailing blanks clear a longer previous line
+  };
+  const auto ds = q::dawid_skene(crowd.annotations, 2, ds_options);
+  std::fputc('\n', stderr);
   row("majority vote", mv.labels);
   row("Wawa", q::wawa(crowd.annotations, 2).labels);
   row("Dawid-Skene", ds.labels);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <limits>
 #include <span>
 #include <vector>
@@ -33,6 +34,11 @@ struct DawidSkeneOptions {
   /// Items whose true label is known: their posterior is clamped to it during EM. Gold records
   /// for items without annotations are ignored.
   std::vector<GoldLabel> gold = {};
+  /// Optional progress callback (empty by default), e.g. to print a progress line: called once
+  /// per EM iteration, after its M-step and E-step, with the 1-based iteration number and that
+  /// iteration's objective, i.e. the value appended to DawidSkeneResult::log_likelihood. It
+  /// does not change any result; an exception it throws propagates out of the aggregator.
+  std::function<void(int iteration, double objective)> progress = {};
 };
 
 /// Result of dawid_skene() and one_coin_dawid_skene(). Rows are items in ascending item id.
@@ -178,6 +184,7 @@ inline void check_em_options(const DawidSkeneOptions& options, std::string_view 
     }
     result.log_likelihood.push_back(objective);
     result.iterations = iteration + 1;
+    if (options.progress) options.progress(result.iterations, objective);
     if (detail::em_converged(result.log_likelihood, options.tolerance)) {
       result.converged = true;
       break;
@@ -289,6 +296,7 @@ inline void check_em_options(const DawidSkeneOptions& options, std::string_view 
     }
     result.log_likelihood.push_back(objective);
     result.iterations = iteration + 1;
+    if (options.progress) options.progress(result.iterations, objective);
     if (detail::em_converged(result.log_likelihood, options.tolerance)) {
       result.converged = true;
       break;

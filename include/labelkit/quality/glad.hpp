@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -26,6 +27,11 @@ struct GladOptions {
   double learning_rate = 1.0; ///< Step size, scaled by 1 / (answers of the parameter + 1); > 0.
   double smoothing = 0.01;    ///< Pseudo-count on the class priors, >= 0.
   std::vector<GoldLabel> gold = {};  ///< Items clamped to a known label during EM.
+  /// Optional progress callback (empty by default): called once per EM iteration, after its
+  /// M-step and E-step, with the 1-based iteration and that iteration's objective (the value
+  /// appended to GladResult::log_likelihood). It does not change any result; an exception it
+  /// throws propagates out of glad().
+  std::function<void(int iteration, double objective)> progress = {};
 };
 
 /// Result of glad(). Rows are items in ascending item id.
@@ -152,6 +158,7 @@ namespace detail {
     }
     result.log_likelihood.push_back(objective);
     result.iterations = iteration + 1;
+    if (options.progress) options.progress(result.iterations, objective);
     if (detail::em_converged(result.log_likelihood, options.tolerance)) {
       result.converged = true;
       break;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -26,6 +27,11 @@ struct MaceOptions {
   /// label (MAP under Beta / Dirichlet(smoothing + 1) priors). >= 0.
   double smoothing = 0.5;
   std::vector<GoldLabel> gold = {};  ///< Items clamped to a known label during EM.
+  /// Optional progress callback (empty by default): called once per EM iteration, after its
+  /// M-step and E-step, with the 1-based iteration and that iteration's objective (the value
+  /// appended to MaceResult::log_likelihood). It does not change any result; an exception it
+  /// throws propagates out of mace().
+  std::function<void(int iteration, double objective)> progress = {};
 };
 
 /// Result of mace(). Rows are items in ascending item id.
@@ -159,6 +165,7 @@ struct MaceResult {
     }
     result.log_likelihood.push_back(objective);
     result.iterations = iteration + 1;
+    if (options.progress) options.progress(result.iterations, objective);
     if (detail::em_converged(result.log_likelihood, options.tolerance)) {
       result.converged = true;
       break;

@@ -1,0 +1,119 @@
+#pragma once
+// Command line of the annotation-report tool (examples/annotation_report.cpp), as a function the
+// tests can call: run(arguments, stdout, stderr) returns the exit code. Not part of the library.
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "report/analysis.hpp"
+#include "report/input.hpp"
+#include "svg.hpp"
+
+namespace examples::report {
+
+/// Exit codes: 0 success, 2 bad usage or a bad input file, 1 any other failure (e.g. writing).
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failure = 1;
+inline constexpr int exit_bad_input = 2;
+
+inline const char* usage_text() {
+  return "usage: annotation_report [--json OUT.json] [--svg-dir DIR] [--gold GOLD.csv] INPUT\n"
+         "  INPUT     a Label Studio JSON export (tasks with annotations; 'choices' results are\n"
+         "            analysed per from_name) or a CSV 'item,annotator,label' with a header\n"
+         "  --gold    CSV 'item,label' (all fields) or 'item,field,label' with a header: known labels\n"
+         "  --json    also write the report as JSON\n"
+         "  --svg-dir write the pairwise-agreement and per-annotator confusion heat maps (SVG)\n"
+         "Exit code 0 on success, 2 for bad usage or a bad input file.\n";
+}
+
+/// Parsed command line.
+struct Arguments {
+  std::string input, json, svg_dir, gold;
+};
+
+/// Parses `args` (without the program name). Returns false (after writing why and the usage to
+/// `err`) for bad usage. No arguments is bad usage here; main() supplies the demo default.
+inline bool parse_arguments(const std::vector<std::string>& args, Arguments& out, std::ostream& err) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--json" || a == "--svg-dir" || a == "--gold") {
+      if (i + 1 >= args.size() || args[i + 1].empty()) {
+        err << "annotation_report: " << a << " needs a value\n" << usage_text();
+        return false;
+      }
+      (a == "--json" ? out.json : a == "--svg-dir" ? out.svg_dir : out.gold) = args[++i];
+    } else if (a == "-h" || a == "--help" || (a.size() > 1 && a[0] == '-')) {
+      if (a != "-h" && a != "--help") err << "annotation_report: unknown option " << a << "\n";
+      err << usage_text();
+      return false;
+    } else if (!out.input.empty()) {
+      err << "annotation_report: more than one input (" << out.input << ", " << a << ")\n" << usage_text();
+      return false;
+    } else {
+      out.input = a;
+    }
+  }
+  if (out.input.empty()) {
+    err << "annotation_report: no input file\n" << usage_text();
+    return false;
+  }
+  return true;
+}
+
+/// Runs the tool: prints the report to `out`, problems to `err`; returns the exit code.
+inline int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+               const Options& options = {}) {
+  Arguments a;
+  if (!parse_arguments(args, a, err)) return exit_bad_input;
+  Dataset data;
+  try {
+    data = load(a.input, a.gold);
+  } catch (const InputError& e) {
+    err << "annotation_report: " << e.what() << "\n";
+    return exit_bad_input;
+  }
+  try {
+    std::vector<FieldReport> reports;
+    reports.reserve(data.fields.size());
+    for (const auto& f : data.fields) reports.push_back(analyse(f, options));
+    out << "annotation report: " << data.source << " ("
+        << (data.format == "csv" ? "CSV" : "Label Studio export") << "), " << data.fields.size()
+        << (data.fields.size() == 1 ? " field\n" : " fields\n");
+    for (const auto& n : data.notes) out << "note: " << n << "\n";
+    for (const auto& r : reports) {
+      out << "\n";
+      print_text(out, r);
+    }
+    if (!a.json.empty()) {
+      std::ofstream file(a.json, std::ios::binary);
+      file << to_json(data, reports).dump(2) << "\n";
+      if (!file) {
+        err << "annotation_report: cannot write " << a.json << "\n";
+        return exit_failure;
+      }
+      out << "\nwrote " << a.json << "\n";
+    }
+    if (!a.svg_dir.empty()) {
+      std::filesystem::create_directories(a.svg_dir);
+      std::size_t written = 0;
+      for (const auto& r : reports) {
+        for (const auto& [name, text] : heat_maps(r)) {
+          svg::write_file((std::filesystem::path(a.svg_dir) / name).string(), text);
+          ++written;
+        }
+      }
+      out << "wrote " << written << " SVG heat maps to " << a.svg_dir << "\n";
+    }
+  } catch (const std::exception& e) {
+    err << "annotation_report: " << e.what() << "\n";
+    return exit_failure;
+  }
+  return exit_ok;
+}
+
+}  // namespace examples::report

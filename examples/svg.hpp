@@ -271,14 +271,20 @@ inline std::string render(const HeatMap& map) {
   };
   std::size_t longest_row_label = 1;
   for (Eigen::Index r = 0; r < rows; ++r) longest_row_label = std::max(longest_row_label, label(map.row_labels, r).size());
+  std::size_t longest_column_label = 1;
+  for (Eigen::Index c = 0; c < cols; ++c) longest_column_label = std::max(longest_column_label, label(map.column_labels, c).size());
   const double cell = map.cell;
   const double left = 48 + 8.0 * static_cast<double>(longest_row_label);
+  // Column labels wider than a cell are written at 45 degrees so neighbours do not overlap.
+  const bool rotate_columns = 7.0 * static_cast<double>(longest_column_label) > cell;
+  const double column_band =
+      rotate_columns ? 0.71 * 7.0 * static_cast<double>(longest_column_label) + 12 : 18;
   const double top = 50;
   const double grid_w = cell * static_cast<double>(cols);
   const double grid_h = cell * static_cast<double>(rows);
   const double bar_x = left + grid_w + 30;
   const int width = static_cast<int>(std::max(bar_x + 90, 360.0));
-  const int height = static_cast<int>(top + grid_h + 70);
+  const int height = static_cast<int>(top + grid_h + column_band + 52);
 
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (Eigen::Index i = 0; i < map.values.size(); ++i) {
@@ -313,9 +319,16 @@ inline std::string render(const HeatMap& map) {
   }
   out << "</g>\n<g fill=\"#333\">\n";
   for (Eigen::Index c = 0; c < cols; ++c) {
-    out << "<text x=\"" << detail::coordinate(left + cell * (static_cast<double>(c) + 0.5))
-        << "\" y=\"" << detail::coordinate(top + grid_h + 18) << "\" text-anchor=\"middle\">"
-        << detail::escape(label(map.column_labels, c)) << "</text>\n";
+    const double x = left + cell * (static_cast<double>(c) + 0.5);
+    if (rotate_columns) {
+      out << "<text transform=\"translate(" << detail::coordinate(x) << " "
+          << detail::coordinate(top + grid_h + 14) << ") rotate(-45)\" text-anchor=\"end\">"
+          << detail::escape(label(map.column_labels, c)) << "</text>\n";
+    } else {
+      out << "<text x=\"" << detail::coordinate(x) << "\" y=\""
+          << detail::coordinate(top + grid_h + 18) << "\" text-anchor=\"middle\">"
+          << detail::escape(label(map.column_labels, c)) << "</text>\n";
+    }
   }
   for (Eigen::Index r = 0; r < rows; ++r) {
     out << "<text x=\"" << detail::coordinate(left - 8) << "\" y=\""
@@ -324,8 +337,9 @@ inline std::string render(const HeatMap& map) {
   }
   out << "</g>\n";
   out << "<text x=\"" << detail::coordinate(left + grid_w / 2) << "\" y=\""
-      << detail::coordinate(top + grid_h + 44) << "\" text-anchor=\"middle\" font-size=\"14\">"
-      << detail::escape(map.x_label) << "</text>\n";
+      << detail::coordinate(top + grid_h + column_band + 26)
+      << "\" text-anchor=\"middle\" font-size=\"14\">" << detail::escape(map.x_label)
+      << "</text>\n";
   out << "<text transform=\"translate(18 " << detail::coordinate(top + grid_h / 2)
       << ") rotate(-90)\" text-anchor=\"middle\" font-size=\"14\">" << detail::escape(map.y_label)
       << "</text>\n";

@@ -23,8 +23,6 @@
 #include <vector>
 
 #include "datasets.hpp"
-// query/ first: query/random.hpp calls `detail::fail`, which does not resolve once another header
-// has opened labelkit::query::detail (reported to the lead).
 #include "labelkit/query/uncertainty_sampling.hpp"
 #include "labelkit/query/uncertainty.hpp"
 #include "labelkit/agreement/krippendorff.hpp"

@@ -29,8 +29,6 @@
 #include <string>
 #include <vector>
 
-// random.hpp first: it calls detail::fail unqualified, which breaks once another header has
-// opened labelkit::query::detail (reported to the lead).
 #include "labelkit/query/random.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/streaming.hpp"

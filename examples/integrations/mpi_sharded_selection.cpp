@@ -31,8 +31,6 @@
 #include <span>
 #include <vector>
 
-// random.hpp first: it calls detail::fail unqualified, which breaks once another header has
-// opened labelkit::query::detail (reported to the lead).
 #include "labelkit/query/random.hpp"
 #include "labelkit/query/diversity.hpp"
 #include "labelkit/query/select.hpp"

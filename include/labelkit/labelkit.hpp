@@ -2,6 +2,7 @@
 /// @file
 /// Umbrella header: all of labelkit. Include the individual headers for faster builds.
 
+#include "labelkit/config.hpp"
 #include "labelkit/version.hpp"
 
 #include "labelkit/core/annotation.hpp"

@@ -11,8 +11,9 @@
 /// The version as "major.minor.patch".
 #define LABELKIT_VERSION_STRING "0.1.0"
 
-namespace labelkit {
-inline namespace v0 {
+#include "labelkit/config.hpp"
+
+LABELKIT_BEGIN_NAMESPACE
 
 /// The library version as a struct, for run-time checks and reports.
 struct Version {
@@ -25,5 +26,4 @@ struct Version {
 inline constexpr Version version{LABELKIT_VERSION_MAJOR, LABELKIT_VERSION_MINOR,
                                  LABELKIT_VERSION_PATCH};
 
-}  // namespace v0
-}  // namespace labelkit
+LABELKIT_END_NAMESPACE

@@ -174,27 +174,27 @@ TEST_CASE("bad or truncated checkpoints: a clear error, and nothing half-loaded"
   CHECK(restore(version).find("unsupported checkpoint version 7") != std::string::npos);
 
   // Well framed but inconsistent: the JSON path of the bad value.
-  const std::string body(la::detail::unframe_checkpoint(good, "test"));
+  const std::string body(labelkit::detail::unframe_checkpoint(good, "test"));
   auto doc = nlohmann::json::parse(body);
   std::size_t answered = 0;
   while (doc["tasks"][answered]["slots"].empty() || doc["tasks"][answered]["slots"][0]["state"] != "submitted") ++answered;
   auto bad = doc;
   bad["tasks"][answered]["slots"][0]["labels"] = nlohmann::json::array({5});
-  CHECK(restore(la::detail::frame_checkpoint(bad.dump())) ==
+  CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump())) ==
         "labelkit: restore(): at /tasks/" + std::to_string(answered) +
             "/slots/0/labels: label 5 at position 0 is not in label set 'digit' (expected 0 <= label < 3)");
   bad = doc;
   bad["tasks"][answered]["slots"].push_back(bad["tasks"][answered]["slots"][0]);
-  CHECK(restore(la::detail::frame_checkpoint(bad.dump())).find("appears twice on one task") != std::string::npos);
+  CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump())).find("appears twice on one task") != std::string::npos);
   bad = doc;
   bad["options"]["overlap"] = 0;
-  CHECK(restore(la::detail::frame_checkpoint(bad.dump())).find("/options/overlap: expected an integer >= 1") != std::string::npos);
+  CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump())).find("/options/overlap: expected an integer >= 1") != std::string::npos);
   bad = doc;
   bad["tasks"][1]["item"] = bad["tasks"][0]["item"];
-  CHECK(restore(la::detail::frame_checkpoint(bad.dump())).find("/tasks/1/item: item 0 is repeated") != std::string::npos);
+  CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump())).find("/tasks/1/item: item 0 is repeated") != std::string::npos);
   bad = doc;
   bad.erase("annotators");  // the last thing read: still nothing changes
-  CHECK(restore(la::detail::frame_checkpoint(bad.dump())) == "labelkit: restore(): at /: missing member 'annotators'");
+  CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump())) == "labelkit: restore(): at /: missing member 'annotators'");
   CHECK(target.checkpoint() == before);
   // And the good one loads.
   target.restore_text(good);
@@ -260,7 +260,7 @@ TEST_CASE("a child killed (SIGKILL) mid-save never corrupts the last good checkp
     if (child == 0) {
       // save_checkpoint(queue, path) is write_file_atomically(path, queue.checkpoint(), ...);
       // the snapshots are taken once so that the child spends its time writing.
-      for (int i = 0; i < 100000; ++i) la::detail::write_file_atomically(path, i % 2 ? state_a : state_b, "save_checkpoint");
+      for (int i = 0; i < 100000; ++i) labelkit::detail::write_file_atomically(path, i % 2 ? state_a : state_b, "save_checkpoint");
       ::_exit(0);
     }
     ::usleep(static_cast<useconds_t>(20000 + random.uniform_index(120000)));

@@ -322,14 +322,14 @@ TEST_CASE("ISO 8601 times: format and parse agree, offsets and fractions handled
   for (const la::Millis t : {la::Millis{0}, la::Millis{951782400000}, la::Millis{1764315204123}, la::Millis{-86400001},
                               la::Millis{4102444800999}}) {
     la::Millis back = 0;
-    REQUIRE(la::detail::parse_iso8601(la::detail::format_iso8601(t), back));
+    REQUIRE(labelkit::detail::parse_iso8601(labelkit::detail::format_iso8601(t), back));
     CHECK(back == t);
   }
-  CHECK(la::detail::format_iso8601(951782400000) == "2000-02-29T00:00:00.000Z");
+  CHECK(labelkit::detail::format_iso8601(951782400000) == "2000-02-29T00:00:00.000Z");
   la::Millis t = 0;
-  CHECK(la::detail::parse_iso8601("2000-02-29T01:30:00.5-01:30", t));
+  CHECK(labelkit::detail::parse_iso8601("2000-02-29T01:30:00.5-01:30", t));
   CHECK(t == 951782400000 + 3 * 3600000 + 500);
-  CHECK_FALSE(la::detail::parse_iso8601("2000-13-01T00:00:00Z", t));
-  CHECK_FALSE(la::detail::parse_iso8601("2000-01-01T00:00:00Zjunk", t));
-  CHECK_FALSE(la::detail::parse_iso8601("2000-01-01", t));
+  CHECK_FALSE(labelkit::detail::parse_iso8601("2000-13-01T00:00:00Z", t));
+  CHECK_FALSE(labelkit::detail::parse_iso8601("2000-01-01T00:00:00Zjunk", t));
+  CHECK_FALSE(labelkit::detail::parse_iso8601("2000-01-01", t));
 }

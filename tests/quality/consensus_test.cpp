@@ -36,7 +36,7 @@ TEST_CASE("consensus combines a good model with a noisy crowd and beats majority
   const int wrong = quality_test::count_wrong(r.labels, crowd.truth);
   const int mv_wrong = quality_test::count_wrong(mv.labels, crowd.truth);
   std::vector<int> model_labels;
-  for (int i = 0; i < 1000; ++i) model_labels.push_back(labelkit::quality::detail::argmax_lowest(p.row(i)));
+  for (int i = 0; i < 1000; ++i) model_labels.push_back(labelkit::detail::argmax_lowest(p.row(i)));
   const int model_wrong = quality_test::count_wrong(model_labels, crowd.truth);
   // Measured: consensus 72, majority vote 256, model alone 100 wrong of 1000.
   MESSAGE("consensus " << wrong << " MV " << mv_wrong << " model " << model_wrong);

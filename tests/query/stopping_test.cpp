@@ -12,7 +12,7 @@
 #include "labelkit/query/uncertainty_sampling.hpp"
 #include "query/part_b_test_models.hpp"
 
-using labelkit::query::detail::cohen_kappa;
+using labelkit::detail::cohen_kappa;
 using Labels = std::vector<int>;
 
 TEST_CASE("cohen_kappa: values from scikit-learn, and the degenerate case") {

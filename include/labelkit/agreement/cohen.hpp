@@ -15,11 +15,13 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/tables.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::agreement {
+LABELKIT_BEGIN_NAMESPACE
+namespace agreement {
 
 /// Predefined weightings of Cohen's kappa (scikit-learn's `weights`).
 enum class Weights {
@@ -97,15 +99,16 @@ struct ContingencyTable {
   return t;
 }
 
+}  // namespace agreement
 namespace detail {
 
 /// Disagreement weights for `c` categories (positions 0..c-1).
-[[nodiscard]] inline Eigen::MatrixXd disagreement_weights(Eigen::Index c, Weights w) {
+[[nodiscard]] inline Eigen::MatrixXd disagreement_weights(Eigen::Index c, agreement::Weights w) {
   Eigen::MatrixXd out(c, c);
   for (Eigen::Index i = 0; i < c; ++i) {
     for (Eigen::Index j = 0; j < c; ++j) {
       const double d = static_cast<double>(i > j ? i - j : j - i);
-      out(i, j) = w == Weights::none ? (i == j ? 0.0 : 1.0) : w == Weights::linear ? d : d * d;
+      out(i, j) = w == agreement::Weights::none ? (i == j ? 0.0 : 1.0) : w == agreement::Weights::linear ? d : d * d;
     }
   }
   return out;
@@ -167,15 +170,15 @@ inline std::vector<Eigen::Index> weight_rows(const std::vector<int>& categories,
 }
 
 /// Kappa and its inference from a contingency table and disagreement weights.
-inline Estimate kappa_from_table(const Eigen::MatrixXd& counts, const Eigen::MatrixXd& w,
-                                 double confidence, ZeroDivision policy, bool inference,
+inline agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const Eigen::MatrixXd& w,
+                                 double confidence, agreement::ZeroDivision policy, bool inference,
                                  const char* function) {
   const double n = counts.sum();
   const Eigen::VectorXd row = counts.rowwise().sum();
   const Eigen::RowVectorXd col = counts.colwise().sum();
   const double observed_disagreement = (w.array() * counts.array()).sum();
   const double expected_disagreement = (row.transpose() * w * col.transpose())(0, 0) / n;
-  Estimate e;
+  agreement::Estimate e;
   e.n = static_cast<Eigen::Index>(n);
   const double w_max = w.maxCoeff();
   if (w_max > 0) {
@@ -220,6 +223,7 @@ inline Estimate kappa_from_table(const Eigen::MatrixXd& counts, const Eigen::Mat
 }
 
 }  // namespace detail
+namespace agreement {
 
 /// Cohen's kappa of two raters; `a[i]` and `b[i]` are their labels for item i (any int codes).
 /// O(n) for compact codes (O(n log n) otherwise) plus O(C^2).
@@ -300,4 +304,5 @@ template <class Derived>
                                   confidence, zero_division, true, "cohens_kappa_estimate");
 }
 
-}  // namespace labelkit::inline v0::agreement
+}  // namespace agreement
+LABELKIT_END_NAMESPACE

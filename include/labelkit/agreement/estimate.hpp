@@ -11,9 +11,11 @@
 #include <numbers>
 #include <string_view>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::agreement {
+LABELKIT_BEGIN_NAMESPACE
+namespace agreement {
 
 /// What a chance-corrected coefficient returns when it is 0/0: every rater used one and the same
 /// category (p_e = 1, p_o = 1), or alpha's data hold a single distinct value (D_e = 0).
@@ -41,6 +43,7 @@ struct Estimate {
   Eigen::Index n = 0;  ///< Number of units/items that entered the estimate.
 };
 
+}  // namespace agreement
 namespace detail {
 
 using ::labelkit::detail::concat;
@@ -169,7 +172,7 @@ using ::labelkit::detail::fail;
 /// Fills ci/statistic/p-values of `e` from e.value, e.se (the standard error used for the
 /// interval) and `se0` (the one for the test; pass e.se when there is no null variance).
 /// `upper_cap`: Gwet caps the upper limit at 1.
-inline void finish_inference(Estimate& e, double se0, double confidence, bool cap_at_one) {
+inline void finish_inference(agreement::Estimate& e, double se0, double confidence, bool cap_at_one) {
   const double q = student_t_quantile(1 - (1 - confidence) / 2, e.df);
   e.ci_lower = e.value - q * e.se;
   e.ci_upper = e.value + q * e.se;
@@ -187,20 +190,20 @@ inline void check_confidence(double confidence, std::string_view function) {
 }
 
 /// The value `policy` prescribes for 0/0 in `function`.
-[[nodiscard]] inline double zero_division_value(ZeroDivision policy, std::string_view function,
+[[nodiscard]] inline double zero_division_value(agreement::ZeroDivision policy, std::string_view function,
                                                 std::string_view what) {
   switch (policy) {
-    case ZeroDivision::one: return 1.0;
-    case ZeroDivision::zero: return 0.0;
-    case ZeroDivision::nan: return std::numeric_limits<double>::quiet_NaN();
-    case ZeroDivision::raise: break;
+    case agreement::ZeroDivision::one: return 1.0;
+    case agreement::ZeroDivision::zero: return 0.0;
+    case agreement::ZeroDivision::nan: return std::numeric_limits<double>::quiet_NaN();
+    case agreement::ZeroDivision::raise: break;
   }
   fail(function, "the coefficient is 0/0: ", what,
        " (pass ZeroDivision::one, zero or nan to choose a value)");
 }
 
 /// (p_o - p_e) / (1 - p_e) with the zero-division policy when p_e == 1.
-[[nodiscard]] inline double chance_corrected(double observed, double expected, ZeroDivision policy,
+[[nodiscard]] inline double chance_corrected(double observed, double expected, agreement::ZeroDivision policy,
                                              std::string_view function) {
   if (expected == 1.0) {
     return zero_division_value(policy, function,
@@ -210,4 +213,4 @@ inline void check_confidence(double confidence, std::string_view function) {
 }
 
 }  // namespace detail
-}  // namespace labelkit::inline v0::agreement
+LABELKIT_END_NAMESPACE

@@ -13,14 +13,14 @@
 #include <cmath>
 #include <limits>
 
+#include "labelkit/config.hpp"
 #include "labelkit/agreement/detail/chance_corrected.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/gwet.hpp"
 #include "labelkit/agreement/tables.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::agreement {
-
+LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 /// Validates an equal-raters table and returns the common number of raters per item.
@@ -64,6 +64,7 @@ FleissParts fleiss_parts(const Eigen::MatrixBase<Derived>& counts, const char* f
 }
 
 }  // namespace detail
+namespace agreement {
 
 /// Fleiss' kappa (Fleiss 1971): kappa = (P - P_e) / (1 - P_e), P = mean_i (sum_j n_ij^2 - n) /
 /// (n (n - 1)), P_e = sum_j p_j^2. O(items * categories).
@@ -204,4 +205,5 @@ template <class Derived>
   return out;
 }
 
-}  // namespace labelkit::inline v0::agreement
+}  // namespace agreement
+LABELKIT_END_NAMESPACE

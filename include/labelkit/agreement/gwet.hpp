@@ -16,13 +16,15 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/agreement/cohen.hpp"
 #include "labelkit/agreement/detail/chance_corrected.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/tables.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::agreement {
+LABELKIT_BEGIN_NAMESPACE
+namespace agreement {
 
 /// Gwet's predefined agreement weights (Handbook, ch. 3), over category *values* c_k (as irrCAC).
 enum class WeightScheme {
@@ -74,6 +76,7 @@ enum class WeightScheme {
   return w;
 }
 
+}  // namespace agreement
 namespace detail {
 
 /// A user agreement-weight matrix checked against the table's categories.
@@ -107,7 +110,7 @@ struct PatternTable {
 
 inline PatternTable two_rater_patterns(std::span<const int> a, std::span<const int> b,
                                        const char* function) {
-  const ContingencyTable t = contingency_table(a, b, function);
+  const agreement::ContingencyTable t = agreement::contingency_table(a, b, function);
   const Eigen::Index c = t.counts.rows();
   Eigen::Index cells = 0;
   for (Eigen::Index j = 0; j < c; ++j) {
@@ -131,6 +134,7 @@ inline PatternTable two_rater_patterns(std::span<const int> a, std::span<const i
 }
 
 }  // namespace detail
+namespace agreement {
 
 /// Gwet's AC1 of two raters (`a[i]`, `b[i]`: their labels for item i). Same value as the
 /// contingency-table formula p_e = sum_k pi_k (1 - pi_k) / (q - 1), pi_k = (p_k. + p_.k) / 2.
@@ -226,4 +230,5 @@ template <class Derived>
       .value;
 }
 
-}  // namespace labelkit::inline v0::agreement
+}  // namespace agreement
+LABELKIT_END_NAMESPACE

@@ -7,7 +7,10 @@
 #include <cmath>
 #include <string_view>
 
-namespace labelkit::inline v0::agreement {
+#include "labelkit/config.hpp"
+
+LABELKIT_BEGIN_NAMESPACE
+namespace agreement {
 
 /// Landis & Koch (1977) strength-of-agreement bands.
 enum class LandisKoch { poor, slight, fair, moderate, substantial, almost_perfect };
@@ -60,4 +63,5 @@ enum class AlphaReliability {
   return "unacceptable";
 }
 
-}  // namespace labelkit::inline v0::agreement
+}  // namespace agreement
+LABELKIT_END_NAMESPACE

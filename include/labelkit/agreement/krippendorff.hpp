@@ -33,11 +33,13 @@
 #include <type_traits>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/random.hpp"
 
-namespace labelkit::inline v0::agreement {
+LABELKIT_BEGIN_NAMESPACE
+namespace agreement {
 
 /// Krippendorff's levels of measurement (the difference function used by alpha).
 enum class Level { nominal, ordinal, interval, ratio };
@@ -59,6 +61,7 @@ struct Coincidences {
   Eigen::VectorXd totals;      ///< n_c (pairable values per distinct value).
 };
 
+}  // namespace agreement
 namespace detail {
 
 /// Sorted values of one or two matrices (NaN skipped) with fast lookup. Three layouts:
@@ -450,7 +453,7 @@ double coincidence_observed(const std::vector<double>& upper, Eigen::Index v, De
 /// Observed and expected numerators of alpha for one input. `reference` (optional) supplies the
 /// totals behind the expected disagreement and the ordinal mid-ranks.
 template <class Units, class Metric>
-AlphaSums alpha_sums(Units& units, const std::vector<double>& values, Level level,
+AlphaSums alpha_sums(Units& units, const std::vector<double>& values, agreement::Level level,
                      Metric* custom, bool keep_units, const Eigen::VectorXd* reference_totals,
                      double& expected, double& expected_n) {
   const auto v = static_cast<Eigen::Index>(values.size());
@@ -489,7 +492,7 @@ AlphaSums alpha_sums(Units& units, const std::vector<double>& values, Level leve
     return s;
   }
   switch (level) {
-    case Level::nominal: {
+    case agreement::Level::nominal: {
       s = alpha_pass(units, v, keep_units,
                      [](std::span<const Eigen::Index>, std::span<const double> cnt, double m) {
                        double same = 0;
@@ -501,14 +504,14 @@ AlphaSums alpha_sums(Units& units, const std::vector<double>& values, Level leve
       expected = expected_n * expected_n - t.squaredNorm();
       return s;
     }
-    case Level::interval: {
+    case agreement::Level::interval: {
       s = alpha_pass(units, v, keep_units, IntervalKernel{values.data()});
       const Eigen::VectorXd& t = reference_totals ? *reference_totals : s.totals;
       expected_n = t.sum();
       expected = interval_expected(t, x, expected_n);
       return s;
     }
-    case Level::ordinal: {
+    case agreement::Level::ordinal: {
       if (small) {
         s = coincidence_pass(units, v, upper);
         const Eigen::VectorXd t = reference_totals ? *reference_totals : s.totals;
@@ -528,7 +531,7 @@ AlphaSums alpha_sums(Units& units, const std::vector<double>& values, Level leve
       expected = interval_expected(t, positions, expected_n);
       return s;
     }
-    case Level::ratio: {
+    case agreement::Level::ratio: {
       if (small) {
         s = coincidence_pass(units, v, upper);
         s.observed = coincidence_observed(upper, v, [&](Eigen::Index c, Eigen::Index k) {
@@ -562,13 +565,13 @@ AlphaSums alpha_sums(Units& units, const std::vector<double>& values, Level leve
   return s;
 }
 
-inline AlphaParts finish_alpha(const AlphaSums& s, double expected, double expected_n,
-                               ZeroDivision policy, const char* function) {
+inline agreement::AlphaParts finish_alpha(const AlphaSums& s, double expected, double expected_n,
+                               agreement::ZeroDivision policy, const char* function) {
   if (s.units == 0) {
     fail(function, "no unit has two or more values (alpha needs at least one pairable unit; "
                    "data are coders x units with NaN for missing values)");
   }
-  AlphaParts p;
+  agreement::AlphaParts p;
   p.pairable_values = s.n;
   p.pairable_units = s.units;
   p.observed_disagreement = s.observed / s.n;
@@ -585,7 +588,7 @@ inline AlphaParts finish_alpha(const AlphaSums& s, double expected, double expec
 /// Interval alpha straight from the data in one pass: per-unit and pooled sums of squares,
 /// combined with Chan et al.'s update (no value index, no sort).
 template <class Derived>
-AlphaParts interval_alpha_streaming(const Eigen::MatrixBase<Derived>& data, ZeroDivision policy,
+agreement::AlphaParts interval_alpha_streaming(const Eigen::MatrixBase<Derived>& data, agreement::ZeroDivision policy,
                                     const char* function) {
   double n = 0;
   double mean = 0;
@@ -676,18 +679,18 @@ struct NoMetric {
 };
 
 template <class Derived, class Metric>
-AlphaParts alpha_from_data(const Eigen::MatrixBase<Derived>& data, Level level, Metric* custom,
-                           ZeroDivision policy, const char* function) {
-  if (!custom && level == Level::interval) {
+agreement::AlphaParts alpha_from_data(const Eigen::MatrixBase<Derived>& data, agreement::Level level, Metric* custom,
+                           agreement::ZeroDivision policy, const char* function) {
+  if (!custom && level == agreement::Level::interval) {
     check_reliability_shape(data, function);
-    AlphaParts p = interval_alpha_streaming(data, policy, function);
+    agreement::AlphaParts p = interval_alpha_streaming(data, policy, function);
     if (!std::isfinite(p.observed_disagreement) || !std::isfinite(p.expected_disagreement)) {
       check_no_infinity(data, function);
     }
     return p;
   }
   const ValueIndex index = checked_value_index(data, function);
-  if (!custom && level == Level::ratio) check_ratio_values<Derived>(index.values(), function);
+  if (!custom && level == agreement::Level::ratio) check_ratio_values<Derived>(index.values(), function);
   DataUnits<Derived> units(data, index);
   double expected = 0;
   double expected_n = 0;
@@ -697,6 +700,7 @@ AlphaParts alpha_from_data(const Eigen::MatrixBase<Derived>& data, Level level, 
 }
 
 }  // namespace detail
+namespace agreement {
 
 /// Krippendorff's alpha of coders x units reliability data (NaN = missing).
 /// Degenerate cases: no unit with two or more values (everything missing, a single coder, one
@@ -934,4 +938,5 @@ template <class Derived>
   return out;
 }
 
-}  // namespace labelkit::inline v0::agreement
+}  // namespace agreement
+LABELKIT_END_NAMESPACE

@@ -12,6 +12,7 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/agreement/cohen.hpp"
 #include "labelkit/agreement/detail/chance_corrected.hpp"
 #include "labelkit/agreement/estimate.hpp"
@@ -20,11 +21,13 @@
 #include "labelkit/agreement/tables.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::agreement {
+LABELKIT_BEGIN_NAMESPACE
+namespace agreement {
 
 /// Coefficient used by the pairwise agreement matrix and Light's kappa.
 enum class PairwiseMetric { percent_agreement, cohens_kappa, scotts_pi, gwet_ac1, brennan_prediger };
 
+}  // namespace agreement
 namespace detail {
 
 /// Wide ratings re-coded to category positions (-1 = missing), with the sorted categories.
@@ -58,14 +61,14 @@ CodedRatings code_ratings(const Eigen::MatrixBase<Derived>& ratings, const char*
   return out;
 }
 
-inline double pairwise_value(std::span<const int> a, std::span<const int> b, PairwiseMetric metric,
-                             ZeroDivision policy) {
+inline double pairwise_value(std::span<const int> a, std::span<const int> b, agreement::PairwiseMetric metric,
+                             agreement::ZeroDivision policy) {
   switch (metric) {
-    case PairwiseMetric::percent_agreement: return percent_agreement(a, b);
-    case PairwiseMetric::cohens_kappa: return cohens_kappa(a, b, Weights::none, policy);
-    case PairwiseMetric::scotts_pi: return scotts_pi_estimate(a, b, WeightScheme::identity, 0.95, policy).value;
-    case PairwiseMetric::gwet_ac1: return gwet_ac1_estimate(a, b, WeightScheme::identity, 0.95, policy).value;
-    case PairwiseMetric::brennan_prediger: {
+    case agreement::PairwiseMetric::percent_agreement: return agreement::percent_agreement(a, b);
+    case agreement::PairwiseMetric::cohens_kappa: return cohens_kappa(a, b, agreement::Weights::none, policy);
+    case agreement::PairwiseMetric::scotts_pi: return scotts_pi_estimate(a, b, agreement::WeightScheme::identity, 0.95, policy).value;
+    case agreement::PairwiseMetric::gwet_ac1: return gwet_ac1_estimate(a, b, agreement::WeightScheme::identity, 0.95, policy).value;
+    case agreement::PairwiseMetric::brennan_prediger: {
       const auto p = two_rater_patterns(a, b, "pairwise_agreement");
       const Eigen::Index q = p.counts.cols();
       return chance_corrected_estimate(p.counts, Eigen::MatrixXd::Identity(q, q), ChanceModel::uniform,
@@ -77,6 +80,7 @@ inline double pairwise_value(std::span<const int> a, std::span<const int> b, Pai
 }
 
 }  // namespace detail
+namespace agreement {
 
 /// R x R matrix of a two-rater coefficient between every pair of raters (columns of `ratings`),
 /// each over the items both rated. Diagonal: 1. Pairs without a common item: NaN. O(R^2 n).
@@ -227,4 +231,5 @@ template <class Derived>
   return e;
 }
 
-}  // namespace labelkit::inline v0::agreement
+}  // namespace agreement
+LABELKIT_END_NAMESPACE

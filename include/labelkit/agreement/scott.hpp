@@ -7,11 +7,13 @@
 #include <Eigen/Core>
 #include <span>
 
+#include "labelkit/config.hpp"
 #include "labelkit/agreement/detail/chance_corrected.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/gwet.hpp"
 
-namespace labelkit::inline v0::agreement {
+LABELKIT_BEGIN_NAMESPACE
+namespace agreement {
 
 /// Scott's pi of two raters (`a[i]`, `b[i]`: their labels for item i). O(n + C^2).
 /// Degenerate: both raters use one and the same category only -> 1 (ZeroDivision::one).
@@ -37,4 +39,5 @@ namespace labelkit::inline v0::agreement {
                                            "scotts_pi_estimate", &p.multiplicity);
 }
 
-}  // namespace labelkit::inline v0::agreement
+}  // namespace agreement
+LABELKIT_END_NAMESPACE

@@ -17,12 +17,14 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/id_map.hpp"
 
-namespace labelkit::inline v0::agreement {
+LABELKIT_BEGIN_NAMESPACE
+namespace agreement {
 
 /// Items x categories counts with the category codes they stand for (ascending).
 struct CountTable {
@@ -37,6 +39,7 @@ struct WideRatings {
   std::vector<Eigen::Index> rater_ids;  ///< Annotator id of each column, ascending.
 };
 
+}  // namespace agreement
 namespace detail {
 
 /// Dense index of arbitrary int codes: the sorted distinct codes, with O(1) lookup through a
@@ -135,6 +138,7 @@ void check_ratings(const Eigen::MatrixBase<Derived>& ratings, const char* functi
 }
 
 }  // namespace detail
+namespace agreement {
 
 /// Counts wide ratings (items x raters, rows are items, NaN = missing) into an items x categories
 /// table over the sorted distinct codes. Missing entries are skipped. O(items * raters * log C).
@@ -236,4 +240,5 @@ template <class Item, class Rater, class Label>
   return out;
 }
 
-}  // namespace labelkit::inline v0::agreement
+}  // namespace agreement
+LABELKIT_END_NAMESPACE

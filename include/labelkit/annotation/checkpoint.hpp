@@ -18,6 +18,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "labelkit/config.hpp"
 #include "labelkit/annotation/detail/json_io.hpp"
 #include "labelkit/annotation/task_queue.hpp"
 #include "labelkit/core/error.hpp"
@@ -29,8 +30,7 @@
 #define LABELKIT_ANNOTATION_POSIX_FILES 1
 #endif
 
-namespace labelkit::inline v0::annotation {
-
+LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 #ifdef LABELKIT_ANNOTATION_POSIX_FILES
@@ -121,6 +121,7 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
 }
 
 }  // namespace detail
+namespace annotation {
 
 /// Saves the queue's whole state to `path` atomically: after a crash at any moment the file
 /// holds the previous checkpoint or this one. The state is snapshotted under the queue's lock,
@@ -143,4 +144,5 @@ inline void load_checkpoint(TaskQueue& queue, const std::filesystem::path& path)
   }
 }
 
-}  // namespace labelkit::inline v0::annotation
+}  // namespace annotation
+LABELKIT_END_NAMESPACE

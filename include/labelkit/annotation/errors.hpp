@@ -9,9 +9,11 @@
 
 #include <string_view>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::annotation {
+LABELKIT_BEGIN_NAMESPACE
+namespace annotation {
 
 /// Root of the queue's refusals of a submit() or skip() call.
 class submission_error : public labelkit::error {
@@ -87,4 +89,5 @@ enum class SubmitStatus {
   return "unknown";
 }
 
-}  // namespace labelkit::inline v0::annotation
+}  // namespace annotation
+LABELKIT_END_NAMESPACE

@@ -24,12 +24,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/annotation/detail/json_io.hpp"
 #include "labelkit/annotation/task.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::annotation {
-
+LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 inline constexpr std::string_view tasks_format = "labelkit.annotation.tasks";
@@ -37,7 +37,7 @@ inline constexpr std::string_view tasks_jsonl_format = "labelkit.annotation.task
 
 /// Checks that a TaskSet can be written: label set names unique and non-empty, every task's
 /// label set exists. @throws labelkit::invalid_argument.
-inline void check_writable(const TaskSet& set, std::string_view function) {
+inline void check_writable(const annotation::TaskSet& set, std::string_view function) {
   for (std::size_t s = 0; s < set.label_sets.size(); ++s) {
     if (set.label_sets[s].name.empty()) labelkit::detail::fail(function, "label set ", s, " has an empty name");
     for (std::size_t r = 0; r < s; ++r) {
@@ -55,16 +55,16 @@ inline void check_writable(const TaskSet& set, std::string_view function) {
   }
 }
 
-[[nodiscard]] inline nlohmann::json label_sets_to_json(const std::vector<LabelSet>& sets) {
+[[nodiscard]] inline nlohmann::json label_sets_to_json(const std::vector<annotation::LabelSet>& sets) {
   nlohmann::json value = nlohmann::json::array();
   for (const auto& set : sets) value.push_back(label_set_to_json(set));
   return value;
 }
 
-[[nodiscard]] inline std::vector<LabelSet> label_sets_from_json(const nlohmann::json& header, const JsonContext& context) {
+[[nodiscard]] inline std::vector<annotation::LabelSet> label_sets_from_json(const nlohmann::json& header, const JsonContext& context) {
   const nlohmann::json& sets = member(header, "label_sets", "", context);
   expect_array(sets, "/label_sets", context);
-  std::vector<LabelSet> result;
+  std::vector<annotation::LabelSet> result;
   for (std::size_t s = 0; s < sets.size(); ++s) {
     result.push_back(label_set_from_json(sets[s], path_of("/label_sets", s), context));
     if (find_label_set(result, result.back().name) != static_cast<int>(s)) {
@@ -83,6 +83,7 @@ inline void check_header(const nlohmann::json& header, std::string_view format, 
 }
 
 }  // namespace detail
+namespace annotation {
 
 /// Writes `set` as one JSON document (`indent` spaces; -1 for one line).
 /// @throws labelkit::invalid_argument if a task refers to a missing label set or names repeat.
@@ -165,4 +166,5 @@ inline void write_jsonl(std::ostream& out, const TaskSet& set) {
   return set;
 }
 
-}  // namespace labelkit::inline v0::annotation
+}  // namespace annotation
+LABELKIT_END_NAMESPACE

@@ -41,12 +41,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/annotation/detail/json_io.hpp"
 #include "labelkit/annotation/task.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::annotation {
-
+LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
@@ -60,7 +60,7 @@ namespace detail {
 }
 
 /// UTC ISO 8601 with milliseconds: "2026-11-28T07:33:24.123Z".
-[[nodiscard]] inline std::string format_iso8601(Millis millis) {
+[[nodiscard]] inline std::string format_iso8601(annotation::Millis millis) {
   std::int64_t days = millis / 86400000;
   std::int64_t rest = millis % 86400000;
   if (rest < 0) {
@@ -86,7 +86,7 @@ namespace detail {
 
 /// Parses "YYYY-MM-DDTHH:MM:SS[.fraction][Z|+HH:MM|-HH:MM]" (no zone = UTC) to milliseconds
 /// (the fraction is truncated to milliseconds). Returns false if malformed.
-[[nodiscard]] inline bool parse_iso8601(std::string_view text, Millis& out) noexcept {
+[[nodiscard]] inline bool parse_iso8601(std::string_view text, annotation::Millis& out) noexcept {
   std::size_t pos = 0;
   const auto digits = [&](std::size_t count, long long& value) {
     value = 0;
@@ -137,7 +137,7 @@ namespace detail {
   return true;
 }
 
-[[nodiscard]] inline nlohmann::json choices_result(const std::string& id, const LabelSet& set,
+[[nodiscard]] inline nlohmann::json choices_result(const std::string& id, const annotation::LabelSet& set,
                                                    const std::vector<int>& labels) {
   nlohmann::json choices = nlohmann::json::array();
   for (const int label : labels) choices.push_back(set.classes[static_cast<std::size_t>(label)]);
@@ -150,7 +150,7 @@ namespace detail {
 
 /// The labels in the `result` array of an annotation or prediction: the union of the choices of
 /// every `choices` result whose from_name is the label set's name. `found` says whether any was.
-[[nodiscard]] inline std::vector<int> labels_from_result(const nlohmann::json& result, const LabelSet& set,
+[[nodiscard]] inline std::vector<int> labels_from_result(const nlohmann::json& result, const annotation::LabelSet& set,
                                                          const std::string& path, const JsonContext& context,
                                                          bool& found) {
   expect_array(result, path, context);
@@ -180,6 +180,7 @@ namespace detail {
 }
 
 }  // namespace detail
+namespace annotation {
 
 /// Writes `set` as a Label Studio task array. The set must have exactly one label set (the
 /// project's `<Choices>` control).
@@ -344,4 +345,5 @@ inline void write_label_studio(std::ostream& out, const TaskSet& set, int indent
   return set;
 }
 
-}  // namespace labelkit::inline v0::annotation
+}  // namespace annotation
+LABELKIT_END_NAMESPACE

@@ -16,9 +16,11 @@
 #include <string_view>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::annotation {
+LABELKIT_BEGIN_NAMESPACE
+namespace annotation {
 
 /// Milliseconds since the epoch of the queue's clock (by default the Unix epoch).
 using Millis = std::int64_t;
@@ -105,6 +107,7 @@ struct Assignment {
   Millis lease_deadline = 0;                   ///< Submit before this time (clock's epoch).
 };
 
+}  // namespace annotation
 namespace detail {
 
 /// Checks `labels` against `label_set` and returns them canonical (ascending). An empty string
@@ -114,7 +117,7 @@ struct LabelCheck {
   std::string problem;
 };
 
-[[nodiscard]] inline LabelCheck check_labels(std::span<const int> labels, const LabelSet& set) {
+[[nodiscard]] inline LabelCheck check_labels(std::span<const int> labels, const annotation::LabelSet& set) {
   LabelCheck result;
   const auto n_classes = static_cast<long long>(set.classes.size());
   for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -125,7 +128,7 @@ struct LabelCheck {
       return result;
     }
   }
-  if (set.type == AnnotationType::single_label && labels.size() != 1) {
+  if (set.type == annotation::AnnotationType::single_label && labels.size() != 1) {
     result.problem = labelkit::detail::concat("label set '", set.name,
                                               "' is single-label: expected exactly 1 label (got ",
                                               labels.size(), ")");
@@ -141,4 +144,4 @@ struct LabelCheck {
 }
 
 }  // namespace detail
-}  // namespace labelkit::inline v0::annotation
+LABELKIT_END_NAMESPACE

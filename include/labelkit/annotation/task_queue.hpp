@@ -40,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/annotation/detail/json_io.hpp"
 #include "labelkit/annotation/errors.hpp"
 #include "labelkit/annotation/task.hpp"
@@ -48,7 +49,8 @@
 #include "labelkit/core/random.hpp"
 #include "labelkit/quality/gold_label.hpp"
 
-namespace labelkit::inline v0::annotation {
+LABELKIT_BEGIN_NAMESPACE
+namespace annotation {
 
 /// What happens to an answer submitted after its lease expired.
 enum class LatePolicy {
@@ -162,6 +164,7 @@ struct Progress {
 /// quality::gold_standard() and the `gold` option of quality::dawid_skene() directly.
 using GoldLabel = labelkit::quality::GoldLabel;
 
+}  // namespace annotation
 namespace detail {
 
 enum class SlotState : std::uint8_t { leased, submitted, skipped, expired };
@@ -171,9 +174,9 @@ struct Slot {
   Eigen::Index annotator = 0;
   SlotState state = SlotState::leased;
   bool late = false;
-  Millis started_at = 0;
-  Millis deadline = 0;
-  Millis submitted_at = 0;
+  annotation::Millis started_at = 0;
+  annotation::Millis deadline = 0;
+  annotation::Millis submitted_at = 0;
   std::vector<int> labels;
 };
 
@@ -186,7 +189,7 @@ struct TaskState {
   int active = 0;
   bool in_open = false;
   std::optional<std::vector<int>> gold;
-  std::vector<Prediction> predictions;
+  std::vector<annotation::Prediction> predictions;
   std::vector<Slot> slots;
 
   [[nodiscard]] const Slot* slot_of(Eigen::Index annotator) const noexcept {
@@ -201,7 +204,7 @@ struct TaskState {
 };
 
 struct AnnotatorState {
-  AnnotatorProgress figures;
+  annotation::AnnotatorProgress figures;
   Eigen::Index cap = -1;      ///< -1: the queue's default.
   std::uint64_t draws = 0;    ///< Gold draws made (the draw counter of the random stream).
 };
@@ -219,7 +222,7 @@ struct RankOrder {
 };
 
 struct LeaseKey {
-  Millis deadline;
+  annotation::Millis deadline;
   std::size_t index;
   Eigen::Index annotator;
   friend bool operator<(const LeaseKey& a, const LeaseKey& b) noexcept {
@@ -231,8 +234,8 @@ struct LeaseKey {
 
 /// Everything a checkpoint holds; movable, so a restore is built aside and swapped in.
 struct QueueState {
-  QueueOptions options;
-  std::vector<std::shared_ptr<const LabelSet>> label_sets;
+  annotation::QueueOptions options;
+  std::vector<std::shared_ptr<const annotation::LabelSet>> label_sets;
   std::vector<TaskState> tasks;
   std::unordered_map<Eigen::Index, std::size_t> index_of;
   std::set<RankKey, RankOrder> open;  ///< Regular tasks with accepted + active < overlap.
@@ -256,7 +259,7 @@ struct QueueState {
   return random.uniform01();
 }
 
-inline void check_options(const QueueOptions& options, std::string_view function) {
+inline void check_options(const annotation::QueueOptions& options, std::string_view function) {
   using labelkit::detail::fail;
   if (options.overlap < 1) fail(function, "'overlap' must be >= 1 (got ", options.overlap, ")");
   if (options.lease_timeout.count() < 0) {
@@ -273,7 +276,7 @@ inline void check_options(const QueueOptions& options, std::string_view function
   }
 }
 
-inline void check_label_set(const LabelSet& set, std::string_view function) {
+inline void check_label_set(const annotation::LabelSet& set, std::string_view function) {
   using labelkit::detail::fail;
   if (set.name.empty()) fail(function, "label set name is empty");
   if (set.classes.empty()) fail(function, "label set '", set.name, "' has no classes");
@@ -286,6 +289,7 @@ inline void check_label_set(const LabelSet& set, std::string_view function) {
 }
 
 }  // namespace detail
+namespace annotation {
 
 /// The annotation task queue. All public member functions are thread-safe (one mutex); the
 /// clock is read before the lock is taken.
@@ -1370,4 +1374,5 @@ class TaskQueue {
   detail::QueueState state_;
 };
 
-}  // namespace labelkit::inline v0::annotation
+}  // namespace annotation
+LABELKIT_END_NAMESPACE

@@ -4,7 +4,9 @@
 
 #include <Eigen/Core>
 
-namespace labelkit::inline v0 {
+#include "labelkit/config.hpp"
+
+LABELKIT_BEGIN_NAMESPACE
 
 /// One annotator's answer for one item, as crowd platforms and Label Studio exports lay it out.
 ///
@@ -19,4 +21,4 @@ struct Annotation {
   friend bool operator==(const Annotation&, const Annotation&) = default;
 };
 
-}  // namespace labelkit::inline v0
+LABELKIT_END_NAMESPACE

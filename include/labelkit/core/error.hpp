@@ -12,8 +12,9 @@
 #include <string_view>
 #include <utility>
 
-namespace labelkit {
-inline namespace v0 {
+#include "labelkit/config.hpp"
+
+LABELKIT_BEGIN_NAMESPACE
 
 /// Root of every exception labelkit throws.
 class error : public std::runtime_error {
@@ -70,5 +71,4 @@ template <class E = invalid_argument, class... Parts>
 }
 
 }  // namespace detail
-}  // namespace v0
-}  // namespace labelkit
+LABELKIT_END_NAMESPACE

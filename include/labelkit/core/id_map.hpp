@@ -9,9 +9,10 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0 {
+LABELKIT_BEGIN_NAMESPACE
 
 /// The sorted set of distinct ids seen, with O(1) lookup when ids are compact (a direct table,
 /// used while the largest id is at most 4n + 1024) and O(log n) lookup otherwise.
@@ -79,4 +80,4 @@ class IdMap {
   std::vector<Eigen::Index> table_;
 };
 
-}  // namespace labelkit::inline v0
+LABELKIT_END_NAMESPACE

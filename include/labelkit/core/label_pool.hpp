@@ -7,9 +7,10 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0 {
+LABELKIT_BEGIN_NAMESPACE
 
 /// The labeled/unlabeled split of a pool of n items (item ids 0..n-1).
 ///
@@ -151,4 +152,4 @@ class LabelPool {
   Eigen::Index labeled_count_ = 0;
 };
 
-}  // namespace labelkit::inline v0
+LABELKIT_END_NAMESPACE

@@ -21,9 +21,10 @@
 #include <type_traits>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/rows.hpp"
 
-namespace labelkit::inline v0 {
+LABELKIT_BEGIN_NAMESPACE
 
 namespace detail {
 template <class T>
@@ -81,4 +82,4 @@ constexpr bool check_model() {
   return true;
 }
 
-}  // namespace labelkit::inline v0
+LABELKIT_END_NAMESPACE

@@ -12,9 +12,10 @@
 #include <utility>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0 {
+LABELKIT_BEGIN_NAMESPACE
 
 /// xoshiro256** (Blackman & Vigna 2018), seeded through splitmix64. Satisfies
 /// std::uniform_random_bit_generator, so it can also drive `<random>` where portability does not
@@ -113,4 +114,4 @@ class Random {
   return pool;
 }
 
-}  // namespace labelkit::inline v0
+LABELKIT_END_NAMESPACE

@@ -16,7 +16,9 @@
 #include <type_traits>
 #include <vector>
 
-namespace labelkit::inline v0 {
+#include "labelkit/config.hpp"
+
+LABELKIT_BEGIN_NAMESPACE
 
 namespace detail {
 
@@ -91,4 +93,4 @@ concept RowSelectable = requires(const X& x, std::span<const Eigen::Index> idx) 
   select_rows(x, idx);
 };
 
-}  // namespace labelkit::inline v0
+LABELKIT_END_NAMESPACE

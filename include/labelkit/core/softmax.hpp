@@ -5,9 +5,10 @@
 
 #include <Eigen/Core>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/validate.hpp"
 
-namespace labelkit::inline v0 {
+LABELKIT_BEGIN_NAMESPACE
 
 /// Row-wise softmax: P(i,c) = exp(z(i,c) - m_i) / sum_c' exp(z(i,c') - m_i), m_i = max_c z(i,c).
 /// Subtracting the row maximum keeps every exponent <= 0, so large logits neither overflow nor
@@ -40,4 +41,4 @@ template <class Derived>
   return shifted;
 }
 
-}  // namespace labelkit::inline v0
+LABELKIT_END_NAMESPACE

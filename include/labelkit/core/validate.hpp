@@ -10,9 +10,11 @@
 #include <cstddef>
 #include <string_view>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::detail {
+LABELKIT_BEGIN_NAMESPACE
+namespace detail {
 
 /// Tolerance for "rows sum to 1": loose enough for float outputs of softmax, tight enough to
 /// catch unnormalised scores.
@@ -114,4 +116,5 @@ inline void check_index(Eigen::Index index, Eigen::Index n, std::string_view fun
   }
 }
 
-}  // namespace labelkit::inline v0::detail
+}  // namespace detail
+LABELKIT_END_NAMESPACE

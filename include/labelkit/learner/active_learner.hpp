@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/label_pool.hpp"
 #include "labelkit/core/model.hpp"
@@ -18,7 +19,7 @@
 #include "labelkit/core/validate.hpp"
 #include "labelkit/query/strategy.hpp"
 
-namespace labelkit::inline v0 {
+LABELKIT_BEGIN_NAMESPACE
 
 /// Whether `ActiveLearner::teach` refits the model right away.
 enum class Refit {
@@ -170,4 +171,4 @@ class ActiveLearner {
   bool fitted_ = false;
 };
 
-}  // namespace labelkit::inline v0
+LABELKIT_END_NAMESPACE

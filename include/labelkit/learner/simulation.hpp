@@ -12,13 +12,14 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/learner/active_learner.hpp"
 
-namespace labelkit::inline v0 {
+LABELKIT_BEGIN_NAMESPACE
 
 /// One point of a learning curve.
 struct LearningCurvePoint {
@@ -139,4 +140,4 @@ template <class M, class X, class S>
   return curve;
 }
 
-}  // namespace labelkit::inline v0
+LABELKIT_END_NAMESPACE

@@ -15,11 +15,13 @@
 #include <type_traits>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/models/detail/fit_input.hpp"
 #include "labelkit/models/detail/lbfgs.hpp"
 
-namespace labelkit::inline v0::models {
+LABELKIT_BEGIN_NAMESPACE
+namespace models {
 
 /// Settings of LogisticRegression beyond C.
 struct LogisticRegressionOptions {
@@ -413,4 +415,5 @@ class LogisticRegression {
   LogisticRegressionConvergence convergence_;
 };
 
-}  // namespace labelkit::inline v0::models
+}  // namespace models
+LABELKIT_END_NAMESPACE

@@ -17,10 +17,12 @@
 #include <type_traits>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/models/detail/fit_input.hpp"
 
-namespace labelkit::inline v0::models {
+LABELKIT_BEGIN_NAMESPACE
+namespace models {
 
 /// Settings of GaussianNaiveBayes.
 struct GaussianNaiveBayesOptions {
@@ -255,4 +257,5 @@ class GaussianNaiveBayes {
   Eigen::VectorXd log_normaliser_;  // K
 };
 
-}  // namespace labelkit::inline v0::models
+}  // namespace models
+LABELKIT_END_NAMESPACE

@@ -11,10 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/prelabel/prelabeler.hpp"
 
-namespace labelkit::inline v0::prelabel {
+LABELKIT_BEGIN_NAMESPACE
+namespace prelabel {
 
 /// Cost of one item for a reviewer, in any unit (seconds, or relative to labeling from scratch).
 /// Set these from your own timings; the defaults are placeholders in "from scratch = 1" units.
@@ -193,4 +195,5 @@ class AcceptanceTracker {
   Eigen::Index auto_accepted_ = 0;
 };
 
-}  // namespace labelkit::inline v0::prelabel
+}  // namespace prelabel
+LABELKIT_END_NAMESPACE

@@ -14,12 +14,14 @@
 #include <utility>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/prelabel/prelabeler.hpp"
 
-namespace labelkit::inline v0::prelabel {
+LABELKIT_BEGIN_NAMESPACE
+namespace prelabel {
 
 /// A callable that labels a whole batch: `f(std::span<const Item>) -> std::vector<PreLabel>`.
 template <class F, class Item>
@@ -178,4 +180,5 @@ template <class M, class X>
   return std::make_unique<ModelPreLabeler<M, X>>(model, features, temperature);
 }
 
-}  // namespace labelkit::inline v0::prelabel
+}  // namespace prelabel
+LABELKIT_END_NAMESPACE

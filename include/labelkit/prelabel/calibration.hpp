@@ -22,11 +22,13 @@
 #include <utility>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/validate.hpp"
 #include "labelkit/prelabel/prelabeler.hpp"
 
-namespace labelkit::inline v0::prelabel {
+LABELKIT_BEGIN_NAMESPACE
+namespace prelabel {
 
 // ---------------------------------------------------------------------------------------------
 // Reliability and expected calibration error
@@ -50,6 +52,7 @@ struct ReliabilityTable {
   double mce = 0.0;
 };
 
+}  // namespace prelabel
 namespace detail {
 
 /// Bin k of n holds k/n <= c < (k+1)/n, with the edges computed as k/n in floating point (so
@@ -94,12 +97,12 @@ void check_confidence_pairs(const Eigen::DenseBase<D1>& confidence,
 }
 
 /// Confidences and 0/1 correctness of the reviewed items that had a pre-label (predicted >= 0).
-inline std::pair<Eigen::VectorXd, Eigen::VectorXd> answered(std::span<const ReviewedItem> reviewed,
+inline std::pair<Eigen::VectorXd, Eigen::VectorXd> answered(std::span<const prelabel::ReviewedItem> reviewed,
                                                             std::string_view function) {
   std::vector<double> c;
   std::vector<double> y;
   for (std::size_t i = 0; i < reviewed.size(); ++i) {
-    const ReviewedItem& r = reviewed[i];
+    const prelabel::ReviewedItem& r = reviewed[i];
     if (r.predicted < 0) continue;
     if (r.final_label < 0) {
       labelkit::detail::fail(function, "'reviewed' record ", i, " has final label ", r.final_label,
@@ -113,6 +116,7 @@ inline std::pair<Eigen::VectorXd, Eigen::VectorXd> answered(std::span<const Revi
 }
 
 }  // namespace detail
+namespace prelabel {
 
 /// Reliability table of `confidence` (stated confidences, in [0, 1]) against `correct` (1 if
 /// the pre-label was right, 0 if not; fractional values are allowed as soft correctness), in
@@ -188,6 +192,7 @@ struct TemperatureFit {
   bool at_bound = false;     ///< T hit min_temperature or max_temperature (see fit_temperature).
 };
 
+}  // namespace prelabel
 namespace detail {
 
 /// Mean NLL, its first and second derivative in beta = 1/T, for logits z (n x C, -inf allowed
@@ -227,9 +232,9 @@ inline NllAt nll_at(const Eigen::MatrixXd& z, std::span<const int> labels, doubl
   return out;
 }
 
-inline TemperatureFit fit_temperature_impl(const Eigen::MatrixXd& z, std::span<const int> labels,
+inline prelabel::TemperatureFit fit_temperature_impl(const Eigen::MatrixXd& z, std::span<const int> labels,
                                            double min_temperature, double max_temperature) {
-  TemperatureFit fit;
+  prelabel::TemperatureFit fit;
   fit.nll_before = nll_at(z, labels, 1.0).value;
   double lo = 1.0 / max_temperature;
   double hi = 1.0 / min_temperature;
@@ -303,6 +308,7 @@ inline void check_temperature_range(double min_temperature, double max_temperatu
 }
 
 }  // namespace detail
+namespace prelabel {
 
 /// Fits the temperature T that minimises the mean negative log-likelihood of softmax(z / T) on
 /// `labels` (Guo et al. 2017). `logits` is n x C (rows are items); dividing by T > 0 keeps each
@@ -556,4 +562,5 @@ class CalibratedPreLabeler final : public PreLabeler<Item> {
   std::function<double(double)> calibrate_;
 };
 
-}  // namespace labelkit::inline v0::prelabel
+}  // namespace prelabel
+LABELKIT_END_NAMESPACE

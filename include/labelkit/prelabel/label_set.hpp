@@ -10,9 +10,11 @@
 #include <string_view>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::prelabel {
+LABELKIT_BEGIN_NAMESPACE
+namespace prelabel {
 
 /// An ordered, non-empty set of distinct class names; class index c is `name(c)`.
 ///
@@ -97,4 +99,5 @@ class LabelSet {
   std::vector<std::string> normalized_;
 };
 
-}  // namespace labelkit::inline v0::prelabel
+}  // namespace prelabel
+LABELKIT_END_NAMESPACE

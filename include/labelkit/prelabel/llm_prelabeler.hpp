@@ -11,13 +11,15 @@
 #include <utility>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/prelabel/label_set.hpp"
 #include "labelkit/prelabel/prelabeler.hpp"
 #include "labelkit/prelabel/prompt.hpp"
 #include "labelkit/prelabel/reply_parser.hpp"
 
-namespace labelkit::inline v0::prelabel {
+LABELKIT_BEGIN_NAMESPACE
+namespace prelabel {
 
 /// Labels texts with an LLM reached through `complete(prompt) -> reply text`.
 ///
@@ -83,4 +85,5 @@ class LlmPreLabeler final : public PreLabeler<std::string> {
   ReplyParserOptions parser_options_;
 };
 
-}  // namespace labelkit::inline v0::prelabel
+}  // namespace prelabel
+LABELKIT_END_NAMESPACE

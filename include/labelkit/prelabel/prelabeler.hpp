@@ -16,9 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::prelabel {
+LABELKIT_BEGIN_NAMESPACE
+namespace prelabel {
 
 /// One proposed label for one item.
 ///
@@ -99,13 +101,14 @@ struct ReviewedItem {
   [[nodiscard]] bool correct() const noexcept { return predicted >= 0 && predicted == final_label; }
 };
 
+}  // namespace prelabel
 namespace detail {
 
 /// Why `p` is not a valid PreLabel for a label set of `n_classes` classes, or nullopt if it is.
 /// Checks: failure empty (else returns the failure), label in [-1, n_classes), confidence finite
 /// in [0, 1], probabilities empty or of size n_classes with entries in [0, 1] summing to 1 within
 /// 1e-6. O(C).
-[[nodiscard]] inline std::optional<std::string> prelabel_problem(const PreLabel& p,
+[[nodiscard]] inline std::optional<std::string> prelabel_problem(const prelabel::PreLabel& p,
                                                                  int n_classes) {
   if (!p.failure.empty()) return p.failure;
   if (p.label < -1 || p.label >= n_classes) {
@@ -136,4 +139,4 @@ namespace detail {
 }
 
 }  // namespace detail
-}  // namespace labelkit::inline v0::prelabel
+LABELKIT_END_NAMESPACE

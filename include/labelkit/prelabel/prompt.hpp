@@ -16,9 +16,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "labelkit/config.hpp"
 #include "labelkit/prelabel/label_set.hpp"
 
-namespace labelkit::inline v0::prelabel {
+LABELKIT_BEGIN_NAMESPACE
+namespace prelabel {
 
 /// Host-supplied (trusted) parts of the instruction.
 struct PromptOptions {
@@ -36,6 +38,7 @@ struct Prompt {
   std::string user{};    ///< The item, delimited as `{"item": "<JSON-escaped text>"}`.
 };
 
+}  // namespace prelabel
 namespace detail {
 /// `text` as a JSON string literal (quotes included). Invalid UTF-8 becomes U+FFFD.
 [[nodiscard]] inline std::string json_string(std::string_view text) {
@@ -43,6 +46,7 @@ namespace detail {
       .dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
 }
 }  // namespace detail
+namespace prelabel {
 
 /// The system message for a label set: the task, the allowed labels (as a JSON array), the
 /// guidelines, the rule that the item is data, and the answer format
@@ -94,4 +98,5 @@ namespace detail {
   return Prompt{system_message(labels, options), user_message(item_text)};
 }
 
-}  // namespace labelkit::inline v0::prelabel
+}  // namespace prelabel
+LABELKIT_END_NAMESPACE

@@ -19,11 +19,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/prelabel/label_set.hpp"
 #include "labelkit/prelabel/prelabeler.hpp"
 
-namespace labelkit::inline v0::prelabel {
+LABELKIT_BEGIN_NAMESPACE
+namespace prelabel {
 
 /// What went wrong while parsing a reply.
 enum class ReplyError {
@@ -80,6 +82,7 @@ struct ReplyParserOptions {
   std::size_t max_candidates = 64;
 };
 
+}  // namespace prelabel
 namespace detail {
 
 /// Position one past the '}' closing the object that opens at text[open], or npos if the object
@@ -127,7 +130,7 @@ namespace detail {
   const auto exact = object.find(std::string(key));
   if (exact != object.end()) return &*exact;
   for (auto it = object.begin(); it != object.end(); ++it) {
-    if (LabelSet::normalize(it.key()) == key) return &it.value();
+    if (prelabel::LabelSet::normalize(it.key()) == key) return &it.value();
   }
   return nullptr;
 }
@@ -145,21 +148,21 @@ namespace detail {
   return nullptr;
 }
 
-[[nodiscard]] inline ParsedReply reply_error(ReplyError error, std::string message) {
-  ParsedReply out;
+[[nodiscard]] inline prelabel::ParsedReply reply_error(prelabel::ReplyError error, std::string message) {
+  prelabel::ParsedReply out;
   out.error = error;
   out.message = std::move(message);
   return out;
 }
 
 /// Validates one answer object against the label set.
-[[nodiscard]] inline ParsedReply read_answer(const nlohmann::json& object, const LabelSet& labels) {
+[[nodiscard]] inline prelabel::ParsedReply read_answer(const nlohmann::json& object, const prelabel::LabelSet& labels) {
   const nlohmann::json* label = find_member(object, "label");
   if (label == nullptr || label->is_null()) {
-    return reply_error(ReplyError::missing_label, "the reply has no \"label\" field");
+    return reply_error(prelabel::ReplyError::missing_label, "the reply has no \"label\" field");
   }
   if (!label->is_string()) {
-    return reply_error(ReplyError::label_not_string,
+    return reply_error(prelabel::ReplyError::label_not_string,
                        labelkit::detail::concat("\"label\" is not a string (got ", describe(*label),
                                                 ")"));
   }
@@ -170,28 +173,28 @@ namespace detail {
       expected += (c == 0 ? "" : ", ") + describe(nlohmann::json(labels.name(c)));
     }
     if (labels.size() > 20) expected += ", ...";
-    return reply_error(ReplyError::unknown_label,
+    return reply_error(prelabel::ReplyError::unknown_label,
                        labelkit::detail::concat("\"label\" ", describe(*label),
                                                 " is not in the label set (expected one of ",
                                                 expected, ")"));
   }
   const nlohmann::json* confidence = find_member(object, "confidence");
   if (confidence == nullptr || confidence->is_null()) {
-    return reply_error(ReplyError::missing_confidence, "the reply has no \"confidence\" field");
+    return reply_error(prelabel::ReplyError::missing_confidence, "the reply has no \"confidence\" field");
   }
   if (!confidence->is_number()) {
-    return reply_error(ReplyError::confidence_not_number,
+    return reply_error(prelabel::ReplyError::confidence_not_number,
                        labelkit::detail::concat("\"confidence\" is not a number (got ",
                                                 describe(*confidence), ")"));
   }
   const double value = confidence->get<double>();
   if (!(value >= 0.0 && value <= 1.0)) {
-    return reply_error(ReplyError::confidence_out_of_range,
+    return reply_error(prelabel::ReplyError::confidence_out_of_range,
                        labelkit::detail::concat("\"confidence\" is outside [0, 1] (got ",
                                                 describe(*confidence), ")"));
   }
-  ParsedReply out;
-  PreLabel p;
+  prelabel::ParsedReply out;
+  prelabel::PreLabel p;
   p.label = *index;
   p.confidence = value;
   if (const nlohmann::json* rationale = find_member(object, "rationale");
@@ -218,6 +221,7 @@ namespace detail {
 }
 
 }  // namespace detail
+namespace prelabel {
 
 /// Parses an LLM reply into a PreLabel (label index into `labels`, confidence, rationale), or
 /// returns the reason it cannot.
@@ -312,4 +316,5 @@ namespace detail {
   return detail::reply_error(ReplyError::no_json_object, "the reply contains no JSON object");
 }
 
-}  // namespace labelkit::inline v0::prelabel
+}  // namespace prelabel
+LABELKIT_END_NAMESPACE

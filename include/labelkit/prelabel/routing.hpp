@@ -12,10 +12,12 @@
 #include <string_view>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/prelabel/prelabeler.hpp"
 
-namespace labelkit::inline v0::prelabel {
+LABELKIT_BEGIN_NAMESPACE
+namespace prelabel {
 
 /// Where an item ends up after a pre-labeling run.
 enum class Outcome {
@@ -34,6 +36,7 @@ enum class Outcome {
   return "unknown";
 }
 
+}  // namespace prelabel
 namespace detail {
 inline void check_threshold(double threshold, std::string_view function, std::string_view argument,
                             std::ptrdiff_t position = -1) {
@@ -46,6 +49,7 @@ inline void check_threshold(double threshold, std::string_view function, std::st
   }
 }
 }  // namespace detail
+namespace prelabel {
 
 /// Sends a valid PreLabel to `auto_accepted` when it has a label and its confidence is at least
 /// the threshold of its class, and to `needs_review` otherwise (including label -1, "no
@@ -126,12 +130,13 @@ struct ThresholdChoice {
   }
 };
 
+}  // namespace prelabel
 namespace detail {
 
-inline void check_reviewed(std::span<const ReviewedItem> reviewed, int n_classes,
+inline void check_reviewed(std::span<const prelabel::ReviewedItem> reviewed, int n_classes,
                            std::string_view function) {
   for (std::size_t i = 0; i < reviewed.size(); ++i) {
-    const ReviewedItem& r = reviewed[i];
+    const prelabel::ReviewedItem& r = reviewed[i];
     if (r.predicted < -1 || (n_classes > 0 && r.predicted >= n_classes)) {
       labelkit::detail::fail(function, "'reviewed' record ", i, " has predicted label ",
                              r.predicted, " (expected -1 <= predicted",
@@ -162,12 +167,12 @@ inline void check_target(double target_precision, Eigen::Index min_accepted,
 
 /// The lowest threshold over (confidence, correct) pairs whose accepted set reaches the target.
 /// Sorts by confidence descending and walks groups of equal confidence: O(m log m).
-inline ThresholdChoice lowest_threshold(std::vector<std::pair<double, bool>>& scored,
+inline prelabel::ThresholdChoice lowest_threshold(std::vector<std::pair<double, bool>>& scored,
                                         double target_precision, Eigen::Index min_accepted,
                                         Eigen::Index considered) {
   std::sort(scored.begin(), scored.end(),
             [](const auto& a, const auto& b) { return a.first > b.first; });
-  ThresholdChoice best;
+  prelabel::ThresholdChoice best;
   best.considered = considered;
   Eigen::Index accepted = 0;
   Eigen::Index correct = 0;
@@ -189,6 +194,7 @@ inline ThresholdChoice lowest_threshold(std::vector<std::pair<double, bool>>& sc
 }
 
 }  // namespace detail
+namespace prelabel {
 
 /// The global threshold t with the largest coverage on `reviewed` such that the auto-accepted
 /// items (label >= 0 and confidence >= t) have precision >= `target_precision` and number at
@@ -270,4 +276,5 @@ struct ClassThresholds {
   return out;
 }
 
-}  // namespace labelkit::inline v0::prelabel
+}  // namespace prelabel
+LABELKIT_END_NAMESPACE

@@ -19,12 +19,14 @@
 #include <utility>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/prelabel/detail/thread_pool.hpp"
 #include "labelkit/prelabel/prelabeler.hpp"
 #include "labelkit/prelabel/routing.hpp"
 
-namespace labelkit::inline v0::prelabel {
+LABELKIT_BEGIN_NAMESPACE
+namespace prelabel {
 
 /// Where a run stands; passed to `RunOptions::on_progress` after each batch completes.
 struct RunProgress {
@@ -84,9 +86,10 @@ struct RunReport {
   }
 };
 
+}  // namespace prelabel
 namespace detail {
 
-inline void check_run_options(const RunOptions& options, int n_classes, const Router& router) {
+inline void check_run_options(const prelabel::RunOptions& options, int n_classes, const prelabel::Router& router) {
   if (options.batch_size < 1) {
     labelkit::detail::fail("run_prelabeler", "'options.batch_size' must be at least 1 (got ",
                            options.batch_size, ")");
@@ -115,9 +118,9 @@ inline void check_run_options(const RunOptions& options, int n_classes, const Ro
 /// ever copied. Returns the number of label_batch calls made. Never throws for pre-labeler
 /// failures (it catches everything the pre-labeler throws).
 template <class Item>
-Eigen::Index run_batch(PreLabeler<Item>& labeler, std::span<const Item> items, std::size_t first,
-                       std::size_t count, int n_classes, const Router& router, int max_retries,
-                       std::span<ItemResult> out) {
+Eigen::Index run_batch(prelabel::PreLabeler<Item>& labeler, std::span<const Item> items, std::size_t first,
+                       std::size_t count, int n_classes, const prelabel::Router& router, int max_retries,
+                       std::span<prelabel::ItemResult> out) {
   std::vector<std::size_t> pending(count);
   for (std::size_t i = 0; i < count; ++i) pending[i] = first + i;
   std::vector<std::size_t> still_pending;
@@ -137,7 +140,7 @@ Eigen::Index run_batch(PreLabeler<Item>& labeler, std::span<const Item> items, s
         }
       };
       ++calls;
-      std::vector<PreLabel> result;
+      std::vector<prelabel::PreLabel> result;
       bool threw = true;
       try {
         result = labeler.label_batch(items.subspan(start, length));
@@ -153,7 +156,7 @@ Eigen::Index run_batch(PreLabeler<Item>& labeler, std::span<const Item> items, s
                                             " pre-labels for ", length, " items"));
         } else {
           for (std::size_t k = 0; k < length; ++k) {
-            ItemResult& slot = out[start + k];
+            prelabel::ItemResult& slot = out[start + k];
             if (auto problem = prelabel_problem(result[k], n_classes)) {
               slot.failure = std::move(*problem);
               still_pending.push_back(start + k);
@@ -170,19 +173,19 @@ Eigen::Index run_batch(PreLabeler<Item>& labeler, std::span<const Item> items, s
     pending.swap(still_pending);
   }
   for (const std::size_t i : pending) {
-    out[i].outcome = Outcome::failed;
-    out[i].prelabel = PreLabel{};
+    out[i].outcome = prelabel::Outcome::failed;
+    out[i].prelabel = prelabel::PreLabel{};
     if (out[i].failure.empty()) out[i].failure = "failed";  // unreachable: reasons are always set
   }
   return calls;
 }
 
-inline void tally(RunProgress& progress, std::span<const ItemResult> batch) {
-  for (const ItemResult& r : batch) {
+inline void tally(prelabel::RunProgress& progress, std::span<const prelabel::ItemResult> batch) {
+  for (const prelabel::ItemResult& r : batch) {
     switch (r.outcome) {
-      case Outcome::auto_accepted: ++progress.auto_accepted; break;
-      case Outcome::needs_review: ++progress.needs_review; break;
-      case Outcome::failed: ++progress.failed; break;
+      case prelabel::Outcome::auto_accepted: ++progress.auto_accepted; break;
+      case prelabel::Outcome::needs_review: ++progress.needs_review; break;
+      case prelabel::Outcome::failed: ++progress.failed; break;
     }
   }
   progress.items_done += static_cast<Eigen::Index>(batch.size());
@@ -190,6 +193,7 @@ inline void tally(RunProgress& progress, std::span<const ItemResult> batch) {
 }
 
 }  // namespace detail
+namespace prelabel {
 
 /// Runs `labeler` over `items` and returns one result per item, in input order.
 ///
@@ -288,4 +292,5 @@ template <class Item>
   return report;
 }
 
-}  // namespace labelkit::inline v0::prelabel
+}  // namespace prelabel
+LABELKIT_END_NAMESPACE

@@ -20,10 +20,12 @@
 #include <utility>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/validate.hpp"
 
-namespace labelkit::inline v0::quality {
+LABELKIT_BEGIN_NAMESPACE
+namespace quality {
 
 /// How find_label_issues() picks the issues (cleanlab's `filter_by`).
 enum class FilterBy {
@@ -80,6 +82,7 @@ struct LabelIssuesResult {
   std::vector<int> suggested_labels;     ///< argmax_{k != given} p_k for every item.
 };
 
+}  // namespace quality
 namespace detail {
 
 template <class Derived>
@@ -172,9 +175,9 @@ inline std::vector<Eigen::Index> round_preserving_total(const std::vector<double
 }
 
 template <class Derived>
-double quality_score(const Eigen::MatrixBase<Derived>& p, Eigen::Index i, int y, RankBy rank_by) {
+double quality_score(const Eigen::MatrixBase<Derived>& p, Eigen::Index i, int y, quality::RankBy rank_by) {
   const auto self = static_cast<double>(p(i, y));
-  if (rank_by == RankBy::self_confidence) return self;
+  if (rank_by == quality::RankBy::self_confidence) return self;
   double other = -1;
   for (Eigen::Index k = 0; k < p.cols(); ++k) {
     if (k != y) other = std::max(other, static_cast<double>(p(i, k)));
@@ -193,6 +196,7 @@ int suggested(const Eigen::MatrixBase<Derived>& p, Eigen::Index i, int y) {
 }
 
 }  // namespace detail
+namespace quality {
 
 /// Per-class thresholds t_k = mean of p_k over the items given label k (the model's average
 /// self-confidence on class k). A class nobody was given gets +infinity (never confident).
@@ -438,4 +442,5 @@ template <class Derived>
   return result;
 }
 
-}  // namespace labelkit::inline v0::quality
+}  // namespace quality
+LABELKIT_END_NAMESPACE

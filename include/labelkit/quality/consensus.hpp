@@ -12,12 +12,14 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/validate.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 
-namespace labelkit::inline v0::quality {
+LABELKIT_BEGIN_NAMESPACE
+namespace quality {
 
 /// Options of multiannotator_consensus().
 struct ConsensusOptions {
@@ -176,4 +178,5 @@ template <class Derived>
   return result;
 }
 
-}  // namespace labelkit::inline v0::quality
+}  // namespace quality
+LABELKIT_END_NAMESPACE

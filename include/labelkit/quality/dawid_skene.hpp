@@ -13,13 +13,15 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/detail/em.hpp"
 #include "labelkit/quality/gold_label.hpp"
 
-namespace labelkit::inline v0::quality {
+LABELKIT_BEGIN_NAMESPACE
+namespace quality {
 
 /// Options of dawid_skene() and one_coin_dawid_skene().
 struct DawidSkeneOptions {
@@ -59,9 +61,10 @@ struct DawidSkeneResult {
   bool converged = false;                ///< Whether the tolerance test stopped EM.
 };
 
+}  // namespace quality
 namespace detail {
 
-inline void check_em_options(const DawidSkeneOptions& options, std::string_view function) {
+inline void check_em_options(const quality::DawidSkeneOptions& options, std::string_view function) {
   if (options.max_iterations < 1) {
     fail(function, "'options.max_iterations' must be at least 1 (got ", options.max_iterations,
          ")");
@@ -71,6 +74,7 @@ inline void check_em_options(const DawidSkeneOptions& options, std::string_view 
 }
 
 }  // namespace detail
+namespace quality {
 
 /// Dawid–Skene aggregation (Dawid & Skene 1979, "Maximum likelihood estimation of observer
 /// error-rates using the EM algorithm").
@@ -316,4 +320,5 @@ inline void check_em_options(const DawidSkeneOptions& options, std::string_view 
   return result;
 }
 
-}  // namespace labelkit::inline v0::quality
+}  // namespace quality
+LABELKIT_END_NAMESPACE

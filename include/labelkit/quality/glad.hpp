@@ -11,13 +11,15 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/detail/em.hpp"
 #include "labelkit/quality/gold_label.hpp"
 
-namespace labelkit::inline v0::quality {
+LABELKIT_BEGIN_NAMESPACE
+namespace quality {
 
 /// Options of glad().
 struct GladOptions {
@@ -48,6 +50,7 @@ struct GladResult {
   bool converged = false;                ///< Whether the tolerance test stopped EM.
 };
 
+}  // namespace quality
 namespace detail {
 
 /// log sigma(x), stable for large |x|.
@@ -56,6 +59,7 @@ namespace detail {
 }
 
 }  // namespace detail
+namespace quality {
 
 /// GLAD, multi-class as in crowd-kit: annotator j answers item i correctly with probability
 /// sigma(alpha_j · beta_i), and otherwise picks one of the C - 1 wrong labels uniformly.
@@ -174,4 +178,5 @@ namespace detail {
   return result;
 }
 
-}  // namespace labelkit::inline v0::quality
+}  // namespace quality
+LABELKIT_END_NAMESPACE

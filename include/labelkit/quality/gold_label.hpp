@@ -8,10 +8,12 @@
 #include <string_view>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/id_map.hpp"
 
-namespace labelkit::inline v0::quality {
+LABELKIT_BEGIN_NAMESPACE
+namespace quality {
 
 /// The true label of one item, known in advance (a gold-standard or honeypot item).
 struct GoldLabel {
@@ -22,13 +24,14 @@ struct GoldLabel {
   friend bool operator==(const GoldLabel&, const GoldLabel&) = default;
 };
 
+}  // namespace quality
 namespace detail {
 
 /// Gold labels per dense item of `items` (-1 where an item has no gold label). Gold records for
 /// items not in `items` are ignored. O(G) for compact ids.
 /// @throws labelkit::invalid_argument naming the gold record with a negative item id, a label
 ///   outside [0, n_classes), or a label that contradicts an earlier record for the same item.
-inline std::vector<int> dense_gold(std::span<const GoldLabel> gold, const IdMap& items,
+inline std::vector<int> dense_gold(std::span<const quality::GoldLabel> gold, const IdMap& items,
                                    int n_classes, std::string_view function) {
   std::vector<int> dense(static_cast<std::size_t>(items.size()), -1);
   for (std::size_t g = 0; g < gold.size(); ++g) {
@@ -53,4 +56,4 @@ inline std::vector<int> dense_gold(std::span<const GoldLabel> gold, const IdMap&
 }
 
 }  // namespace detail
-}  // namespace labelkit::inline v0::quality
+LABELKIT_END_NAMESPACE

@@ -10,12 +10,14 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/gold_label.hpp"
 
-namespace labelkit::inline v0::quality {
+LABELKIT_BEGIN_NAMESPACE
+namespace quality {
 
 /// A two-sided interval [lower, upper].
 struct Interval {
@@ -145,4 +147,5 @@ struct GoldStandardResult {
   return result;
 }
 
-}  // namespace labelkit::inline v0::quality
+}  // namespace quality
+LABELKIT_END_NAMESPACE

@@ -11,13 +11,15 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/detail/em.hpp"
 #include "labelkit/quality/gold_label.hpp"
 
-namespace labelkit::inline v0::quality {
+LABELKIT_BEGIN_NAMESPACE
+namespace quality {
 
 /// Options of mace().
 struct MaceOptions {
@@ -180,4 +182,5 @@ struct MaceResult {
   return result;
 }
 
-}  // namespace labelkit::inline v0::quality
+}  // namespace quality
+LABELKIT_END_NAMESPACE

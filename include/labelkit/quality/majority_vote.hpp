@@ -9,12 +9,14 @@
 #include <utility>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/id_map.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 
-namespace labelkit::inline v0::quality {
+LABELKIT_BEGIN_NAMESPACE
+namespace quality {
 
 /// Result of majority_vote() and weighted_majority_vote(). Rows are items, in ascending item id.
 struct MajorityVoteResult {
@@ -30,10 +32,11 @@ struct AnnotatorWeight {
   double weight;           ///< Finite, >= 0.
 };
 
+}  // namespace quality
 namespace detail {
 
-inline MajorityVoteResult finish_vote(const Crowd& crowd, Eigen::MatrixXd votes) {
-  MajorityVoteResult result;
+inline quality::MajorityVoteResult finish_vote(const Crowd& crowd, Eigen::MatrixXd votes) {
+  quality::MajorityVoteResult result;
   result.items = crowd.items.ids();
   result.labels = argmax_rows(votes);
   result.posterior = normalise_rows(votes);
@@ -42,6 +45,7 @@ inline MajorityVoteResult finish_vote(const Crowd& crowd, Eigen::MatrixXd votes)
 }
 
 }  // namespace detail
+namespace quality {
 
 /// Majority vote: for each item, the label given most often (every answer counts, repeated
 /// answers by one annotator included); ties go to the lowest label, as in crowd-kit.
@@ -112,4 +116,5 @@ inline MajorityVoteResult finish_vote(const Crowd& crowd, Eigen::MatrixXd votes)
   return detail::finish_vote(crowd, std::move(votes));
 }
 
-}  // namespace labelkit::inline v0::quality
+}  // namespace quality
+LABELKIT_END_NAMESPACE

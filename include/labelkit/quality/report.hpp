@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/quality/consistency.hpp"
@@ -20,7 +21,8 @@
 #include "labelkit/quality/gold_label.hpp"
 #include "labelkit/quality/gold_standard.hpp"
 
-namespace labelkit::inline v0::quality {
+LABELKIT_BEGIN_NAMESPACE
+namespace quality {
 
 /// Options of quality_report().
 struct ReportOptions {
@@ -154,6 +156,7 @@ struct QualityReport {
   return report;
 }
 
+}  // namespace quality
 namespace detail {
 
 inline nlohmann::json optional_to_json(const std::optional<double>& value) {
@@ -166,6 +169,7 @@ inline std::optional<double> optional_from_json(const nlohmann::json& j) {
 }
 
 }  // namespace detail
+namespace quality {
 
 /// JSON: {"annotator", "n_answers", "n_items", "n_gold", "gold_accuracy" (number or null),
 /// "gold_interval": [lower, upper], "consensus_agreement", "worst_class",
@@ -242,4 +246,5 @@ inline void from_json(const nlohmann::json& j, QualityReport& r) {
   j.at("annotators").get_to(r.annotators);
 }
 
-}  // namespace labelkit::inline v0::quality
+}  // namespace quality
+LABELKIT_END_NAMESPACE

@@ -8,10 +8,12 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 
-namespace labelkit::inline v0::quality {
+LABELKIT_BEGIN_NAMESPACE
+namespace quality {
 
 /// Result of wawa(). Rows are items in ascending item id.
 struct WawaResult {
@@ -57,4 +59,5 @@ struct WawaResult {
   return result;
 }
 
-}  // namespace labelkit::inline v0::quality
+}  // namespace quality
+LABELKIT_END_NAMESPACE

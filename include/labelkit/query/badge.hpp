@@ -25,20 +25,18 @@
 #include <type_traits>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
-// random.hpp (through uncertainty_sampling.hpp) must come before any header that opens
-// labelkit::query::detail: its unqualified `detail::fail` would otherwise resolve there.
 #include "labelkit/query/uncertainty_sampling.hpp"
 #include "labelkit/query/detail/embeddings.hpp"
 #include "labelkit/query/kmeans.hpp"
 #include "labelkit/query/strategy.hpp"
 
-namespace labelkit::inline v0::query {
-
+LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 /// Shared input checks for the functions that pair probabilities with embeddings.
@@ -56,6 +54,7 @@ void check_probabilities_and_embeddings(const Eigen::MatrixBase<PDerived>& proba
 }
 
 }  // namespace detail
+namespace query {
 
 /// BADGE batch selection: k distinct row indices (in the order chosen) of the items whose
 /// probabilities (n x C, rows are items) and penultimate embeddings (n x d) are given. The first
@@ -153,4 +152,5 @@ struct BadgeSampling {
 /// BADGE sampling as a value.
 inline constexpr BadgeSampling badge_sampling{};
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

@@ -30,13 +30,13 @@
 #include <utility>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/core/rows.hpp"
 
-namespace labelkit::inline v0::query {
-
+LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 template <class Factory>
@@ -50,6 +50,7 @@ auto make_member(Factory& factory, Eigen::Index classes) {
 }
 
 }  // namespace detail
+namespace query {
 
 /// M models from `factory`, each fitted on a bootstrap resample (n draws with replacement) of the
 /// training set. `predict_proba` is the mean of the members' probabilities,
@@ -226,4 +227,5 @@ class BaggingCommittee {
   std::vector<FittedMember> fitted_;
 };
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

@@ -37,18 +37,16 @@
 #include <type_traits>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
-// random.hpp (through uncertainty_sampling.hpp) must come before any header that opens
-// labelkit::query::detail: its unqualified `detail::fail` would otherwise resolve there.
 #include "labelkit/query/uncertainty_sampling.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/strategy.hpp"
 
-namespace labelkit::inline v0::query {
-
+LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 /// A committee member's matrix type: a dense Eigen matrix of float or double.
@@ -372,6 +370,7 @@ template <CommitteeScore Kind, class Mat>
 }
 
 }  // namespace detail
+namespace query {
 
 /// Vote entropy (Dagan & Engelson 1995): each member votes for its most probable class (ties to
 /// the lower class); the score is the entropy of the vote shares, -sum_c (V_c/M) ln(V_c/M), in
@@ -453,6 +452,7 @@ template <detail::CommitteeRange Members>
   return bald(detail::as_member_span(members));
 }
 
+}  // namespace query
 namespace detail {
 
 template <class...>
@@ -460,26 +460,27 @@ inline constexpr bool always_false_committee = false;
 
 struct VoteEntropyScore {
   template <class Members>
-  auto operator()(const Members& m) const { return vote_entropy(m); }
+  auto operator()(const Members& m) const { return query::vote_entropy(m); }
 };
 struct ConsensusEntropyScore {
   template <class Members>
-  auto operator()(const Members& m) const { return consensus_entropy(m); }
+  auto operator()(const Members& m) const { return query::consensus_entropy(m); }
 };
 struct MeanKlScore {
   template <class Members>
-  auto operator()(const Members& m) const { return mean_kl_disagreement(m); }
+  auto operator()(const Members& m) const { return query::mean_kl_disagreement(m); }
 };
 struct MaxKlScore {
   template <class Members>
-  auto operator()(const Members& m) const { return max_kl_disagreement(m); }
+  auto operator()(const Members& m) const { return query::max_kl_disagreement(m); }
 };
 struct BaldScore {
   template <class Members>
-  auto operator()(const Members& m) const { return bald(m); }
+  auto operator()(const Members& m) const { return query::bald(m); }
 };
 
 }  // namespace detail
+namespace query {
 
 /// Query by committee as an `ActiveLearner` strategy: scores the unlabeled items with
 /// `score(model.predict_proba_members(unlabeled rows))` and returns the k highest (ties to the
@@ -520,4 +521,5 @@ inline constexpr CommitteeSampling<detail::MaxKlScore> max_kl_disagreement_sampl
 /// BALD: mutual information over MC-dropout passes or ensemble members (Houlsby et al. 2011).
 inline constexpr CommitteeSampling<detail::BaldScore> bald_sampling{};
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

@@ -32,7 +32,7 @@
 #include <type_traits>
 #include <vector>
 
-// First: query/random.hpp calls detail::fail unqualified, which breaks once query::detail exists.
+#include "labelkit/config.hpp"
 #include "labelkit/query/random.hpp"
 
 #include "labelkit/core/error.hpp"
@@ -46,7 +46,8 @@
 #include "labelkit/query/uncertainty.hpp"
 #include "labelkit/query/uncertainty_sampling.hpp"
 
-namespace labelkit::inline v0::query {
+LABELKIT_BEGIN_NAMESPACE
+namespace query {
 
 /// The similarity between two items (rows) used by density-weighted strategies.
 enum class Similarity {
@@ -68,21 +69,22 @@ struct DensityOptions {
   std::uint64_t seed = 0;  ///< Seeds the Euclidean reference subsample.
 };
 
+}  // namespace query
 namespace detail {
 
 template <class Derived>
-void check_density_input(const Eigen::MatrixBase<Derived>& features, const DensityOptions& options,
+void check_density_input(const Eigen::MatrixBase<Derived>& features, const query::DensityOptions& options,
                          const char* function) {
   labelkit::detail::check_nonempty_rows(features, function, "features");
   // Vectorised test first; the scan that names the entry runs only on failure. Cosine checks
   // its row norms instead (a NaN or infinity makes its row's norm non-finite): one pass less.
-  if (options.similarity != Similarity::cosine && !features.allFinite()) {
+  if (options.similarity != query::Similarity::cosine && !features.allFinite()) {
     labelkit::detail::check_finite(features, function, "features");
   }
   if (!(options.beta >= 0.0) || !std::isfinite(options.beta)) {
     labelkit::detail::fail(function, "'beta' must be finite and >= 0 (got ", options.beta, ")");
   }
-  if (options.similarity == Similarity::euclidean) {
+  if (options.similarity == query::Similarity::euclidean) {
     if (options.exact_limit < 0) {
       labelkit::detail::fail(function, "'exact_limit' is negative (got ", options.exact_limit, ")");
     }
@@ -146,12 +148,12 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> mean_euclidean_simila
 
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> density_impl(
-    const Eigen::MatrixBase<Derived>& features, const DensityOptions& options,
+    const Eigen::MatrixBase<Derived>& features, const query::DensityOptions& options,
     const char* function) {
   using Scalar = typename Derived::Scalar;
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   check_density_input(features, options, function);
-  if (options.similarity == Similarity::cosine) return mean_cosine(features, function);
+  if (options.similarity == query::Similarity::cosine) return mean_cosine(features, function);
   const Eigen::Index n = features.rows();
   if (n <= options.exact_limit) {
     const Matrix all = features;
@@ -167,6 +169,7 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> density_impl(
 }
 
 }  // namespace detail
+namespace query {
 
 /// Mean similarity of each item (row of `features`, n x d, float or double, any layout) to the
 /// pool: the density term of information density, one value per row. Cosine: exact, O(n d).
@@ -244,4 +247,5 @@ struct InformationDensitySampling {
 /// Entropy x cosine density (beta = 1), the usual information-density configuration.
 inline constexpr InformationDensitySampling<> information_density_sampling{};
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

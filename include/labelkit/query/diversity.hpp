@@ -25,18 +25,16 @@
 #include <type_traits>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
-// random.hpp (through uncertainty_sampling.hpp) must come before any header that opens
-// labelkit::query::detail: its unqualified `detail::fail` would otherwise resolve there.
 #include "labelkit/query/uncertainty_sampling.hpp"
 #include "labelkit/query/detail/embeddings.hpp"
 #include "labelkit/query/strategy.hpp"
 
-namespace labelkit::inline v0::query {
-
+LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 template <class Scalar>
@@ -201,6 +199,7 @@ template <class Scalar, class Derived>
 }
 
 }  // namespace detail
+namespace query {
 
 /// Greedy k-center (core-set) selection: returns k row indices of `embeddings`, in the order
 /// picked, none of them in `already_labeled`. Each pick is the point whose distance to its
@@ -353,4 +352,5 @@ struct CoreSetSampling {
 /// Core-set (greedy k-center) sampling as a value.
 inline constexpr CoreSetSampling core_set_sampling{};
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

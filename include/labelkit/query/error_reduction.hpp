@@ -29,7 +29,7 @@
 #include <type_traits>
 #include <vector>
 
-// First: query/random.hpp calls detail::fail unqualified, which breaks once query::detail exists.
+#include "labelkit/config.hpp"
 #include "labelkit/query/random.hpp"
 
 #include "labelkit/core/error.hpp"
@@ -42,7 +42,8 @@
 #include "labelkit/query/uncertainty.hpp"
 #include "labelkit/query/uncertainty_sampling.hpp"
 
-namespace labelkit::inline v0::query {
+LABELKIT_BEGIN_NAMESPACE
+namespace query {
 
 /// The loss that expected error reduction minimises.
 enum class ErrorLoss {
@@ -50,17 +51,19 @@ enum class ErrorLoss {
   log,       ///< Expected log loss: the predictive entropy (nats).
 };
 
+}  // namespace query
 namespace detail {
 
 template <class Derived>
-double mean_expected_loss(const Eigen::MatrixBase<Derived>& probabilities, ErrorLoss loss) {
-  if (loss == ErrorLoss::zero_one) {
-    return static_cast<double>(least_confidence(probabilities).template cast<double>().mean());
+double mean_expected_loss(const Eigen::MatrixBase<Derived>& probabilities, query::ErrorLoss loss) {
+  if (loss == query::ErrorLoss::zero_one) {
+    return static_cast<double>(query::least_confidence(probabilities).template cast<double>().mean());
   }
-  return static_cast<double>(entropy(probabilities).template cast<double>().mean());
+  return static_cast<double>(query::entropy(probabilities).template cast<double>().mean());
 }
 
 }  // namespace detail
+namespace query {
 
 /// Expected loss after labeling each candidate (see the file comment), one value per entry of
 /// `candidates`, lower = ask first. `model` is fitted on (`labeled`, `labels`) and is not
@@ -182,4 +185,5 @@ struct ExpectedErrorReduction {
   }
 };
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

@@ -18,19 +18,19 @@
 #include <type_traits>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
-// random.hpp (through uncertainty_sampling.hpp) must come before any header that opens
-// labelkit::query::detail: its unqualified `detail::fail` would otherwise resolve there.
 #include "labelkit/query/uncertainty_sampling.hpp"
 #include "labelkit/query/badge.hpp"
 #include "labelkit/query/detail/embeddings.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/strategy.hpp"
 
-namespace labelkit::inline v0::query {
+LABELKIT_BEGIN_NAMESPACE
+namespace query {
 
 /// Expected gradient length of each item (see the file comment) from its predicted
 /// probabilities (n x C, rows are items) and its penultimate-layer embedding (n x d). Returns n
@@ -78,4 +78,5 @@ struct ExpectedGradientLengthSampling {
 /// Expected gradient length sampling as a value.
 inline constexpr ExpectedGradientLengthSampling expected_gradient_length_sampling{};
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

@@ -32,7 +32,7 @@
 #include <utility>
 #include <vector>
 
-// First: query/random.hpp calls detail::fail unqualified, which breaks once query::detail exists.
+#include "labelkit/config.hpp"
 #include "labelkit/query/random.hpp"
 
 #include "labelkit/core/error.hpp"
@@ -47,7 +47,8 @@
 #include "labelkit/query/uncertainty.hpp"
 #include "labelkit/query/uncertainty_sampling.hpp"
 
-namespace labelkit::inline v0::query {
+LABELKIT_BEGIN_NAMESPACE
+namespace query {
 
 /// How `normalize_scores` maps scores onto [0, 1] (see the file comment).
 enum class Normalization {
@@ -55,6 +56,7 @@ enum class Normalization {
   rank,     ///< mean rank of ties / (n - 1)
 };
 
+}  // namespace query
 namespace detail {
 
 template <class Derived>
@@ -74,14 +76,14 @@ void check_score_vector(const Eigen::DenseBase<Derived>& scores, const char* fun
 
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> normalize_unchecked(
-    const Eigen::DenseBase<Derived>& scores, Normalization normalization) {
+    const Eigen::DenseBase<Derived>& scores, query::Normalization normalization) {
   using Scalar = typename Derived::Scalar;
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
   const Eigen::Index n = scores.size();
   Vector s(n);
   for (Eigen::Index i = 0; i < n; ++i) s(i) = scores.derived()(i);
   if (n == 0) return s;
-  if (normalization == Normalization::min_max) {
+  if (normalization == query::Normalization::min_max) {
     const Scalar low = s.minCoeff();
     const Scalar high = s.maxCoeff();
     if (!(high > low)) return Vector::Constant(n, Scalar(0.5));
@@ -106,6 +108,7 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> normalize_unchecked(
 }
 
 }  // namespace detail
+namespace query {
 
 /// One score per item mapped onto [0, 1] by min-max or rank normalisation (see the file
 /// comment); higher stays higher. O(n) for min-max, O(n log n) for rank.
@@ -334,4 +337,5 @@ inline constexpr UncertainThenDiverseSampling<> uncertain_then_diverse_sampling{
 inline constexpr UncertainThenDiverseSampling<> cluster_margin_sampling{
     detail::MarginScore{}, 5.0, SecondStage::k_means};
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

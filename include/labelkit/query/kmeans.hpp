@@ -22,20 +22,20 @@
 #include <type_traits>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
-// random.hpp (through uncertainty_sampling.hpp) must come before any header that opens
-// labelkit::query::detail: its unqualified `detail::fail` would otherwise resolve there.
 #include "labelkit/query/uncertainty_sampling.hpp"
 #include "labelkit/query/detail/embeddings.hpp"
 #include "labelkit/query/diversity.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/strategy.hpp"
 
-namespace labelkit::inline v0::query {
+LABELKIT_BEGIN_NAMESPACE
+namespace query {
 
 /// Options for `kmeans`.
 struct KMeansOptions {
@@ -60,6 +60,7 @@ struct KMeansResult {
   bool converged = false;  ///< stopped by the tolerance or by stable assignments
 };
 
+}  // namespace query
 namespace detail {
 
 /// For every point, its nearest centre (ties to the lower centre) and the squared distance,
@@ -162,8 +163,8 @@ template <class Scalar>
 
 /// Lloyd's algorithm on centred points from the given initial centres (k x d, centred).
 template <class Scalar>
-KMeansResult<Scalar> lloyd(const PointMatrix<Scalar>& x, const PointVector<Scalar>& x_sq,
-                           PointMatrix<Scalar> centres, const KMeansOptions& options) {
+query::KMeansResult<Scalar> lloyd(const PointMatrix<Scalar>& x, const PointVector<Scalar>& x_sq,
+                           PointMatrix<Scalar> centres, const query::KMeansOptions& options) {
   const Eigen::Index n = x.rows();
   const Eigen::Index d = x.cols();
   const Eigen::Index k = centres.rows();
@@ -172,7 +173,7 @@ KMeansResult<Scalar> lloyd(const PointMatrix<Scalar>& x, const PointVector<Scala
       d == 0 ? 0.0 : x.template cast<double>().array().square().sum() / static_cast<double>(n * d);
   const double shift_tolerance = options.tolerance * variance;
 
-  KMeansResult<Scalar> result;
+  query::KMeansResult<Scalar> result;
   std::vector<Eigen::Index> previous;
   result.assignments.assign(static_cast<std::size_t>(n), 0);
   PointVector<Scalar> distance(n);
@@ -234,7 +235,7 @@ KMeansResult<Scalar> lloyd(const PointMatrix<Scalar>& x, const PointVector<Scala
 
 template <class Derived>
 void check_kmeans_input(const Eigen::MatrixBase<Derived>& points, Eigen::Index k,
-                        const KMeansOptions& options, const char* function) {
+                        const query::KMeansOptions& options, const char* function) {
   labelkit::detail::check_k(k, function);
   labelkit::detail::check_nonempty_rows(points, function, "points");
   if (k < 1 || k > points.rows()) {
@@ -253,6 +254,7 @@ void check_kmeans_input(const Eigen::MatrixBase<Derived>& points, Eigen::Index k
 }
 
 }  // namespace detail
+namespace query {
 
 /// k-means clustering of the rows of `points` (n x d, rows are items) into k clusters:
 /// k-means++ seeding (Arthur & Vassilvitskii 2007) from `options.seed`, then Lloyd iterations
@@ -452,4 +454,5 @@ inline constexpr ClusterUncertaintySampling<detail::EntropyScore> kmeans_entropy
 /// Most uncertain (smallest margin) item per k-means cluster, as a value.
 inline constexpr ClusterUncertaintySampling<detail::MarginScore> kmeans_margin_sampling{};
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

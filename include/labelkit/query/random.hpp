@@ -5,10 +5,12 @@
 #include <Eigen/Core>
 #include <cstdint>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/random.hpp"
 
-namespace labelkit::inline v0::query {
+LABELKIT_BEGIN_NAMESPACE
+namespace query {
 
 /// n independent uniform scores in [0, 1) from `seed`; `top_k(random_scores(n, seed), k)` is a
 /// uniform random sample of k items, reproducible from the seed. O(n).
@@ -21,4 +23,5 @@ namespace labelkit::inline v0::query {
   return scores;
 }
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

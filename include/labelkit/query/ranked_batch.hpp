@@ -24,7 +24,7 @@
 #include <span>
 #include <vector>
 
-// First: query/random.hpp calls detail::fail unqualified, which breaks once query::detail exists.
+#include "labelkit/config.hpp"
 #include "labelkit/query/random.hpp"
 
 #include "labelkit/core/error.hpp"
@@ -36,7 +36,8 @@
 #include "labelkit/query/strategy.hpp"
 #include "labelkit/query/uncertainty_sampling.hpp"
 
-namespace labelkit::inline v0::query {
+LABELKIT_BEGIN_NAMESPACE
+namespace query {
 
 /// Picks k of the rows of `features` (n x d, rows are items, float or double, any layout) that
 /// are not in `labeled`, in pick order, by ranked batch-mode sampling (see the file comment).
@@ -177,4 +178,5 @@ struct RankedBatchSampling {
 /// Least confidence with Euclidean similarity: modAL's ranked batch configuration.
 inline constexpr RankedBatchSampling<> ranked_batch_sampling{};
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

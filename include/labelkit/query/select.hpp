@@ -10,10 +10,10 @@
 #include <numeric>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/validate.hpp"
 
-namespace labelkit::inline v0::query {
-
+LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 /// "a ranks before b": higher score first, then lower index. The one ordering every selection
@@ -73,6 +73,7 @@ class TopKHeap {
 };
 
 }  // namespace detail
+namespace query {
 
 /// Indices of the k highest scores, in descending order of score; equal scores go to the lower
 /// index, so the result is deterministic. k >= n returns all n indices sorted.
@@ -135,4 +136,5 @@ template <class Derived>
   return result;
 }
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

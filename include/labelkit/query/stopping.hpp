@@ -24,13 +24,13 @@
 #include <utility>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
 #include "labelkit/query/uncertainty.hpp"
 
-namespace labelkit::inline v0::query {
-
+LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 /// Cohen's kappa between two label sequences of equal length (labels >= 0):
@@ -73,6 +73,7 @@ std::vector<int> predicted_classes(const Eigen::MatrixBase<Derived>& probabiliti
 }
 
 }  // namespace detail
+namespace query {
 
 /// Stabilising predictions (Bloodgood & Vijay-Shanker 2009, "A method for stopping active
 /// learning based on stabilizing predictions and the need for user-adjustable stopping",
@@ -238,4 +239,5 @@ template <class... Criteria>
   return StopWhenAny<Criteria...>{std::tuple<Criteria...>(std::move(criteria)...)};
 }
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

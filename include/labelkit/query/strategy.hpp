@@ -9,7 +9,10 @@
 #include <span>
 #include <vector>
 
-namespace labelkit::inline v0::query {
+#include "labelkit/config.hpp"
+
+LABELKIT_BEGIN_NAMESPACE
+namespace query {
 
 /// Everything a strategy may look at in one query round. Item ids are row indices of
 /// `features`. The model has been fitted on the labeled items.
@@ -30,4 +33,5 @@ concept QueryStrategy = requires(S& strategy, const QueryContext<M, X>& context,
   { strategy(context, k) } -> std::convertible_to<std::vector<Eigen::Index>>;
 };
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

@@ -19,14 +19,16 @@
 #include <span>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/validate.hpp"
 #include "labelkit/query/select.hpp"
 
-namespace labelkit::inline v0::query {
+LABELKIT_BEGIN_NAMESPACE
+namespace query {
 
 /// The k best (score, item id) pairs seen so far, in labelkit's one selection order (higher
-/// score first, then the lower id: `query::detail::ranks_before`), kept in a bounded heap.
+/// score first, then the lower id: `detail::ranks_before`), kept in a bounded heap.
 ///
 /// Invariant: after any sequence of `add` and `merge` calls whose items have distinct ids, `ids()`
 /// equals `top_k(s, k)` where s holds every score seen, at its id. Merging is associative and
@@ -202,4 +204,5 @@ template <class Scalar>
   return a;
 }
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

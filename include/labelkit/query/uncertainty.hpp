@@ -20,10 +20,10 @@
 #include <limits>
 #include <type_traits>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/validate.hpp"
 
-namespace labelkit::inline v0::query {
-
+LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 /// Rows processed together: small enough that the per-block results stay in L1, large enough to
@@ -304,6 +304,7 @@ void for_each_top_two(const Eigen::MatrixBase<Derived>& p, const char* function,
 }
 
 }  // namespace detail
+namespace query {
 
 /// Least confidence: 1 - max_c P(i, c). In [0, 1 - 1/C].
 template <class Derived>
@@ -370,4 +371,5 @@ template <class Derived>
   return scores;
 }
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
@@ -15,7 +16,8 @@
 #include "labelkit/query/strategy.hpp"
 #include "labelkit/query/uncertainty.hpp"
 
-namespace labelkit::inline v0::query {
+LABELKIT_BEGIN_NAMESPACE
+namespace query {
 
 /// Maps positions in a candidate list back to pool item ids.
 [[nodiscard]] inline std::vector<Eigen::Index> to_item_ids(
@@ -45,24 +47,26 @@ struct ScoreSampling {
   }
 };
 
+}  // namespace query
 namespace detail {
 struct LeastConfidenceScore {
   template <class D>
-  auto operator()(const Eigen::MatrixBase<D>& p) const { return least_confidence(p); }
+  auto operator()(const Eigen::MatrixBase<D>& p) const { return query::least_confidence(p); }
 };
 struct MarginScore {
   template <class D>
-  auto operator()(const Eigen::MatrixBase<D>& p) const { return margin(p); }
+  auto operator()(const Eigen::MatrixBase<D>& p) const { return query::margin(p); }
 };
 struct RatioScore {
   template <class D>
-  auto operator()(const Eigen::MatrixBase<D>& p) const { return ratio(p); }
+  auto operator()(const Eigen::MatrixBase<D>& p) const { return query::ratio(p); }
 };
 struct EntropyScore {
   template <class D>
-  auto operator()(const Eigen::MatrixBase<D>& p) const { return entropy(p); }
+  auto operator()(const Eigen::MatrixBase<D>& p) const { return query::entropy(p); }
 };
 }  // namespace detail
+namespace query {
 
 /// Least-confidence sampling (1 - max probability).
 inline constexpr ScoreSampling<detail::LeastConfidenceScore> least_confidence_sampling{};
@@ -87,4 +91,5 @@ struct RandomSampling {
 /// The random baseline as a value.
 inline constexpr RandomSampling random_sampling{};
 
-}  // namespace labelkit::inline v0::query
+}  // namespace query
+LABELKIT_END_NAMESPACE

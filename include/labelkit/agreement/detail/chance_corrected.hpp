@@ -8,10 +8,12 @@
 #include <cmath>
 #include <limits>
 
+#include "labelkit/config.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::agreement::detail {
+LABELKIT_BEGIN_NAMESPACE
+namespace detail {
 
 /// Which chance agreement p_e the framework uses.
 enum class ChanceModel {
@@ -24,9 +26,9 @@ enum class ChanceModel {
 /// Computes the coefficient and its variance from counts A (items x q) and agreement weights W.
 /// Items without any rating are dropped; items with one rating count for pi but not for p_a.
 /// Variance: Gwet's linearisation, var = 1 / (n (n - 1)) * sum_i (c_i* - c)^2, df = n - 1.
-inline Estimate chance_corrected_estimate(const Eigen::MatrixXd& counts, const Eigen::MatrixXd& w,
+inline agreement::Estimate chance_corrected_estimate(const Eigen::MatrixXd& counts, const Eigen::MatrixXd& w,
                                           ChanceModel model, double confidence,
-                                          ZeroDivision policy, const char* function,
+                                          agreement::ZeroDivision policy, const char* function,
                                           const Eigen::VectorXd* multiplicity = nullptr) {
   const Eigen::Index q = counts.cols();
   Eigen::VectorXd r_all = counts.rowwise().sum();
@@ -63,7 +65,7 @@ inline Estimate chance_corrected_estimate(const Eigen::MatrixXd& counts, const E
     fail(function, "no item has two or more ratings (agreement needs at least one item rated "
                    "by two raters)");
   }
-  Estimate e;
+  agreement::Estimate e;
   e.n = n;
   e.df = n_items - 1;
   e.observed = pa_sum / n2;
@@ -115,4 +117,5 @@ inline Estimate chance_corrected_estimate(const Eigen::MatrixXd& counts, const E
   return e;
 }
 
-}  // namespace labelkit::inline v0::agreement::detail
+}  // namespace detail
+LABELKIT_END_NAMESPACE

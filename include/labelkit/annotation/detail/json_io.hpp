@@ -19,10 +19,12 @@
 #include <utility>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/annotation/task.hpp"
 #include "labelkit/core/error.hpp"
 
-namespace labelkit::inline v0::annotation::detail {
+LABELKIT_BEGIN_NAMESPACE
+namespace detail {
 
 using nlohmann::json;
 
@@ -118,7 +120,7 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
 }
 
 /// Class indices checked against `set` (range, count for single-label, no repeats).
-[[nodiscard]] inline std::vector<int> as_labels(const json& value, const LabelSet& set,
+[[nodiscard]] inline std::vector<int> as_labels(const json& value, const annotation::LabelSet& set,
                                                 const std::string& path, const JsonContext& context) {
   expect_array(value, path, context);
   std::vector<int> labels;
@@ -137,23 +139,23 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
 
 // ---- The project's JSON form of the value types ------------------------------------------------
 
-[[nodiscard]] inline json label_set_to_json(const LabelSet& set) {
+[[nodiscard]] inline json label_set_to_json(const annotation::LabelSet& set) {
   return json{{"name", set.name},
               {"type", std::string(to_string(set.type))},
               {"classes", set.classes},
               {"to_name", set.to_name}};
 }
 
-[[nodiscard]] inline LabelSet label_set_from_json(const json& value, const std::string& path,
+[[nodiscard]] inline annotation::LabelSet label_set_from_json(const json& value, const std::string& path,
                                                   const JsonContext& context) {
-  LabelSet set;
+  annotation::LabelSet set;
   set.name = as_string(member(value, "name", path, context), path_of(path, "name"), context);
   if (set.name.empty()) bad_json(context, path_of(path, "name"), "label set name is empty");
   const auto type = as_string(member(value, "type", path, context), path_of(path, "type"), context);
   if (type == "single_label") {
-    set.type = AnnotationType::single_label;
+    set.type = annotation::AnnotationType::single_label;
   } else if (type == "multi_label") {
-    set.type = AnnotationType::multi_label;
+    set.type = annotation::AnnotationType::multi_label;
   } else {
     bad_json(context, path_of(path, "type"), "unknown annotation type '", type,
              "' (expected single_label or multi_label)");
@@ -173,7 +175,7 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
   return set;
 }
 
-[[nodiscard]] inline json annotation_to_json(const AnnotationRecord& record) {
+[[nodiscard]] inline json annotation_to_json(const annotation::AnnotationRecord& record) {
   return json{{"annotator", static_cast<std::int64_t>(record.annotator)},
               {"labels", record.labels},
               {"started_at", record.started_at},
@@ -181,10 +183,10 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
               {"late", record.late}};
 }
 
-[[nodiscard]] inline AnnotationRecord annotation_from_json(const json& value, const LabelSet& set,
+[[nodiscard]] inline annotation::AnnotationRecord annotation_from_json(const json& value, const annotation::LabelSet& set,
                                                            const std::string& path,
                                                            const JsonContext& context) {
-  AnnotationRecord record;
+  annotation::AnnotationRecord record;
   record.annotator = static_cast<Eigen::Index>(
       as_int(member(value, "annotator", path, context), path_of(path, "annotator"), context));
   record.labels = as_labels(member(value, "labels", path, context), set, path_of(path, "labels"), context);
@@ -197,29 +199,29 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
   return record;
 }
 
-[[nodiscard]] inline json prediction_to_json(const Prediction& prediction) {
+[[nodiscard]] inline json prediction_to_json(const annotation::Prediction& prediction) {
   return json{{"model_version", prediction.model_version},
               {"score", prediction.score},
               {"labels", prediction.labels}};
 }
 
-[[nodiscard]] inline Prediction prediction_from_json(const json& value, const LabelSet& set,
+[[nodiscard]] inline annotation::Prediction prediction_from_json(const json& value, const annotation::LabelSet& set,
                                                      const std::string& path, const JsonContext& context) {
-  Prediction prediction;
+  annotation::Prediction prediction;
   prediction.model_version = as_string(member(value, "model_version", path, context),
                                        path_of(path, "model_version"), context);
   prediction.score = as_number(member(value, "score", path, context), path_of(path, "score"), context);
   // A prediction may propose any subset (a single-label model may abstain), so only the range
   // and repetitions are checked.
-  LabelSet relaxed = set;
-  relaxed.type = AnnotationType::multi_label;
+  annotation::LabelSet relaxed = set;
+  relaxed.type = annotation::AnnotationType::multi_label;
   prediction.labels = as_labels(member(value, "labels", path, context), relaxed,
                                 path_of(path, "labels"), context);
   return prediction;
 }
 
 /// A task in the project's format; `label_sets` gives the label set's name.
-[[nodiscard]] inline json task_to_json(const TaskRecord& task, const std::vector<LabelSet>& label_sets) {
+[[nodiscard]] inline json task_to_json(const annotation::TaskRecord& task, const std::vector<annotation::LabelSet>& label_sets) {
   json value{{"item", static_cast<std::int64_t>(task.item)},
              {"data", task.data},
              {"label_set", label_sets[static_cast<std::size_t>(task.label_set)].name},
@@ -233,22 +235,22 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
 }
 
 /// Index of the label set called `name`, or -1.
-[[nodiscard]] inline int find_label_set(const std::vector<LabelSet>& sets, std::string_view name) {
+[[nodiscard]] inline int find_label_set(const std::vector<annotation::LabelSet>& sets, std::string_view name) {
   for (std::size_t i = 0; i < sets.size(); ++i) {
     if (sets[i].name == name) return static_cast<int>(i);
   }
   return -1;
 }
 
-[[nodiscard]] inline TaskRecord task_from_json(const json& value, const std::vector<LabelSet>& label_sets,
+[[nodiscard]] inline annotation::TaskRecord task_from_json(const json& value, const std::vector<annotation::LabelSet>& label_sets,
                                                const std::string& path, const JsonContext& context) {
-  TaskRecord task;
+  annotation::TaskRecord task;
   task.item = static_cast<Eigen::Index>(as_int(member(value, "item", path, context), path_of(path, "item"), context));
   task.data = member(value, "data", path, context);
   const auto set_name = as_string(member(value, "label_set", path, context), path_of(path, "label_set"), context);
   task.label_set = find_label_set(label_sets, set_name);
   if (task.label_set < 0) bad_json(context, path_of(path, "label_set"), "unknown label set '", set_name, "'");
-  const LabelSet& set = label_sets[static_cast<std::size_t>(task.label_set)];
+  const annotation::LabelSet& set = label_sets[static_cast<std::size_t>(task.label_set)];
   task.priority = as_number(member(value, "priority", path, context), path_of(path, "priority"), context);
   if (const json* gold = optional_member(value, "gold", path, context)) {
     task.gold = as_labels(*gold, set, path_of(path, "gold"), context);
@@ -355,4 +357,5 @@ inline constexpr int checkpoint_version = 1;
   return body;
 }
 
-}  // namespace labelkit::inline v0::annotation::detail
+}  // namespace detail
+LABELKIT_END_NAMESPACE

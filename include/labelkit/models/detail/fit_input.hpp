@@ -11,10 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/validate.hpp"
 
-namespace labelkit::inline v0::models::detail {
+LABELKIT_BEGIN_NAMESPACE
+namespace detail {
 
 /// Throws unless every feature is finite; one vectorised test, then a scan naming the first bad
 /// row and column only on failure.
@@ -95,4 +97,5 @@ inline void check_class_count(Eigen::Index n_classes, std::string_view function)
   }
 }
 
-}  // namespace labelkit::inline v0::models::detail
+}  // namespace detail
+LABELKIT_END_NAMESPACE

@@ -12,7 +12,10 @@
 #include <cmath>
 #include <limits>
 
-namespace labelkit::inline v0::models::detail {
+#include "labelkit/config.hpp"
+
+LABELKIT_BEGIN_NAMESPACE
+namespace detail {
 
 /// Settings of one minimisation.
 struct LbfgsSettings {
@@ -206,4 +209,5 @@ LbfgsResult minimize_lbfgs(Objective& objective, Eigen::VectorXd& x,
   return result;
 }
 
-}  // namespace labelkit::inline v0::models::detail
+}  // namespace detail
+LABELKIT_END_NAMESPACE

@@ -12,7 +12,10 @@
 #include <utility>
 #include <vector>
 
-namespace labelkit::inline v0::prelabel::detail {
+#include "labelkit/config.hpp"
+
+LABELKIT_BEGIN_NAMESPACE
+namespace detail {
 
 /// Runs submitted tasks on `threads` worker threads, first in, first out.
 ///
@@ -84,4 +87,5 @@ class ThreadPool {
   std::vector<std::thread> workers_;
 };
 
-}  // namespace labelkit::inline v0::prelabel::detail
+}  // namespace detail
+LABELKIT_END_NAMESPACE

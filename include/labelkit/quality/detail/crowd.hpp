@@ -10,11 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/id_map.hpp"
 
-namespace labelkit::inline v0::quality::detail {
+LABELKIT_BEGIN_NAMESPACE
+namespace detail {
 
 using labelkit::detail::fail;
 
@@ -192,4 +194,5 @@ inline void check_nonnegative(double value, std::string_view function, std::stri
   }
 }
 
-}  // namespace labelkit::inline v0::quality::detail
+}  // namespace detail
+LABELKIT_END_NAMESPACE

@@ -8,9 +8,11 @@
 #include <cstddef>
 #include <vector>
 
+#include "labelkit/config.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 
-namespace labelkit::inline v0::quality::detail {
+LABELKIT_BEGIN_NAMESPACE
+namespace detail {
 
 /// Posteriors during EM: row-major, so one item's C values are contiguous in the hot loops.
 using PosteriorMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -70,4 +72,5 @@ inline bool em_converged(const std::vector<double>& objective, double tolerance)
   return now - before < tolerance * std::max(1.0, std::abs(now));
 }
 
-}  // namespace labelkit::inline v0::quality::detail
+}  // namespace detail
+LABELKIT_END_NAMESPACE

@@ -8,10 +8,12 @@
 #include <Eigen/Core>
 #include <type_traits>
 
+#include "labelkit/config.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/rows.hpp"
 
-namespace labelkit::inline v0::query::detail {
+LABELKIT_BEGIN_NAMESPACE
+namespace detail {
 
 template <class...>
 inline constexpr bool always_false_embedding = false;
@@ -39,4 +41,5 @@ template <class M, class X, class Rows>
   }
 }
 
-}  // namespace labelkit::inline v0::query::detail
+}  // namespace detail
+LABELKIT_END_NAMESPACE

@@ -16,11 +16,11 @@
 #include <span>
 #include <vector>
 
-#include "labelkit/config.hpp"
 #include "labelkit/agreement/cohen.hpp"
 #include "labelkit/agreement/detail/chance_corrected.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/tables.hpp"
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -46,7 +46,8 @@ enum class WeightScheme {
   const double lo = categories.front();
   const double hi = categories.back();
   if (scheme == WeightScheme::ratio && lo < 0) {
-    detail::fail("agreement_weights", "ratio weights need non-negative category values (got ", lo, ")");
+    detail::fail("agreement_weights", "ratio weights need non-negative category values (got ", lo,
+                 ")");
   }
   const double max_ordinal = static_cast<double>(q * (q - 1)) / 2.0;
   for (Eigen::Index k = 0; k < q; ++k) {
@@ -55,10 +56,17 @@ enum class WeightScheme {
       const double ck = categories[static_cast<std::size_t>(k)];
       const double cl = categories[static_cast<std::size_t>(l)];
       switch (scheme) {
-        case WeightScheme::identity: break;
-        case WeightScheme::linear: w(k, l) = 1 - std::abs(ck - cl) / (hi - lo); break;
-        case WeightScheme::quadratic: w(k, l) = 1 - (ck - cl) * (ck - cl) / ((hi - lo) * (hi - lo)); break;
-        case WeightScheme::radical: w(k, l) = 1 - std::sqrt(std::abs(ck - cl)) / std::sqrt(hi - lo); break;
+        case WeightScheme::identity:
+          break;
+        case WeightScheme::linear:
+          w(k, l) = 1 - std::abs(ck - cl) / (hi - lo);
+          break;
+        case WeightScheme::quadratic:
+          w(k, l) = 1 - (ck - cl) * (ck - cl) / ((hi - lo) * (hi - lo));
+          break;
+        case WeightScheme::radical:
+          w(k, l) = 1 - std::sqrt(std::abs(ck - cl)) / std::sqrt(hi - lo);
+          break;
         case WeightScheme::ratio: {
           const double x = (ck - cl) / (ck + cl);
           const double y = (hi - lo) / (hi + lo);
@@ -92,8 +100,10 @@ template <class Derived>
   for (Eigen::Index j = 0; j < q; ++j) {
     for (Eigen::Index i = 0; i < q; ++i) {
       if (!(w(i, j) >= 0 && w(i, j) <= 1) || (i == j && w(i, j) != 1)) {
-        fail(function, "'weights' must be agreement weights in [0, 1] with a unit diagonal "
-                       "(entry at row ", i, ", column ", j, " is ", w(i, j), ")");
+        fail(function,
+             "'weights' must be agreement weights in [0, 1] with a unit diagonal "
+             "(entry at row ",
+             i, ", column ", j, " is ", w(i, j), ")");
       }
     }
   }
@@ -116,6 +126,8 @@ inline PatternTable two_rater_patterns(std::span<const int> a, std::span<const i
   for (Eigen::Index j = 0; j < c; ++j) {
     for (Eigen::Index i = 0; i < c; ++i) cells += t.counts(i, j) > 0 ? 1 : 0;
   }
+  check_allocation({static_cast<std::size_t>(cells), static_cast<std::size_t>(c)}, sizeof(double),
+                   function, "the response-pattern table");
   PatternTable p;
   p.counts = Eigen::MatrixXd::Zero(cells, c);
   p.multiplicity.resize(cells);
@@ -169,10 +181,10 @@ namespace agreement {
                                        double confidence = 0.95,
                                        ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "gwet_ac2");
-  detail::check_counts(table.counts, "gwet_ac2");
-  return detail::chance_corrected_estimate(table.counts, agreement_weights(table.categories, scheme),
-                                           detail::ChanceModel::gwet, confidence, zero_division,
-                                           "gwet_ac2");
+  detail::check_count_table(table, "gwet_ac2");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::gwet,
+      confidence, zero_division, "gwet_ac2");
 }
 
 /// Gwet's AC2 with custom agreement weights (q x q, unit diagonal, entries in [0, 1]).
@@ -181,7 +193,7 @@ template <class Derived>
                                 double confidence = 0.95,
                                 ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "gwet_ac2");
-  detail::check_counts(table.counts, "gwet_ac2");
+  detail::check_count_table(table, "gwet_ac2");
   return detail::chance_corrected_estimate(
       table.counts, detail::checked_agreement_weights(weights, table.counts.cols(), "gwet_ac2"),
       detail::ChanceModel::gwet, confidence, zero_division, "gwet_ac2");
@@ -192,10 +204,10 @@ template <class Derived>
                                                 WeightScheme scheme = WeightScheme::identity,
                                                 double confidence = 0.95) {
   detail::check_confidence(confidence, "percent_agreement");
-  detail::check_counts(table.counts, "percent_agreement");
-  return detail::chance_corrected_estimate(table.counts, agreement_weights(table.categories, scheme),
-                                           detail::ChanceModel::none, confidence, ZeroDivision::one,
-                                           "percent_agreement");
+  detail::check_count_table(table, "percent_agreement");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::none,
+      confidence, ZeroDivision::one, "percent_agreement");
 }
 
 /// Share of items on which the two raters agree. O(n).
@@ -214,10 +226,10 @@ template <class Derived>
                                                double confidence = 0.95,
                                                ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "brennan_prediger");
-  detail::check_counts(table.counts, "brennan_prediger");
-  return detail::chance_corrected_estimate(table.counts, agreement_weights(table.categories, scheme),
-                                           detail::ChanceModel::uniform, confidence, zero_division,
-                                           "brennan_prediger");
+  detail::check_count_table(table, "brennan_prediger");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::uniform,
+      confidence, zero_division, "brennan_prediger");
 }
 
 /// Brennan-Prediger coefficient of two raters over the categories either of them used.

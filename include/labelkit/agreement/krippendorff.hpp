@@ -33,9 +33,10 @@
 #include <type_traits>
 #include <vector>
 
-#include "labelkit/config.hpp"
 #include "labelkit/agreement/estimate.hpp"
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/limits.hpp"
 #include "labelkit/core/random.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -50,7 +51,7 @@ struct AlphaParts {
   double alpha = std::numeric_limits<double>::quiet_NaN();
   double observed_disagreement = std::numeric_limits<double>::quiet_NaN();  ///< D_o.
   double expected_disagreement = std::numeric_limits<double>::quiet_NaN();  ///< D_e.
-  double pairable_values = 0;   ///< n: values in units with two or more values.
+  double pairable_values = 0;       ///< n: values in units with two or more values.
   Eigen::Index pairable_units = 0;  ///< Units with two or more values.
 };
 
@@ -153,7 +154,8 @@ class ValueIndex {
     collect(a);
     if (b) collect(*b);
     std::sort(index.values_.begin(), index.values_.end());
-    index.values_.erase(std::unique(index.values_.begin(), index.values_.end()), index.values_.end());
+    index.values_.erase(std::unique(index.values_.begin(), index.values_.end()),
+                        index.values_.end());
     return index;
   }
 
@@ -161,16 +163,21 @@ class ValueIndex {
   [[nodiscard]] bool is_range() const noexcept { return layout_ == Layout::range; }
 
   /// Number of value slots (distinct values, plus gaps in the `range` layout).
-  [[nodiscard]] Eigen::Index size() const noexcept { return static_cast<Eigen::Index>(values_.size()); }
+  [[nodiscard]] Eigen::Index size() const noexcept {
+    return static_cast<Eigen::Index>(values_.size());
+  }
   /// Value of each slot, ascending.
   [[nodiscard]] const std::vector<double>& values() const noexcept { return values_; }
 
   /// Slot of a value known to be present.
   [[nodiscard]] Eigen::Index operator()(double v) const noexcept {
     switch (layout_) {
-      case Layout::range: return static_cast<Eigen::Index>(v - offset_);
-      case Layout::table: return table_[static_cast<std::size_t>(v - offset_)];
-      case Layout::search: break;
+      case Layout::range:
+        return static_cast<Eigen::Index>(v - offset_);
+      case Layout::table:
+        return table_[static_cast<std::size_t>(v - offset_)];
+      case Layout::search:
+        break;
     }
     return std::lower_bound(values_.begin(), values_.end(), v) - values_.begin();
   }
@@ -242,7 +249,8 @@ class DataUnits {
         counts[distinct] = local[k];
         distinct += local[k] > 0 ? 1 : 0;
       }
-      f(std::span<const Eigen::Index>(touched, distinct), std::span<const double>(counts, distinct), m);
+      f(std::span<const Eigen::Index>(touched, distinct), std::span<const double>(counts, distinct),
+        m);
     }
   }
 
@@ -272,8 +280,10 @@ class DataUnits {
         m += add;
       }
       if (m < 2) continue;
-      for (std::size_t t = 0; t < distinct; ++t) counts[t] = count[static_cast<std::size_t>(touched[t])];
-      f(std::span<const Eigen::Index>(touched, distinct), std::span<const double>(counts, distinct), m);
+      for (std::size_t t = 0; t < distinct; ++t)
+        counts[t] = count[static_cast<std::size_t>(touched[t])];
+      f(std::span<const Eigen::Index>(touched, distinct), std::span<const double>(counts, distinct),
+        m);
     }
   }
 
@@ -318,12 +328,12 @@ class CountUnits {
 
 /// Totals and per-unit disagreement numerators d_u = sum_{c != k} n_uc n_uk d2_ck / (m_u - 1).
 struct AlphaSums {
-  Eigen::VectorXd totals;            ///< n_c over pairable values.
-  double n = 0;                      ///< sum n_c.
-  double observed = 0;               ///< sum_u d_u = sum_ck o_ck d2_ck.
+  Eigen::VectorXd totals;  ///< n_c over pairable values.
+  double n = 0;            ///< sum n_c.
+  double observed = 0;     ///< sum_u d_u = sum_ck o_ck d2_ck.
   Eigen::Index units = 0;
-  std::vector<double> unit_observed; ///< d_u (only when requested).
-  std::vector<double> unit_size;     ///< m_u (only when requested).
+  std::vector<double> unit_observed;  ///< d_u (only when requested).
+  std::vector<double> unit_size;      ///< m_u (only when requested).
 };
 
 /// Pass: totals only.
@@ -369,7 +379,8 @@ AlphaSums alpha_pass(Units& units, Eigen::Index v, bool keep_units, Kernel&& uni
 /// Interval-type kernel over positions x: 2 m sum_t cnt_t (x_t - mean)^2 / (m - 1).
 struct IntervalKernel {
   const double* x;
-  double operator()(std::span<const Eigen::Index> idx, std::span<const double> cnt, double m) const {
+  double operator()(std::span<const Eigen::Index> idx, std::span<const double> cnt,
+                    double m) const {
     double mean = 0;
     for (std::size_t t = 0; t < idx.size(); ++t) mean += cnt[t] * x[idx[t]];
     mean /= m;
@@ -393,14 +404,16 @@ template <class Metric>
 double general_expected(const Eigen::VectorXd& totals, const std::vector<double>& values,
                         Metric& metric) {
   std::vector<Eigen::Index> used;
-  for (Eigen::Index c = 0; c < totals.size(); ++c) if (totals(c) > 0) used.push_back(c);
+  for (Eigen::Index c = 0; c < totals.size(); ++c)
+    if (totals(c) > 0) used.push_back(c);
   double sum = 0;
   for (std::size_t a = 0; a < used.size(); ++a) {
     for (std::size_t b = a + 1; b < used.size(); ++b) {
       const auto c = used[a];
       const auto k = used[b];
       sum += 2.0 * totals(c) * totals(k) *
-             static_cast<double>(metric(values[static_cast<std::size_t>(c)], values[static_cast<std::size_t>(k)]));
+             static_cast<double>(
+                 metric(values[static_cast<std::size_t>(c)], values[static_cast<std::size_t>(k)]));
     }
   }
   return sum;
@@ -423,18 +436,19 @@ inline constexpr Eigen::Index coincidence_path_max_values = 512;
 template <class Units>
 AlphaSums coincidence_pass(Units& units, Eigen::Index v, std::vector<double>& upper) {
   upper.assign(static_cast<std::size_t>(v * v), 0.0);
-  AlphaSums s = alpha_pass(units, v, false,
-                           [&](std::span<const Eigen::Index> idx, std::span<const double> cnt, double m) {
-                             const double inv = 1.0 / (m - 1);
-                             for (std::size_t a = 0; a < idx.size(); ++a) {
-                               for (std::size_t b = a + 1; b < idx.size(); ++b) {
-                                 const auto lo = std::min(idx[a], idx[b]);
-                                 const auto hi = std::max(idx[a], idx[b]);
-                                 upper[static_cast<std::size_t>(lo * v + hi)] += cnt[a] * cnt[b] * inv;
-                               }
-                             }
-                             return 0.0;
-                           });
+  AlphaSums s =
+      alpha_pass(units, v, false,
+                 [&](std::span<const Eigen::Index> idx, std::span<const double> cnt, double m) {
+                   const double inv = 1.0 / (m - 1);
+                   for (std::size_t a = 0; a < idx.size(); ++a) {
+                     for (std::size_t b = a + 1; b < idx.size(); ++b) {
+                       const auto lo = std::min(idx[a], idx[b]);
+                       const auto hi = std::max(idx[a], idx[b]);
+                       upper[static_cast<std::size_t>(lo * v + hi)] += cnt[a] * cnt[b] * inv;
+                     }
+                   }
+                   return 0.0;
+                 });
   return s;
 }
 
@@ -535,7 +549,8 @@ AlphaSums alpha_sums(Units& units, const std::vector<double>& values, agreement:
       if (small) {
         s = coincidence_pass(units, v, upper);
         s.observed = coincidence_observed(upper, v, [&](Eigen::Index c, Eigen::Index k) {
-          return ratio_metric(values[static_cast<std::size_t>(c)], values[static_cast<std::size_t>(k)]);
+          return ratio_metric(values[static_cast<std::size_t>(c)],
+                              values[static_cast<std::size_t>(k)]);
         });
         const Eigen::VectorXd& t = reference_totals ? *reference_totals : s.totals;
         expected_n = t.sum();
@@ -566,10 +581,11 @@ AlphaSums alpha_sums(Units& units, const std::vector<double>& values, agreement:
 }
 
 inline agreement::AlphaParts finish_alpha(const AlphaSums& s, double expected, double expected_n,
-                               agreement::ZeroDivision policy, const char* function) {
+                                          agreement::ZeroDivision policy, const char* function) {
   if (s.units == 0) {
-    fail(function, "no unit has two or more values (alpha needs at least one pairable unit; "
-                   "data are coders x units with NaN for missing values)");
+    fail(function,
+         "no unit has two or more values (alpha needs at least one pairable unit; "
+         "data are coders x units with NaN for missing values)");
   }
   agreement::AlphaParts p;
   p.pairable_values = s.n;
@@ -588,8 +604,9 @@ inline agreement::AlphaParts finish_alpha(const AlphaSums& s, double expected, d
 /// Interval alpha straight from the data in one pass: per-unit and pooled sums of squares,
 /// combined with Chan et al.'s update (no value index, no sort).
 template <class Derived>
-agreement::AlphaParts interval_alpha_streaming(const Eigen::MatrixBase<Derived>& data, agreement::ZeroDivision policy,
-                                    const char* function) {
+agreement::AlphaParts interval_alpha_streaming(const Eigen::MatrixBase<Derived>& data,
+                                               agreement::ZeroDivision policy,
+                                               const char* function) {
   double n = 0;
   double mean = 0;
   double m2 = 0;
@@ -663,7 +680,8 @@ ValueIndex checked_value_index(const Eigen::MatrixBase<Derived>& data, const cha
   ValueIndex index =
       ValueIndex::build(data, static_cast<const Eigen::MatrixBase<Derived>*>(nullptr), allow_gaps);
   const auto& v = index.values();
-  if (!v.empty() && (std::isinf(v.front()) || std::isinf(v.back()))) check_no_infinity(data, function);
+  if (!v.empty() && (std::isinf(v.front()) || std::isinf(v.back())))
+    check_no_infinity(data, function);
   return index;
 }
 
@@ -679,8 +697,9 @@ struct NoMetric {
 };
 
 template <class Derived, class Metric>
-agreement::AlphaParts alpha_from_data(const Eigen::MatrixBase<Derived>& data, agreement::Level level, Metric* custom,
-                           agreement::ZeroDivision policy, const char* function) {
+agreement::AlphaParts alpha_from_data(const Eigen::MatrixBase<Derived>& data,
+                                      agreement::Level level, Metric* custom,
+                                      agreement::ZeroDivision policy, const char* function) {
   if (!custom && level == agreement::Level::interval) {
     check_reliability_shape(data, function);
     agreement::AlphaParts p = interval_alpha_streaming(data, policy, function);
@@ -690,12 +709,13 @@ agreement::AlphaParts alpha_from_data(const Eigen::MatrixBase<Derived>& data, ag
     return p;
   }
   const ValueIndex index = checked_value_index(data, function);
-  if (!custom && level == agreement::Level::ratio) check_ratio_values<Derived>(index.values(), function);
+  if (!custom && level == agreement::Level::ratio)
+    check_ratio_values<Derived>(index.values(), function);
   DataUnits<Derived> units(data, index);
   double expected = 0;
   double expected_n = 0;
-  const AlphaSums s = alpha_sums(units, index.values(), level, custom, false, nullptr, expected,
-                                 expected_n);
+  const AlphaSums s =
+      alpha_sums(units, index.values(), level, custom, false, nullptr, expected, expected_n);
   return finish_alpha(s, expected, expected_n, policy, function);
 }
 
@@ -729,10 +749,11 @@ template <class Derived>
 /// *squared* difference d2_ck that enters alpha's sums (symmetric, 0 when c == k); e.g.
 /// `[](double c, double k) { return (c - k) * (c - k); }` reproduces Level::interval.
 template <class Derived, class Distance>
-  requires std::invocable<Distance&, double, double> &&
-           std::convertible_to<std::invoke_result_t<Distance&, double, double>, double>
-[[nodiscard]] double krippendorff_alpha(const Eigen::MatrixBase<Derived>& data, Distance&& distance,
-                                        ZeroDivision zero_division = ZeroDivision::one) {
+requires std::invocable<Distance&, double, double> &&
+    std::convertible_to < std::invoke_result_t<Distance&, double, double>,
+double > [[nodiscard]] double krippendorff_alpha(const Eigen::MatrixBase<Derived>& data,
+                                                 Distance&& distance,
+                                                 ZeroDivision zero_division = ZeroDivision::one) {
   return detail::alpha_from_data(data, Level::nominal, &distance, zero_division,
                                  "krippendorff_alpha")
       .alpha;
@@ -754,10 +775,9 @@ template <class Derived>
 /// @throws labelkit::invalid_argument for negative counts, non-increasing values or no pairable
 ///         unit; labelkit::dimension_mismatch if values.size() != counts.cols().
 template <class Derived>
-[[nodiscard]] double krippendorff_alpha_from_counts(const Eigen::MatrixBase<Derived>& counts,
-                                                    Level level = Level::nominal,
-                                                    std::span<const double> values = {},
-                                                    ZeroDivision zero_division = ZeroDivision::one) {
+[[nodiscard]] double krippendorff_alpha_from_counts(
+    const Eigen::MatrixBase<Derived>& counts, Level level = Level::nominal,
+    std::span<const double> values = {}, ZeroDivision zero_division = ZeroDivision::one) {
   const char* function = "krippendorff_alpha_from_counts";
   if (counts.rows() == 0 || counts.cols() == 0) {
     detail::fail(function, "'counts' is empty (expected units x values)");
@@ -766,8 +786,8 @@ template <class Derived>
     for (Eigen::Index u = 0; u < counts.rows(); ++u) {
       const double x = static_cast<double>(counts(u, k));
       if (!(x >= 0) || std::isinf(x)) {
-        detail::fail(function, "'counts' has an invalid count at unit (row) ", u, ", value (column) ",
-                     k, " (got ", x, ")");
+        detail::fail(function, "'counts' has an invalid count at unit (row) ", u,
+                     ", value (column) ", k, " (got ", x, ")");
       }
     }
   }
@@ -782,7 +802,8 @@ template <class Derived>
     domain.assign(values.begin(), values.end());
     for (std::size_t k = 0; k < domain.size(); ++k) {
       if (!std::isfinite(domain[k]) || (k > 0 && !(domain[k] > domain[k - 1]))) {
-        detail::fail(function, "'values' must be finite and strictly increasing (position ", k, ")");
+        detail::fail(function, "'values' must be finite and strictly increasing (position ", k,
+                     ")");
       }
     }
   }
@@ -791,7 +812,8 @@ template <class Derived>
   double expected = 0;
   double expected_n = 0;
   detail::NoMetric* none = nullptr;
-  const auto s = detail::alpha_sums(units, domain, level, none, false, nullptr, expected, expected_n);
+  const auto s =
+      detail::alpha_sums(units, domain, level, none, false, nullptr, expected, expected_n);
   return detail::finish_alpha(s, expected, expected_n, zero_division, function).alpha;
 }
 
@@ -800,10 +822,9 @@ template <class Derived>
 /// coders x units with NaN missing. Useful to compare subsets on a common yardstick.
 /// @throws as krippendorff_alpha, for either input.
 template <class Derived, class Reference>
-[[nodiscard]] double krippendorff_alpha_with_reference(const Eigen::MatrixBase<Derived>& data,
-                                                       const Eigen::MatrixBase<Reference>& reference,
-                                                       Level level = Level::nominal,
-                                                       ZeroDivision zero_division = ZeroDivision::one) {
+[[nodiscard]] double krippendorff_alpha_with_reference(
+    const Eigen::MatrixBase<Derived>& data, const Eigen::MatrixBase<Reference>& reference,
+    Level level = Level::nominal, ZeroDivision zero_division = ZeroDivision::one) {
   const char* function = "krippendorff_alpha_with_reference";
   detail::check_reliability_data(data, function);
   detail::check_reliability_data(reference, function);
@@ -834,6 +855,8 @@ template <class Derived>
   Coincidences out;
   out.values = index.values();
   const Eigen::Index v = index.size();
+  detail::check_allocation({static_cast<std::size_t>(v), static_cast<std::size_t>(v)},
+                           sizeof(double), "coincidence_matrix", "the values x values matrix");
   out.matrix = Eigen::MatrixXd::Zero(v, v);
   detail::DataUnits<Derived> units(data, index);
   units([&](std::span<const Eigen::Index> idx, std::span<const double> cnt, double m) {
@@ -852,10 +875,10 @@ template <class Derived>
 
 /// Options of the alpha bootstrap.
 struct BootstrapOptions {
-  Eigen::Index samples = 1000;   ///< Bootstrap replicates.
-  std::uint64_t seed = 0;        ///< Seed of labelkit::Random.
-  double confidence = 0.95;      ///< Two-sided percentile interval.
-  double minimum = 0.667;        ///< Smallest acceptable alpha, for `probability_below_minimum`.
+  Eigen::Index samples = 1000;  ///< Bootstrap replicates.
+  std::uint64_t seed = 0;       ///< Seed of labelkit::Random.
+  double confidence = 0.95;     ///< Two-sided percentile interval.
+  double minimum = 0.667;       ///< Smallest acceptable alpha, for `probability_below_minimum`.
 };
 
 /// Alpha with its bootstrap distribution.
@@ -883,16 +906,18 @@ template <class Derived>
                                                           const BootstrapOptions& options = {}) {
   const char* function = "krippendorff_alpha_bootstrap";
   detail::check_confidence(options.confidence, function);
-  if (options.samples < 1) detail::fail(function, "'samples' must be >= 1 (got ", options.samples, ")");
+  if (options.samples < 1)
+    detail::fail(function, "'samples' must be >= 1 (got ", options.samples, ")");
   const detail::ValueIndex index = detail::checked_value_index(data, function);
   if (level == Level::ratio) detail::check_ratio_values<Derived>(index.values(), function);
   detail::DataUnits<Derived> units(data, index);
   double expected = 0;
   double expected_n = 0;
   detail::NoMetric* none = nullptr;
-  const auto s = detail::alpha_sums(units, index.values(), level, none, true, nullptr, expected,
-                                    expected_n);
-  const AlphaParts parts = detail::finish_alpha(s, expected, expected_n, ZeroDivision::one, function);
+  const auto s =
+      detail::alpha_sums(units, index.values(), level, none, true, nullptr, expected, expected_n);
+  const AlphaParts parts =
+      detail::finish_alpha(s, expected, expected_n, ZeroDivision::one, function);
   AlphaBootstrap out;
   out.alpha = parts.alpha;
   if (parts.expected_disagreement == 0.0) {

@@ -195,7 +195,8 @@ inline std::vector<Eigen::Index> weight_rows(const std::vector<int>& categories,
 /// Kappa and its inference from a contingency table and disagreement weights.
 inline agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const Eigen::MatrixXd& w,
                                             double confidence, agreement::ZeroDivision policy,
-                                            bool inference, const char* function) {
+                                            bool inference, const char* function,
+                                            const agreement::InferenceOptions* options = nullptr) {
   const double n = counts.sum();
   const Eigen::VectorXd row = counts.rowwise().sum();
   const Eigen::RowVectorXd col = counts.colwise().sum();
@@ -249,8 +250,13 @@ inline agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const
   const double factor = 1.0 / ((1 - pe) * (1 - pe) * n);
   const double var = (term - (k - pe * (1 - k)) * (k - pe * (1 - k))) * factor;
   const double var0 = (term0 - pe * pe) * factor;
-  e.se = std::sqrt(std::max(0.0, var));
-  finish_inference(e, std::sqrt(std::max(0.0, var0)), confidence, false);
+  double adjust = 1.0;
+  if (options) {
+    adjust = variance_factor(*options, n, true);
+    e.df = interval_df(*options, n, e.df);
+  }
+  e.se = std::sqrt(std::max(0.0, var * adjust));
+  finish_inference(e, std::sqrt(std::max(0.0, var0 * adjust)), confidence, false);
   return e;
 }
 
@@ -340,6 +346,43 @@ template <class Derived>
   if (counts.sum() <= 0) detail::fail("cohens_kappa_estimate", "'table' has no ratings");
   return detail::kappa_from_table(counts, detail::disagreement_weights(counts.rows(), w),
                                   confidence, zero_division, true, "cohens_kappa_estimate");
+}
+
+/// Cohen's kappa with inference settings (see InferenceOptions): the finite-population
+/// correction 1 - n / N, the variance convention and the interval distribution. The defaults
+/// reproduce the overload above (Fleiss, Cohen & Everitt 1969: divisor n, z interval);
+/// `{.se = SeConvention::irrcac_table, .interval = IntervalDistribution::student_t}` gives
+/// irrCAC's `kappa2.table` standard error and interval (t with n - 1 degrees of freedom, upper
+/// limit not capped here); `SeConvention::irrcac_raw` scales the variance by n / (n - 1).
+/// The test of kappa = 0 keeps the null variance (irrCAC's one-sided p-value uses `se` instead).
+/// @throws as cohens_kappa_estimate; labelkit::invalid_argument for a bad confidence or N < n.
+[[nodiscard]] inline Estimate cohens_kappa_estimate(std::span<const int> a, std::span<const int> b,
+                                                    Weights w, const InferenceOptions& options) {
+  const ContingencyTable t = contingency_table(a, b, "cohens_kappa_estimate");
+  detail::check_inference(options, static_cast<double>(a.size()), "cohens_kappa_estimate");
+  return detail::kappa_from_table(t.counts, detail::disagreement_weights(t.counts.rows(), w),
+                                  options.confidence, options.zero_division, true,
+                                  "cohens_kappa_estimate", &options);
+}
+
+/// Cohen's kappa with inference settings from a C x C contingency table (rows: rater a, columns:
+/// rater b; weights by position). See the overload on two label vectors.
+/// @throws labelkit::invalid_argument for a non-square, empty, negative or all-zero table, a bad
+///         confidence or N < n.
+template <class Derived>
+[[nodiscard]] Estimate cohens_kappa_estimate(const Eigen::MatrixBase<Derived>& table, Weights w,
+                                             const InferenceOptions& options) {
+  detail::check_counts(table, "cohens_kappa_estimate");
+  if (table.rows() != table.cols()) {
+    detail::fail<dimension_mismatch>("cohens_kappa_estimate", "'table' must be square (got ",
+                                     table.rows(), " x ", table.cols(), ")");
+  }
+  const Eigen::MatrixXd counts = table.template cast<double>();
+  if (counts.sum() <= 0) detail::fail("cohens_kappa_estimate", "'table' has no ratings");
+  detail::check_inference(options, counts.sum(), "cohens_kappa_estimate");
+  return detail::kappa_from_table(counts, detail::disagreement_weights(counts.rows(), w),
+                                  options.confidence, options.zero_division, true,
+                                  "cohens_kappa_estimate", &options);
 }
 
 }  // namespace agreement

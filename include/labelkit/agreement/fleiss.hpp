@@ -206,5 +206,18 @@ template <class Derived>
   return out;
 }
 
+/// Generalised Fleiss' kappa on a CountTable with inference settings (see InferenceOptions).
+/// @throws as fleiss_kappa_generalized; labelkit::invalid_argument for a bad confidence or N <
+/// items.
+[[nodiscard]] inline Estimate fleiss_kappa_generalized(const CountTable& table, WeightScheme scheme,
+                                                       const InferenceOptions& options) {
+  detail::check_count_table(table, "fleiss_kappa_generalized");
+  detail::check_inference(options, static_cast<double>(table.counts.rows()),
+                          "fleiss_kappa_generalized");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::fleiss,
+      options.confidence, options.zero_division, "fleiss_kappa_generalized", nullptr, &options);
+}
+
 }  // namespace agreement
 LABELKIT_END_NAMESPACE

@@ -12,7 +12,9 @@
 /// degrees of freedom.
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <span>
 #include <vector>
 
@@ -34,6 +36,12 @@ enum class WeightScheme {
   ordinal,    ///< 1 - M_kl / max M, M_kl = C(|k - l| + 1, 2) over category positions.
   radical,    ///< 1 - sqrt|c_k - c_l| / sqrt(c_max - c_min).
   ratio,      ///< 1 - ((c_k - c_l)/(c_k + c_l))^2 / ((c_max - c_min)/(c_max + c_min))^2; c >= 0.
+  /// Circular scales (angles, hours, days of the week): d_kl = sin^2(pi (c_k - c_l) / U) with
+  /// U = c_max - c_min + 1, w = 1 - d / max d (Gwet 2014, ch. 3; irrCAC `circular.weights`).
+  circular,
+  /// Bipolar scales (e.g. -3..3, both ends extreme): d_kl = (c_k - c_l)^2 / ((c_k + c_l - 2 c_min)
+  /// (2 c_max - c_k - c_l)) for k != l, w = 1 - d / max d (irrCAC `bipolar.weights`).
+  bipolar,
 };
 
 /// The q x q agreement weight matrix of `scheme` for sorted category values. O(q^2).
@@ -49,6 +57,26 @@ enum class WeightScheme {
     detail::fail("agreement_weights", "ratio weights need non-negative category values (got ", lo,
                  ")");
   }
+  if (scheme == WeightScheme::circular || scheme == WeightScheme::bipolar) {
+    const double period = hi - lo + 1;
+    double largest = 0;
+    for (Eigen::Index k = 0; k < q; ++k) {
+      for (Eigen::Index l = 0; l < q; ++l) {
+        const double ck = categories[static_cast<std::size_t>(k)];
+        const double cl = categories[static_cast<std::size_t>(l)];
+        double d = 0;
+        if (scheme == WeightScheme::circular) {
+          const double sine = std::sin(std::numbers::pi * (ck - cl) / period);
+          d = sine * sine;
+        } else if (k != l) {
+          d = (ck - cl) * (ck - cl) / ((ck + cl - 2 * lo) * (2 * hi - ck - cl));
+        }
+        w(k, l) = d;
+        largest = std::max(largest, d);
+      }
+    }
+    return (1.0 - w.array() / largest).matrix();
+  }
   const double max_ordinal = static_cast<double>(q * (q - 1)) / 2.0;
   for (Eigen::Index k = 0; k < q; ++k) {
     for (Eigen::Index l = 0; l < q; ++l) {
@@ -57,6 +85,8 @@ enum class WeightScheme {
       const double cl = categories[static_cast<std::size_t>(l)];
       switch (scheme) {
         case WeightScheme::identity:
+        case WeightScheme::circular:
+        case WeightScheme::bipolar:
           break;
         case WeightScheme::linear:
           w(k, l) = 1 - std::abs(ck - cl) / (hi - lo);
@@ -240,6 +270,53 @@ template <class Derived>
                                            detail::ChanceModel::uniform, 0.95, ZeroDivision::one,
                                            "brennan_prediger", &p.multiplicity)
       .value;
+}
+
+/// Gwet's AC1 (AC2 with `scheme`) of two raters with inference settings: finite-population
+/// correction, variance convention (`SeConvention::irrcac_table` gives irrCAC's
+/// `gwet.ac1.table` standard error, sqrt((n - 1) / n) times the default `*.raw` one) and interval.
+/// @throws as gwet_ac1_estimate; labelkit::invalid_argument for a bad confidence or N < n.
+[[nodiscard]] inline Estimate gwet_ac1_estimate(std::span<const int> a, std::span<const int> b,
+                                                WeightScheme scheme,
+                                                const InferenceOptions& options) {
+  const auto p = detail::two_rater_patterns(a, b, "gwet_ac1_estimate");
+  detail::check_inference(options, static_cast<double>(a.size()), "gwet_ac1_estimate");
+  return detail::chance_corrected_estimate(
+      p.counts, agreement_weights(p.categories, scheme), detail::ChanceModel::gwet,
+      options.confidence, options.zero_division, "gwet_ac1_estimate", &p.multiplicity, &options);
+}
+
+/// Gwet's AC2 from a count table with inference settings (see InferenceOptions; N counts items).
+/// @throws as gwet_ac2; labelkit::invalid_argument for a bad confidence or N < items.
+[[nodiscard]] inline Estimate gwet_ac2(const CountTable& table, WeightScheme scheme,
+                                       const InferenceOptions& options) {
+  detail::check_count_table(table, "gwet_ac2");
+  detail::check_inference(options, static_cast<double>(table.counts.rows()), "gwet_ac2");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::gwet,
+      options.confidence, options.zero_division, "gwet_ac2", nullptr, &options);
+}
+
+/// Percent agreement from a count table with inference settings (see InferenceOptions).
+/// @throws as percent_agreement; labelkit::invalid_argument for a bad confidence or N < items.
+[[nodiscard]] inline Estimate percent_agreement(const CountTable& table, WeightScheme scheme,
+                                                const InferenceOptions& options) {
+  detail::check_count_table(table, "percent_agreement");
+  detail::check_inference(options, static_cast<double>(table.counts.rows()), "percent_agreement");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::none,
+      options.confidence, options.zero_division, "percent_agreement", nullptr, &options);
+}
+
+/// Brennan-Prediger from a count table with inference settings (see InferenceOptions).
+/// @throws as brennan_prediger; labelkit::invalid_argument for a bad confidence or N < items.
+[[nodiscard]] inline Estimate brennan_prediger(const CountTable& table, WeightScheme scheme,
+                                               const InferenceOptions& options) {
+  detail::check_count_table(table, "brennan_prediger");
+  detail::check_inference(options, static_cast<double>(table.counts.rows()), "brennan_prediger");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::uniform,
+      options.confidence, options.zero_division, "brennan_prediger", nullptr, &options);
 }
 
 }  // namespace agreement

@@ -25,6 +25,7 @@
 #include "labelkit/agreement/cohen.hpp"
 #include "labelkit/agreement/fleiss.hpp"
 #include "labelkit/agreement/gwet.hpp"
+#include "labelkit/agreement/interpret.hpp"
 #include "labelkit/agreement/scott.hpp"
 #include "labelkit/agreement/tables.hpp"
 
@@ -193,4 +194,40 @@ TEST_CASE("circular and bipolar agreement weights (irrCAC weights.gen.r)") {
   t.categories = five;
   CHECK(std::isfinite(gwet_ac2(t, WeightScheme::circular).value));
   CHECK(std::isfinite(fleiss_kappa_generalized(t, WeightScheme::bipolar).value));
+}
+
+// irrCAC's benchmarking vignette (vignettes/benchmarking.Rmd, irrCAC 1.4) qualifies AC1 = 0.77544
+// with se 0.14295 (gwet.ac1.raw(cac.raw4raters)) as "Moderate" on the Landis-Koch and Altman
+// scales and "Intermediate to Good" on Fleiss', with the 0.95 rule. The cumulative probabilities
+// come from a transcription of landis.koch.bf / altman.bf / fleiss.bf (R/benchmarking.r) run
+// once with scipy.
+TEST_CASE("Gwet's probabilistic benchmarking (irrCAC's *.bf functions)") {
+  const BenchmarkResult lk = benchmark(0.77544, 0.14295, BenchmarkScale::landis_koch);
+  REQUIRE(lk.levels.size() == 6);
+  CHECK(lk.levels[0].name == "Almost Perfect");
+  CHECK_REL(lk.levels[0].cumulative, 0.39674303137002037, 1e-12);
+  CHECK_REL(lk.levels[1].cumulative, 0.8833648829695053, 1e-12);
+  CHECK_REL(lk.levels[2].cumulative, 0.9954188073475584, 1e-12);
+  CHECK_REL(lk.levels[3].cumulative, 0.9999698145249406, 1e-12);
+  CHECK_REL(lk.levels[5].cumulative, 1.0, 1e-12);
+  CHECK(lk.levels[lk.retained].name == "Moderate");
+  const BenchmarkResult al = benchmark(0.77544, 0.14295, BenchmarkScale::altman);
+  CHECK(al.levels.size() == 5);
+  CHECK(al.levels[al.retained].name == "Moderate");
+  const BenchmarkResult fl = benchmark(0.77544, 0.14295, BenchmarkScale::fleiss);
+  CHECK(fl.levels.size() == 3);
+  CHECK_REL(fl.levels[0].cumulative, 0.5441374938574862, 1e-12);
+  CHECK(fl.levels[fl.retained].name == "Intermediate to Good");
+  // The fixed bands call the same value "substantial": the benchmarking accounts for the se.
+  CHECK(landis_koch(0.77544) == LandisKoch::substantial);
+  // A precise estimate is qualified by its band.
+  CHECK(benchmark(0.9, 0.001).levels[benchmark(0.9, 0.001).retained].name == "Almost Perfect");
+  double total = 0;
+  for (const auto& level : lk.levels) total += level.probability;
+  CHECK_REL(total, 1.0, 1e-12);
+  CHECK_THROWS_AS((void)benchmark(0.5, 0.0), labelkit::invalid_argument);
+  CHECK_THROWS_AS((void)benchmark(std::numeric_limits<double>::quiet_NaN(), 0.1),
+                  labelkit::invalid_argument);
+  CHECK_THROWS_AS((void)benchmark(0.5, 0.1, BenchmarkScale::fleiss, 0.0),
+                  labelkit::invalid_argument);
 }

@@ -97,3 +97,42 @@ TEST_CASE("alpha estimate: finite population, z interval, value equals alpha on 
                       same, Level::nominal, InferenceOptions{.zero_division = ZeroDivision::raise}),
                   labelkit::invalid_argument);
 }
+
+// The fused small-domain pass (integer codes spanning <= 16 values) against the general path,
+// reached through the same metrics written as custom distances.
+TEST_CASE("krippendorff_alpha: fused integer-code pass equals the general path") {
+  labelkit::Random random(23);
+  const auto nominal = [](double c, double k) { return c == k ? 0.0 : 1.0; };
+  const auto ratio = [](double c, double k) {
+    return c + k == 0 ? 0.0 : ((c - k) / (c + k)) * ((c - k) / (c + k));
+  };
+  for (int trial = 0; trial < 30; ++trial) {
+    const int span = 1 + trial % 16;
+    const double shift = static_cast<double>(trial * 7 % 40);
+    Eigen::MatrixXd r(1 + trial % 6, 40);
+    for (Eigen::Index u = 0; u < r.cols(); ++u)
+      for (Eigen::Index c = 0; c < r.rows(); ++c)
+        r(c, u) = random.uniform01() < 0.15 ? NA
+                                            : shift + static_cast<double>(random.uniform_index(
+                                                          static_cast<std::uint64_t>(span)));
+    bool pairable = false;
+    for (Eigen::Index u = 0; u < r.cols(); ++u)
+      pairable = pairable || r.col(u).array().isFinite().count() >= 2;
+    if (!pairable) continue;
+    CHECK_REL(krippendorff_alpha(r, Level::nominal), krippendorff_alpha(r, nominal), 1e-12);
+    CHECK_REL(krippendorff_alpha(r, Level::ratio), krippendorff_alpha(r, ratio), 1e-12);
+    // Ordinal on values shifted by 0.5: not whole, so the general path (ordinal is shift-free).
+    CHECK_REL(krippendorff_alpha(r, Level::ordinal),
+              krippendorff_alpha_parts((r.array() + 0.5).matrix(), Level::ordinal).alpha, 1e-12);
+  }
+  // A span of 17 values and a non-whole value fall back to the general path.
+  Eigen::MatrixXd wide{{0, 16, 3, NA}, {0, 16, 4, 2}};
+  CHECK_REL(krippendorff_alpha(wide, Level::nominal), krippendorff_alpha(wide, nominal), 1e-12);
+  Eigen::MatrixXd half{{1, 2, 3.5}, {1, 2, 3}};
+  CHECK_REL(krippendorff_alpha(half, Level::ratio), krippendorff_alpha(half, ratio), 1e-12);
+  // A negative value at the ratio level is still refused on the fused path.
+  Eigen::MatrixXd negative{{1, 2, -1}, {1, 2, 3}};
+  CHECK_THROWS_AS((void)krippendorff_alpha(negative, Level::ratio), labelkit::invalid_argument);
+  Eigen::MatrixXd infinite{{1, 2, std::numeric_limits<double>::infinity()}, {1, 2, 3}};
+  CHECK_THROWS_AS((void)krippendorff_alpha(infinite, Level::nominal), labelkit::invalid_argument);
+}

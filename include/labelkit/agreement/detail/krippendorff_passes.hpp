@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -391,6 +392,135 @@ struct NoMetric {
   double operator()(double, double) const { return 0.0; }
 };
 
+/// Slots of the fused small-domain pass: integer codes within [first - 32, first + 32) of the
+/// first present value, spanning at most `fused_span` values (rating scales, small label sets).
+inline constexpr int fused_window = 64;
+/// Largest span (largest - smallest value + 1) the fused pass handles.
+inline constexpr int fused_span = 16;
+
+/// What the fused pass gathers: totals n_c and the upper-triangular coincidences o_ck (c < k)
+/// over the window's slots, slot k standing for the value base + k.
+struct FusedSums {
+  double base = 0;
+  std::vector<double> totals;  ///< fused_window entries.
+  std::vector<double> upper;   ///< fused_window^2 entries, o_ck at c * fused_window + k, c < k.
+  double n = 0;
+  Eigen::Index units = 0;
+  double smallest = 0;  ///< Smallest value present anywhere in the data.
+};
+
+/// One pass over annotators x items data that learns the value domain while it counts: the
+/// window is placed on the first present value, every value is checked to be a whole number
+/// inside it as it is counted, and the span [lo, hi] of the values seen so far grows with them.
+/// Each item is counted into a local array; its coincidences over the span go straight into
+/// `upper` with loops whose trip counts do not change from item to item (the span settles
+/// within the first items), so they are predicted and vectorised. Returns nothing, having read
+/// at most the data once, when a value is not whole or infinite, or the span exceeds
+/// fused_span; the caller then takes the general path, which locates and reports bad values.
+/// O(N + items * span^2) time, O(window^2) memory.
+template <class Derived>
+std::optional<FusedSums> fused_small_domain_pass(const Eigen::MatrixBase<Derived>& data) {
+  const Derived& d = data.derived();
+  const Eigen::Index annotators = d.rows();
+  const Eigen::Index items = d.cols();
+  double first = std::numeric_limits<double>::quiet_NaN();
+  for (Eigen::Index u = 0; u < items && first != first; ++u) {
+    for (Eigen::Index c = 0; c < annotators; ++c) {
+      const double v = static_cast<double>(d(c, u));
+      if (v == v) {
+        first = v;
+        break;
+      }
+    }
+  }
+  if (!(std::abs(first) < 4503599627370496.0) || std::floor(first) != first) return std::nullopt;
+  constexpr auto width = static_cast<std::size_t>(fused_window);
+  FusedSums out;
+  out.base = first - fused_window / 2;
+  out.totals.assign(width, 0.0);
+  out.upper.assign(width * width, 0.0);
+  double local[fused_window] = {};
+  double* totals = out.totals.data();
+  double* upper = out.upper.data();
+  const double base = out.base;
+  const double home = static_cast<double>(fused_window / 2);  // slot of `first`
+  std::size_t lo = fused_window / 2;
+  std::size_t hi = fused_window / 2;
+  for (Eigen::Index u = 0; u < items; ++u) {
+    double m = 0;
+    for (Eigen::Index c = 0; c < annotators; ++c) {
+      const double v = static_cast<double>(d(c, u));
+      const bool present = v == v;
+      const double t = present ? v - base : home;
+      if (!(t >= 0 && t < static_cast<double>(fused_window))) return std::nullopt;
+      const auto k = static_cast<std::size_t>(t);
+      if (static_cast<double>(k) != t) return std::nullopt;
+      const double add = present ? 1.0 : 0.0;
+      local[k] += add;
+      m += add;
+      lo = k < lo ? k : lo;
+      hi = k > hi ? k : hi;
+    }
+    if (hi - lo >= static_cast<std::size_t>(fused_span)) return std::nullopt;
+    if (m >= 2) {
+      const double inv = 1.0 / (m - 1);
+      for (std::size_t a = lo; a <= hi; ++a) {
+        const double ca = local[a] * inv;
+        totals[a] += local[a];
+        double* row = upper + a * width;
+        for (std::size_t b = a + 1; b <= hi; ++b) row[b] += ca * local[b];
+      }
+      out.n += m;
+      ++out.units;
+    }
+    for (std::size_t a = lo; a <= hi; ++a) local[a] = 0;
+  }
+  out.smallest = base + static_cast<double>(lo);
+  return out;
+}
+
+/// Alpha at the nominal, ordinal or ratio level from the fused pass's sums.
+template <class Fused>
+agreement::AlphaParts alpha_from_fused(const Fused& f, agreement::Level level,
+                                       agreement::ZeroDivision policy, const char* function) {
+  constexpr Eigen::Index width = fused_window;
+  AlphaSums s;
+  s.n = f.n;
+  s.units = f.units;
+  s.totals = Eigen::Map<const Eigen::VectorXd>(f.totals.data(), width);
+  std::vector<double> values(static_cast<std::size_t>(width));
+  for (Eigen::Index k = 0; k < width; ++k) values[static_cast<std::size_t>(k)] = f.base + k;
+  double expected = 0;
+  const double expected_n = s.totals.sum();
+  switch (level) {
+    case agreement::Level::nominal:
+    case agreement::Level::interval:
+      s.observed =
+          coincidence_observed(f.upper, width, [](Eigen::Index, Eigen::Index) { return 1.0; });
+      expected = expected_n * expected_n - s.totals.squaredNorm();
+      break;
+    case agreement::Level::ordinal: {
+      const Eigen::VectorXd positions = ordinal_positions(s.totals);
+      s.observed = coincidence_observed(f.upper, width, [&](Eigen::Index c, Eigen::Index k) {
+        const double gap = positions(k) - positions(c);
+        return gap * gap;
+      });
+      expected = interval_expected(s.totals, positions, expected_n);
+      break;
+    }
+    case agreement::Level::ratio: {
+      s.observed = coincidence_observed(f.upper, width, [&](Eigen::Index c, Eigen::Index k) {
+        return ratio_metric(values[static_cast<std::size_t>(c)],
+                            values[static_cast<std::size_t>(k)]);
+      });
+      auto metric = ratio_metric;
+      expected = general_expected(s.totals, values, metric);
+      break;
+    }
+  }
+  return finish_alpha(s, expected, expected_n, policy, function);
+}
+
 template <class Derived, class Metric>
 agreement::AlphaParts alpha_from_data(const Eigen::MatrixBase<Derived>& data,
                                       agreement::Level level, Metric* custom,
@@ -402,6 +532,15 @@ agreement::AlphaParts alpha_from_data(const Eigen::MatrixBase<Derived>& data,
       check_no_infinity(data, function);
     }
     return p;
+  }
+  if (!custom) {
+    check_reliability_shape(data, function);
+    if (const std::optional<FusedSums> fused = fused_small_domain_pass(data)) {
+      if (level == agreement::Level::ratio) {
+        check_ratio_values<Derived>(std::vector<double>{fused->smallest}, function);
+      }
+      return alpha_from_fused(*fused, level, policy, function);
+    }
   }
   const ValueIndex index = checked_value_index(data, function);
   if (!custom && level == agreement::Level::ratio)

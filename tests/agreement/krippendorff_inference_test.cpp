@@ -15,6 +15,9 @@
 #include <Eigen/Core>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "agreement/agreement_check.hpp"
 #include "labelkit/agreement/krippendorff.hpp"
@@ -135,4 +138,56 @@ TEST_CASE("krippendorff_alpha: fused integer-code pass equals the general path")
   CHECK_THROWS_AS((void)krippendorff_alpha(negative, Level::ratio), labelkit::invalid_argument);
   Eigen::MatrixXd infinite{{1, 2, std::numeric_limits<double>::infinity()}, {1, 2, 3}};
   CHECK_THROWS_AS((void)krippendorff_alpha(infinite, Level::nominal), labelkit::invalid_argument);
+}
+
+// Fixtures of the krippendorff package (github pln-fing-udelar/fast-krippendorff,
+// tests/test_krippendorff.py): test_string_labels_nominal asserts round(alpha, 6) == 0.722222,
+// test_string_labels_ordinal_with_domain round(alpha, 3) == 0.815 (Krippendorff 2011's ordinal
+// example relabelled; the full value 0.8153875037548816 is labelkit's tested ordinal alpha of
+// that example), test_error_out_of_domain and test_error_strings_without_ordered_domain_non_nominal
+// expect errors.
+TEST_CASE("krippendorff_alpha on string values with a value_domain (krippendorff package)") {
+  using Row = std::vector<std::optional<std::string>>;
+  const std::nullopt_t na = std::nullopt;
+  const std::vector<Row> nominal{
+      {"pos", "neg", "neu", na}, {"pos", "neg", "neu", "pos"}, {"pos", "neg", "pos", "pos"}};
+  const double a = krippendorff_alpha(nominal);
+  CHECK(std::round(a * 1e6) == 722222);
+  const std::vector<Row> ordinal{
+      {"very low", "low", "mid", "mid", "low", "very low", "high", "very low", "low", na, na, na},
+      {"very low", "low", "mid", "mid", "low", "low", "high", "very low", "low", "very high", na,
+       "mid"},
+      {na, "mid", "mid", "mid", "low", "mid", "high", "low", "low", "very high", "very low", na},
+      {"very low", "low", "mid", "mid", "low", "high", "high", "very low", "low", "very high",
+       "very low", na}};
+  const std::vector<std::string> domain{"very low", "low", "mid", "high", "very high"};
+  const double o = krippendorff_alpha(ordinal, Level::ordinal, domain);
+  CHECK_REL(o, 0.8153875037548816, 1e-12);
+  CHECK(std::round(o * 1e3) == 815);
+  // Without an order, strings are refused at the ordinal level; nominal needs none.
+  CHECK_THROWS_AS((void)krippendorff_alpha(ordinal, Level::ordinal), labelkit::invalid_argument);
+  CHECK_THROWS_AS((void)krippendorff_alpha(ordinal, Level::interval, domain),
+                  labelkit::invalid_argument);
+  CHECK(std::isfinite(krippendorff_alpha(ordinal)));
+  // Out-of-domain values (test_error_out_of_domain: data [[1, 2], [1, 3]], domain [1, 2]).
+  const std::vector<std::vector<std::optional<int>>> ints{{1, 2}, {1, 3}};
+  const std::vector<int> small{1, 2};
+  CHECK_THROWS_AS((void)krippendorff_alpha(ints, Level::nominal, small),
+                  labelkit::invalid_argument);
+  // Numbers: the same alpha as the matrix overload, at every level.
+  const std::vector<std::vector<std::optional<int>>> codes{
+      {1, 2, 3, 3, 2}, {1, 2, 3, 2, 2}, {std::nullopt, 3, 3, 3, 2}};
+  Eigen::MatrixXd m{{1, 2, 3, 3, 2}, {1, 2, 3, 2, 2}, {NA, 3, 3, 3, 2}};
+  for (const Level level : {Level::nominal, Level::ordinal, Level::interval, Level::ratio}) {
+    CHECK_REL(krippendorff_alpha(codes, level), krippendorff_alpha(m, level), 1e-12);
+  }
+  // A domain with unused values does not change alpha; a repeated one is refused.
+  const std::vector<int> wide{0, 1, 2, 3, 4, 9};
+  CHECK_REL(krippendorff_alpha(codes, Level::interval, wide),
+            krippendorff_alpha(m, Level::interval), 1e-12);
+  const std::vector<int> twice{1, 2, 2, 3};
+  CHECK_THROWS_AS((void)krippendorff_alpha(codes, Level::nominal, twice),
+                  labelkit::invalid_argument);
+  const std::vector<std::vector<std::optional<int>>> ragged{{1, 2}, {1}};
+  CHECK_THROWS_AS((void)krippendorff_alpha(ragged), labelkit::dimension_mismatch);
 }

@@ -31,6 +31,8 @@
 #include <concepts>
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <optional>
 #include <span>
 #include <type_traits>
 #include <vector>
@@ -140,6 +142,92 @@ template <class Derived>
   const auto s =
       detail::alpha_sums(units, domain, level, none, false, nullptr, expected, expected_n);
   return detail::finish_alpha(s, expected, expected_n, zero_division, function).alpha;
+}
+
+/// Krippendorff's alpha of reliability data with values of any ordered type (strings, enums,
+/// ints), as the `krippendorff` package accepts them: `data[a][i]` is annotator a's value for
+/// item i (annotators x items, the layout of the matrix overloads), std::nullopt = missing; every
+/// row has the same number of items. `value_domain` lists the possible values and, at the
+/// ordinal level, fixes their order (the package's `value_domain`); a value outside it is
+/// refused. When it is empty the domain is the sorted distinct values, which for non-arithmetic
+/// values is accepted only at the nominal level (an order of strings must be given). Interval and
+/// ratio need arithmetic values. O(annotators * items * log V + items * V).
+/// @throws labelkit::dimension_mismatch if rows differ in length; labelkit::invalid_argument for
+///         empty data, a value outside `value_domain`, a repeated domain value, no pairable item,
+///         a level that needs numbers or an order the values do not have, or a table over
+///         labelkit::max_allocation_bytes.
+template <class Value>
+[[nodiscard]] double krippendorff_alpha(
+    const std::vector<std::vector<std::optional<Value>>>& data, Level level = Level::nominal,
+    std::type_identity_t<std::span<const Value>> value_domain = {},
+    ZeroDivision zero_division = ZeroDivision::one) {
+  const char* function = "krippendorff_alpha";
+  if (data.empty() || data.front().empty()) {
+    detail::fail(function, "'data' is empty (expected annotators x items)");
+  }
+  const std::size_t items = data.front().size();
+  for (std::size_t a = 0; a < data.size(); ++a) {
+    if (data[a].size() != items) {
+      detail::fail<dimension_mismatch>(function, "row ", a, " of 'data' has ", data[a].size(),
+                                       " items but row 0 has ", items,
+                                       " (every annotator's row covers the same items)");
+    }
+  }
+  constexpr bool numeric = std::is_arithmetic_v<Value>;
+  if (!numeric && (level == Level::interval || level == Level::ratio)) {
+    detail::fail(function,
+                 "the interval and ratio levels need numeric values (got a "
+                 "non-arithmetic value type; use Level::nominal or Level::ordinal)");
+  }
+  std::vector<Value> domain(value_domain.begin(), value_domain.end());
+  if (domain.empty()) {
+    if (!numeric && level != Level::nominal) {
+      detail::fail(function,
+                   "values that are not numbers have no order of their own: pass a "
+                   "'value_domain' listing them in order for the ordinal level");
+    }
+    for (const auto& row : data) {
+      for (const auto& v : row) {
+        if (v) domain.push_back(*v);
+      }
+    }
+    std::sort(domain.begin(), domain.end());
+    domain.erase(std::unique(domain.begin(), domain.end()), domain.end());
+  } else if (numeric && level != Level::ordinal) {
+    std::sort(domain.begin(), domain.end());  // only the ordinal level reads the given order
+  }
+  if (domain.empty()) detail::fail(function, "'data' has no value (every entry is missing)");
+  std::map<Value, Eigen::Index> position;
+  for (std::size_t k = 0; k < domain.size(); ++k) {
+    if (!position.emplace(domain[k], static_cast<Eigen::Index>(k)).second) {
+      detail::fail(function, "'value_domain' lists a value twice (position ", k, ")");
+    }
+  }
+  const auto v = static_cast<Eigen::Index>(domain.size());
+  detail::check_allocation({items, domain.size()}, sizeof(double), function,
+                           "the items x values count table");
+  Eigen::MatrixXd counts = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(items), v);
+  for (std::size_t a = 0; a < data.size(); ++a) {
+    for (std::size_t i = 0; i < items; ++i) {
+      const auto& value = data[a][i];
+      if (!value) continue;
+      const auto found = position.find(*value);
+      if (found == position.end()) {
+        detail::fail(function, "the value of annotator (row) ", a, " for item (column) ", i,
+                     " is not in 'value_domain'");
+      }
+      counts(static_cast<Eigen::Index>(i), found->second) += 1;
+    }
+  }
+  std::vector<double> values(domain.size());
+  for (std::size_t k = 0; k < domain.size(); ++k) {
+    if constexpr (numeric) {
+      values[k] = level == Level::ordinal ? static_cast<double>(k) : static_cast<double>(domain[k]);
+    } else {
+      values[k] = static_cast<double>(k);
+    }
+  }
+  return krippendorff_alpha_from_counts(counts, level, values, zero_division);
 }
 
 /// Alpha of `data` (e.g. a subset of units or coders) with the expected disagreement D_e (and,

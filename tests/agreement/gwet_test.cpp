@@ -27,8 +27,8 @@ namespace {
 // that reproduces every README figure above.
 Eigen::MatrixXd cac_raw4raters() {
   Eigen::MatrixXd r(12, 4);
-  r << 1, 1, NA, 1, 2, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 2, 3, 4, 4, 4, 4, 4, 1, 1, 2, 1,
-      2, 2, 2, 2, NA, 5, 5, 5, NA, NA, 1, 1, NA, NA, 3, NA;
+  r << 1, 1, NA, 1, 2, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 2, 3, 4, 4, 4, 4, 4, 1, 1, 2,
+      1, 2, 2, 2, 2, NA, 5, 5, 5, NA, NA, 1, 1, NA, NA, 3, NA;
   return r;
 }
 
@@ -52,18 +52,18 @@ void check_estimate(const Estimate& e, const Ref& r) {
 TEST_CASE("Gwet's coefficients on irrCAC's cac.raw4raters (unweighted)") {
   const CountTable t = count_table(cac_raw4raters());
   REQUIRE(t.categories == std::vector<double>{1, 2, 3, 4, 5});
-  check_estimate(percent_agreement(t), {0.8181818181818182, 0.12560895994686497, 0.5417183613653149, 1.0,
-                                        2.172686311996408e-05, 0.8181818181818182, 0.0});
+  check_estimate(percent_agreement(t), {0.8181818181818182, 0.12560895994686497, 0.5417183613653149,
+                                        1.0, 2.172686311996408e-05, 0.8181818181818182, 0.0});
   check_estimate(gwet_ac2(t), {0.775444068126995, 0.1429499506407653, 0.4608133481320805, 1.0,
                                0.0001043604920316632, 0.8181818181818182, 0.19032118055555555});
-  check_estimate(fleiss_kappa_generalized(t), {0.7611692754224112, 0.15301920346949238, 0.42437627937834516,
-                                               1.0, 0.00020958651926528127, 0.8181818181818182,
-                                               0.2387152777777778});
-  check_estimate(brennan_prediger(t), {0.7727272727272727, 0.14471661989948315, 0.45420813991114556, 1.0,
-                                       0.00011878043481217126, 0.8181818181818182, 0.2});
-  check_estimate(conger_kappa(cac_raw4raters()), {0.7628174413033062, 0.1491681524801737, 0.43450055133745336,
-                                                  1.0, 0.00016835328860453913, 0.8181818181818182,
-                                                  0.23342516069788796});
+  check_estimate(fleiss_kappa_generalized(t),
+                 {0.7611692754224112, 0.15301920346949238, 0.42437627937834516, 1.0,
+                  0.00020958651926528127, 0.8181818181818182, 0.2387152777777778});
+  check_estimate(brennan_prediger(t), {0.7727272727272727, 0.14471661989948315, 0.45420813991114556,
+                                       1.0, 0.00011878043481217126, 0.8181818181818182, 0.2});
+  check_estimate(conger_kappa(cac_raw4raters()),
+                 {0.7628174413033062, 0.1491681524801737, 0.43450055133745336, 1.0,
+                  0.00016835328860453913, 0.8181818181818182, 0.23342516069788796});
   // The README's rounded figures, independently of the transcription.
   CHECK(std::round(gwet_ac2(t).value * 1e5) == 77544);
   CHECK(std::round(gwet_ac2(t).se * 1e5) == 14295);
@@ -78,35 +78,60 @@ TEST_CASE("Gwet's weighted coefficients (AC2 and the others) on cac.raw4raters")
   };
   const Row rows[] = {
       {WeightScheme::linear,
-       {0.8587391364326115, 0.11732902188136356, 0.6004997004246827, 1.0, 7.53015426624426e-06, 0.9393939393939394, 0.5709635416666667},
-       {0.8179447670973097, 0.14850435549945082, 0.49108888443533577, 1.0, 9.201962912297468e-05, 0.9393939393939394, 0.6671006944444444},
-       {0.8484848484848486, 0.1233561244941025, 0.5769798490679843, 1.0, 1.3312785866137489e-05, 0.9393939393939394, 0.6},
-       {0.9393939393939394, 0.09367910264110153, 0.7332076246709875, 1.0, 3.595388130550603e-07, 0.9393939393939394, 0.0},
-       {0.8137763199661413, 0.1450854024931668, 0.49444550213401955, 1.0, 7.909374510339795e-05, 0.9393939393939394, 0.6745523415977962}},
+       {0.8587391364326115, 0.11732902188136356, 0.6004997004246827, 1.0, 7.53015426624426e-06,
+        0.9393939393939394, 0.5709635416666667},
+       {0.8179447670973097, 0.14850435549945082, 0.49108888443533577, 1.0, 9.201962912297468e-05,
+        0.9393939393939394, 0.6671006944444444},
+       {0.8484848484848486, 0.1233561244941025, 0.5769798490679843, 1.0, 1.3312785866137489e-05,
+        0.9393939393939394, 0.6},
+       {0.9393939393939394, 0.09367910264110153, 0.7332076246709875, 1.0, 3.595388130550603e-07,
+        0.9393939393939394, 0.0},
+       {0.8137763199661413, 0.1450854024931668, 0.49444550213401955, 1.0, 7.909374510339795e-05,
+        0.9393939393939394, 0.6745523415977962}},
       {WeightScheme::quadratic,
-       {0.9140007235516047, 0.10396224464505995, 0.6851813658789148, 1.0, 1.3172192329102828e-06, 0.9753787878787878, 0.7137044270833333},
-       {0.8649350649350647, 0.14603361075691243, 0.5435172547857707, 1.0, 4.98804066036973e-05, 0.9753787878787878, 0.8177083333333334},
-       {0.9015151515151514, 0.11089437497397325, 0.6574382778607624, 1.0, 2.8027398626395694e-06, 0.9753787878787878, 0.75},
-       {0.9753787878787878, 0.09061627831954652, 0.7759337040355196, 1.0, 1.76318828537525e-07, 0.9753787878787878, 0.0},
-       {0.8577106562225328, 0.14367066382873353, 0.5414936571962242, 1.0, 4.65998949683577e-05, 0.9753787878787878, 0.8269637664524028}},
+       {0.9140007235516047, 0.10396224464505995, 0.6851813658789148, 1.0, 1.3172192329102828e-06,
+        0.9753787878787878, 0.7137044270833333},
+       {0.8649350649350647, 0.14603361075691243, 0.5435172547857707, 1.0, 4.98804066036973e-05,
+        0.9753787878787878, 0.8177083333333334},
+       {0.9015151515151514, 0.11089437497397325, 0.6574382778607624, 1.0, 2.8027398626395694e-06,
+        0.9753787878787878, 0.75},
+       {0.9753787878787878, 0.09061627831954652, 0.7759337040355196, 1.0, 1.76318828537525e-07,
+        0.9753787878787878, 0.0},
+       {0.8577106562225328, 0.14367066382873353, 0.5414936571962242, 1.0, 4.65998949683577e-05,
+        0.9753787878787878, 0.8269637664524028}},
       {WeightScheme::ordinal,
-       {0.8989397699075113, 0.1069035238154355, 0.6636467004291637, 1.0, 2.0269643852266483e-06, 0.968181818181818, 0.68515625},
-       {0.8502061893970346, 0.14703569387395884, 0.5265828091779519, 1.0, 6.121079264709284e-05, 0.968181818181818, 0.7875868055555556},
-       {0.8863636363636358, 0.1139059039777027, 0.6356584320628789, 1.0, 4.2455166041621695e-06, 0.968181818181818, 0.72},
-       {0.968181818181818, 0.09085742333406824, 0.7682059777401595, 1.0, 1.9520356975277764e-07, 0.968181818181818, 0.0},
-       {0.8436595251881869, 0.1440999591117207, 0.5264976536147299, 1.0, 5.506812462341415e-05, 0.968181818181818, 0.7964814814814815}},
+       {0.8989397699075113, 0.1069035238154355, 0.6636467004291637, 1.0, 2.0269643852266483e-06,
+        0.968181818181818, 0.68515625},
+       {0.8502061893970346, 0.14703569387395884, 0.5265828091779519, 1.0, 6.121079264709284e-05,
+        0.968181818181818, 0.7875868055555556},
+       {0.8863636363636358, 0.1139059039777027, 0.6356584320628789, 1.0, 4.2455166041621695e-06,
+        0.968181818181818, 0.72},
+       {0.968181818181818, 0.09085742333406824, 0.7682059777401595, 1.0, 1.9520356975277764e-07,
+        0.968181818181818, 0.0},
+       {0.8436595251881869, 0.1440999591117207, 0.5264976536147299, 1.0, 5.506812462341415e-05,
+        0.968181818181818, 0.7964814814814815}},
       {WeightScheme::radical,
-       {0.8198117021979973, 0.12835552461698596, 0.5373030973013495, 1.0, 2.5862227463924192e-05, 0.8972691065733707, 0.4298692274705112},
-       {0.7899240946506544, 0.15003645828960588, 0.4596960764838275, 1.0, 0.00013320438694286452, 0.8972691065733707, 0.5109820269212071},
-       {0.8126270795035795, 0.13277937498497874, 0.5203816455965522, 1.0, 3.759569195294077e-05, 0.8972691065733707, 0.4517303079097185},
-       {0.8972691065733707, 0.10155194140956865, 0.673754790553297, 1.0, 1.2548373090615073e-06, 0.8972691065733707, 0.0},
-       {0.7883400075834879, 0.14636520750856033, 0.4661923579046852, 1.0, 0.00011064214757483537, 0.8972691065733707, 0.5146418921509183}},
+       {0.8198117021979973, 0.12835552461698596, 0.5373030973013495, 1.0, 2.5862227463924192e-05,
+        0.8972691065733707, 0.4298692274705112},
+       {0.7899240946506544, 0.15003645828960588, 0.4596960764838275, 1.0, 0.00013320438694286452,
+        0.8972691065733707, 0.5109820269212071},
+       {0.8126270795035795, 0.13277937498497874, 0.5203816455965522, 1.0, 3.759569195294077e-05,
+        0.8972691065733707, 0.4517303079097185},
+       {0.8972691065733707, 0.10155194140956865, 0.673754790553297, 1.0, 1.2548373090615073e-06,
+        0.8972691065733707, 0.0},
+       {0.7883400075834879, 0.14636520750856033, 0.4661923579046852, 1.0, 0.00011064214757483537,
+        0.8972691065733707, 0.5146418921509183}},
       {WeightScheme::ratio,
-       {0.8573675578296347, 0.12207133013514335, 0.5886903717305978, 1.0, 1.1005703461131056e-05, 0.954114873222016, 0.6782981060986314},
-       {0.8213383439447282, 0.15238604056074906, 0.4859389300667212, 1.0, 0.00011001471473504054, 0.954114873222016, 0.7431730579963467},
-       {0.8402366927611039, 0.13220883163329053, 0.5492470163043264, 1.0, 2.7022355989170244e-05, 0.954114873222016, 0.7127930839002267},
-       {0.954114873222016, 0.09210841058513543, 0.7513856284053058, 1.0, 2.5966184713510643e-07, 0.954114873222016, 0.0},
-       {0.8119651758695519, 0.14860070175610907, 0.4848972365264436, 1.0, 9.830433977264796e-05, 0.954114873222016, 0.7559753785492872}},
+       {0.8573675578296347, 0.12207133013514335, 0.5886903717305978, 1.0, 1.1005703461131056e-05,
+        0.954114873222016, 0.6782981060986314},
+       {0.8213383439447282, 0.15238604056074906, 0.4859389300667212, 1.0, 0.00011001471473504054,
+        0.954114873222016, 0.7431730579963467},
+       {0.8402366927611039, 0.13220883163329053, 0.5492470163043264, 1.0, 2.7022355989170244e-05,
+        0.954114873222016, 0.7127930839002267},
+       {0.954114873222016, 0.09210841058513543, 0.7513856284053058, 1.0, 2.5966184713510643e-07,
+        0.954114873222016, 0.0},
+       {0.8119651758695519, 0.14860070175610907, 0.4848972365264436, 1.0, 9.830433977264796e-05,
+        0.954114873222016, 0.7559753785492872}},
   };
   for (const Row& row : rows) {
     CAPTURE(static_cast<int>(row.scheme));
@@ -127,9 +152,9 @@ TEST_CASE("Gwet's weighted coefficients (AC2 and the others) on cac.raw4raters")
 
 TEST_CASE("distribution input: irrCAC's distrib.6raters (Fleiss 1971's first 15 patients)") {
   Eigen::MatrixXd d(15, 5);
-  d << 0, 0, 0, 6, 0, 0, 3, 0, 0, 3, 0, 1, 4, 0, 1, 0, 0, 0, 0, 6, 0, 3, 0, 3, 0, 2, 0, 4, 0, 0, 0, 0, 4, 0, 2,
-      2, 0, 3, 1, 0, 2, 0, 0, 4, 0, 0, 0, 0, 0, 6, 1, 0, 0, 5, 0, 1, 1, 0, 4, 0, 0, 3, 3, 0, 0, 1, 0, 0, 5, 0,
-      0, 2, 0, 3, 1;
+  d << 0, 0, 0, 6, 0, 0, 3, 0, 0, 3, 0, 1, 4, 0, 1, 0, 0, 0, 0, 6, 0, 3, 0, 3, 0, 2, 0, 4, 0, 0, 0,
+      0, 4, 0, 2, 2, 0, 3, 1, 0, 2, 0, 0, 4, 0, 0, 0, 0, 0, 6, 1, 0, 0, 5, 0, 1, 1, 0, 4, 0, 0, 3,
+      3, 0, 0, 1, 0, 0, 5, 0, 0, 2, 0, 3, 1;
   CountTable t{d, {1, 2, 3, 4, 5}};
   // irrCAC README: AC1 0.4448007 se 0.08418757 (0.264, 0.625); Fleiss 0.4139265 se 0.08119291
   // (0.24, 0.588); BP 0.4388889 se 0.08312142 (0.261, 0.617).
@@ -172,6 +197,10 @@ TEST_CASE("two raters: irrCAC's cont3x3abstractors (Cohen, Scott, AC1, BP, perce
     wide(static_cast<Eigen::Index>(i), 1) = b[i];
   }
   const CountTable t = count_table(wide);
+  // The standard errors below use Gwet's *.raw divisor n - 1 (labelkit's default). irrCAC's
+  // README prints the *.table functions' figures for this table (AC1 se 0.04321747, Scott
+  // 0.05905473), which divide by n: these times sqrt(99/100). Both conventions are checked
+  // against the README in irrcac_inference_test.cpp (SeConvention::irrcac_table).
   CHECK_REL(gwet_ac1_estimate(a, b).se, gwet_ac2(t).se, 1e-12);
   CHECK_REL(gwet_ac1_estimate(a, b).se, 0.04343518913990894, 1e-11);
   CHECK_REL(scotts_pi_estimate(a, b).se, 0.05935224014554996, 1e-11);
@@ -205,9 +234,12 @@ TEST_CASE("two-rater coefficients: symmetry, relabelling, perfect agreement, deg
   const std::vector<int> same = {2, 2, 2};
   CHECK(scotts_pi(same, same) == 1.0);
   CHECK(gwet_ac1(same, same) == 1.0);
-  CHECK(std::isnan(scotts_pi_estimate(same, same, WeightScheme::identity, 0.95, ZeroDivision::nan).value));
-  CHECK_THROWS_AS((void)gwet_ac1(std::vector<int>{1}, std::vector<int>{1, 2}), labelkit::dimension_mismatch);
-  CHECK_THROWS_AS((void)scotts_pi(std::vector<int>{1, 2}, std::vector<int>{1}), labelkit::dimension_mismatch);
+  CHECK(std::isnan(
+      scotts_pi_estimate(same, same, WeightScheme::identity, 0.95, ZeroDivision::nan).value));
+  CHECK_THROWS_AS((void)gwet_ac1(std::vector<int>{1}, std::vector<int>{1, 2}),
+                  labelkit::dimension_mismatch);
+  CHECK_THROWS_AS((void)scotts_pi(std::vector<int>{1, 2}, std::vector<int>{1}),
+                  labelkit::dimension_mismatch);
   // One disagreement in otherwise constant data: the paradox of kappa-type coefficients.
   const std::vector<int> x = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
   const std::vector<int> y = {1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
@@ -217,7 +249,8 @@ TEST_CASE("two-rater coefficients: symmetry, relabelling, perfect agreement, deg
 
 TEST_CASE("Light's kappa, the pairwise matrix and Conger's kappa") {
   const Eigen::MatrixXd r = cac_raw4raters();
-  // sklearn 1.2.1 cohen_kappa_score per pair over common items (/work/notes/agreement_ref/light.py).
+  // sklearn 1.2.1 cohen_kappa_score per pair over common items
+  // (/work/notes/agreement_ref/light.py).
   const Eigen::MatrixXd m = pairwise_agreement(r);
   CHECK_REL(m(0, 1), 0.8448275862068966, 1e-12);
   CHECK_REL(m(0, 2), 0.4782608695652174, 1e-12);
@@ -267,7 +300,8 @@ TEST_CASE("multi-rater degenerate cases") {
   CHECK(brennan_prediger(one).value == 1.0);
   CHECK(percent_agreement(one).value == 1.0);
   CHECK(gwet_ac2(one, WeightScheme::identity, 0.95, ZeroDivision::zero).value == 0.0);
-  CHECK_THROWS_AS((void)gwet_ac2(one, WeightScheme::identity, 0.95, ZeroDivision::raise), labelkit::invalid_argument);
+  CHECK_THROWS_AS((void)gwet_ac2(one, WeightScheme::identity, 0.95, ZeroDivision::raise),
+                  labelkit::invalid_argument);
   Eigen::MatrixXd constant = Eigen::MatrixXd::Constant(4, 3, 2.0);
   CHECK(conger_kappa(constant).value == 1.0);
   // A single item rated by several raters: the value is defined, the variance is not.
@@ -280,7 +314,8 @@ TEST_CASE("multi-rater degenerate cases") {
   single_rater << 1, 2, 3;
   CHECK_THROWS_AS((void)conger_kappa(single_rater), labelkit::invalid_argument);
   CHECK_THROWS_AS((void)gwet_ac2(count_table(single_rater)), labelkit::invalid_argument);
-  CHECK_THROWS_AS((void)gwet_ac2(count_table(cac_raw4raters()), WeightScheme::identity, 0.0), labelkit::invalid_argument);
+  CHECK_THROWS_AS((void)gwet_ac2(count_table(cac_raw4raters()), WeightScheme::identity, 0.0),
+                  labelkit::invalid_argument);
 }
 
 TEST_CASE("input shapes: long records with int or string keys, wide ratings, count tables") {
@@ -307,10 +342,12 @@ TEST_CASE("input shapes: long records with int or string keys, wide ratings, cou
   CHECK(keyed.items.size() == 3);
   CHECK(keyed.ratings(1, 0) == 1.0);
   CHECK(keyed.ratings(1, 1) == 0.0);
-  CHECK(pairwise_agreement(keyed.ratings, PairwiseMetric::percent_agreement)(0, 1) == doctest::Approx(2.0 / 3));
+  CHECK(pairwise_agreement(keyed.ratings, PairwiseMetric::percent_agreement)(0, 1) ==
+        doctest::Approx(2.0 / 3));
   const std::vector<std::string> short_labels = {"cat"};
-  CHECK_THROWS_AS((void)(wide_ratings<std::string, std::string, std::string>(items, raters, short_labels)),
-                  labelkit::dimension_mismatch);
+  CHECK_THROWS_AS(
+      (void)(wide_ratings<std::string, std::string, std::string>(items, raters, short_labels)),
+      labelkit::dimension_mismatch);
   const std::vector<labelkit::Annotation> negative = {{-1, 0, 1}};
   CHECK_THROWS_AS((void)wide_ratings(negative), labelkit::invalid_argument);
   Eigen::MatrixXd inf(1, 2);

@@ -15,9 +15,9 @@
 #include <span>
 #include <vector>
 
-#include "labelkit/config.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/tables.hpp"
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -39,9 +39,8 @@ struct ContingencyTable {
 
 /// Builds the contingency table of two raters in O(n) (compact codes) or O(n log n).
 /// @throws labelkit::dimension_mismatch if lengths differ; invalid_argument if empty.
-[[nodiscard]] inline ContingencyTable contingency_table(std::span<const int> a,
-                                                        std::span<const int> b,
-                                                        const char* function = "contingency_table") {
+[[nodiscard]] inline ContingencyTable contingency_table(
+    std::span<const int> a, std::span<const int> b, const char* function = "contingency_table") {
   detail::check_pair(a, b, function);
   ContingencyTable t;
   // Fast path: codes within a span of at most 256 values are counted straight into a dense
@@ -62,7 +61,8 @@ struct ContingencyTable {
     for (int x = 0; x < range; ++x) {
       long long marginal = 0;
       for (int y = 0; y < range; ++y) {
-        marginal += cells[static_cast<std::size_t>(x * range + y)] + cells[static_cast<std::size_t>(y * range + x)];
+        marginal += cells[static_cast<std::size_t>(x * range + y)] +
+                    cells[static_cast<std::size_t>(y * range + x)];
       }
       if (marginal > 0) used.push_back(x);
     }
@@ -71,14 +71,15 @@ struct ContingencyTable {
     for (Eigen::Index i = 0; i < c; ++i) {
       t.categories.push_back(used[static_cast<std::size_t>(i)] + lo);
       for (Eigen::Index j = 0; j < c; ++j) {
-        t.counts(i, j) = static_cast<double>(
-            cells[static_cast<std::size_t>(used[static_cast<std::size_t>(i)] * range + used[static_cast<std::size_t>(j)])]);
+        t.counts(i, j) = static_cast<double>(cells[static_cast<std::size_t>(
+            used[static_cast<std::size_t>(i)] * range + used[static_cast<std::size_t>(j)])]);
       }
     }
     return t;
   }
   const detail::CodeIndex index(a, b);
   const Eigen::Index c = index.size();
+  detail::check_category_count(c, function, "distinct codes in 'a' and 'b'");
   t.categories = index.codes();
   if (c <= 4096) {
     // Integer counts in a flat buffer: exact and cache friendly.
@@ -108,7 +109,9 @@ namespace detail {
   for (Eigen::Index i = 0; i < c; ++i) {
     for (Eigen::Index j = 0; j < c; ++j) {
       const double d = static_cast<double>(i > j ? i - j : j - i);
-      out(i, j) = w == agreement::Weights::none ? (i == j ? 0.0 : 1.0) : w == agreement::Weights::linear ? d : d * d;
+      out(i, j) = w == agreement::Weights::none     ? (i == j ? 0.0 : 1.0)
+                  : w == agreement::Weights::linear ? d
+                                                    : d * d;
     }
   }
   return out;
@@ -142,10 +145,30 @@ template <class Derived>
       }
     }
   }
+  if (zero_diagonal || one_diagonal) {
+    // A matrix in which no two categories disagree makes kappa 0/0 for any data (it would
+    // otherwise read total disagreement as perfect agreement): refuse it here.
+    bool any_disagreement = w.rows() == 1;
+    for (Eigen::Index j = 0; j < w.cols() && !any_disagreement; ++j) {
+      for (Eigen::Index i = 0; i < w.rows(); ++i) {
+        if (i != j && w(i, j) != (zero_diagonal ? 0.0 : 1.0)) {
+          any_disagreement = true;
+          break;
+        }
+      }
+    }
+    if (!any_disagreement) {
+      fail(function, "'weights' gives no pair of categories any disagreement (every off-diagonal ",
+           zero_diagonal ? "disagreement weight is 0" : "agreement weight is 1",
+           "), so kappa is undefined for any data (expected at least one off-diagonal ",
+           zero_diagonal ? "entry > 0)" : "entry < 1)");
+    }
+  }
   if (zero_diagonal) return w;
   if (one_diagonal) return (1.0 - w.array()).matrix();
-  fail(function, "'weights' must have a diagonal of all 0 (disagreement weights, Cohen 1968) or "
-                 "all 1 (agreement weights, Gwet 2014)");
+  fail(function,
+       "'weights' must have a diagonal of all 0 (disagreement weights, Cohen 1968) or "
+       "all 1 (agreement weights, Gwet 2014)");
 }
 
 /// Maps the table's categories to rows of a user matrix of size m: by code when every code lies
@@ -171,8 +194,9 @@ inline std::vector<Eigen::Index> weight_rows(const std::vector<int>& categories,
 
 /// Kappa and its inference from a contingency table and disagreement weights.
 inline agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const Eigen::MatrixXd& w,
-                                 double confidence, agreement::ZeroDivision policy, bool inference,
-                                 const char* function) {
+                                            double confidence, agreement::ZeroDivision policy,
+                                            bool inference, const char* function,
+                                            const agreement::InferenceOptions* options = nullptr) {
   const double n = counts.sum();
   const Eigen::VectorXd row = counts.rowwise().sum();
   const Eigen::RowVectorXd col = counts.colwise().sum();
@@ -188,9 +212,18 @@ inline agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const
     e.observed = e.expected = 1.0;
   }
   if (expected_disagreement == 0.0) {
+    Eigen::Index used = 0;
+    for (Eigen::Index k = 0; k < counts.rows(); ++k) used += row(k) + col(k) > 0 ? 1 : 0;
+    if (used > 1) {
+      // Several categories are in use, yet the weights give none of their pairs a disagreement:
+      // a property of the weights, not of the data, so no policy value stands in for it.
+      fail(function, "the weights give no disagreement between any two of the ", used,
+           " categories the raters used, so kappa is undefined (expected at least one positive "
+           "disagreement weight among the observed categories)");
+    }
     e.value = zero_division_value(policy, function,
-                                  "no disagreement is expected by chance (both raters used a "
-                                  "single category)");
+                                  "no disagreement is expected by chance (both raters used one "
+                                  "and the same single category)");
     return e;
   }
   e.value = 1.0 - observed_disagreement / expected_disagreement;
@@ -200,8 +233,8 @@ inline agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const
   const Eigen::MatrixXd p = counts / n;
   const Eigen::VectorXd pr = row / n;
   const Eigen::VectorXd pc = col.transpose() / n;
-  const Eigen::VectorXd v_row = v * pc;                // sum_j v_ij p_.j
-  const Eigen::VectorXd v_col = v.transpose() * pr;    // sum_i v_ij p_i.
+  const Eigen::VectorXd v_row = v * pc;              // sum_j v_ij p_.j
+  const Eigen::VectorXd v_col = v.transpose() * pr;  // sum_i v_ij p_i.
   const double pe = e.expected;
   const double k = e.value;
   double term = 0;
@@ -217,8 +250,13 @@ inline agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const
   const double factor = 1.0 / ((1 - pe) * (1 - pe) * n);
   const double var = (term - (k - pe * (1 - k)) * (k - pe * (1 - k))) * factor;
   const double var0 = (term0 - pe * pe) * factor;
-  e.se = std::sqrt(std::max(0.0, var));
-  finish_inference(e, std::sqrt(std::max(0.0, var0)), confidence, false);
+  double adjust = 1.0;
+  if (options) {
+    adjust = variance_factor(*options, n, true);
+    e.df = interval_df(*options, n, e.df);
+  }
+  e.se = std::sqrt(std::max(0.0, var * adjust));
+  finish_inference(e, std::sqrt(std::max(0.0, var0 * adjust)), confidence, false);
   return e;
 }
 
@@ -252,19 +290,26 @@ namespace agreement {
 /// diagonal, entries in [0, 1], as Gwet / irrCAC); both conventions give the same kappa. Rows
 /// and columns are indexed by the label code when every code lies in [0, C), otherwise by the
 /// position among the sorted observed codes (then exactly C codes must be observed).
+/// A matrix that gives no pair of categories a disagreement (all zero disagreement weights, all
+/// one agreement weights), or none among the categories the raters used, is refused: kappa is
+/// 0/0 there whatever the ratings are. The `zero_division` policy covers only data in which both
+/// raters used one and the same single category.
 /// @throws labelkit::dimension_mismatch for mismatched lengths or a weight matrix that does not
-///         fit the codes; labelkit::invalid_argument for a malformed weight matrix.
+///         fit the codes; labelkit::invalid_argument for a malformed weight matrix or one with
+///         no disagreement among the observed categories.
 template <class Derived>
 [[nodiscard]] double cohens_kappa(std::span<const int> a, std::span<const int> b,
                                   const Eigen::MatrixBase<Derived>& weights,
                                   ZeroDivision zero_division = ZeroDivision::one) {
   const ContingencyTable t = contingency_table(a, b, "cohens_kappa");
+  // Shape first (does the matrix fit the codes?), then content.
+  const auto rows = detail::weight_rows(t.categories, weights.rows(), "cohens_kappa");
   const Eigen::MatrixXd full = detail::user_disagreement_weights(weights, "cohens_kappa");
-  const auto rows = detail::weight_rows(t.categories, full.rows(), "cohens_kappa");
   const auto c = static_cast<Eigen::Index>(rows.size());
   Eigen::MatrixXd w(c, c);
   for (Eigen::Index i = 0; i < c; ++i) {
-    for (Eigen::Index j = 0; j < c; ++j) w(i, j) = full(rows[static_cast<std::size_t>(i)], rows[static_cast<std::size_t>(j)]);
+    for (Eigen::Index j = 0; j < c; ++j)
+      w(i, j) = full(rows[static_cast<std::size_t>(i)], rows[static_cast<std::size_t>(j)]);
   }
   return detail::kappa_from_table(t.counts, w, 0.95, zero_division, false, "cohens_kappa").value;
 }
@@ -275,10 +320,9 @@ template <class Derived>
 /// `observed` and `expected` are the (weighted) agreement proportions with agreement weights
 /// 1 - w / max(w).
 /// @throws as cohens_kappa; labelkit::invalid_argument if confidence is not in (0, 1).
-[[nodiscard]] inline Estimate cohens_kappa_estimate(std::span<const int> a, std::span<const int> b,
-                                                    Weights w = Weights::none,
-                                                    double confidence = 0.95,
-                                                    ZeroDivision zero_division = ZeroDivision::one) {
+[[nodiscard]] inline Estimate cohens_kappa_estimate(
+    std::span<const int> a, std::span<const int> b, Weights w = Weights::none,
+    double confidence = 0.95, ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "cohens_kappa_estimate");
   const ContingencyTable t = contingency_table(a, b, "cohens_kappa_estimate");
   return detail::kappa_from_table(t.counts, detail::disagreement_weights(t.counts.rows(), w),
@@ -302,6 +346,43 @@ template <class Derived>
   if (counts.sum() <= 0) detail::fail("cohens_kappa_estimate", "'table' has no ratings");
   return detail::kappa_from_table(counts, detail::disagreement_weights(counts.rows(), w),
                                   confidence, zero_division, true, "cohens_kappa_estimate");
+}
+
+/// Cohen's kappa with inference settings (see InferenceOptions): the finite-population
+/// correction 1 - n / N, the variance convention and the interval distribution. The defaults
+/// reproduce the overload above (Fleiss, Cohen & Everitt 1969: divisor n, z interval);
+/// `{.se = SeConvention::irrcac_table, .interval = IntervalDistribution::student_t}` gives
+/// irrCAC's `kappa2.table` standard error and interval (t with n - 1 degrees of freedom, upper
+/// limit not capped here); `SeConvention::irrcac_raw` scales the variance by n / (n - 1).
+/// The test of kappa = 0 keeps the null variance (irrCAC's one-sided p-value uses `se` instead).
+/// @throws as cohens_kappa_estimate; labelkit::invalid_argument for a bad confidence or N < n.
+[[nodiscard]] inline Estimate cohens_kappa_estimate(std::span<const int> a, std::span<const int> b,
+                                                    Weights w, const InferenceOptions& options) {
+  const ContingencyTable t = contingency_table(a, b, "cohens_kappa_estimate");
+  detail::check_inference(options, static_cast<double>(a.size()), "cohens_kappa_estimate");
+  return detail::kappa_from_table(t.counts, detail::disagreement_weights(t.counts.rows(), w),
+                                  options.confidence, options.zero_division, true,
+                                  "cohens_kappa_estimate", &options);
+}
+
+/// Cohen's kappa with inference settings from a C x C contingency table (rows: rater a, columns:
+/// rater b; weights by position). See the overload on two label vectors.
+/// @throws labelkit::invalid_argument for a non-square, empty, negative or all-zero table, a bad
+///         confidence or N < n.
+template <class Derived>
+[[nodiscard]] Estimate cohens_kappa_estimate(const Eigen::MatrixBase<Derived>& table, Weights w,
+                                             const InferenceOptions& options) {
+  detail::check_counts(table, "cohens_kappa_estimate");
+  if (table.rows() != table.cols()) {
+    detail::fail<dimension_mismatch>("cohens_kappa_estimate", "'table' must be square (got ",
+                                     table.rows(), " x ", table.cols(), ")");
+  }
+  const Eigen::MatrixXd counts = table.template cast<double>();
+  if (counts.sum() <= 0) detail::fail("cohens_kappa_estimate", "'table' has no ratings");
+  detail::check_inference(options, counts.sum(), "cohens_kappa_estimate");
+  return detail::kappa_from_table(counts, detail::disagreement_weights(counts.rows(), w),
+                                  options.confidence, options.zero_division, true,
+                                  "cohens_kappa_estimate", &options);
 }
 
 }  // namespace agreement

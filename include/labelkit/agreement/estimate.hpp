@@ -36,11 +36,51 @@ struct Estimate {
   double se = std::numeric_limits<double>::quiet_NaN();        ///< Standard error.
   double ci_lower = std::numeric_limits<double>::quiet_NaN();  ///< Lower confidence limit.
   double ci_upper = std::numeric_limits<double>::quiet_NaN();  ///< Upper confidence limit.
-  double statistic = std::numeric_limits<double>::quiet_NaN(); ///< z or t statistic of H0: value = 0.
-  double p_value = std::numeric_limits<double>::quiet_NaN();   ///< Two-sided p-value of H0: value = 0.
-  double p_value_one_sided = std::numeric_limits<double>::quiet_NaN();  ///< P(stat > observed) under H0.
-  double df = std::numeric_limits<double>::infinity();         ///< Degrees of freedom (inf = normal).
+  double statistic =
+      std::numeric_limits<double>::quiet_NaN();  ///< z or t statistic of H0: value = 0.
+  double p_value =
+      std::numeric_limits<double>::quiet_NaN();  ///< Two-sided p-value of H0: value = 0.
+  double p_value_one_sided =
+      std::numeric_limits<double>::quiet_NaN();         ///< P(stat > observed) under H0.
+  double df = std::numeric_limits<double>::infinity();  ///< Degrees of freedom (inf = normal).
   Eigen::Index n = 0;  ///< Number of units/items that entered the estimate.
+};
+
+/// Which variance estimator a standard error uses, named after the functions of Gwet's R package
+/// irrCAC (1.4) that use it. They differ by a constant factor only: `irrcac_table` = `irrcac_raw`
+/// x (n - 1) / n, so the standard errors differ by sqrt((n - 1) / n) (sqrt(99/100) for 100 items).
+enum class SeConvention {
+  /// The coefficient's own default: `irrcac_raw` for Gwet's framework (AC1/AC2, Scott's pi,
+  /// Brennan-Prediger, percent agreement, generalised Fleiss' kappa, Krippendorff's alpha);
+  /// the Fleiss, Cohen & Everitt (1969) variance, which is `irrcac_table`, for Cohen's kappa.
+  standard,
+  /// Gwet (2014) as in irrCAC's `*.raw` and `*.dist` functions:
+  /// var = (1 - f) / (n (n - 1)) sum_i (c_i - c)^2 over the per-item linearised terms c_i.
+  irrcac_raw,
+  /// irrCAC's `*.table` functions (two raters, contingency table): var = (1 - f) / n^2 sum_i
+  /// (c_i - c)^2, the large-sample form (for Cohen's kappa this is Fleiss, Cohen & Everitt 1969).
+  irrcac_table,
+};
+
+/// The reference distribution of a confidence interval.
+enum class IntervalDistribution {
+  /// The coefficient's own default: normal (z) for Cohen's kappa (Fleiss, Cohen & Everitt 1969;
+  /// SAS PROC FREQ, statsmodels); Student's t with n - 1 degrees of freedom for Gwet's framework
+  /// and Bangdiwala's B (irrCAC).
+  standard,
+  normal,     ///< value +- z se.
+  student_t,  ///< value +- t_{n-1} se, as every irrCAC function (including `kappa2.table`).
+};
+
+/// Inference settings shared by the coefficients that report an Estimate.
+struct InferenceOptions {
+  double confidence = 0.95;  ///< Two-sided confidence level of the interval, in (0, 1).
+  /// Size N of the population of items the n rated items were drawn from (irrCAC's `N`): the
+  /// variance is multiplied by the finite-population correction 1 - n / N. Infinity: no correction.
+  double population = std::numeric_limits<double>::infinity();
+  SeConvention se = SeConvention::standard;  ///< Variance estimator; see SeConvention.
+  IntervalDistribution interval = IntervalDistribution::standard;  ///< z or t interval.
+  ZeroDivision zero_division = ZeroDivision::one;                  ///< Value of a 0/0 coefficient.
 };
 
 }  // namespace agreement
@@ -130,8 +170,8 @@ using ::labelkit::detail::fail;
 [[nodiscard]] inline double regularized_beta(double a, double b, double x) noexcept {
   if (x <= 0) return 0.0;
   if (x >= 1) return 1.0;
-  const double log_front = std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) +
-                           b * std::log1p(-x);
+  const double log_front =
+      std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log1p(-x);
   if (x < (a + 1) / (a + b + 2)) return std::exp(log_front) * incomplete_beta_fraction(a, b, x) / a;
   return 1.0 - std::exp(log_front) * incomplete_beta_fraction(b, a, 1 - x) / b;
 }
@@ -172,7 +212,8 @@ using ::labelkit::detail::fail;
 /// Fills ci/statistic/p-values of `e` from e.value, e.se (the standard error used for the
 /// interval) and `se0` (the one for the test; pass e.se when there is no null variance).
 /// `upper_cap`: Gwet caps the upper limit at 1.
-inline void finish_inference(agreement::Estimate& e, double se0, double confidence, bool cap_at_one) {
+inline void finish_inference(agreement::Estimate& e, double se0, double confidence,
+                             bool cap_at_one) {
   const double q = student_t_quantile(1 - (1 - confidence) / 2, e.df);
   e.ci_lower = e.value - q * e.se;
   e.ci_upper = e.value + q * e.se;
@@ -189,21 +230,64 @@ inline void check_confidence(double confidence, std::string_view function) {
   }
 }
 
+/// Throws unless the options are valid for `items` rated items: 0 < confidence < 1 and
+/// population N >= items (N = infinity: no finite-population correction).
+inline void check_inference(const agreement::InferenceOptions& options, double items,
+                            std::string_view function) {
+  check_confidence(options.confidence, function);
+  if (!(options.population >= items)) {
+    fail(function, "'population' (N, the number of items in the population) must be at least the ",
+         items, " items rated (got ", options.population, "; pass infinity for no correction)");
+  }
+}
+
+/// The factor that turns the `standard` variance of a coefficient into the one `options` asks
+/// for: the finite-population correction 1 - n / N times the divisor change.
+/// `standard_is_table`: the coefficient's own variance uses the `irrcac_table` divisor.
+[[nodiscard]] inline double variance_factor(const agreement::InferenceOptions& options, double n,
+                                            bool standard_is_table) noexcept {
+  double factor = 1.0 - n / options.population;
+  const bool table = options.se == agreement::SeConvention::irrcac_table ||
+                     (options.se == agreement::SeConvention::standard && standard_is_table);
+  if (table && !standard_is_table) factor *= (n - 1) / n;
+  if (!table && standard_is_table) factor *= n / (n - 1);
+  return factor;
+}
+
+/// Degrees of freedom of the interval `options` asks for (`standard_df` for `standard`).
+[[nodiscard]] inline double interval_df(const agreement::InferenceOptions& options, double n,
+                                        double standard_df) noexcept {
+  switch (options.interval) {
+    case agreement::IntervalDistribution::standard:
+      return standard_df;
+    case agreement::IntervalDistribution::normal:
+      return std::numeric_limits<double>::infinity();
+    case agreement::IntervalDistribution::student_t:
+      return n - 1;
+  }
+  return standard_df;
+}
+
 /// The value `policy` prescribes for 0/0 in `function`.
-[[nodiscard]] inline double zero_division_value(agreement::ZeroDivision policy, std::string_view function,
-                                                std::string_view what) {
+[[nodiscard]] inline double zero_division_value(agreement::ZeroDivision policy,
+                                                std::string_view function, std::string_view what) {
   switch (policy) {
-    case agreement::ZeroDivision::one: return 1.0;
-    case agreement::ZeroDivision::zero: return 0.0;
-    case agreement::ZeroDivision::nan: return std::numeric_limits<double>::quiet_NaN();
-    case agreement::ZeroDivision::raise: break;
+    case agreement::ZeroDivision::one:
+      return 1.0;
+    case agreement::ZeroDivision::zero:
+      return 0.0;
+    case agreement::ZeroDivision::nan:
+      return std::numeric_limits<double>::quiet_NaN();
+    case agreement::ZeroDivision::raise:
+      break;
   }
   fail(function, "the coefficient is 0/0: ", what,
        " (pass ZeroDivision::one, zero or nan to choose a value)");
 }
 
 /// (p_o - p_e) / (1 - p_e) with the zero-division policy when p_e == 1.
-[[nodiscard]] inline double chance_corrected(double observed, double expected, agreement::ZeroDivision policy,
+[[nodiscard]] inline double chance_corrected(double observed, double expected,
+                                             agreement::ZeroDivision policy,
                                              std::string_view function) {
   if (expected == 1.0) {
     return zero_division_value(policy, function,

@@ -13,11 +13,11 @@
 #include <cmath>
 #include <limits>
 
-#include "labelkit/config.hpp"
 #include "labelkit/agreement/detail/chance_corrected.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/gwet.hpp"
 #include "labelkit/agreement/tables.hpp"
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -37,13 +37,14 @@ double check_fleiss_table(const Eigen::MatrixBase<Derived>& counts, const char* 
            "krippendorff_alpha())");
     }
   }
-  if (n < 2) fail(function, "every item has ", n, " rating(s) (expected at least 2 raters per item)");
+  if (n < 2)
+    fail(function, "every item has ", n, " rating(s) (expected at least 2 raters per item)");
   return n;
 }
 
 struct FleissParts {
-  double p_bar;     ///< Mean observed agreement.
-  double p_e;       ///< Chance agreement sum_j p_j^2.
+  double p_bar;       ///< Mean observed agreement.
+  double p_e;         ///< Chance agreement sum_j p_j^2.
   Eigen::VectorXd p;  ///< Category shares p_j.
   double raters;
   double items;
@@ -88,8 +89,8 @@ template <class Derived>
 
 /// Fleiss' kappa with inference. `statistic`, `p_value` and `p_value_one_sided` test kappa = 0
 /// with the null standard error of Fleiss, Nee & Landis (1979) (as R irr's `kappam.fleiss`):
-/// se0 = sqrt(2) / (sum_j p_j q_j sqrt(N n (n-1))) sqrt((sum_j p_j q_j)^2 - sum_j p_j q_j (q_j - p_j)).
-/// `se` and the interval (value +- z se) use Gwet's (2014) non-null linearisation variance.
+/// se0 = sqrt(2) / (sum_j p_j q_j sqrt(N n (n-1))) sqrt((sum_j p_j q_j)^2 - sum_j p_j q_j (q_j -
+/// p_j)). `se` and the interval (value +- z se) use Gwet's (2014) non-null linearisation variance.
 template <class Derived>
 [[nodiscard]] Estimate fleiss_kappa_estimate(const Eigen::MatrixBase<Derived>& counts,
                                              double confidence = 0.95,
@@ -102,11 +103,13 @@ template <class Derived>
                                                  detail::ChanceModel::fleiss, confidence,
                                                  zero_division, "fleiss_kappa_estimate");
   if (parts.p_e >= 1.0) return e;
-  e.value = detail::chance_corrected(parts.p_bar, parts.p_e, zero_division, "fleiss_kappa_estimate");
+  e.value =
+      detail::chance_corrected(parts.p_bar, parts.p_e, zero_division, "fleiss_kappa_estimate");
   e.df = std::numeric_limits<double>::infinity();
   const Eigen::ArrayXd pq = parts.p.array() * (1.0 - parts.p.array());
   const double s = pq.sum();
-  const double se0 = std::sqrt(2.0) / (s * std::sqrt(parts.items * parts.raters * (parts.raters - 1))) *
+  const double se0 = std::sqrt(2.0) /
+                     (s * std::sqrt(parts.items * parts.raters * (parts.raters - 1))) *
                      std::sqrt(s * s - (pq * ((1.0 - parts.p.array()) - parts.p.array())).sum());
   detail::finish_inference(e, se0, confidence, false);
   return e;
@@ -127,22 +130,20 @@ template <class Derived>
   detail::check_counts(counts, "fleiss_kappa_generalized");
   std::vector<double> positions(static_cast<std::size_t>(counts.cols()));
   for (std::size_t k = 0; k < positions.size(); ++k) positions[k] = static_cast<double>(k + 1);
-  return detail::chance_corrected_estimate(counts.template cast<double>(),
-                                           agreement_weights(positions, scheme),
-                                           detail::ChanceModel::fleiss, confidence, zero_division,
-                                           "fleiss_kappa_generalized");
+  return detail::chance_corrected_estimate(
+      counts.template cast<double>(), agreement_weights(positions, scheme),
+      detail::ChanceModel::fleiss, confidence, zero_division, "fleiss_kappa_generalized");
 }
 
 /// Generalised Fleiss' kappa on a CountTable (weights use the table's category values).
-[[nodiscard]] inline Estimate fleiss_kappa_generalized(const CountTable& table,
-                                                       WeightScheme scheme = WeightScheme::identity,
-                                                       double confidence = 0.95,
-                                                       ZeroDivision zero_division = ZeroDivision::one) {
+[[nodiscard]] inline Estimate fleiss_kappa_generalized(
+    const CountTable& table, WeightScheme scheme = WeightScheme::identity, double confidence = 0.95,
+    ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "fleiss_kappa_generalized");
-  detail::check_counts(table.counts, "fleiss_kappa_generalized");
-  return detail::chance_corrected_estimate(table.counts, agreement_weights(table.categories, scheme),
-                                           detail::ChanceModel::fleiss, confidence, zero_division,
-                                           "fleiss_kappa_generalized");
+  detail::check_count_table(table, "fleiss_kappa_generalized");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::fleiss,
+      confidence, zero_division, "fleiss_kappa_generalized");
 }
 
 /// Randolph's (2005) free-marginal multirater kappa: p_e = 1 / q with q = number of columns
@@ -154,10 +155,9 @@ template <class Derived>
                                     ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_counts(counts, "randolph_kappa");
   const Eigen::Index q = counts.cols();
-  return detail::chance_corrected_estimate(counts.template cast<double>(),
-                                           Eigen::MatrixXd::Identity(q, q),
-                                           detail::ChanceModel::uniform, 0.95, zero_division,
-                                           "randolph_kappa")
+  return detail::chance_corrected_estimate(
+             counts.template cast<double>(), Eigen::MatrixXd::Identity(q, q),
+             detail::ChanceModel::uniform, 0.95, zero_division, "randolph_kappa")
       .value;
 }
 
@@ -186,8 +186,8 @@ template <class Derived>
 }
 
 /// Specific (category-wise) agreement: the probability that, given one rater put an item in
-/// category k, another rater of the same item did too: sum_i n_ik (n_ik - 1) / sum_i n_ik (n_i - 1).
-/// Rows may have unequal totals. A category never paired gets the policy value.
+/// category k, another rater of the same item did too: sum_i n_ik (n_ik - 1) / sum_i n_ik (n_i -
+/// 1). Rows may have unequal totals. A category never paired gets the policy value.
 template <class Derived>
 [[nodiscard]] Eigen::VectorXd specific_agreement(const Eigen::MatrixBase<Derived>& counts,
                                                  ZeroDivision zero_division = ZeroDivision::one) {
@@ -198,11 +198,25 @@ template <class Derived>
   for (Eigen::Index k = 0; k < c.cols(); ++k) {
     const double num = (c.col(k).array() * (c.col(k).array() - 1.0)).sum();
     const double den = (c.col(k).array() * (r.array() - 1.0)).sum();
-    out(k) = den > 0 ? num / den
-                     : detail::zero_division_value(zero_division, "specific_agreement",
-                                                   "a category that no two ratings of one item share");
+    out(k) = den > 0
+                 ? num / den
+                 : detail::zero_division_value(zero_division, "specific_agreement",
+                                               "a category that no two ratings of one item share");
   }
   return out;
+}
+
+/// Generalised Fleiss' kappa on a CountTable with inference settings (see InferenceOptions).
+/// @throws as fleiss_kappa_generalized; labelkit::invalid_argument for a bad confidence or N <
+/// items.
+[[nodiscard]] inline Estimate fleiss_kappa_generalized(const CountTable& table, WeightScheme scheme,
+                                                       const InferenceOptions& options) {
+  detail::check_count_table(table, "fleiss_kappa_generalized");
+  detail::check_inference(options, static_cast<double>(table.counts.rows()),
+                          "fleiss_kappa_generalized");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::fleiss,
+      options.confidence, options.zero_division, "fleiss_kappa_generalized", nullptr, &options);
 }
 
 }  // namespace agreement

@@ -12,15 +12,17 @@
 /// degrees of freedom.
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <span>
 #include <vector>
 
-#include "labelkit/config.hpp"
 #include "labelkit/agreement/cohen.hpp"
 #include "labelkit/agreement/detail/chance_corrected.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/tables.hpp"
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -34,6 +36,12 @@ enum class WeightScheme {
   ordinal,    ///< 1 - M_kl / max M, M_kl = C(|k - l| + 1, 2) over category positions.
   radical,    ///< 1 - sqrt|c_k - c_l| / sqrt(c_max - c_min).
   ratio,      ///< 1 - ((c_k - c_l)/(c_k + c_l))^2 / ((c_max - c_min)/(c_max + c_min))^2; c >= 0.
+  /// Circular scales (angles, hours, days of the week): d_kl = sin^2(pi (c_k - c_l) / U) with
+  /// U = c_max - c_min + 1, w = 1 - d / max d (Gwet 2014, ch. 3; irrCAC `circular.weights`).
+  circular,
+  /// Bipolar scales (e.g. -3..3, both ends extreme): d_kl = (c_k - c_l)^2 / ((c_k + c_l - 2 c_min)
+  /// (2 c_max - c_k - c_l)) for k != l, w = 1 - d / max d (irrCAC `bipolar.weights`).
+  bipolar,
 };
 
 /// The q x q agreement weight matrix of `scheme` for sorted category values. O(q^2).
@@ -46,7 +54,28 @@ enum class WeightScheme {
   const double lo = categories.front();
   const double hi = categories.back();
   if (scheme == WeightScheme::ratio && lo < 0) {
-    detail::fail("agreement_weights", "ratio weights need non-negative category values (got ", lo, ")");
+    detail::fail("agreement_weights", "ratio weights need non-negative category values (got ", lo,
+                 ")");
+  }
+  if (scheme == WeightScheme::circular || scheme == WeightScheme::bipolar) {
+    const double period = hi - lo + 1;
+    double largest = 0;
+    for (Eigen::Index k = 0; k < q; ++k) {
+      for (Eigen::Index l = 0; l < q; ++l) {
+        const double ck = categories[static_cast<std::size_t>(k)];
+        const double cl = categories[static_cast<std::size_t>(l)];
+        double d = 0;
+        if (scheme == WeightScheme::circular) {
+          const double sine = std::sin(std::numbers::pi * (ck - cl) / period);
+          d = sine * sine;
+        } else if (k != l) {
+          d = (ck - cl) * (ck - cl) / ((ck + cl - 2 * lo) * (2 * hi - ck - cl));
+        }
+        w(k, l) = d;
+        largest = std::max(largest, d);
+      }
+    }
+    return (1.0 - w.array() / largest).matrix();
   }
   const double max_ordinal = static_cast<double>(q * (q - 1)) / 2.0;
   for (Eigen::Index k = 0; k < q; ++k) {
@@ -55,10 +84,19 @@ enum class WeightScheme {
       const double ck = categories[static_cast<std::size_t>(k)];
       const double cl = categories[static_cast<std::size_t>(l)];
       switch (scheme) {
-        case WeightScheme::identity: break;
-        case WeightScheme::linear: w(k, l) = 1 - std::abs(ck - cl) / (hi - lo); break;
-        case WeightScheme::quadratic: w(k, l) = 1 - (ck - cl) * (ck - cl) / ((hi - lo) * (hi - lo)); break;
-        case WeightScheme::radical: w(k, l) = 1 - std::sqrt(std::abs(ck - cl)) / std::sqrt(hi - lo); break;
+        case WeightScheme::identity:
+        case WeightScheme::circular:
+        case WeightScheme::bipolar:
+          break;
+        case WeightScheme::linear:
+          w(k, l) = 1 - std::abs(ck - cl) / (hi - lo);
+          break;
+        case WeightScheme::quadratic:
+          w(k, l) = 1 - (ck - cl) * (ck - cl) / ((hi - lo) * (hi - lo));
+          break;
+        case WeightScheme::radical:
+          w(k, l) = 1 - std::sqrt(std::abs(ck - cl)) / std::sqrt(hi - lo);
+          break;
         case WeightScheme::ratio: {
           const double x = (ck - cl) / (ck + cl);
           const double y = (hi - lo) / (hi + lo);
@@ -92,8 +130,10 @@ template <class Derived>
   for (Eigen::Index j = 0; j < q; ++j) {
     for (Eigen::Index i = 0; i < q; ++i) {
       if (!(w(i, j) >= 0 && w(i, j) <= 1) || (i == j && w(i, j) != 1)) {
-        fail(function, "'weights' must be agreement weights in [0, 1] with a unit diagonal "
-                       "(entry at row ", i, ", column ", j, " is ", w(i, j), ")");
+        fail(function,
+             "'weights' must be agreement weights in [0, 1] with a unit diagonal "
+             "(entry at row ",
+             i, ", column ", j, " is ", w(i, j), ")");
       }
     }
   }
@@ -116,6 +156,8 @@ inline PatternTable two_rater_patterns(std::span<const int> a, std::span<const i
   for (Eigen::Index j = 0; j < c; ++j) {
     for (Eigen::Index i = 0; i < c; ++i) cells += t.counts(i, j) > 0 ? 1 : 0;
   }
+  check_allocation({static_cast<std::size_t>(cells), static_cast<std::size_t>(c)}, sizeof(double),
+                   function, "the response-pattern table");
   PatternTable p;
   p.counts = Eigen::MatrixXd::Zero(cells, c);
   p.multiplicity.resize(cells);
@@ -169,10 +211,10 @@ namespace agreement {
                                        double confidence = 0.95,
                                        ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "gwet_ac2");
-  detail::check_counts(table.counts, "gwet_ac2");
-  return detail::chance_corrected_estimate(table.counts, agreement_weights(table.categories, scheme),
-                                           detail::ChanceModel::gwet, confidence, zero_division,
-                                           "gwet_ac2");
+  detail::check_count_table(table, "gwet_ac2");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::gwet,
+      confidence, zero_division, "gwet_ac2");
 }
 
 /// Gwet's AC2 with custom agreement weights (q x q, unit diagonal, entries in [0, 1]).
@@ -181,7 +223,7 @@ template <class Derived>
                                 double confidence = 0.95,
                                 ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "gwet_ac2");
-  detail::check_counts(table.counts, "gwet_ac2");
+  detail::check_count_table(table, "gwet_ac2");
   return detail::chance_corrected_estimate(
       table.counts, detail::checked_agreement_weights(weights, table.counts.cols(), "gwet_ac2"),
       detail::ChanceModel::gwet, confidence, zero_division, "gwet_ac2");
@@ -192,10 +234,10 @@ template <class Derived>
                                                 WeightScheme scheme = WeightScheme::identity,
                                                 double confidence = 0.95) {
   detail::check_confidence(confidence, "percent_agreement");
-  detail::check_counts(table.counts, "percent_agreement");
-  return detail::chance_corrected_estimate(table.counts, agreement_weights(table.categories, scheme),
-                                           detail::ChanceModel::none, confidence, ZeroDivision::one,
-                                           "percent_agreement");
+  detail::check_count_table(table, "percent_agreement");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::none,
+      confidence, ZeroDivision::one, "percent_agreement");
 }
 
 /// Share of items on which the two raters agree. O(n).
@@ -214,10 +256,10 @@ template <class Derived>
                                                double confidence = 0.95,
                                                ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "brennan_prediger");
-  detail::check_counts(table.counts, "brennan_prediger");
-  return detail::chance_corrected_estimate(table.counts, agreement_weights(table.categories, scheme),
-                                           detail::ChanceModel::uniform, confidence, zero_division,
-                                           "brennan_prediger");
+  detail::check_count_table(table, "brennan_prediger");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::uniform,
+      confidence, zero_division, "brennan_prediger");
 }
 
 /// Brennan-Prediger coefficient of two raters over the categories either of them used.
@@ -228,6 +270,53 @@ template <class Derived>
                                            detail::ChanceModel::uniform, 0.95, ZeroDivision::one,
                                            "brennan_prediger", &p.multiplicity)
       .value;
+}
+
+/// Gwet's AC1 (AC2 with `scheme`) of two raters with inference settings: finite-population
+/// correction, variance convention (`SeConvention::irrcac_table` gives irrCAC's
+/// `gwet.ac1.table` standard error, sqrt((n - 1) / n) times the default `*.raw` one) and interval.
+/// @throws as gwet_ac1_estimate; labelkit::invalid_argument for a bad confidence or N < n.
+[[nodiscard]] inline Estimate gwet_ac1_estimate(std::span<const int> a, std::span<const int> b,
+                                                WeightScheme scheme,
+                                                const InferenceOptions& options) {
+  const auto p = detail::two_rater_patterns(a, b, "gwet_ac1_estimate");
+  detail::check_inference(options, static_cast<double>(a.size()), "gwet_ac1_estimate");
+  return detail::chance_corrected_estimate(
+      p.counts, agreement_weights(p.categories, scheme), detail::ChanceModel::gwet,
+      options.confidence, options.zero_division, "gwet_ac1_estimate", &p.multiplicity, &options);
+}
+
+/// Gwet's AC2 from a count table with inference settings (see InferenceOptions; N counts items).
+/// @throws as gwet_ac2; labelkit::invalid_argument for a bad confidence or N < items.
+[[nodiscard]] inline Estimate gwet_ac2(const CountTable& table, WeightScheme scheme,
+                                       const InferenceOptions& options) {
+  detail::check_count_table(table, "gwet_ac2");
+  detail::check_inference(options, static_cast<double>(table.counts.rows()), "gwet_ac2");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::gwet,
+      options.confidence, options.zero_division, "gwet_ac2", nullptr, &options);
+}
+
+/// Percent agreement from a count table with inference settings (see InferenceOptions).
+/// @throws as percent_agreement; labelkit::invalid_argument for a bad confidence or N < items.
+[[nodiscard]] inline Estimate percent_agreement(const CountTable& table, WeightScheme scheme,
+                                                const InferenceOptions& options) {
+  detail::check_count_table(table, "percent_agreement");
+  detail::check_inference(options, static_cast<double>(table.counts.rows()), "percent_agreement");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::none,
+      options.confidence, options.zero_division, "percent_agreement", nullptr, &options);
+}
+
+/// Brennan-Prediger from a count table with inference settings (see InferenceOptions).
+/// @throws as brennan_prediger; labelkit::invalid_argument for a bad confidence or N < items.
+[[nodiscard]] inline Estimate brennan_prediger(const CountTable& table, WeightScheme scheme,
+                                               const InferenceOptions& options) {
+  detail::check_count_table(table, "brennan_prediger");
+  detail::check_inference(options, static_cast<double>(table.counts.rows()), "brennan_prediger");
+  return detail::chance_corrected_estimate(
+      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::uniform,
+      options.confidence, options.zero_division, "brennan_prediger", nullptr, &options);
 }
 
 }  // namespace agreement

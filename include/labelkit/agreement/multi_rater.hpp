@@ -12,20 +12,26 @@
 #include <span>
 #include <vector>
 
-#include "labelkit/config.hpp"
 #include "labelkit/agreement/cohen.hpp"
 #include "labelkit/agreement/detail/chance_corrected.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/gwet.hpp"
 #include "labelkit/agreement/scott.hpp"
 #include "labelkit/agreement/tables.hpp"
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace agreement {
 
 /// Coefficient used by the pairwise agreement matrix and Light's kappa.
-enum class PairwiseMetric { percent_agreement, cohens_kappa, scotts_pi, gwet_ac1, brennan_prediger };
+enum class PairwiseMetric {
+  percent_agreement,
+  cohens_kappa,
+  scotts_pi,
+  gwet_ac1,
+  brennan_prediger
+};
 
 }  // namespace agreement
 namespace detail {
@@ -47,32 +53,39 @@ CodedRatings code_ratings(const Eigen::MatrixBase<Derived>& ratings, const char*
     }
   }
   std::sort(out.categories.begin(), out.categories.end());
-  out.categories.erase(std::unique(out.categories.begin(), out.categories.end()), out.categories.end());
+  out.categories.erase(std::unique(out.categories.begin(), out.categories.end()),
+                       out.categories.end());
   out.codes.resize(ratings.rows(), ratings.cols());
   for (Eigen::Index j = 0; j < ratings.cols(); ++j) {
     for (Eigen::Index i = 0; i < ratings.rows(); ++i) {
       const double v = static_cast<double>(ratings(i, j));
-      out.codes(i, j) = std::isnan(v) ? -1
-                                      : static_cast<int>(std::lower_bound(out.categories.begin(),
-                                                                          out.categories.end(), v) -
-                                                         out.categories.begin());
+      out.codes(i, j) =
+          std::isnan(v)
+              ? -1
+              : static_cast<int>(std::lower_bound(out.categories.begin(), out.categories.end(), v) -
+                                 out.categories.begin());
     }
   }
   return out;
 }
 
-inline double pairwise_value(std::span<const int> a, std::span<const int> b, agreement::PairwiseMetric metric,
-                             agreement::ZeroDivision policy) {
+inline double pairwise_value(std::span<const int> a, std::span<const int> b,
+                             agreement::PairwiseMetric metric, agreement::ZeroDivision policy) {
   switch (metric) {
-    case agreement::PairwiseMetric::percent_agreement: return agreement::percent_agreement(a, b);
-    case agreement::PairwiseMetric::cohens_kappa: return cohens_kappa(a, b, agreement::Weights::none, policy);
-    case agreement::PairwiseMetric::scotts_pi: return scotts_pi_estimate(a, b, agreement::WeightScheme::identity, 0.95, policy).value;
-    case agreement::PairwiseMetric::gwet_ac1: return gwet_ac1_estimate(a, b, agreement::WeightScheme::identity, 0.95, policy).value;
+    case agreement::PairwiseMetric::percent_agreement:
+      return agreement::percent_agreement(a, b);
+    case agreement::PairwiseMetric::cohens_kappa:
+      return cohens_kappa(a, b, agreement::Weights::none, policy);
+    case agreement::PairwiseMetric::scotts_pi:
+      return scotts_pi_estimate(a, b, agreement::WeightScheme::identity, 0.95, policy).value;
+    case agreement::PairwiseMetric::gwet_ac1:
+      return gwet_ac1_estimate(a, b, agreement::WeightScheme::identity, 0.95, policy).value;
     case agreement::PairwiseMetric::brennan_prediger: {
       const auto p = two_rater_patterns(a, b, "pairwise_agreement");
       const Eigen::Index q = p.counts.cols();
-      return chance_corrected_estimate(p.counts, Eigen::MatrixXd::Identity(q, q), ChanceModel::uniform,
-                                       0.95, policy, "pairwise_agreement", &p.multiplicity)
+      return chance_corrected_estimate(p.counts, Eigen::MatrixXd::Identity(q, q),
+                                       ChanceModel::uniform, 0.95, policy, "pairwise_agreement",
+                                       &p.multiplicity)
           .value;
     }
   }
@@ -86,9 +99,9 @@ namespace agreement {
 /// each over the items both rated. Diagonal: 1. Pairs without a common item: NaN. O(R^2 n).
 /// @throws labelkit::invalid_argument for empty ratings or an infinite value.
 template <class Derived>
-[[nodiscard]] Eigen::MatrixXd pairwise_agreement(const Eigen::MatrixBase<Derived>& ratings,
-                                                 PairwiseMetric metric = PairwiseMetric::cohens_kappa,
-                                                 ZeroDivision zero_division = ZeroDivision::one) {
+[[nodiscard]] Eigen::MatrixXd pairwise_agreement(
+    const Eigen::MatrixBase<Derived>& ratings, PairwiseMetric metric = PairwiseMetric::cohens_kappa,
+    ZeroDivision zero_division = ZeroDivision::one) {
   const auto coded = detail::code_ratings(ratings, "pairwise_agreement");
   const Eigen::Index r = coded.codes.cols();
   Eigen::MatrixXd out = Eigen::MatrixXd::Identity(r, r);
@@ -117,7 +130,8 @@ template <class Derived>
 template <class Derived>
 [[nodiscard]] double light_kappa(const Eigen::MatrixBase<Derived>& ratings,
                                  ZeroDivision zero_division = ZeroDivision::one) {
-  const Eigen::MatrixXd m = pairwise_agreement(ratings, PairwiseMetric::cohens_kappa, zero_division);
+  const Eigen::MatrixXd m =
+      pairwise_agreement(ratings, PairwiseMetric::cohens_kappa, zero_division);
   double sum = 0;
   Eigen::Index pairs = 0;
   for (Eigen::Index g = 0; g < m.rows(); ++g) {
@@ -167,6 +181,9 @@ template <class Derived>
   if (r < 2) detail::fail(function, "fewer than two raters gave a rating (got ", r, ")");
   const Eigen::MatrixXi codes = coded_all.codes(rows, cols);
   const auto q = static_cast<Eigen::Index>(coded_all.categories.size());
+  detail::check_category_count(q, function, "distinct values in 'ratings'");
+  detail::check_allocation({static_cast<std::size_t>(n), static_cast<std::size_t>(q)},
+                           sizeof(double), function, "the items x categories table");
   const Eigen::MatrixXd w = agreement_weights(coded_all.categories, scheme);
   Eigen::MatrixXd a = Eigen::MatrixXd::Zero(n, q);
   Eigen::MatrixXd classif = Eigen::MatrixXd::Zero(r, q);
@@ -185,16 +202,18 @@ template <class Derived>
   const Eigen::VectorXd ng = classif.rowwise().sum();
   const Eigen::MatrixXd pgk = classif.array().colwise() / ng.array();
   const Eigen::VectorXd pmk = pgk.colwise().sum().transpose() / static_cast<double>(r);
-  const Eigen::MatrixXd s2 = (pgk.transpose() * pgk - static_cast<double>(r) * pmk * pmk.transpose()) /
-                             static_cast<double>(r - 1);
-  const double pe = q >= 2 ? (w.array() * (pmk * pmk.transpose() - s2 / static_cast<double>(r)).array()).sum()
-                           : 1.0;
+  const Eigen::MatrixXd s2 =
+      (pgk.transpose() * pgk - static_cast<double>(r) * pmk * pmk.transpose()) /
+      static_cast<double>(r - 1);
+  const double pe =
+      q >= 2 ? (w.array() * (pmk * pmk.transpose() - s2 / static_cast<double>(r)).array()).sum()
+             : 1.0;
   e.expected = pe;
   e.p_value = e.p_value_one_sided = e.statistic = e.se = e.ci_lower = e.ci_upper =
       std::numeric_limits<double>::quiet_NaN();
   if (pe >= 1.0) {
-    e.value = detail::zero_division_value(zero_division, function,
-                                          "chance agreement p_e = 1 (every rating is in one category)");
+    e.value = detail::zero_division_value(
+        zero_division, function, "chance agreement p_e = 1 (every rating is in one category)");
     return e;
   }
   const double kappa = (pa - pe) / (1 - pe);
@@ -221,7 +240,8 @@ template <class Derived>
     }
     const double pe_i = lambda / static_cast<double>(r * (r - 1));
     const double ri = a.row(i).sum();
-    const double pa_i = ri >= 2 ? (a.row(i).array() * (aw.row(i).array() - 1.0)).sum() / (ri * (ri - 1)) : 0.0;
+    const double pa_i =
+        ri >= 2 ? (a.row(i).array() * (aw.row(i).array() - 1.0)).sum() / (ri * (ri - 1)) : 0.0;
     const double ci = (dn / n2) * (pa_i - (ri >= 2 ? pe : 0.0)) / (1 - pe) -
                       2 * (1 - kappa) * (pe_i - pe) / (1 - pe);
     ss += (ci - kappa) * (ci - kappa);

@@ -7,10 +7,10 @@
 #include <Eigen/Core>
 #include <span>
 
-#include "labelkit/config.hpp"
 #include "labelkit/agreement/detail/chance_corrected.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/gwet.hpp"
+#include "labelkit/config.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace agreement {
@@ -37,6 +37,19 @@ namespace agreement {
   return detail::chance_corrected_estimate(p.counts, agreement_weights(p.categories, scheme),
                                            detail::ChanceModel::fleiss, confidence, zero_division,
                                            "scotts_pi_estimate", &p.multiplicity);
+}
+
+/// Scott's pi of two raters with inference settings (see InferenceOptions;
+/// `SeConvention::irrcac_table` gives irrCAC's `scott2.table` standard error).
+/// @throws as scotts_pi_estimate; labelkit::invalid_argument for a bad confidence or N < n.
+[[nodiscard]] inline Estimate scotts_pi_estimate(std::span<const int> a, std::span<const int> b,
+                                                 WeightScheme scheme,
+                                                 const InferenceOptions& options) {
+  const auto p = detail::two_rater_patterns(a, b, "scotts_pi_estimate");
+  detail::check_inference(options, static_cast<double>(a.size()), "scotts_pi_estimate");
+  return detail::chance_corrected_estimate(
+      p.counts, agreement_weights(p.categories, scheme), detail::ChanceModel::fleiss,
+      options.confidence, options.zero_division, "scotts_pi_estimate", &p.multiplicity, &options);
 }
 
 }  // namespace agreement

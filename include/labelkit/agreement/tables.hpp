@@ -17,19 +17,20 @@
 #include <span>
 #include <vector>
 
-#include "labelkit/config.hpp"
 #include "labelkit/agreement/estimate.hpp"
+#include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/id_map.hpp"
+#include "labelkit/core/limits.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace agreement {
 
 /// Items x categories counts with the category codes they stand for (ascending).
 struct CountTable {
-  Eigen::MatrixXd counts;           ///< counts(i, k): raters who put item i in category k.
-  std::vector<double> categories;   ///< Code of each column, ascending.
+  Eigen::MatrixXd counts;          ///< counts(i, k): raters who put item i in category k.
+  std::vector<double> categories;  ///< Code of each column, ascending.
 };
 
 /// Wide ratings (items x raters, NaN = missing) with the ids behind rows and columns.
@@ -53,8 +54,14 @@ class CodeIndex {
     if (a.empty() && b.empty()) return;
     int lo = std::numeric_limits<int>::max();
     int hi = std::numeric_limits<int>::min();
-    for (const int v : a) { lo = std::min(lo, v); hi = std::max(hi, v); }
-    for (const int v : b) { lo = std::min(lo, v); hi = std::max(hi, v); }
+    for (const int v : a) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    for (const int v : b) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
     const long long range = static_cast<long long>(hi) - lo;
     const long long n = static_cast<long long>(a.size() + b.size());
     if (range <= 4 * n + 1024) {
@@ -76,7 +83,9 @@ class CodeIndex {
     }
   }
 
-  [[nodiscard]] Eigen::Index size() const noexcept { return static_cast<Eigen::Index>(codes_.size()); }
+  [[nodiscard]] Eigen::Index size() const noexcept {
+    return static_cast<Eigen::Index>(codes_.size());
+  }
   [[nodiscard]] const std::vector<int>& codes() const noexcept { return codes_; }
 
   /// Dense index of a code known to be present.
@@ -102,13 +111,24 @@ inline void check_pair(std::span<const int> a, std::span<const int> b, const cha
   if (a.empty()) fail(function, "'a' and 'b' are empty (expected at least one item)");
 }
 
-/// Throws unless the count table is non-empty, finite and non-negative.
+/// Throws unless `q` categories fit labelkit::max_classes and the q x q weight matrix that the
+/// coefficients build from them fits labelkit::max_allocation_bytes.
+inline void check_category_count(Eigen::Index q, const char* function,
+                                 const char* argument = "categories") {
+  check_class_count(q, function, argument);
+  check_allocation({static_cast<std::size_t>(q), static_cast<std::size_t>(q)}, sizeof(double),
+                   function, "the categories x categories weight matrix");
+}
+
+/// Throws unless the count table is non-empty, finite and non-negative, with a category count
+/// (columns) within check_category_count's limits.
 template <class Derived>
 void check_counts(const Eigen::MatrixBase<Derived>& counts, const char* function) {
   if (counts.rows() == 0 || counts.cols() == 0) {
     fail(function, "'counts' is empty (got ", counts.rows(), " x ", counts.cols(),
          ", expected items x categories)");
   }
+  check_category_count(counts.cols(), function, "counts.cols()");
   for (Eigen::Index j = 0; j < counts.cols(); ++j) {
     for (Eigen::Index i = 0; i < counts.rows(); ++i) {
       const double v = static_cast<double>(counts(i, j));
@@ -116,6 +136,29 @@ void check_counts(const Eigen::MatrixBase<Derived>& counts, const char* function
         fail(function, "'counts' has an invalid count at row ", i, ", column ", j, " (got ", v,
              ", expected a finite non-negative number)");
       }
+    }
+  }
+}
+
+/// Throws unless a CountTable is consistent: valid counts (check_counts), one category code per
+/// column, codes finite and strictly increasing, and a category count within the limits.
+/// Every public function that takes a CountTable calls this first: its columns and its
+/// categories size the weight matrix, so a mismatch would read out of bounds.
+template <class Table>
+void check_count_table(const Table& table, const char* function) {
+  check_counts(table.counts, function);
+  const auto q = static_cast<Eigen::Index>(table.categories.size());
+  if (q != table.counts.cols()) {
+    fail<dimension_mismatch>(function, "'table.categories' has ", q,
+                             " codes but 'table.counts' has ", table.counts.cols(),
+                             " columns (expected one category code per column)");
+  }
+  check_category_count(q, function, "table.categories.size()");
+  for (std::size_t k = 0; k < table.categories.size(); ++k) {
+    const double c = table.categories[k];
+    if (!std::isfinite(c) || (k > 0 && !(c > table.categories[k - 1]))) {
+      fail(function, "'table.categories' must be finite and strictly increasing (got ", c,
+           " at position ", k, ")");
     }
   }
 }
@@ -156,7 +199,12 @@ template <class Derived>
   std::sort(table.categories.begin(), table.categories.end());
   table.categories.erase(std::unique(table.categories.begin(), table.categories.end()),
                          table.categories.end());
-  table.counts = Eigen::MatrixXd::Zero(ratings.rows(), static_cast<Eigen::Index>(table.categories.size()));
+  detail::check_category_count(static_cast<Eigen::Index>(table.categories.size()), "count_table",
+                               "distinct values in 'ratings'");
+  detail::check_allocation({static_cast<std::size_t>(ratings.rows()), table.categories.size()},
+                           sizeof(double), "count_table", "the items x categories table");
+  table.counts =
+      Eigen::MatrixXd::Zero(ratings.rows(), static_cast<Eigen::Index>(table.categories.size()));
   for (Eigen::Index i = 0; i < ratings.rows(); ++i) {
     for (Eigen::Index j = 0; j < ratings.cols(); ++j) {
       const double v = static_cast<double>(ratings(i, j));
@@ -175,7 +223,8 @@ template <class Derived>
 /// that is not what you want). O(N) for compact ids, O(N log N) otherwise.
 /// @throws labelkit::invalid_argument for an empty input or a negative id (naming the record).
 [[nodiscard]] inline WideRatings wide_ratings(std::span<const Annotation> records) {
-  if (records.empty()) detail::fail("wide_ratings", "'records' is empty (expected at least one record)");
+  if (records.empty())
+    detail::fail("wide_ratings", "'records' is empty (expected at least one record)");
   std::vector<Eigen::Index> items(records.size());
   std::vector<Eigen::Index> raters(records.size());
   for (std::size_t r = 0; r < records.size(); ++r) {
@@ -184,6 +233,9 @@ template <class Derived>
   }
   const IdMap item_map = IdMap::from_ids(items, "wide_ratings", "records.item");
   const IdMap rater_map = IdMap::from_ids(raters, "wide_ratings", "records.annotator");
+  detail::check_allocation(
+      {static_cast<std::size_t>(item_map.size()), static_cast<std::size_t>(rater_map.size())},
+      sizeof(double), "wide_ratings", "the items x annotators matrix");
   WideRatings out;
   out.ratings = Eigen::MatrixXd::Constant(item_map.size(), rater_map.size(),
                                           std::numeric_limits<double>::quiet_NaN());
@@ -199,10 +251,10 @@ template <class Derived>
 /// ordered values (ints, strings, ...). Labels become codes 0..L-1 in ascending label order.
 template <class Item, class Rater, class Label>
 struct KeyedWideRatings {
-  Eigen::MatrixXd ratings;      ///< items x raters label codes, NaN = missing.
-  std::vector<Item> items;      ///< Key of each row (ascending).
-  std::vector<Rater> raters;    ///< Key of each column (ascending).
-  std::vector<Label> labels;    ///< Label of each code (ascending).
+  Eigen::MatrixXd ratings;    ///< items x raters label codes, NaN = missing.
+  std::vector<Item> items;    ///< Key of each row (ascending).
+  std::vector<Rater> raters;  ///< Key of each column (ascending).
+  std::vector<Label> labels;  ///< Label of each code (ascending).
 };
 
 /// Builds wide ratings from three parallel ranges (item key, rater key, label) of any ordered
@@ -214,7 +266,8 @@ template <class Item, class Rater, class Label>
                                                                 std::span<const Rater> raters,
                                                                 std::span<const Label> labels) {
   if (items.size() != raters.size() || items.size() != labels.size()) {
-    detail::fail<dimension_mismatch>("wide_ratings", "'items', 'raters' and 'labels' differ in length (got ",
+    detail::fail<dimension_mismatch>("wide_ratings",
+                                     "'items', 'raters' and 'labels' differ in length (got ",
                                      items.size(), ", ", raters.size(), ", ", labels.size(), ")");
   }
   if (items.empty()) detail::fail("wide_ratings", "the records are empty (expected at least one)");
@@ -228,8 +281,11 @@ template <class Item, class Rater, class Label>
   out.raters = sorted_unique(std::vector<Rater>(raters.begin(), raters.end()));
   out.labels = sorted_unique(std::vector<Label>(labels.begin(), labels.end()));
   auto position = [](const auto& sorted, const auto& key) {
-    return static_cast<Eigen::Index>(std::lower_bound(sorted.begin(), sorted.end(), key) - sorted.begin());
+    return static_cast<Eigen::Index>(std::lower_bound(sorted.begin(), sorted.end(), key) -
+                                     sorted.begin());
   };
+  detail::check_allocation({out.items.size(), out.raters.size()}, sizeof(double), "wide_ratings",
+                           "the items x annotators matrix");
   out.ratings = Eigen::MatrixXd::Constant(static_cast<Eigen::Index>(out.items.size()),
                                           static_cast<Eigen::Index>(out.raters.size()),
                                           std::numeric_limits<double>::quiet_NaN());

@@ -8,8 +8,8 @@
 #include <cmath>
 #include <limits>
 
-#include "labelkit/config.hpp"
 #include "labelkit/agreement/estimate.hpp"
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -17,19 +17,22 @@ namespace detail {
 
 /// Which chance agreement p_e the framework uses.
 enum class ChanceModel {
-  none,              ///< Percent agreement: p_e = 0.
-  uniform,           ///< Brennan-Prediger: p_e = sum(W) / q^2.
-  gwet,              ///< Gwet's AC1/AC2: p_e = sum(W) / (q (q - 1)) * sum_k pi_k (1 - pi_k).
-  fleiss,            ///< Fleiss (generalised): p_e = sum_kl w_kl pi_k pi_l.
+  none,     ///< Percent agreement: p_e = 0.
+  uniform,  ///< Brennan-Prediger: p_e = sum(W) / q^2.
+  gwet,     ///< Gwet's AC1/AC2: p_e = sum(W) / (q (q - 1)) * sum_k pi_k (1 - pi_k).
+  fleiss,   ///< Fleiss (generalised): p_e = sum_kl w_kl pi_k pi_l.
 };
 
 /// Computes the coefficient and its variance from counts A (items x q) and agreement weights W.
 /// Items without any rating are dropped; items with one rating count for pi but not for p_a.
-/// Variance: Gwet's linearisation, var = 1 / (n (n - 1)) * sum_i (c_i* - c)^2, df = n - 1.
-inline agreement::Estimate chance_corrected_estimate(const Eigen::MatrixXd& counts, const Eigen::MatrixXd& w,
-                                          ChanceModel model, double confidence,
-                                          agreement::ZeroDivision policy, const char* function,
-                                          const Eigen::VectorXd* multiplicity = nullptr) {
+/// Variance: Gwet's linearisation, var = 1 / (n (n - 1)) * sum_i (c_i* - c)^2, df = n - 1;
+/// `options` (optional) applies the finite-population correction, the irrCAC `*.table` divisor
+/// and the interval distribution.
+inline agreement::Estimate chance_corrected_estimate(
+    const Eigen::MatrixXd& counts, const Eigen::MatrixXd& w, ChanceModel model, double confidence,
+    agreement::ZeroDivision policy, const char* function,
+    const Eigen::VectorXd* multiplicity = nullptr,
+    const agreement::InferenceOptions* options = nullptr) {
   const Eigen::Index q = counts.cols();
   Eigen::VectorXd r_all = counts.rowwise().sum();
   Eigen::Index rows = 0;
@@ -48,7 +51,7 @@ inline agreement::Estimate chance_corrected_estimate(const Eigen::MatrixXd& coun
   const double n_items = m.sum();
   const auto n = static_cast<Eigen::Index>(n_items);
   const Eigen::MatrixXd aw = a * w.transpose();  // aw(i, k) = sum_l w_kl a_il
-  Eigen::VectorXd pa_i(rows);                     // per-item agreement (0 for r_i < 2)
+  Eigen::VectorXd pa_i(rows);                    // per-item agreement (0 for r_i < 2)
   double n2 = 0;
   double pa_sum = 0;
   for (Eigen::Index i = 0; i < rows; ++i) {
@@ -62,8 +65,9 @@ inline agreement::Estimate chance_corrected_estimate(const Eigen::MatrixXd& coun
     }
   }
   if (n2 == 0.0) {
-    fail(function, "no item has two or more ratings (agreement needs at least one item rated "
-                   "by two raters)");
+    fail(function,
+         "no item has two or more ratings (agreement needs at least one item rated "
+         "by two raters)");
   }
   agreement::Estimate e;
   e.n = n;
@@ -71,13 +75,18 @@ inline agreement::Estimate chance_corrected_estimate(const Eigen::MatrixXd& coun
   e.observed = pa_sum / n2;
   // pi_k = mean over items of a_ik / r_i.
   const Eigen::VectorXd pi =
-      ((a.array().colwise() / r.array()).colwise() * m.array()).colwise().sum().transpose() / n_items;
+      ((a.array().colwise() / r.array()).colwise() * m.array()).colwise().sum().transpose() /
+      n_items;
   const double w_sum = w.sum();
   double pe = 0;
   Eigen::VectorXd pe_i = Eigen::VectorXd::Zero(rows);  // per-item chance term for the variance
   switch (model) {
-    case ChanceModel::none: pe = 0; break;
-    case ChanceModel::uniform: pe = w_sum / static_cast<double>(q * q); break;
+    case ChanceModel::none:
+      pe = 0;
+      break;
+    case ChanceModel::uniform:
+      pe = w_sum / static_cast<double>(q * q);
+      break;
     case ChanceModel::gwet:
       if (q >= 2) {
         const double f = w_sum / static_cast<double>(q * (q - 1));
@@ -112,7 +121,12 @@ inline agreement::Estimate chance_corrected_estimate(const Eigen::MatrixXd& coun
     }
     ss += m(i) * (ci - c) * (ci - c);
   }
-  e.se = std::sqrt(ss / (n_items * (n_items - 1)));
+  double var = ss / (n_items * (n_items - 1));
+  if (options) {
+    var *= variance_factor(*options, n_items, false);
+    e.df = interval_df(*options, n_items, e.df);
+  }
+  e.se = std::sqrt(var);
   finish_inference(e, e.se, confidence, true);
   return e;
 }

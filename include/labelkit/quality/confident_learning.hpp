@@ -22,6 +22,7 @@
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/limits.hpp"
 #include "labelkit/core/validate.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -94,6 +95,10 @@ void check_labels_and_probabilities(std::span<const int> labels,
     labelkit::detail::fail(function, "'probabilities' must have at least 2 columns (got ", p.cols(),
                            ")");
   }
+  labelkit::detail::check_class_count(p.cols(), function, "probabilities.cols()");
+  labelkit::detail::check_allocation(
+      {4, static_cast<std::size_t>(p.cols()), static_cast<std::size_t>(p.cols())}, sizeof(double),
+      function, "the classes x classes joint and noise matrices");
   if (static_cast<Eigen::Index>(labels.size()) != p.rows()) {
     labelkit::detail::fail<dimension_mismatch>(function, "'labels' has ", labels.size(),
                                                " entries but 'probabilities' has ", p.rows(),

@@ -52,13 +52,13 @@ struct DawidSkeneResult {
   /// One C x C row-stochastic matrix per annotator (ascending annotator id): entry (k, l) is
   /// P(annotator answers l | true class k).
   std::vector<Eigen::MatrixXd> confusion;
-  Eigen::VectorXd priors;                ///< Class priors P(true class = k).
+  Eigen::VectorXd priors;  ///< Class priors P(true class = k).
   /// The objective EM maximises, after each iteration: the log-likelihood of the answers (plus
   /// the log of the gold labels' probability), plus the log prior when smoothing > 0. Never
   /// decreases (up to rounding).
   std::vector<double> log_likelihood;
-  int iterations = 0;                    ///< EM iterations run.
-  bool converged = false;                ///< Whether the tolerance test stopped EM.
+  int iterations = 0;      ///< EM iterations run.
+  bool converged = false;  ///< Whether the tolerance test stopped EM.
 };
 
 }  // namespace quality
@@ -94,11 +94,13 @@ namespace quality {
 ///   negative id or a label outside [0, n_classes) (naming the record), an option is out of
 ///   range, or a gold record is invalid.
 [[nodiscard]] inline DawidSkeneResult dawid_skene(std::span<const Annotation> annotations,
-                                                  int n_classes,
-                                                  DawidSkeneOptions options = {}) {
+                                                  int n_classes, DawidSkeneOptions options = {}) {
   constexpr const char* function = "dawid_skene";
   detail::check_em_options(options, function);
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  detail::check_tables(3 * crowd.n_annotators(), n_classes, n_classes, function,
+                       "the annotators x classes x classes confusion matrices");
+  detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
   const auto gold = detail::dense_gold(options.gold, crowd.items, n_classes, function);
   const Eigen::Index n_items = crowd.n_items();
   const Eigen::Index n_annotators = crowd.n_annotators();
@@ -135,9 +137,9 @@ namespace quality {
         for (Eigen::Index l = 0; l < c; ++l) row_total += counts(k, j * c + l);
         const double denominator = row_total + alpha * static_cast<double>(c);
         for (Eigen::Index l = 0; l < c; ++l) {
-          const double v = denominator > 0 ? std::log(counts(k, j * c + l) + alpha) -
-                                                 std::log(denominator)
-                                           : -std::log(static_cast<double>(c));
+          const double v = denominator > 0
+                               ? std::log(counts(k, j * c + l) + alpha) - std::log(denominator)
+                               : -std::log(static_cast<double>(c));
           log_theta(k, j * c + l) = v;
           if (alpha > 0) term += alpha * v;
         }
@@ -225,6 +227,9 @@ namespace quality {
   constexpr const char* function = "one_coin_dawid_skene";
   detail::check_em_options(options, function);
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  detail::check_tables(crowd.n_annotators(), n_classes, n_classes, function,
+                       "the annotators x classes x classes confusion matrices");
+  detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
   const auto gold = detail::dense_gold(options.gold, crowd.items, n_classes, function);
   const Eigen::Index n_items = crowd.n_items();
   const Eigen::Index n_annotators = crowd.n_annotators();
@@ -233,7 +238,7 @@ namespace quality {
   const double alpha = options.smoothing;
   const double log_spread = std::log(static_cast<double>(c - 1));
 
-  Eigen::VectorXd correct(n_annotators);  // expected correct answers per annotator
+  Eigen::VectorXd correct(n_annotators);   // expected correct answers per annotator
   Eigen::VectorXd log_hit(n_annotators);   // log p_j
   Eigen::VectorXd log_miss(n_annotators);  // log((1 - p_j) / (C - 1))
   Eigen::VectorXd log_prior(c);
@@ -261,7 +266,8 @@ namespace quality {
     double objective = detail::update_priors(mass, n_items, alpha, log_prior);
     mass.setZero();
     for (Eigen::Index j = 0; j < n_annotators; ++j) {
-      const auto n_j = static_cast<double>(crowd.answers_per_annotator[static_cast<std::size_t>(j)]);
+      const auto n_j =
+          static_cast<double>(crowd.answers_per_annotator[static_cast<std::size_t>(j)]);
       const double denominator = std::log(n_j + 2 * alpha);
       // min() guards against rounding pushing the expected count a hair above n_j.
       const double hit = std::min(correct(j), n_j);

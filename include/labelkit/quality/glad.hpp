@@ -23,11 +23,11 @@ namespace quality {
 
 /// Options of glad().
 struct GladOptions {
-  int max_iterations = 100;   ///< EM iterations, >= 1.
-  double tolerance = 1e-7;    ///< Relative change of the objective that stops EM (0: never).
-  int gradient_steps = 5;     ///< Gradient-ascent steps per M-step, >= 1.
-  double learning_rate = 1.0; ///< Step size, scaled by 1 / (answers of the parameter + 1); > 0.
-  double smoothing = 0.01;    ///< Pseudo-count on the class priors, >= 0.
+  int max_iterations = 100;    ///< EM iterations, >= 1.
+  double tolerance = 1e-7;     ///< Relative change of the objective that stops EM (0: never).
+  int gradient_steps = 5;      ///< Gradient-ascent steps per M-step, >= 1.
+  double learning_rate = 1.0;  ///< Step size, scaled by 1 / (answers of the parameter + 1); > 0.
+  double smoothing = 0.01;     ///< Pseudo-count on the class priors, >= 0.
   std::vector<GoldLabel> gold = {};  ///< Items clamped to a known label during EM.
   /// Optional progress callback (empty by default): called once per EM iteration, after its
   /// M-step and E-step, with the 1-based iteration and that iteration's objective (the value
@@ -76,8 +76,10 @@ namespace quality {
                                      GladOptions options = {}) {
   constexpr const char* function = "glad";
   if (options.max_iterations < 1 || options.gradient_steps < 1) {
-    detail::fail(function, "'options.max_iterations' and 'options.gradient_steps' must be at "
-                 "least 1 (got ", options.max_iterations, " and ", options.gradient_steps, ")");
+    detail::fail(function,
+                 "'options.max_iterations' and 'options.gradient_steps' must be at "
+                 "least 1 (got ",
+                 options.max_iterations, " and ", options.gradient_steps, ")");
   }
   detail::check_nonnegative(options.tolerance, function, "options.tolerance");
   detail::check_nonnegative(options.smoothing, function, "options.smoothing");
@@ -86,6 +88,7 @@ namespace quality {
                  options.learning_rate, ")");
   }
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
   const auto gold = detail::dense_gold(options.gold, crowd.items, n_classes, function);
   const Eigen::Index n_items = crowd.n_items();
   const Eigen::Index n_annotators = crowd.n_annotators();
@@ -118,7 +121,8 @@ namespace quality {
         }
       }
       for (Eigen::Index j = 0; j < n_annotators; ++j) {
-        const auto n = static_cast<double>(crowd.answers_per_annotator[static_cast<std::size_t>(j)]);
+        const auto n =
+            static_cast<double>(crowd.answers_per_annotator[static_cast<std::size_t>(j)]);
         alpha(j) += options.learning_rate * grad_alpha(j) / (n + 1);
       }
       for (Eigen::Index i = 0; i < n_items; ++i) {

@@ -70,6 +70,9 @@ struct MaceResult {
   detail::check_nonnegative(options.tolerance, function, "options.tolerance");
   detail::check_nonnegative(options.smoothing, function, "options.smoothing");
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
+  detail::check_tables(4, crowd.n_annotators(), n_classes, function,
+                       "the annotators x classes spam tables");
   const auto gold = detail::dense_gold(options.gold, crowd.items, n_classes, function);
   const Eigen::Index n_items = crowd.n_items();
   const Eigen::Index n_annotators = crowd.n_annotators();
@@ -125,14 +128,15 @@ struct MaceResult {
     // M-step.
     double objective = 0;
     for (Eigen::Index j = 0; j < n_annotators; ++j) {
-      const auto n_j = static_cast<double>(crowd.answers_per_annotator[static_cast<std::size_t>(j)]);
+      const auto n_j =
+          static_cast<double>(crowd.answers_per_annotator[static_cast<std::size_t>(j)]);
       const double knows = std::min(not_spam(j), n_j);
       theta(j) = (knows + s) / (n_j + 2 * s);
       const double spam_total = spam_counts.row(j).sum();
       const double denominator = spam_total + static_cast<double>(c) * s;
       for (Eigen::Index l = 0; l < c; ++l) {
-        xi(j, l) = denominator > 0 ? (spam_counts(j, l) + s) / denominator
-                                   : 1.0 / static_cast<double>(c);
+        xi(j, l) =
+            denominator > 0 ? (spam_counts(j, l) + s) / denominator : 1.0 / static_cast<double>(c);
         if (s > 0) objective += s * std::log(xi(j, l));
       }
       if (s > 0) objective += s * (std::log(theta(j)) + std::log(1 - theta(j)));

@@ -59,8 +59,9 @@ namespace quality {
   constexpr const char* function = "majority_vote";
   detail::check_annotations(annotations, n_classes, function);
   // One pass to map items, one to count: no item grouping is needed for a vote.
-  const auto items = IdMap::from_ids(detail::MemberRange<&Annotation::item>{annotations}, function,
-                                     "annotations");
+  const auto items =
+      IdMap::from_ids(detail::MemberRange<&Annotation::item>{annotations}, function, "annotations");
+  detail::check_tables(2, items.size(), n_classes, function, "the items x classes vote table");
   Eigen::MatrixXd votes = Eigen::MatrixXd::Zero(items.size(), n_classes);
   for (const Annotation& a : annotations) votes(items.find(a.item), a.label) += 1;
   MajorityVoteResult result;
@@ -84,6 +85,7 @@ namespace quality {
     std::span<const AnnotatorWeight> weights) {
   constexpr const char* function = "weighted_majority_vote";
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes vote table");
   std::vector<double> w(static_cast<std::size_t>(crowd.n_annotators()), -1.0);
   for (std::size_t r = 0; r < weights.size(); ++r) {
     if (!std::isfinite(weights[r].weight) || weights[r].weight < 0) {
@@ -93,8 +95,7 @@ namespace quality {
     const Eigen::Index j = crowd.annotators.find(weights[r].annotator);
     if (j < 0) continue;
     if (w[static_cast<std::size_t>(j)] >= 0) {
-      detail::fail(function, "'weights' record ", r, " repeats annotator ",
-                   weights[r].annotator);
+      detail::fail(function, "'weights' record ", r, " repeats annotator ", weights[r].annotator);
     }
     w[static_cast<std::size_t>(j)] = weights[r].weight;
   }

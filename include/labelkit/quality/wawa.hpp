@@ -29,6 +29,7 @@ struct WawaResult {
 /// @throws labelkit::invalid_argument for bad annotations (naming the record).
 [[nodiscard]] inline WawaResult wawa(std::span<const Annotation> annotations, int n_classes) {
   const auto crowd = detail::make_crowd(annotations, n_classes, "wawa");
+  detail::check_tables(3, crowd.n_items(), n_classes, "wawa", "the items x classes vote table");
   const auto mv = detail::argmax_rows(detail::vote_counts(crowd));
   Eigen::VectorXd agree = Eigen::VectorXd::Zero(crowd.n_annotators());
   for (Eigen::Index i = 0; i < crowd.n_items(); ++i) {

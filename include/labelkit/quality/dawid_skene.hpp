@@ -16,6 +16,7 @@
 #include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/detail/em.hpp"
 #include "labelkit/quality/gold_label.hpp"
@@ -43,22 +44,15 @@ struct DawidSkeneOptions {
   std::function<void(int iteration, double objective)> progress = {};
 };
 
-/// Result of dawid_skene() and one_coin_dawid_skene(). Rows are items in ascending item id.
-struct DawidSkeneResult {
-  std::vector<Eigen::Index> items;       ///< Distinct item ids, ascending.
-  Eigen::MatrixXd posterior;             ///< items x classes, P(true class | answers).
-  std::vector<int> labels;               ///< Row-wise argmax of posterior (ties to lower label).
-  std::vector<Eigen::Index> annotators;  ///< Distinct annotator ids, ascending.
+/// Result of dawid_skene() and one_coin_dawid_skene(): the shared Aggregation (items in
+/// ascending id, posterior, labels, annotators, lookup by id) and EmTrace (the objective after
+/// each iteration: the log-likelihood of the answers, plus the log of the gold labels'
+/// probability, plus the log prior when smoothing > 0; never decreases up to rounding).
+struct DawidSkeneResult : Aggregation, EmTrace {
   /// One C x C row-stochastic matrix per annotator (ascending annotator id): entry (k, l) is
   /// P(annotator answers l | true class k).
   std::vector<Eigen::MatrixXd> confusion;
   Eigen::VectorXd priors;  ///< Class priors P(true class = k).
-  /// The objective EM maximises, after each iteration: the log-likelihood of the answers (plus
-  /// the log of the gold labels' probability), plus the log prior when smoothing > 0. Never
-  /// decreases (up to rounding).
-  std::vector<double> log_likelihood;
-  int iterations = 0;      ///< EM iterations run.
-  bool converged = false;  ///< Whether the tolerance test stopped EM.
 };
 
 }  // namespace quality

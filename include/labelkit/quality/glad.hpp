@@ -14,6 +14,7 @@
 #include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/detail/em.hpp"
 #include "labelkit/quality/gold_label.hpp"
@@ -36,18 +37,12 @@ struct GladOptions {
   std::function<void(int iteration, double objective)> progress = {};
 };
 
-/// Result of glad(). Rows are items in ascending item id.
-struct GladResult {
-  std::vector<Eigen::Index> items;       ///< Distinct item ids, ascending.
-  Eigen::MatrixXd posterior;             ///< items x classes.
-  std::vector<int> labels;               ///< Row-wise argmax (ties to the lower label).
-  std::vector<Eigen::Index> annotators;  ///< Distinct annotator ids, ascending.
-  Eigen::VectorXd ability;               ///< alpha_j per annotator (> 0 better than chance).
-  Eigen::VectorXd difficulty;            ///< 1 / beta_i per item (larger = harder).
-  Eigen::VectorXd priors;                ///< Class priors.
-  std::vector<double> log_likelihood;    ///< Objective per iteration (log-lik + log priors).
-  int iterations = 0;                    ///< EM iterations run.
-  bool converged = false;                ///< Whether the tolerance test stopped EM.
+/// Result of glad(): the shared Aggregation (items in ascending id, posterior, labels,
+/// annotators, lookup by id) and EmTrace (objective per iteration: log-likelihood + log priors).
+struct GladResult : Aggregation, EmTrace {
+  Eigen::VectorXd ability;     ///< alpha_j per annotator (> 0 better than chance).
+  Eigen::VectorXd difficulty;  ///< 1 / beta_i per item (larger = harder).
+  Eigen::VectorXd priors;      ///< Class priors.
 };
 
 }  // namespace quality

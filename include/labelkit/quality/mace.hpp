@@ -14,6 +14,7 @@
 #include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/detail/em.hpp"
 #include "labelkit/quality/gold_label.hpp"
@@ -36,17 +37,11 @@ struct MaceOptions {
   std::function<void(int iteration, double objective)> progress = {};
 };
 
-/// Result of mace(). Rows are items in ascending item id.
-struct MaceResult {
-  std::vector<Eigen::Index> items;       ///< Distinct item ids, ascending.
-  Eigen::MatrixXd posterior;             ///< items x classes.
-  std::vector<int> labels;               ///< Row-wise argmax (ties to the lower label).
-  std::vector<Eigen::Index> annotators;  ///< Distinct annotator ids, ascending.
-  Eigen::VectorXd competence;            ///< theta_j: probability of not spamming.
-  Eigen::MatrixXd spam;                  ///< annotators x classes spam distributions xi_j.
-  std::vector<double> log_likelihood;    ///< Objective per iteration; never decreases.
-  int iterations = 0;                    ///< EM iterations run.
-  bool converged = false;                ///< Whether the tolerance test stopped EM.
+/// Result of mace(): the shared Aggregation (items in ascending id, posterior, labels,
+/// annotators, lookup by id) and EmTrace (objective per iteration; never decreases).
+struct MaceResult : Aggregation, EmTrace {
+  Eigen::VectorXd competence;  ///< theta_j: probability of not spamming.
+  Eigen::MatrixXd spam;        ///< annotators x classes spam distributions xi_j.
 };
 
 }  // namespace quality

@@ -13,17 +13,17 @@
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/id_map.hpp"
+#include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace quality {
 
-/// Result of majority_vote() and weighted_majority_vote(). Rows are items, in ascending item id.
-struct MajorityVoteResult {
-  std::vector<Eigen::Index> items;  ///< Distinct item ids, ascending; row i is items[i].
-  std::vector<int> labels;          ///< Winner per item; ties go to the lowest label.
-  Eigen::MatrixXd votes;            ///< items x classes vote counts (sums of weights if weighted).
-  Eigen::MatrixXd posterior;        ///< votes with rows normalised (uniform if a row is all 0).
+/// Result of majority_vote() and weighted_majority_vote(): the shared Aggregation (items in
+/// ascending id, vote shares as posterior, labels with ties to the lowest label, annotators,
+/// lookup by id) and the vote counts.
+struct MajorityVoteResult : Aggregation {
+  Eigen::MatrixXd votes;  ///< items x classes vote counts (sums of weights if weighted).
 };
 
 /// One annotator's weight for weighted_majority_vote().
@@ -38,6 +38,7 @@ namespace detail {
 inline quality::MajorityVoteResult finish_vote(const Crowd& crowd, Eigen::MatrixXd votes) {
   quality::MajorityVoteResult result;
   result.items = crowd.items.ids();
+  result.annotators = crowd.annotators.ids();
   result.labels = argmax_rows(votes);
   result.posterior = normalise_rows(votes);
   result.votes = std::move(votes);
@@ -66,6 +67,9 @@ namespace quality {
   for (const Annotation& a : annotations) votes(items.find(a.item), a.label) += 1;
   MajorityVoteResult result;
   result.items = items.ids();
+  result.annotators = IdMap::from_ids(detail::MemberRange<&Annotation::annotator>{annotations},
+                                      function, "annotations")
+                          .ids();
   result.labels = detail::argmax_rows(votes);
   result.posterior = detail::normalise_rows(votes);
   result.votes = std::move(votes);

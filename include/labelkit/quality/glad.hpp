@@ -148,14 +148,23 @@ class GladModel {
 }  // namespace detail
 namespace quality {
 
-/// GLAD, multi-class as in crowd-kit: annotator j answers item i correctly with probability
-/// sigma(alpha_j · beta_i), and otherwise picks one of the C - 1 wrong labels uniformly.
-/// alpha_j is the ability (negative = adversarial), beta_i = exp(b_i) > 0 the inverse
+/// GLAD, multi-class (the model crowd-kit uses): annotator j answers item i correctly with
+/// probability sigma(alpha_j · beta_i), and otherwise picks one of the C - 1 wrong labels
+/// uniformly. alpha_j is the ability (negative = adversarial), beta_i = exp(b_i) > 0 the inverse
 /// difficulty. Priors: alpha ~ N(1, 1), b ~ N(0, 1), as in the paper.
 ///
 /// EM: the E-step is exact (log space); the M-step takes `gradient_steps` steps of gradient
 /// ascent on the expected complete-data log posterior, each scaled by 1 / (n + 1) for a
 /// parameter seen in n answers, so the objective usually, but not provably, increases.
+///
+/// The model is crowd-kit's, the fit is not, and the labels can differ. crowd-kit's GLAD
+/// (crowdkit/aggregation/classification/glad.py) keeps the class priors fixed (uniform over
+/// the labels seen, unless given) where labelkit learns them (smoothed by
+/// options.smoothing); it starts from alpha = 1, b = 1 with the prior b ~ N(1, 1) and a
+/// uniform first E-step, where labelkit starts from b = 0, b ~ N(0, 1) and the majority-vote
+/// posterior; its M-step is scipy's conjugate gradient (at most 25 steps, tolerance 0.01) and
+/// it stops when the objective divided by the number of answers rises by less than 1e-5.
+///
 /// Complexity O(N·(C + gradient_steps)) per iteration; no allocation inside the iterations.
 /// @throws labelkit::invalid_argument for bad annotations (naming the record), bad options or
 ///   a bad gold record.

@@ -10,6 +10,8 @@
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/quality/dawid_skene.hpp"
+#include "labelkit/quality/glad.hpp"
+#include "labelkit/quality/mace.hpp"
 #include "labelkit/quality/majority_vote.hpp"
 
 namespace {
@@ -89,6 +91,53 @@ void BM_DawidSkene100(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(a.size()) * 100);
 }
 
+// Runs an EM aggregator for exactly 100 iterations per benchmark iteration.
+template <class Options, class Run>
+void run_em100(benchmark::State& state, Run run) {
+  const auto& a = crowd();
+  Options options;
+  options.max_iterations = 100;
+  options.tolerance = 0;
+  int iterations = 0;
+  for (auto _ : state) {
+    const auto r = run(a, options);
+    iterations = r.iterations;
+    benchmark::DoNotOptimize(r.posterior.data());
+  }
+  state.counters["em_iterations"] = iterations;
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(a.size()) * 100);
+}
+
+void BM_OneCoin100(benchmark::State& state) {
+  run_em100<labelkit::quality::DawidSkeneOptions>(state, [](const auto& a, const auto& o) {
+    return labelkit::quality::one_coin_dawid_skene(a, n_classes, o);
+  });
+}
+
+void BM_Glad100(benchmark::State& state) {
+  run_em100<labelkit::quality::GladOptions>(
+      state, [](const auto& a, const auto& o) { return labelkit::quality::glad(a, n_classes, o); });
+}
+
+void BM_Mace100(benchmark::State& state) {
+  run_em100<labelkit::quality::MaceOptions>(
+      state, [](const auto& a, const auto& o) { return labelkit::quality::mace(a, n_classes, o); });
+}
+
+// One pass over the answers, 100 times: read every record (item, annotator, label) and add one
+// value into its item's C-long row. The unit of issue 13's EM goal (per iteration <= 2x this).
+void BM_ReferenceAnswerPass100(benchmark::State& state) {
+  const auto& a = crowd();
+  Eigen::MatrixXd rows = Eigen::MatrixXd::Zero(n_classes, n_items);
+  for (auto _ : state) {
+    for (int pass = 0; pass < 100; ++pass) {
+      for (const auto& x : a) rows(x.label, x.item) += static_cast<double>(x.annotator);
+      benchmark::DoNotOptimize(rows.data());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(a.size()) * 100);
+}
+
 // Reference for one EM iteration: per record, add a C-long row of a (annotator, label) table
 // into its item's row; per item, normalise the row (exp) and add it back into the table's
 // counts for each of its records. That is one E-step plus the count accumulation, with no
@@ -127,6 +176,10 @@ BENCHMARK(BM_ReferenceVoteCount)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReferenceVoteCountFreshOutput)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MajorityVote)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReferenceEmPasses100)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_ReferenceAnswerPass100)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_DawidSkene100)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_OneCoin100)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_Glad100)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_Mace100)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 BENCHMARK_MAIN();

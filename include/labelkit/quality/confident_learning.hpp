@@ -22,6 +22,7 @@
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/limits.hpp"
 #include "labelkit/core/validate.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -91,13 +92,17 @@ void check_labels_and_probabilities(std::span<const int> labels,
                                     std::string_view function) {
   labelkit::detail::check_probabilities(p, function, "probabilities");
   if (p.cols() < 2) {
-    labelkit::detail::fail(function, "'probabilities' must have at least 2 columns (got ",
-                           p.cols(), ")");
+    labelkit::detail::fail(function, "'probabilities' must have at least 2 columns (got ", p.cols(),
+                           ")");
   }
+  labelkit::detail::check_class_count(p.cols(), function, "probabilities.cols()");
+  labelkit::detail::check_allocation(
+      {4, static_cast<std::size_t>(p.cols()), static_cast<std::size_t>(p.cols())}, sizeof(double),
+      function, "the classes x classes joint and noise matrices");
   if (static_cast<Eigen::Index>(labels.size()) != p.rows()) {
-    labelkit::detail::fail<dimension_mismatch>(
-        function, "'labels' has ", labels.size(), " entries but 'probabilities' has ", p.rows(),
-        " rows (expected one label per row)");
+    labelkit::detail::fail<dimension_mismatch>(function, "'labels' has ", labels.size(),
+                                               " entries but 'probabilities' has ", p.rows(),
+                                               " rows (expected one label per row)");
   }
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] < 0 || labels[i] >= p.cols()) {
@@ -107,28 +112,41 @@ void check_labels_and_probabilities(std::span<const int> labels,
   }
 }
 
+/// Per-class thresholds: the mean of p_k over the items given k, summed with Neumaier's
+/// compensated summation and clamped to [min, max] of the values averaged, so that the mean of
+/// n equal values is exactly that value (a plain running sum of 2,500 copies of 0.95 divided by
+/// 2,500 gives 0.9500000000000025, and the test p >= t_k would then fail for every item).
 template <class Derived>
 Eigen::VectorXd thresholds_unchecked(std::span<const int> labels,
                                      const Eigen::MatrixBase<Derived>& p) {
   const Eigen::Index c = p.cols();
+  constexpr double infinity = std::numeric_limits<double>::infinity();
   Eigen::VectorXd sum = Eigen::VectorXd::Zero(c);
+  Eigen::VectorXd compensation = Eigen::VectorXd::Zero(c);
   Eigen::VectorXd count = Eigen::VectorXd::Zero(c);
+  Eigen::VectorXd low = Eigen::VectorXd::Constant(c, infinity);
+  Eigen::VectorXd high = Eigen::VectorXd::Constant(c, -infinity);
   for (Eigen::Index i = 0; i < p.rows(); ++i) {
     const int y = labels[static_cast<std::size_t>(i)];
-    sum(y) += static_cast<double>(p(i, y));
+    const auto v = static_cast<double>(p(i, y));
+    const double t = sum(y) + v;
+    compensation(y) += std::abs(sum(y)) >= std::abs(v) ? (sum(y) - t) + v : (v - t) + sum(y);
+    sum(y) = t;
     count(y) += 1;
+    low(y) = std::min(low(y), v);
+    high(y) = std::max(high(y), v);
   }
   Eigen::VectorXd t(c);
   for (Eigen::Index k = 0; k < c; ++k) {
-    t(k) = count(k) > 0 ? sum(k) / count(k) : std::numeric_limits<double>::infinity();
+    t(k) = count(k) > 0 ? std::clamp((sum(k) + compensation(k)) / count(k), low(k), high(k))
+                        : infinity;
   }
   return t;
 }
 
 /// Per item: the confidently-assigned true class, or -1.
 template <class Derived>
-std::vector<int> confident_classes(const Eigen::MatrixBase<Derived>& p,
-                                   const Eigen::VectorXd& t) {
+std::vector<int> confident_classes(const Eigen::MatrixBase<Derived>& p, const Eigen::VectorXd& t) {
   std::vector<int> out(static_cast<std::size_t>(p.rows()), -1);
   for (Eigen::Index i = 0; i < p.rows(); ++i) {
     int best = -1;
@@ -143,7 +161,8 @@ std::vector<int> confident_classes(const Eigen::MatrixBase<Derived>& p,
   return out;
 }
 
-inline Eigen::MatrixXd calibrate(const Eigen::MatrixXd& joint, const Eigen::VectorXd& label_counts) {
+inline Eigen::MatrixXd calibrate(const Eigen::MatrixXd& joint,
+                                 const Eigen::VectorXd& label_counts) {
   Eigen::MatrixXd cj = joint;
   for (Eigen::Index i = 0; i < cj.rows(); ++i) {
     const double row = cj.row(i).sum();
@@ -175,7 +194,8 @@ inline std::vector<Eigen::Index> round_preserving_total(const std::vector<double
 }
 
 template <class Derived>
-double quality_score(const Eigen::MatrixBase<Derived>& p, Eigen::Index i, int y, quality::RankBy rank_by) {
+double quality_score(const Eigen::MatrixBase<Derived>& p, Eigen::Index i, int y,
+                     quality::RankBy rank_by) {
   const auto self = static_cast<double>(p(i, y));
   if (rank_by == quality::RankBy::self_confidence) return self;
   double other = -1;
@@ -200,12 +220,16 @@ namespace quality {
 
 /// Per-class thresholds t_k = mean of p_k over the items given label k (the model's average
 /// self-confidence on class k). A class nobody was given gets +infinity (never confident).
-/// O(n·C).
+///
+/// The mean is summed with compensation and clamped to the range of the values averaged, so
+/// t_k is exactly p when every item given k has p_k = p, and the exact test p_k >= t_k then
+/// counts all of them. (cleanlab compares against t_k - 1e-6 instead; the two agree except for
+/// probabilities within 1e-6 below a threshold.) O(n·C).
 /// @throws labelkit::invalid_argument if `probabilities` is not a valid probability matrix with
 ///   >= 2 columns, or a label is outside [0, C); labelkit::dimension_mismatch if the sizes differ.
 template <class Derived>
-[[nodiscard]] Eigen::VectorXd per_class_thresholds(std::span<const int> labels,
-                                                   const Eigen::MatrixBase<Derived>& probabilities) {
+[[nodiscard]] Eigen::VectorXd per_class_thresholds(
+    std::span<const int> labels, const Eigen::MatrixBase<Derived>& probabilities) {
   detail::check_labels_and_probabilities(labels, probabilities, "per_class_thresholds");
   return detail::thresholds_unchecked(labels, probabilities);
 }
@@ -251,8 +275,8 @@ struct NoiseMatrices {
 [[nodiscard]] inline NoiseMatrices estimate_noise_matrices(const Eigen::MatrixXd& joint) {
   constexpr const char* function = "estimate_noise_matrices";
   if (joint.rows() != joint.cols() || joint.rows() == 0) {
-    labelkit::detail::fail(function, "'joint' must be a non-empty square matrix (got ", joint.rows(), " x ",
-                 joint.cols(), ")");
+    labelkit::detail::fail(function, "'joint' must be a non-empty square matrix (got ",
+                           joint.rows(), " x ", joint.cols(), ")");
   }
   labelkit::detail::check_finite(joint, function, "joint");
   if ((joint.array() < 0).any()) labelkit::detail::fail(function, "'joint' has a negative entry");
@@ -309,12 +333,12 @@ template <class Derived>
   constexpr const char* function = "find_label_issues";
   detail::check_labels_and_probabilities(labels, probabilities, function);
   if (!(options.frac_noise >= 0 && options.frac_noise <= 1)) {
-    labelkit::detail::fail(function, "'options.frac_noise' must lie in [0, 1] (got ", options.frac_noise,
-                 ")");
+    labelkit::detail::fail(function, "'options.frac_noise' must lie in [0, 1] (got ",
+                           options.frac_noise, ")");
   }
   if (options.min_examples_per_class < 0) {
     labelkit::detail::fail(function, "'options.min_examples_per_class' is negative (got ",
-                 options.min_examples_per_class, ")");
+                           options.min_examples_per_class, ")");
   }
   const auto& p = probabilities;
   const Eigen::Index n = p.rows();
@@ -347,20 +371,23 @@ template <class Derived>
   std::vector<std::vector<Eigen::Index>> to_remove(static_cast<std::size_t>(c));
   for (Eigen::Index i = 0; i < c; ++i) {
     std::vector<double> row(static_cast<std::size_t>(c));
-    for (Eigen::Index j = 0; j < c; ++j) row[static_cast<std::size_t>(j)] = result.confident_joint(i, j);
+    for (Eigen::Index j = 0; j < c; ++j)
+      row[static_cast<std::size_t>(j)] = result.confident_joint(i, j);
     auto rounded = detail::round_preserving_total(row);
     std::vector<double> wanted(static_cast<std::size_t>(c), 0.0);
     double total = 0;
     for (Eigen::Index j = 0; j < c; ++j) {
       if (j == i) continue;
-      wanted[static_cast<std::size_t>(j)] =
-          std::round(options.frac_noise * static_cast<double>(rounded[static_cast<std::size_t>(j)]));
+      wanted[static_cast<std::size_t>(j)] = std::round(
+          options.frac_noise * static_cast<double>(rounded[static_cast<std::size_t>(j)]));
       total += wanted[static_cast<std::size_t>(j)];
     }
-    const double cap = std::max(0.0, label_counts(i) - static_cast<double>(options.min_examples_per_class));
+    const double cap =
+        std::max(0.0, label_counts(i) - static_cast<double>(options.min_examples_per_class));
     if (total > cap) {
       for (auto& w : wanted) w *= cap / total;
-      to_remove[static_cast<std::size_t>(i)] = detail::round_preserving_total(wanted);  // sums to cap
+      to_remove[static_cast<std::size_t>(i)] =
+          detail::round_preserving_total(wanted);  // sums to cap
     } else {
       to_remove[static_cast<std::size_t>(i)].assign(static_cast<std::size_t>(c), 0);
       for (Eigen::Index j = 0; j < c; ++j) {
@@ -372,7 +399,8 @@ template <class Derived>
 
   // Rows grouped by given label.
   std::vector<std::vector<Eigen::Index>> by_class(static_cast<std::size_t>(c));
-  for (Eigen::Index i = 0; i < n; ++i) by_class[static_cast<std::size_t>(labels[static_cast<std::size_t>(i)])].push_back(i);
+  for (Eigen::Index i = 0; i < n; ++i)
+    by_class[static_cast<std::size_t>(labels[static_cast<std::size_t>(i)])].push_back(i);
 
   std::vector<char> by_noise_rate(static_cast<std::size_t>(n), 0);
   std::vector<char> by_class_mask(static_cast<std::size_t>(n), 0);
@@ -392,28 +420,31 @@ template <class Derived>
                      scored.end(), before);
     for (std::size_t r = 0; r < k; ++r) mask[static_cast<std::size_t>(scored[r].second)] = 1;
   };
-  const bool want_noise_rate = options.filter_by == FilterBy::prune_by_noise_rate ||
-                               options.filter_by == FilterBy::both;
-  const bool want_class = options.filter_by == FilterBy::prune_by_class ||
-                          options.filter_by == FilterBy::both;
+  const bool want_noise_rate =
+      options.filter_by == FilterBy::prune_by_noise_rate || options.filter_by == FilterBy::both;
+  const bool want_class =
+      options.filter_by == FilterBy::prune_by_class || options.filter_by == FilterBy::both;
   for (Eigen::Index i = 0; i < c; ++i) {
     const auto& rows = by_class[static_cast<std::size_t>(i)];
     const auto& counts = to_remove[static_cast<std::size_t>(i)];
     if (want_noise_rate) {
       for (Eigen::Index j = 0; j < c; ++j) {
         if (j == i) continue;
-        mark_top(rows, counts[static_cast<std::size_t>(j)],
-                 [&](Eigen::Index r) {
-                   return static_cast<double>(p(r, j)) - static_cast<double>(p(r, i));
-                 },
-                 by_noise_rate);
+        mark_top(
+            rows, counts[static_cast<std::size_t>(j)],
+            [&](Eigen::Index r) {
+              return static_cast<double>(p(r, j)) - static_cast<double>(p(r, i));
+            },
+            by_noise_rate);
       }
     }
     if (want_class) {
       Eigen::Index total = 0;
-      for (Eigen::Index j = 0; j < c; ++j) total += j == i ? 0 : counts[static_cast<std::size_t>(j)];
-      mark_top(rows, total, [&](Eigen::Index r) { return -static_cast<double>(p(r, i)); },
-               by_class_mask);
+      for (Eigen::Index j = 0; j < c; ++j)
+        total += j == i ? 0 : counts[static_cast<std::size_t>(j)];
+      mark_top(
+          rows, total, [&](Eigen::Index r) { return -static_cast<double>(p(r, i)); },
+          by_class_mask);
     }
   }
 
@@ -422,10 +453,18 @@ template <class Derived>
     const int y = labels[s];
     bool issue = false;
     switch (options.filter_by) {
-      case FilterBy::prune_by_noise_rate: issue = by_noise_rate[s] != 0; break;
-      case FilterBy::prune_by_class: issue = by_class_mask[s] != 0; break;
-      case FilterBy::both: issue = by_noise_rate[s] != 0 && by_class_mask[s] != 0; break;
-      case FilterBy::confident_learning: issue = guess[s] >= 0 && guess[s] != y; break;
+      case FilterBy::prune_by_noise_rate:
+        issue = by_noise_rate[s] != 0;
+        break;
+      case FilterBy::prune_by_class:
+        issue = by_class_mask[s] != 0;
+        break;
+      case FilterBy::both:
+        issue = by_noise_rate[s] != 0 && by_class_mask[s] != 0;
+        break;
+      case FilterBy::confident_learning:
+        issue = guess[s] >= 0 && guess[s] != y;
+        break;
     }
     if (!issue) continue;
     // The model agrees with the given label: not an issue.
@@ -436,9 +475,10 @@ template <class Derived>
     if (argmax == y) continue;
     result.issues.push_back({r, y, result.suggested_labels[s], result.quality(r)});
   }
-  std::sort(result.issues.begin(), result.issues.end(), [](const LabelIssue& a, const LabelIssue& b) {
-    return a.quality < b.quality || (a.quality == b.quality && a.index < b.index);
-  });
+  std::sort(result.issues.begin(), result.issues.end(),
+            [](const LabelIssue& a, const LabelIssue& b) {
+              return a.quality < b.quality || (a.quality == b.quality && a.index < b.index);
+            });
   return result;
 }
 

@@ -64,17 +64,17 @@ struct ConsensusResult {
 ///   labelkit::dimension_mismatch if the probability matrix does not have one row per item and
 ///   n_classes columns.
 template <class Derived>
-[[nodiscard]] ConsensusResult multiannotator_consensus(std::span<const Annotation> annotations,
-                                                       int n_classes,
-                                                       const Eigen::MatrixBase<Derived>& probabilities,
-                                                       ConsensusOptions options = {}) {
+[[nodiscard]] ConsensusResult multiannotator_consensus(
+    std::span<const Annotation> annotations, int n_classes,
+    const Eigen::MatrixBase<Derived>& probabilities, ConsensusOptions options = {}) {
   constexpr const char* function = "multiannotator_consensus";
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  detail::check_tables(3, crowd.n_items(), n_classes, function, "the items x classes tables");
   if (probabilities.rows() != crowd.n_items() || probabilities.cols() != n_classes) {
     detail::fail<dimension_mismatch>(function, "'probabilities' is ", probabilities.rows(), " x ",
                                      probabilities.cols(), " but the annotations have ",
-                                     crowd.n_items(), " distinct items and n_classes = ",
-                                     n_classes, " (expected one row per item, ascending id)");
+                                     crowd.n_items(), " distinct items and n_classes = ", n_classes,
+                                     " (expected one row per item, ascending id)");
   }
   labelkit::detail::check_probabilities(probabilities, function, "probabilities");
   if (!(options.agreement_weight >= 0 && options.agreement_weight <= 1)) {
@@ -128,8 +128,8 @@ template <class Derived>
     return baseline >= 1 ? 1.0 : std::max(0.0, 1 - (1 - agreement) / (1 - baseline));
   };
   result.annotator_weights = result.annotator_agreement.unaryExpr(weight);
-  result.model_weight = weight(result.model_agreement) *
-                        std::sqrt(static_cast<double>(crowd.size()) / n);
+  result.model_weight =
+      weight(result.model_agreement) * std::sqrt(static_cast<double>(crowd.size()) / n);
 
   const double spread = 1.0 / static_cast<double>(c - 1);
   result.posterior.resize(n_items, c);

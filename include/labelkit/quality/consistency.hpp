@@ -95,6 +95,8 @@ struct ConsistencyReport {
                                                           std::span<const double> durations = {}) {
   constexpr const char* function = "consistency_checks";
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  detail::check_tables(1, crowd.n_annotators(), n_classes, function,
+                       "the annotators x classes label counts");
   if (!durations.empty() && durations.size() != annotations.size()) {
     detail::fail<dimension_mismatch>(function, "'durations' has ", durations.size(),
                                      " entries but 'annotations' has ", annotations.size(),
@@ -136,7 +138,8 @@ struct ConsistencyReport {
     }
   }
   std::stable_sort(order.begin(), order.end(), [&](Eigen::Index x, Eigen::Index y) {
-    return crowd.annotator[static_cast<std::size_t>(x)] < crowd.annotator[static_cast<std::size_t>(y)];
+    return crowd.annotator[static_cast<std::size_t>(x)] <
+           crowd.annotator[static_cast<std::size_t>(y)];
   });
   std::vector<Eigen::Index> per_label(static_cast<std::size_t>(c));
   for (std::size_t start = 0; start < order.size();) {
@@ -208,10 +211,9 @@ struct ConsistencyReport {
     h /= log_c;
     if (h >= options.entropy_threshold) report.adjudication.push_back({crowd.items.id(i), h, n});
   }
-  std::stable_sort(report.adjudication.begin(), report.adjudication.end(),
-                   [](const AdjudicationItem& x, const AdjudicationItem& y) {
-                     return x.entropy > y.entropy;
-                   });
+  std::stable_sort(
+      report.adjudication.begin(), report.adjudication.end(),
+      [](const AdjudicationItem& x, const AdjudicationItem& y) { return x.entropy > y.entropy; });
   return report;
 }
 

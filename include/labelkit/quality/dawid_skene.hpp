@@ -16,6 +16,7 @@
 #include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/detail/em.hpp"
 #include "labelkit/quality/gold_label.hpp"
@@ -43,34 +44,203 @@ struct DawidSkeneOptions {
   std::function<void(int iteration, double objective)> progress = {};
 };
 
-/// Result of dawid_skene() and one_coin_dawid_skene(). Rows are items in ascending item id.
-struct DawidSkeneResult {
-  std::vector<Eigen::Index> items;       ///< Distinct item ids, ascending.
-  Eigen::MatrixXd posterior;             ///< items x classes, P(true class | answers).
-  std::vector<int> labels;               ///< Row-wise argmax of posterior (ties to lower label).
-  std::vector<Eigen::Index> annotators;  ///< Distinct annotator ids, ascending.
+/// Result of dawid_skene() and one_coin_dawid_skene(): the shared Aggregation (items in
+/// ascending id, posterior, labels, annotators, lookup by id) and EmTrace (the objective after
+/// each iteration: the log-likelihood of the answers, plus the log of the gold labels'
+/// probability, plus the log prior when smoothing > 0; never decreases up to rounding).
+struct DawidSkeneResult : Aggregation, EmTrace {
   /// One C x C row-stochastic matrix per annotator (ascending annotator id): entry (k, l) is
   /// P(annotator answers l | true class k).
   std::vector<Eigen::MatrixXd> confusion;
-  Eigen::VectorXd priors;                ///< Class priors P(true class = k).
-  /// The objective EM maximises, after each iteration: the log-likelihood of the answers (plus
-  /// the log of the gold labels' probability), plus the log prior when smoothing > 0. Never
-  /// decreases (up to rounding).
-  std::vector<double> log_likelihood;
-  int iterations = 0;                    ///< EM iterations run.
-  bool converged = false;                ///< Whether the tolerance test stopped EM.
+  Eigen::VectorXd priors;  ///< Class priors P(true class = k).
 };
 
 }  // namespace quality
 namespace detail {
 
-inline void check_em_options(const quality::DawidSkeneOptions& options, std::string_view function) {
-  if (options.max_iterations < 1) {
-    fail(function, "'options.max_iterations' must be at least 1 (got ", options.max_iterations,
-         ")");
+/// The EM model of dawid_skene(): one C x C confusion matrix per annotator and class priors.
+class DawidSkeneModel {
+ public:
+  DawidSkeneModel(const Crowd& crowd, double smoothing)
+      : crowd_(&crowd),
+        c_(crowd.n_classes),
+        alpha_(smoothing),
+        code_(crowd.record.size()),
+        log_theta_(c_, crowd.n_annotators() * c_),
+        counts_(Eigen::MatrixXd::Zero(c_, crowd.n_annotators() * c_)),
+        log_prior_(c_),
+        mass_(Eigen::VectorXd::Zero(c_)) {
+    // Codes j·C + l index the C-long columns of log_theta_ (log theta_j(., l)) and counts_.
+    for (std::size_t a = 0; a < code_.size(); ++a) {
+      code_[a] = crowd.annotator[a] * c_ + crowd.label[a];
+    }
   }
-  check_nonnegative(options.tolerance, function, "options.tolerance");
-  check_nonnegative(options.smoothing, function, "options.smoothing");
+
+  void accumulate(Eigen::Index i, const double* row) {
+    for (Eigen::Index k = 0; k < c_; ++k) mass_(k) += row[k];
+    for (Eigen::Index a = begin(i); a < end(i); ++a) {
+      double* column = counts_.col(code_[static_cast<std::size_t>(a)]).data();
+      for (Eigen::Index k = 0; k < c_; ++k) column[k] += row[k];
+    }
+  }
+
+  double m_step(const PosteriorMatrix& /*t*/) {
+    double objective = 0;
+    const Eigen::Index n_annotators = crowd_->n_annotators();
+    for (Eigen::Index j = 0; j < n_annotators; ++j) {
+      for (Eigen::Index k = 0; k < c_; ++k) {
+        double row_total = 0;
+        for (Eigen::Index l = 0; l < c_; ++l) row_total += counts_(k, j * c_ + l);
+        const double denominator = row_total + alpha_ * static_cast<double>(c_);
+        for (Eigen::Index l = 0; l < c_; ++l) {
+          const double v = denominator > 0
+                               ? std::log(counts_(k, j * c_ + l) + alpha_) - std::log(denominator)
+                               : -std::log(static_cast<double>(c_));
+          log_theta_(k, j * c_ + l) = v;
+          if (alpha_ > 0) objective += alpha_ * v;
+        }
+      }
+    }
+    objective += update_priors(mass_, crowd_->n_items(), alpha_, log_prior_);
+    mass_.setZero();
+    counts_.setZero();
+    return objective;
+  }
+
+  void log_joint(Eigen::Index i, double* row) const {
+    for (Eigen::Index k = 0; k < c_; ++k) row[k] = log_prior_(k);
+    for (Eigen::Index a = begin(i); a < end(i); ++a) {
+      const double* column = log_theta_.col(code_[static_cast<std::size_t>(a)]).data();
+      for (Eigen::Index k = 0; k < c_; ++k) row[k] += column[k];
+    }
+  }
+
+  /// The confusion matrices (ascending annotator id) and the priors, into `result`.
+  void fill(quality::DawidSkeneResult& result) const {
+    result.priors = log_prior_.array().exp().matrix();
+    result.confusion.reserve(static_cast<std::size_t>(crowd_->n_annotators()));
+    for (Eigen::Index j = 0; j < crowd_->n_annotators(); ++j) {
+      result.confusion.emplace_back(log_theta_.middleCols(j * c_, c_).array().exp().matrix());
+    }
+  }
+
+ private:
+  [[nodiscard]] Eigen::Index begin(Eigen::Index i) const {
+    return crowd_->item_start[static_cast<std::size_t>(i)];
+  }
+  [[nodiscard]] Eigen::Index end(Eigen::Index i) const {
+    return crowd_->item_start[static_cast<std::size_t>(i) + 1];
+  }
+
+  const Crowd* crowd_;
+  Eigen::Index c_;
+  double alpha_;
+  std::vector<Eigen::Index> code_;
+  Eigen::MatrixXd log_theta_;  // layout [k][j·C + l]: one answer's C values are contiguous
+  Eigen::MatrixXd counts_;     // expected counts n_jkl, same layout
+  Eigen::VectorXd log_prior_;
+  Eigen::VectorXd mass_;  // expected class counts, sum_i T_ik
+};
+
+/// The EM model of one_coin_dawid_skene(): one accuracy per annotator and class priors.
+class OneCoinModel {
+ public:
+  OneCoinModel(const Crowd& crowd, double smoothing)
+      : crowd_(&crowd),
+        c_(crowd.n_classes),
+        alpha_(smoothing),
+        log_spread_(std::log(static_cast<double>(crowd.n_classes - 1))),
+        correct_(Eigen::VectorXd::Zero(crowd.n_annotators())),
+        log_hit_(crowd.n_annotators()),
+        log_miss_(crowd.n_annotators()),
+        log_prior_(c_),
+        mass_(Eigen::VectorXd::Zero(c_)) {}
+
+  void accumulate(Eigen::Index i, const double* row) {
+    for (Eigen::Index k = 0; k < c_; ++k) mass_(k) += row[k];
+    for (Eigen::Index a = begin(i); a < end(i); ++a) {
+      const auto s = static_cast<std::size_t>(a);
+      correct_(crowd_->annotator[s]) += row[crowd_->label[s]];
+    }
+  }
+
+  double m_step(const PosteriorMatrix& /*t*/) {
+    double objective = update_priors(mass_, crowd_->n_items(), alpha_, log_prior_);
+    mass_.setZero();
+    for (Eigen::Index j = 0; j < crowd_->n_annotators(); ++j) {
+      const auto n_j =
+          static_cast<double>(crowd_->answers_per_annotator[static_cast<std::size_t>(j)]);
+      const double denominator = std::log(n_j + 2 * alpha_);
+      // min() guards against rounding pushing the expected count a hair above n_j.
+      const double hit = std::min(correct_(j), n_j);
+      log_hit_(j) = std::log(hit + alpha_) - denominator;
+      const double log_wrong = std::log(n_j - hit + alpha_) - denominator;
+      log_miss_(j) = log_wrong - log_spread_;
+      if (alpha_ > 0) objective += alpha_ * (log_hit_(j) + log_wrong);
+    }
+    correct_.setZero();
+    return objective;
+  }
+
+  void log_joint(Eigen::Index i, double* row) const {
+    for (Eigen::Index k = 0; k < c_; ++k) row[k] = log_prior_(k);
+    for (Eigen::Index a = begin(i); a < end(i); ++a) {
+      const auto s = static_cast<std::size_t>(a);
+      const Eigen::Index j = crowd_->annotator[s];
+      const Eigen::Index l = crowd_->label[s];
+      for (Eigen::Index k = 0; k < c_; ++k) row[k] += k == l ? log_hit_(j) : log_miss_(j);
+    }
+  }
+
+  /// The implied confusion matrices (diagonal p_j) and the priors, into `result`.
+  void fill(quality::DawidSkeneResult& result) const {
+    result.priors = log_prior_.array().exp().matrix();
+    result.confusion.reserve(static_cast<std::size_t>(crowd_->n_annotators()));
+    for (Eigen::Index j = 0; j < crowd_->n_annotators(); ++j) {
+      Eigen::MatrixXd m = Eigen::MatrixXd::Constant(c_, c_, std::exp(log_miss_(j)));
+      m.diagonal().setConstant(std::exp(log_hit_(j)));
+      result.confusion.push_back(std::move(m));
+    }
+  }
+
+ private:
+  [[nodiscard]] Eigen::Index begin(Eigen::Index i) const {
+    return crowd_->item_start[static_cast<std::size_t>(i)];
+  }
+  [[nodiscard]] Eigen::Index end(Eigen::Index i) const {
+    return crowd_->item_start[static_cast<std::size_t>(i) + 1];
+  }
+
+  const Crowd* crowd_;
+  Eigen::Index c_;
+  double alpha_;
+  double log_spread_;         // log(C - 1)
+  Eigen::VectorXd correct_;   // expected correct answers per annotator
+  Eigen::VectorXd log_hit_;   // log p_j
+  Eigen::VectorXd log_miss_;  // log((1 - p_j) / (C - 1))
+  Eigen::VectorXd log_prior_;
+  Eigen::VectorXd mass_;
+};
+
+/// Validation, layout and the EM run shared by dawid_skene() and one_coin_dawid_skene().
+template <class Model>
+quality::DawidSkeneResult run_dawid_skene(std::span<const Annotation> annotations, int n_classes,
+                                          const quality::DawidSkeneOptions& options,
+                                          Eigen::Index confusion_tables,
+                                          std::string_view function) {
+  check_em_options(options.max_iterations, options.tolerance, options.smoothing, function);
+  const auto crowd = make_crowd(annotations, n_classes, function);
+  check_tables(confusion_tables * crowd.n_annotators(), n_classes, n_classes, function,
+               "the annotators x classes x classes confusion matrices");
+  check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
+  const auto gold = dense_gold(options.gold, crowd.items, n_classes, function);
+  Model model(crowd, options.smoothing);
+  auto run =
+      run_em(crowd, gold, {options.max_iterations, options.tolerance, &options.progress}, model);
+  quality::DawidSkeneResult result;
+  fill_em_result(crowd, std::move(run), result);
+  model.fill(result);
+  return result;
 }
 
 }  // namespace detail
@@ -90,121 +260,14 @@ namespace quality {
 ///
 /// Complexity: each iteration is one pass over the records, O(N·C), plus O(J·C² + I·C) for J
 /// annotators and I items; all buffers are allocated once, before the first iteration.
-/// @throws labelkit::invalid_argument if `annotations` is empty, n_classes < 2, a record has a
-///   negative id or a label outside [0, n_classes) (naming the record), an option is out of
-///   range, or a gold record is invalid.
+/// @throws labelkit::invalid_argument if `annotations` is empty, n_classes < 2 or above
+///   labelkit::max_classes, the confusion matrices or posterior would exceed
+///   labelkit::max_allocation_bytes, a record has a negative id or a label outside
+///   [0, n_classes) (naming the record), an option is out of range, or a gold record is invalid.
 [[nodiscard]] inline DawidSkeneResult dawid_skene(std::span<const Annotation> annotations,
-                                                  int n_classes,
-                                                  DawidSkeneOptions options = {}) {
-  constexpr const char* function = "dawid_skene";
-  detail::check_em_options(options, function);
-  const auto crowd = detail::make_crowd(annotations, n_classes, function);
-  const auto gold = detail::dense_gold(options.gold, crowd.items, n_classes, function);
-  const Eigen::Index n_items = crowd.n_items();
-  const Eigen::Index n_annotators = crowd.n_annotators();
-  const Eigen::Index c = n_classes;
-  const double alpha = options.smoothing;
-  const auto cs = static_cast<std::size_t>(c);
-
-  // Codes j·C + l index the C-long rows of `log_theta` (log theta_j(., l)) and `counts`.
-  std::vector<Eigen::Index> code(crowd.record.size());
-  for (std::size_t a = 0; a < code.size(); ++a) code[a] = crowd.annotator[a] * c + crowd.label[a];
-  // Layout [j][l][k]: for one answer (j, l), the C values over true class k are contiguous.
-  Eigen::MatrixXd log_theta(c, n_annotators * c);  // column j·C + l holds k = 0..C-1
-  Eigen::MatrixXd counts = Eigen::MatrixXd::Zero(c, n_annotators * c);
-  Eigen::VectorXd log_prior(c);
-  detail::PosteriorMatrix t(n_items, c);  // posteriors (and, mid-E-step, log-likelihood rows)
-  std::vector<double> buffer(cs);
-
-  auto accumulate_counts = [&]() {
-    counts.setZero();
-    for (Eigen::Index i = 0; i < n_items; ++i) {
-      const auto begin = crowd.item_start[static_cast<std::size_t>(i)];
-      const auto end = crowd.item_start[static_cast<std::size_t>(i) + 1];
-      for (Eigen::Index a = begin; a < end; ++a) {
-        counts.col(code[static_cast<std::size_t>(a)]) += t.row(i).transpose();
-      }
-    }
-  };
-  // M-step for the confusion matrices; returns the log-prior term alpha · sum log theta.
-  auto update_confusion = [&]() {
-    double term = 0;
-    for (Eigen::Index j = 0; j < n_annotators; ++j) {
-      for (Eigen::Index k = 0; k < c; ++k) {
-        double row_total = 0;
-        for (Eigen::Index l = 0; l < c; ++l) row_total += counts(k, j * c + l);
-        const double denominator = row_total + alpha * static_cast<double>(c);
-        for (Eigen::Index l = 0; l < c; ++l) {
-          const double v = denominator > 0 ? std::log(counts(k, j * c + l) + alpha) -
-                                                 std::log(denominator)
-                                           : -std::log(static_cast<double>(c));
-          log_theta(k, j * c + l) = v;
-          if (alpha > 0) term += alpha * v;
-        }
-      }
-    }
-    return term;
-  };
-
-  DawidSkeneResult result;
-  result.log_likelihood.reserve(static_cast<std::size_t>(options.max_iterations));
-  Eigen::VectorXd mass(c);  // expected class counts, sum_i T_ik
-  detail::initial_posterior(crowd, gold, t);
-  accumulate_counts();
-  detail::column_sums(t, mass);
-  for (int iteration = 0; iteration < options.max_iterations; ++iteration) {
-    // M-step.
-    double objective = update_confusion();
-    objective += detail::update_priors(mass, n_items, alpha, log_prior);
-    mass.setZero();
-    counts.setZero();  // refilled from the new posteriors during the E-step pass
-    // E-step, and the counts for the next M-step, in one pass over the records.
-    for (Eigen::Index i = 0; i < n_items; ++i) {
-      const auto begin = crowd.item_start[static_cast<std::size_t>(i)];
-      const auto end = crowd.item_start[static_cast<std::size_t>(i) + 1];
-      for (Eigen::Index k = 0; k < c; ++k) buffer[static_cast<std::size_t>(k)] = log_prior(k);
-      for (Eigen::Index a = begin; a < end; ++a) {
-        const double* column = log_theta.col(code[static_cast<std::size_t>(a)]).data();
-        for (std::size_t k = 0; k < cs; ++k) buffer[k] += column[k];
-      }
-      const int g = gold[static_cast<std::size_t>(i)];
-      double* row_buffer = buffer.data();
-      if (g >= 0) {
-        objective += row_buffer[g];
-        for (std::size_t k = 0; k < cs; ++k) row_buffer[k] = 0;
-        row_buffer[g] = 1;
-      } else {
-        objective += detail::softmax_in_place(row_buffer, n_classes);
-      }
-      double* t_row = t.row(i).data();
-      for (std::size_t k = 0; k < cs; ++k) {
-        t_row[k] = row_buffer[k];
-        mass(static_cast<Eigen::Index>(k)) += row_buffer[k];
-      }
-      for (Eigen::Index a = begin; a < end; ++a) {
-        double* column = counts.col(code[static_cast<std::size_t>(a)]).data();
-        for (std::size_t k = 0; k < cs; ++k) column[k] += row_buffer[k];
-      }
-    }
-    result.log_likelihood.push_back(objective);
-    result.iterations = iteration + 1;
-    if (options.progress) options.progress(result.iterations, objective);
-    if (detail::em_converged(result.log_likelihood, options.tolerance)) {
-      result.converged = true;
-      break;
-    }
-  }
-  // The posterior T is the E-step under the confusion matrices and priors reported below.
-  result.items = crowd.items.ids();
-  result.annotators = crowd.annotators.ids();
-  result.posterior = t;
-  result.labels = detail::argmax_rows(result.posterior);
-  result.priors = log_prior.array().exp().matrix();
-  result.confusion.reserve(static_cast<std::size_t>(n_annotators));
-  for (Eigen::Index j = 0; j < n_annotators; ++j) {
-    result.confusion.emplace_back(log_theta.middleCols(j * c, c).array().exp().matrix());
-  }
-  return result;
+                                                  int n_classes, DawidSkeneOptions options = {}) {
+  return detail::run_dawid_skene<detail::DawidSkeneModel>(annotations, n_classes, options, 3,
+                                                          "dawid_skene");
 }
 
 /// One-coin Dawid–Skene: each annotator j has one accuracy p_j and spreads errors evenly, so
@@ -222,102 +285,8 @@ namespace quality {
 [[nodiscard]] inline DawidSkeneResult one_coin_dawid_skene(std::span<const Annotation> annotations,
                                                            int n_classes,
                                                            DawidSkeneOptions options = {}) {
-  constexpr const char* function = "one_coin_dawid_skene";
-  detail::check_em_options(options, function);
-  const auto crowd = detail::make_crowd(annotations, n_classes, function);
-  const auto gold = detail::dense_gold(options.gold, crowd.items, n_classes, function);
-  const Eigen::Index n_items = crowd.n_items();
-  const Eigen::Index n_annotators = crowd.n_annotators();
-  const Eigen::Index c = n_classes;
-  const auto cs = static_cast<std::size_t>(c);
-  const double alpha = options.smoothing;
-  const double log_spread = std::log(static_cast<double>(c - 1));
-
-  Eigen::VectorXd correct(n_annotators);  // expected correct answers per annotator
-  Eigen::VectorXd log_hit(n_annotators);   // log p_j
-  Eigen::VectorXd log_miss(n_annotators);  // log((1 - p_j) / (C - 1))
-  Eigen::VectorXd log_prior(c);
-  detail::PosteriorMatrix t(n_items, c);
-  std::vector<double> buffer(cs);
-
-  auto accumulate_correct = [&]() {
-    correct.setZero();
-    for (Eigen::Index i = 0; i < n_items; ++i) {
-      for (Eigen::Index a = crowd.item_start[static_cast<std::size_t>(i)];
-           a < crowd.item_start[static_cast<std::size_t>(i) + 1]; ++a) {
-        const auto s = static_cast<std::size_t>(a);
-        correct(crowd.annotator[s]) += t(i, crowd.label[s]);
-      }
-    }
-  };
-
-  DawidSkeneResult result;
-  result.log_likelihood.reserve(static_cast<std::size_t>(options.max_iterations));
-  Eigen::VectorXd mass(c);
-  detail::initial_posterior(crowd, gold, t);
-  accumulate_correct();
-  detail::column_sums(t, mass);
-  for (int iteration = 0; iteration < options.max_iterations; ++iteration) {
-    double objective = detail::update_priors(mass, n_items, alpha, log_prior);
-    mass.setZero();
-    for (Eigen::Index j = 0; j < n_annotators; ++j) {
-      const auto n_j = static_cast<double>(crowd.answers_per_annotator[static_cast<std::size_t>(j)]);
-      const double denominator = std::log(n_j + 2 * alpha);
-      // min() guards against rounding pushing the expected count a hair above n_j.
-      const double hit = std::min(correct(j), n_j);
-      log_hit(j) = std::log(hit + alpha) - denominator;
-      const double log_wrong = std::log(n_j - hit + alpha) - denominator;
-      log_miss(j) = log_wrong - log_spread;
-      if (alpha > 0) objective += alpha * (log_hit(j) + log_wrong);
-    }
-    correct.setZero();
-    for (Eigen::Index i = 0; i < n_items; ++i) {
-      const auto begin = crowd.item_start[static_cast<std::size_t>(i)];
-      const auto end = crowd.item_start[static_cast<std::size_t>(i) + 1];
-      for (std::size_t k = 0; k < cs; ++k) buffer[k] = log_prior(static_cast<Eigen::Index>(k));
-      for (Eigen::Index a = begin; a < end; ++a) {
-        const auto s = static_cast<std::size_t>(a);
-        const Eigen::Index j = crowd.annotator[s];
-        const auto l = static_cast<std::size_t>(crowd.label[s]);
-        for (std::size_t k = 0; k < cs; ++k) buffer[k] += k == l ? log_hit(j) : log_miss(j);
-      }
-      const int g = gold[static_cast<std::size_t>(i)];
-      if (g >= 0) {
-        objective += buffer[static_cast<std::size_t>(g)];
-        std::fill(buffer.begin(), buffer.end(), 0.0);
-        buffer[static_cast<std::size_t>(g)] = 1;
-      } else {
-        objective += detail::softmax_in_place(buffer.data(), n_classes);
-      }
-      for (std::size_t k = 0; k < cs; ++k) {
-        t(i, static_cast<Eigen::Index>(k)) = buffer[k];
-        mass(static_cast<Eigen::Index>(k)) += buffer[k];
-      }
-      for (Eigen::Index a = begin; a < end; ++a) {
-        const auto s = static_cast<std::size_t>(a);
-        correct(crowd.annotator[s]) += buffer[static_cast<std::size_t>(crowd.label[s])];
-      }
-    }
-    result.log_likelihood.push_back(objective);
-    result.iterations = iteration + 1;
-    if (options.progress) options.progress(result.iterations, objective);
-    if (detail::em_converged(result.log_likelihood, options.tolerance)) {
-      result.converged = true;
-      break;
-    }
-  }
-  result.items = crowd.items.ids();
-  result.annotators = crowd.annotators.ids();
-  result.posterior = t;
-  result.labels = detail::argmax_rows(result.posterior);
-  result.priors = log_prior.array().exp().matrix();
-  result.confusion.reserve(static_cast<std::size_t>(n_annotators));
-  for (Eigen::Index j = 0; j < n_annotators; ++j) {
-    Eigen::MatrixXd m = Eigen::MatrixXd::Constant(c, c, std::exp(log_miss(j)));
-    m.diagonal().setConstant(std::exp(log_hit(j)));
-    result.confusion.push_back(std::move(m));
-  }
-  return result;
+  return detail::run_dawid_skene<detail::OneCoinModel>(annotations, n_classes, options, 1,
+                                                       "one_coin_dawid_skene");
 }
 
 }  // namespace quality

@@ -40,15 +40,15 @@ inline std::vector<int> dense_gold(std::span<const quality::GoldLabel> gold, con
                              gold[g].item, ")");
     }
     if (gold[g].label < 0 || gold[g].label >= n_classes) {
-      labelkit::detail::fail(function, "'gold' record ", g, " has a label outside [0, ",
-                             n_classes, ") (got ", gold[g].label, ")");
+      labelkit::detail::fail(function, "'gold' record ", g, " has a label outside [0, ", n_classes,
+                             ") (got ", gold[g].label, ")");
     }
     const Eigen::Index i = items.find(gold[g].item);
     if (i < 0) continue;
     int& slot = dense[static_cast<std::size_t>(i)];
     if (slot >= 0 && slot != gold[g].label) {
-      labelkit::detail::fail(function, "'gold' record ", g, " gives item ", gold[g].item,
-                             " label ", gold[g].label, " but an earlier record gave ", slot);
+      labelkit::detail::fail(function, "'gold' record ", g, " gives item ", gold[g].item, " label ",
+                             gold[g].label, " but an earlier record gave ", slot);
     }
     slot = gold[g].label;
   }

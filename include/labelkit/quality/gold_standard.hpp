@@ -36,8 +36,9 @@ struct Interval {
 [[nodiscard]] inline Interval wilson_interval(Eigen::Index successes, Eigen::Index n,
                                               double z = 1.959963984540054) {
   if (n < 0 || successes < 0 || successes > n) {
-    labelkit::detail::fail("wilson_interval", "expected 0 <= successes <= n (got successes = ",
-                           successes, ", n = ", n, ")");
+    labelkit::detail::fail("wilson_interval",
+                           "expected 0 <= successes <= n (got successes = ", successes, ", n = ", n,
+                           ")");
   }
   detail::check_nonnegative(z, "wilson_interval", "z");
   if (n == 0) return {0.0, 1.0};
@@ -69,7 +70,7 @@ struct AnnotatorGoldScore {
   Interval interval;           ///< Wilson interval of the accuracy ([0, 1] when n_gold = 0).
   /// C x C counts: row = gold label, column = the annotator's answer.
   Eigen::MatrixXd confusion;
-  bool flagged = false;        ///< n_gold >= min_gold and accuracy < threshold.
+  bool flagged = false;  ///< n_gold >= min_gold and accuracy < threshold.
 };
 
 /// Result of gold_standard(): one score per annotator (ascending id) and the pooled score.
@@ -106,6 +107,8 @@ struct GoldStandardResult {
   }
   detail::check_nonnegative(options.z, function, "options.z");
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  detail::check_tables(crowd.n_annotators() + 1, n_classes, n_classes, function,
+                       "the annotators x classes x classes confusion matrices");
   const auto dense = detail::dense_gold(gold, crowd.items, n_classes, function);
   const Eigen::Index c = n_classes;
   GoldStandardResult result;
@@ -131,18 +134,18 @@ struct GoldStandardResult {
     }
   }
   for (auto& score : result.annotators) {
-    score.accuracy = score.n_gold > 0 ? static_cast<double>(score.n_correct) /
-                                            static_cast<double>(score.n_gold)
-                                      : 0.0;
+    score.accuracy = score.n_gold > 0
+                         ? static_cast<double>(score.n_correct) / static_cast<double>(score.n_gold)
+                         : 0.0;
     score.interval = wilson_interval(score.n_correct, score.n_gold, options.z);
-    score.flagged = score.n_gold > 0 && score.n_gold >= options.min_gold &&
-                    score.accuracy < options.threshold;
+    score.flagged =
+        score.n_gold > 0 && score.n_gold >= options.min_gold && score.accuracy < options.threshold;
     result.n_gold += score.n_gold;
     result.n_correct += score.n_correct;
   }
-  result.accuracy = result.n_gold > 0 ? static_cast<double>(result.n_correct) /
-                                            static_cast<double>(result.n_gold)
-                                      : 0.0;
+  result.accuracy = result.n_gold > 0
+                        ? static_cast<double>(result.n_correct) / static_cast<double>(result.n_gold)
+                        : 0.0;
   result.interval = wilson_interval(result.n_correct, result.n_gold, options.z);
   return result;
 }

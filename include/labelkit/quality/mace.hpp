@@ -14,6 +14,7 @@
 #include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/detail/em.hpp"
 #include "labelkit/quality/gold_label.hpp"
@@ -36,18 +37,120 @@ struct MaceOptions {
   std::function<void(int iteration, double objective)> progress = {};
 };
 
-/// Result of mace(). Rows are items in ascending item id.
-struct MaceResult {
-  std::vector<Eigen::Index> items;       ///< Distinct item ids, ascending.
-  Eigen::MatrixXd posterior;             ///< items x classes.
-  std::vector<int> labels;               ///< Row-wise argmax (ties to the lower label).
-  std::vector<Eigen::Index> annotators;  ///< Distinct annotator ids, ascending.
-  Eigen::VectorXd competence;            ///< theta_j: probability of not spamming.
-  Eigen::MatrixXd spam;                  ///< annotators x classes spam distributions xi_j.
-  std::vector<double> log_likelihood;    ///< Objective per iteration; never decreases.
-  int iterations = 0;                    ///< EM iterations run.
-  bool converged = false;                ///< Whether the tolerance test stopped EM.
+/// Result of mace(): the shared Aggregation (items in ascending id, posterior, labels,
+/// annotators, lookup by id) and EmTrace (objective per iteration; never decreases).
+struct MaceResult : Aggregation, EmTrace {
+  Eigen::VectorXd competence;  ///< theta_j: probability of not spamming.
+  Eigen::MatrixXd spam;        ///< annotators x classes spam distributions xi_j.
 };
+
+}  // namespace quality
+namespace detail {
+
+/// The EM model of mace(): competence theta_j and spam distribution xi_j per annotator, a
+/// uniform class prior.
+class MaceModel {
+ public:
+  MaceModel(const Crowd& crowd, double smoothing)
+      : crowd_(&crowd),
+        c_(crowd.n_classes),
+        s_(smoothing),
+        log_uniform_(-std::log(static_cast<double>(crowd.n_classes))),
+        theta_(Eigen::VectorXd::Constant(crowd.n_annotators(), 0.5)),
+        xi_(Eigen::MatrixXd::Constant(crowd.n_annotators(), c_, 1.0 / static_cast<double>(c_))),
+        log_hit_(crowd.n_annotators(), c_),
+        log_miss_(crowd.n_annotators(), c_),
+        log_theta_(crowd.n_annotators()),
+        not_spam_(Eigen::VectorXd::Zero(crowd.n_annotators())),
+        spam_counts_(Eigen::MatrixXd::Zero(crowd.n_annotators(), c_)) {
+    refresh_logs();
+  }
+
+  // Expected counts from the posterior row of item i.
+  void accumulate(Eigen::Index i, const double* row) {
+    for (Eigen::Index a = begin(i); a < end(i); ++a) {
+      const auto q = static_cast<std::size_t>(a);
+      const Eigen::Index j = crowd_->annotator[q];
+      const int l = crowd_->label[q];
+      const double hit = log_hit_(j, l);
+      const double knows = std::isinf(hit) ? 0.0 : row[l] * std::exp(log_theta_(j) - hit);
+      not_spam_(j) += knows;
+      spam_counts_(j, l) += 1 - knows;
+    }
+  }
+
+  double m_step(const PosteriorMatrix& /*t*/) {
+    double objective = 0;
+    for (Eigen::Index j = 0; j < crowd_->n_annotators(); ++j) {
+      const auto n_j =
+          static_cast<double>(crowd_->answers_per_annotator[static_cast<std::size_t>(j)]);
+      const double knows = std::min(not_spam_(j), n_j);
+      theta_(j) = (knows + s_) / (n_j + 2 * s_);
+      const double spam_total = spam_counts_.row(j).sum();
+      const double denominator = spam_total + static_cast<double>(c_) * s_;
+      for (Eigen::Index l = 0; l < c_; ++l) {
+        xi_(j, l) = denominator > 0 ? (spam_counts_(j, l) + s_) / denominator
+                                    : 1.0 / static_cast<double>(c_);
+        if (s_ > 0) objective += s_ * std::log(xi_(j, l));
+      }
+      if (s_ > 0) objective += s_ * (std::log(theta_(j)) + std::log(1 - theta_(j)));
+    }
+    refresh_logs();
+    not_spam_.setZero();
+    spam_counts_.setZero();
+    return objective;
+  }
+
+  void log_joint(Eigen::Index i, double* row) const {
+    for (Eigen::Index k = 0; k < c_; ++k) row[k] = log_uniform_;
+    for (Eigen::Index a = begin(i); a < end(i); ++a) {
+      const auto q = static_cast<std::size_t>(a);
+      const Eigen::Index j = crowd_->annotator[q];
+      const auto l = static_cast<Eigen::Index>(crowd_->label[q]);
+      const double hit = log_hit_(j, l);
+      const double miss = log_miss_(j, l);
+      for (Eigen::Index k = 0; k < c_; ++k) row[k] += k == l ? hit : miss;
+    }
+  }
+
+  /// Competences and spam distributions, into `result`.
+  void fill(quality::MaceResult& result) const {
+    result.competence = theta_;
+    result.spam = xi_;
+  }
+
+ private:
+  void refresh_logs() {
+    for (Eigen::Index j = 0; j < crowd_->n_annotators(); ++j) {
+      log_theta_(j) = std::log(theta_(j));
+      for (Eigen::Index l = 0; l < c_; ++l) {
+        log_hit_(j, l) = std::log(theta_(j) + (1 - theta_(j)) * xi_(j, l));
+        log_miss_(j, l) = std::log((1 - theta_(j)) * xi_(j, l));
+      }
+    }
+  }
+  [[nodiscard]] Eigen::Index begin(Eigen::Index i) const {
+    return crowd_->item_start[static_cast<std::size_t>(i)];
+  }
+  [[nodiscard]] Eigen::Index end(Eigen::Index i) const {
+    return crowd_->item_start[static_cast<std::size_t>(i) + 1];
+  }
+
+  const Crowd* crowd_;
+  Eigen::Index c_;
+  double s_;
+  double log_uniform_;
+  Eigen::VectorXd theta_;
+  Eigen::MatrixXd xi_;
+  Eigen::MatrixXd log_hit_;   // log(theta + (1 - theta) xi_l)
+  Eigen::MatrixXd log_miss_;  // log((1 - theta) xi_l)
+  Eigen::VectorXd log_theta_;
+  Eigen::VectorXd not_spam_;
+  Eigen::MatrixXd spam_counts_;
+};
+
+}  // namespace detail
+namespace quality {
 
 /// MACE by EM. The true label is uniform over the C classes; annotator j answers it with
 /// probability theta_j and otherwise draws a label from xi_j, so
@@ -63,122 +166,18 @@ struct MaceResult {
 [[nodiscard]] inline MaceResult mace(std::span<const Annotation> annotations, int n_classes,
                                      MaceOptions options = {}) {
   constexpr const char* function = "mace";
-  if (options.max_iterations < 1) {
-    detail::fail(function, "'options.max_iterations' must be at least 1 (got ",
-                 options.max_iterations, ")");
-  }
-  detail::check_nonnegative(options.tolerance, function, "options.tolerance");
-  detail::check_nonnegative(options.smoothing, function, "options.smoothing");
+  detail::check_em_options(options.max_iterations, options.tolerance, options.smoothing, function);
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
+  detail::check_tables(4, crowd.n_annotators(), n_classes, function,
+                       "the annotators x classes spam tables");
   const auto gold = detail::dense_gold(options.gold, crowd.items, n_classes, function);
-  const Eigen::Index n_items = crowd.n_items();
-  const Eigen::Index n_annotators = crowd.n_annotators();
-  const Eigen::Index c = n_classes;
-  const auto cs = static_cast<std::size_t>(c);
-  const double s = options.smoothing;
-  const double log_uniform = -std::log(static_cast<double>(c));
-
-  Eigen::VectorXd theta = Eigen::VectorXd::Constant(n_annotators, 0.5);
-  Eigen::MatrixXd xi = Eigen::MatrixXd::Constant(n_annotators, c, 1.0 / static_cast<double>(c));
-  Eigen::MatrixXd log_hit(n_annotators, c);   // log(theta + (1 - theta) xi_l)
-  Eigen::MatrixXd log_miss(n_annotators, c);  // log((1 - theta) xi_l)
-  Eigen::VectorXd log_theta(n_annotators);
-  Eigen::VectorXd not_spam(n_annotators);
-  Eigen::MatrixXd spam_counts(n_annotators, c);
-  detail::PosteriorMatrix t(n_items, c);
-  std::vector<double> buffer(cs);
-
-  auto refresh_logs = [&]() {
-    for (Eigen::Index j = 0; j < n_annotators; ++j) {
-      log_theta(j) = std::log(theta(j));
-      for (Eigen::Index l = 0; l < c; ++l) {
-        log_hit(j, l) = std::log(theta(j) + (1 - theta(j)) * xi(j, l));
-        log_miss(j, l) = std::log((1 - theta(j)) * xi(j, l));
-      }
-    }
-  };
-  // Expected counts from the posterior row of item i (held in `row`).
-  auto accumulate = [&](Eigen::Index i, const double* row) {
-    for (Eigen::Index a = crowd.item_start[static_cast<std::size_t>(i)];
-         a < crowd.item_start[static_cast<std::size_t>(i) + 1]; ++a) {
-      const auto q = static_cast<std::size_t>(a);
-      const Eigen::Index j = crowd.annotator[q];
-      const int l = crowd.label[q];
-      const double hit = log_hit(j, l);
-      const double knows = std::isinf(hit) ? 0.0 : row[l] * std::exp(log_theta(j) - hit);
-      not_spam(j) += knows;
-      spam_counts(j, l) += 1 - knows;
-    }
-  };
-
+  detail::MaceModel model(crowd, options.smoothing);
+  auto run = detail::run_em(crowd, gold,
+                            {options.max_iterations, options.tolerance, &options.progress}, model);
   MaceResult result;
-  result.log_likelihood.reserve(static_cast<std::size_t>(options.max_iterations));
-  detail::initial_posterior(crowd, gold, t);
-  refresh_logs();
-  not_spam.setZero();
-  spam_counts.setZero();
-  for (Eigen::Index i = 0; i < n_items; ++i) {
-    for (std::size_t k = 0; k < cs; ++k) buffer[k] = t(i, static_cast<Eigen::Index>(k));
-    accumulate(i, buffer.data());
-  }
-  for (int iteration = 0; iteration < options.max_iterations; ++iteration) {
-    // M-step.
-    double objective = 0;
-    for (Eigen::Index j = 0; j < n_annotators; ++j) {
-      const auto n_j = static_cast<double>(crowd.answers_per_annotator[static_cast<std::size_t>(j)]);
-      const double knows = std::min(not_spam(j), n_j);
-      theta(j) = (knows + s) / (n_j + 2 * s);
-      const double spam_total = spam_counts.row(j).sum();
-      const double denominator = spam_total + static_cast<double>(c) * s;
-      for (Eigen::Index l = 0; l < c; ++l) {
-        xi(j, l) = denominator > 0 ? (spam_counts(j, l) + s) / denominator
-                                   : 1.0 / static_cast<double>(c);
-        if (s > 0) objective += s * std::log(xi(j, l));
-      }
-      if (s > 0) objective += s * (std::log(theta(j)) + std::log(1 - theta(j)));
-    }
-    refresh_logs();
-    not_spam.setZero();
-    spam_counts.setZero();
-    // E-step and expected counts, one pass.
-    for (Eigen::Index i = 0; i < n_items; ++i) {
-      for (std::size_t k = 0; k < cs; ++k) buffer[k] = log_uniform;
-      for (Eigen::Index a = crowd.item_start[static_cast<std::size_t>(i)];
-           a < crowd.item_start[static_cast<std::size_t>(i) + 1]; ++a) {
-        const auto q = static_cast<std::size_t>(a);
-        const Eigen::Index j = crowd.annotator[q];
-        const auto l = static_cast<Eigen::Index>(crowd.label[q]);
-        const double hit = log_hit(j, l);
-        const double miss = log_miss(j, l);
-        for (std::size_t k = 0; k < cs; ++k) {
-          buffer[k] += static_cast<Eigen::Index>(k) == l ? hit : miss;
-        }
-      }
-      const int g = gold[static_cast<std::size_t>(i)];
-      if (g >= 0) {
-        objective += buffer[static_cast<std::size_t>(g)];
-        std::fill(buffer.begin(), buffer.end(), 0.0);
-        buffer[static_cast<std::size_t>(g)] = 1;
-      } else {
-        objective += detail::softmax_in_place(buffer.data(), n_classes);
-      }
-      for (std::size_t k = 0; k < cs; ++k) t(i, static_cast<Eigen::Index>(k)) = buffer[k];
-      accumulate(i, buffer.data());
-    }
-    result.log_likelihood.push_back(objective);
-    result.iterations = iteration + 1;
-    if (options.progress) options.progress(result.iterations, objective);
-    if (detail::em_converged(result.log_likelihood, options.tolerance)) {
-      result.converged = true;
-      break;
-    }
-  }
-  result.items = crowd.items.ids();
-  result.annotators = crowd.annotators.ids();
-  result.posterior = t;
-  result.labels = detail::argmax_rows(t);
-  result.competence = theta;
-  result.spam = xi;
+  detail::fill_em_result(crowd, std::move(run), result);
+  model.fill(result);
   return result;
 }
 

@@ -13,17 +13,17 @@
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/id_map.hpp"
+#include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace quality {
 
-/// Result of majority_vote() and weighted_majority_vote(). Rows are items, in ascending item id.
-struct MajorityVoteResult {
-  std::vector<Eigen::Index> items;  ///< Distinct item ids, ascending; row i is items[i].
-  std::vector<int> labels;          ///< Winner per item; ties go to the lowest label.
-  Eigen::MatrixXd votes;            ///< items x classes vote counts (sums of weights if weighted).
-  Eigen::MatrixXd posterior;        ///< votes with rows normalised (uniform if a row is all 0).
+/// Result of majority_vote() and weighted_majority_vote(): the shared Aggregation (items in
+/// ascending id, vote shares as posterior, labels with ties to the lowest label, annotators,
+/// lookup by id) and the vote counts.
+struct MajorityVoteResult : Aggregation {
+  Eigen::MatrixXd votes;  ///< items x classes vote counts (sums of weights if weighted).
 };
 
 /// One annotator's weight for weighted_majority_vote().
@@ -38,6 +38,7 @@ namespace detail {
 inline quality::MajorityVoteResult finish_vote(const Crowd& crowd, Eigen::MatrixXd votes) {
   quality::MajorityVoteResult result;
   result.items = crowd.items.ids();
+  result.annotators = crowd.annotators.ids();
   result.labels = argmax_rows(votes);
   result.posterior = normalise_rows(votes);
   result.votes = std::move(votes);
@@ -59,12 +60,16 @@ namespace quality {
   constexpr const char* function = "majority_vote";
   detail::check_annotations(annotations, n_classes, function);
   // One pass to map items, one to count: no item grouping is needed for a vote.
-  const auto items = IdMap::from_ids(detail::MemberRange<&Annotation::item>{annotations}, function,
-                                     "annotations");
+  const auto items =
+      IdMap::from_ids(detail::MemberRange<&Annotation::item>{annotations}, function, "annotations");
+  detail::check_tables(2, items.size(), n_classes, function, "the items x classes vote table");
   Eigen::MatrixXd votes = Eigen::MatrixXd::Zero(items.size(), n_classes);
   for (const Annotation& a : annotations) votes(items.find(a.item), a.label) += 1;
   MajorityVoteResult result;
   result.items = items.ids();
+  result.annotators = IdMap::from_ids(detail::MemberRange<&Annotation::annotator>{annotations},
+                                      function, "annotations")
+                          .ids();
   result.labels = detail::argmax_rows(votes);
   result.posterior = detail::normalise_rows(votes);
   result.votes = std::move(votes);
@@ -84,6 +89,7 @@ namespace quality {
     std::span<const AnnotatorWeight> weights) {
   constexpr const char* function = "weighted_majority_vote";
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes vote table");
   std::vector<double> w(static_cast<std::size_t>(crowd.n_annotators()), -1.0);
   for (std::size_t r = 0; r < weights.size(); ++r) {
     if (!std::isfinite(weights[r].weight) || weights[r].weight < 0) {
@@ -93,8 +99,7 @@ namespace quality {
     const Eigen::Index j = crowd.annotators.find(weights[r].annotator);
     if (j < 0) continue;
     if (w[static_cast<std::size_t>(j)] >= 0) {
-      detail::fail(function, "'weights' record ", r, " repeats annotator ",
-                   weights[r].annotator);
+      detail::fail(function, "'weights' record ", r, " repeats annotator ", weights[r].annotator);
     }
     w[static_cast<std::size_t>(j)] = weights[r].weight;
   }

@@ -26,33 +26,34 @@ namespace quality {
 
 /// Options of quality_report().
 struct ReportOptions {
-  GoldStandardOptions gold = {};         ///< Gold-standard flagging rule.
-  ConsistencyOptions consistency = {};   ///< Single-label and speed rules.
-  DawidSkeneOptions aggregation = {};    ///< Consensus by Dawid–Skene (gold is added).
+  GoldStandardOptions gold = {};        ///< Gold-standard flagging rule.
+  ConsistencyOptions consistency = {};  ///< Single-label and speed rules.
+  DawidSkeneOptions aggregation = {};   ///< Consensus by Dawid–Skene (gold is added).
   /// Without enough gold evidence, flag an annotator whose agreement with the consensus is
   /// below this, once they have min_answers answers.
   double min_consensus_agreement = 0.6;
-  Eigen::Index min_answers = 10;         ///< Evidence needed for the consensus flag.
+  Eigen::Index min_answers = 10;  ///< Evidence needed for the consensus flag.
 };
 
 /// One annotator's report.
 struct AnnotatorReport {
-  Eigen::Index annotator = 0;                ///< Annotator id.
-  Eigen::Index n_answers = 0;                ///< Records.
-  Eigen::Index n_items = 0;                  ///< Distinct items answered.
-  Eigen::Index n_gold = 0;                   ///< Answers on gold items.
-  std::optional<double> gold_accuracy;       ///< Accuracy on gold (empty when n_gold = 0).
-  Interval gold_interval;                    ///< Wilson interval ([0, 1] when n_gold = 0).
-  double consensus_agreement = 0;            ///< Share of answers equal to the consensus label.
+  Eigen::Index annotator = 0;           ///< Annotator id.
+  Eigen::Index n_answers = 0;           ///< Records.
+  Eigen::Index n_items = 0;             ///< Distinct items answered.
+  Eigen::Index n_gold = 0;              ///< Answers on gold items.
+  std::optional<double> gold_accuracy;  ///< Accuracy on gold (empty when n_gold = 0).
+  Interval gold_interval;               ///< Wilson interval ([0, 1] when n_gold = 0).
+  double consensus_agreement = 0;       ///< Share of answers equal to the consensus label.
   /// Consensus class on which the annotator agrees least (-1 if none).
   int worst_class = -1;
-  double worst_class_agreement = 1;          ///< Agreement on worst_class (1 if none).
-  Eigen::Index contradictions = 0;           ///< Items given different labels by them.
-  double repeat_agreement = 1;               ///< Intra-annotator agreement on repeats.
-  bool single_label = false;                 ///< Always the same label (enough answers).
-  bool too_fast = false;                     ///< Too many implausibly fast answers.
-  bool flagged = false;                      ///< Any reason below.
-  std::vector<std::string> reasons;          ///< Why flagged: "gold_accuracy", "consensus", "single_label", "too_fast".
+  double worst_class_agreement = 1;  ///< Agreement on worst_class (1 if none).
+  Eigen::Index contradictions = 0;   ///< Items given different labels by them.
+  double repeat_agreement = 1;       ///< Intra-annotator agreement on repeats.
+  bool single_label = false;         ///< Always the same label (enough answers).
+  bool too_fast = false;             ///< Too many implausibly fast answers.
+  bool flagged = false;              ///< Any reason below.
+  std::vector<std::string>
+      reasons;  ///< Why flagged: "gold_accuracy", "consensus", "single_label", "too_fast".
 
   /// Member-wise equality.
   friend bool operator==(const AnnotatorReport&, const AnnotatorReport&) = default;
@@ -60,16 +61,16 @@ struct AnnotatorReport {
 
 /// The overall report.
 struct QualityReport {
-  Eigen::Index n_annotations = 0;        ///< Records.
-  Eigen::Index n_items = 0;              ///< Distinct items.
-  Eigen::Index n_annotators = 0;         ///< Distinct annotators.
-  int n_classes = 0;                     ///< Classes.
-  std::string method = "dawid_skene";    ///< Aggregation used for the consensus.
-  Eigen::Index n_gold = 0;               ///< Answers on gold items.
-  std::optional<double> gold_accuracy;   ///< Pooled accuracy on gold (empty when n_gold = 0).
-  double mean_consensus_agreement = 0;   ///< Share of all answers equal to the consensus.
-  Eigen::Index n_adjudication = 0;       ///< Items with high vote entropy.
-  Eigen::Index n_flagged = 0;            ///< Flagged annotators.
+  Eigen::Index n_annotations = 0;           ///< Records.
+  Eigen::Index n_items = 0;                 ///< Distinct items.
+  Eigen::Index n_annotators = 0;            ///< Distinct annotators.
+  int n_classes = 0;                        ///< Classes.
+  std::string method = "dawid_skene";       ///< Aggregation used for the consensus.
+  Eigen::Index n_gold = 0;                  ///< Answers on gold items.
+  std::optional<double> gold_accuracy;      ///< Pooled accuracy on gold (empty when n_gold = 0).
+  double mean_consensus_agreement = 0;      ///< Share of all answers equal to the consensus.
+  Eigen::Index n_adjudication = 0;          ///< Items with high vote entropy.
+  Eigen::Index n_flagged = 0;               ///< Flagged annotators.
   std::vector<AnnotatorReport> annotators;  ///< Ascending annotator id.
 
   /// Member-wise equality.
@@ -90,10 +91,13 @@ struct QualityReport {
   detail::check_nonnegative(options.min_consensus_agreement, function,
                             "options.min_consensus_agreement");
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  detail::check_tables(2, crowd.n_annotators(), n_classes, function,
+                       "the annotators x classes tables");
   options.aggregation.gold.insert(options.aggregation.gold.end(), gold.begin(), gold.end());
   const auto consensus = dawid_skene(annotations, n_classes, options.aggregation);
   const auto scores = gold_standard(annotations, gold, n_classes, options.gold);
-  const auto consistency = consistency_checks(annotations, n_classes, options.consistency, durations);
+  const auto consistency =
+      consistency_checks(annotations, n_classes, options.consistency, durations);
 
   const Eigen::Index c = n_classes;
   const Eigen::Index n_annotators = crowd.n_annotators();

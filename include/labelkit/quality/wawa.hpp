@@ -10,18 +10,16 @@
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
+#include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace quality {
 
-/// Result of wawa(). Rows are items in ascending item id.
-struct WawaResult {
-  std::vector<Eigen::Index> items;       ///< Distinct item ids, ascending.
-  std::vector<int> labels;               ///< Weighted-vote winner (ties to the lowest label).
-  Eigen::MatrixXd posterior;             ///< Weighted vote shares (uniform if all weights 0).
-  std::vector<Eigen::Index> annotators;  ///< Distinct annotator ids, ascending.
-  Eigen::VectorXd skills;                ///< Agreement of each annotator with majority vote.
+/// Result of wawa(): the shared Aggregation (items in ascending id, weighted vote shares as
+/// posterior, labels, annotators, lookup by id) and each annotator's skill.
+struct WawaResult : Aggregation {
+  Eigen::VectorXd skills;  ///< Agreement of each annotator with majority vote.
 };
 
 /// Wawa: (1) majority vote; (2) skill_j = fraction of j's answers equal to the majority label
@@ -29,6 +27,7 @@ struct WawaResult {
 /// @throws labelkit::invalid_argument for bad annotations (naming the record).
 [[nodiscard]] inline WawaResult wawa(std::span<const Annotation> annotations, int n_classes) {
   const auto crowd = detail::make_crowd(annotations, n_classes, "wawa");
+  detail::check_tables(3, crowd.n_items(), n_classes, "wawa", "the items x classes vote table");
   const auto mv = detail::argmax_rows(detail::vote_counts(crowd));
   Eigen::VectorXd agree = Eigen::VectorXd::Zero(crowd.n_annotators());
   for (Eigen::Index i = 0; i < crowd.n_items(); ++i) {

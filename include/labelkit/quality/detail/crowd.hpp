@@ -14,17 +14,29 @@
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/id_map.hpp"
+#include "labelkit/core/limits.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 using labelkit::detail::fail;
 
-/// Throws unless n_classes >= 2.
+/// Throws unless 2 <= n_classes <= labelkit::max_classes.
 inline void check_n_classes(int n_classes, std::string_view function) {
   if (n_classes < 2) {
     fail(function, "'n_classes' must be at least 2 (got ", n_classes, ")");
   }
+  check_class_count(n_classes, function);
+}
+
+/// Throws unless `tables` tables of rows x cols doubles fit in labelkit::max_allocation_bytes.
+/// Called before a function allocates tables sized from its input (item, annotator and class
+/// counts), so that one large label or id count is refused instead of zero-filling gigabytes.
+inline void check_tables(Eigen::Index tables, Eigen::Index rows, Eigen::Index cols,
+                         std::string_view function, std::string_view what) {
+  check_allocation({static_cast<std::size_t>(tables), static_cast<std::size_t>(rows),
+                    static_cast<std::size_t>(cols)},
+                   sizeof(double), function, what);
 }
 
 /// Validates every record: non-empty input, non-negative ids, labels in [0, n_classes).
@@ -41,12 +53,12 @@ inline void check_annotations(std::span<const Annotation> annotations, int n_cla
       fail(function, "'annotations' record ", r, " has a negative item id (got ", a.item, ")");
     }
     if (a.annotator < 0) {
-      fail(function, "'annotations' record ", r, " has a negative annotator id (got ",
-           a.annotator, ")");
+      fail(function, "'annotations' record ", r, " has a negative annotator id (got ", a.annotator,
+           ")");
     }
     if (a.label < 0 || a.label >= n_classes) {
-      fail(function, "'annotations' record ", r, " has a label outside [0, ", n_classes,
-           ") (got ", a.label, ")");
+      fail(function, "'annotations' record ", r, " has a label outside [0, ", n_classes, ") (got ",
+           a.label, ")");
     }
   }
 }
@@ -56,12 +68,12 @@ inline void check_annotations(std::span<const Annotation> annotations, int n_cla
 /// [item_start[i], item_start[i + 1]).
 struct Crowd {
   int n_classes = 0;
-  IdMap items;                             ///< item id <-> dense item index
-  IdMap annotators;                        ///< annotator id <-> dense annotator index
-  std::vector<Eigen::Index> item_start;    ///< n_items + 1 offsets
-  std::vector<Eigen::Index> record;        ///< original record index, grouped by item
-  std::vector<Eigen::Index> annotator;     ///< dense annotator index, grouped by item
-  std::vector<int> label;                  ///< label, grouped by item
+  IdMap items;                                      ///< item id <-> dense item index
+  IdMap annotators;                                 ///< annotator id <-> dense annotator index
+  std::vector<Eigen::Index> item_start;             ///< n_items + 1 offsets
+  std::vector<Eigen::Index> record;                 ///< original record index, grouped by item
+  std::vector<Eigen::Index> annotator;              ///< dense annotator index, grouped by item
+  std::vector<int> label;                           ///< label, grouped by item
   std::vector<Eigen::Index> answers_per_annotator;  ///< records per dense annotator
 
   [[nodiscard]] Eigen::Index n_items() const noexcept { return items.size(); }
@@ -85,9 +97,7 @@ struct MemberRange {
     bool operator!=(const iterator& other) const noexcept { return p != other.p; }
   };
   [[nodiscard]] iterator begin() const noexcept { return {annotations.data()}; }
-  [[nodiscard]] iterator end() const noexcept {
-    return {annotations.data() + annotations.size()};
-  }
+  [[nodiscard]] iterator end() const noexcept { return {annotations.data() + annotations.size()}; }
 };
 
 /// Validates the annotations and builds the item-grouped layout. O(N) for compact ids,
@@ -98,10 +108,10 @@ inline Crowd make_crowd(std::span<const Annotation> annotations, int n_classes,
   const std::string name(function);
   Crowd crowd;
   crowd.n_classes = n_classes;
-  crowd.items = IdMap::from_ids(MemberRange<&Annotation::item>{annotations}, name.c_str(),
-                                "annotations");
-  crowd.annotators = IdMap::from_ids(MemberRange<&Annotation::annotator>{annotations},
-                                     name.c_str(), "annotations");
+  crowd.items =
+      IdMap::from_ids(MemberRange<&Annotation::item>{annotations}, name.c_str(), "annotations");
+  crowd.annotators = IdMap::from_ids(MemberRange<&Annotation::annotator>{annotations}, name.c_str(),
+                                     "annotations");
   const auto n_items = static_cast<std::size_t>(crowd.items.size());
   const std::size_t n = annotations.size();
   std::vector<Eigen::Index> dense_item(n);

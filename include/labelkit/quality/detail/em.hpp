@@ -1,15 +1,32 @@
 #pragma once
 /// @file
-/// Internals shared by the EM aggregators (Dawid-Skene, one-coin, GLAD, MACE).
+/// The EM skeleton shared by the aggregators with a hidden true class per item (Dawid-Skene,
+/// one-coin, GLAD, MACE): one driver, one model policy per aggregator, one progress protocol.
+///
+/// The driver lays the answers out once (grouped by item, see Crowd), starts from the
+/// majority-vote posterior with gold items clamped, and then runs iterations of
+///   1. M-step: the model's parameters from its expected counts (model.m_step);
+///   2. E-step fused with the next expected counts, one pass over the answers: per item, the
+///      model writes log pi_k + sum over the item's answers of log P(answer | k) into a row
+///      (model.log_joint), the driver normalises it with log-sum-exp (or clamps a gold item) and
+///      hands the posterior row back (model.accumulate).
+/// The objective is the model's parameter term (from m_step) plus the sum over items of the
+/// log evidence (log P(gold label, answers) for a gold item). No allocation happens inside the
+/// iterations: every buffer is sized before the first one.
 
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
+#include <functional>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "labelkit/config.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
+#include "labelkit/quality/gold_label.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace detail {
@@ -33,12 +50,6 @@ inline double softmax_in_place(double* v, int n) {
   return m + std::log(s);
 }
 
-/// Column sums of the posteriors (the expected class counts) into `mass`, one row pass.
-inline void column_sums(const PosteriorMatrix& t, Eigen::VectorXd& mass) {
-  mass.setZero();
-  for (Eigen::Index i = 0; i < t.rows(); ++i) mass += t.row(i).transpose();
-}
-
 /// Class priors pi_k = (mass_k + alpha) / (n_items + C·alpha) from the expected class counts;
 /// writes their logs and returns the log-prior term alpha · sum_k log pi_k (0 when alpha = 0).
 inline double update_priors(const Eigen::VectorXd& mass, Eigen::Index n_items, double alpha,
@@ -53,6 +64,7 @@ inline double update_priors(const Eigen::VectorXd& mass, Eigen::Index n_items, d
   return term;
 }
 
+/// The majority-vote posterior (vote shares), with gold items clamped to their label.
 inline void initial_posterior(const Crowd& crowd, const std::vector<int>& gold,
                               PosteriorMatrix& t) {
   t = normalise_rows(vote_counts(crowd));
@@ -65,11 +77,109 @@ inline void initial_posterior(const Crowd& crowd, const std::vector<int>& gold,
   }
 }
 
+/// The tolerance test: the objective rose by less than tolerance · max(1, |objective|).
 inline bool em_converged(const std::vector<double>& objective, double tolerance) {
   if (tolerance <= 0 || objective.size() < 2) return false;
   const double now = objective.back();
   const double before = objective[objective.size() - 2];
   return now - before < tolerance * std::max(1.0, std::abs(now));
+}
+
+/// Throws unless max_iterations >= 1 and tolerance and smoothing are finite and >= 0.
+inline void check_em_options(int max_iterations, double tolerance, double smoothing,
+                             std::string_view function) {
+  if (max_iterations < 1) {
+    fail(function, "'options.max_iterations' must be at least 1 (got ", max_iterations, ")");
+  }
+  check_nonnegative(tolerance, function, "options.tolerance");
+  check_nonnegative(smoothing, function, "options.smoothing");
+}
+
+/// One EM model (the policy of run_em()).
+///
+/// - `accumulate(i, row)`: adds item i's posterior row (and, through the crowd, its answers) to
+///   the model's expected counts.
+/// - `m_step(t)`: sets the parameters from the expected counts (t is the current posterior),
+///   clears the counts for the next pass, and returns the objective's parameter term (the log
+///   prior of the parameters; 0 without smoothing).
+/// - `log_joint(i, row)`: writes log P(z_i = k) + sum over i's answers of log P(answer | k),
+///   for k = 0..C-1, under the current parameters.
+template <class Model>
+concept EmModel = requires(Model& m, Eigen::Index i, double* row, const PosteriorMatrix& t) {
+  m.accumulate(i, static_cast<const double*>(row));
+  { m.m_step(t) } -> std::convertible_to<double>;
+  m.log_joint(i, row);
+};
+
+/// Options every EM aggregator shares, as the driver reads them.
+struct EmControl {
+  int max_iterations = 100;  ///< >= 1.
+  double tolerance = 0;      ///< 0: run every iteration.
+  /// Called once per iteration, after its E-step, with the 1-based iteration and the objective.
+  const std::function<void(int, double)>* progress = nullptr;
+};
+
+/// The run of run_em(): the final posterior and the objective after each iteration.
+struct EmRun {
+  PosteriorMatrix posterior;           ///< items x classes (ascending item id).
+  std::vector<double> log_likelihood;  ///< Objective after each iteration.
+  int iterations = 0;                  ///< Iterations run.
+  bool converged = false;              ///< Whether the tolerance test stopped EM.
+};
+
+/// The EM driver (see the file comment). `gold` holds the clamped label per dense item or -1.
+/// Complexity per iteration: one pass over the answers plus the model's M-step.
+template <EmModel Model>
+EmRun run_em(const Crowd& crowd, const std::vector<int>& gold, const EmControl& control,
+             Model& model) {
+  const Eigen::Index n_items = crowd.n_items();
+  const int c = crowd.n_classes;
+  const auto cs = static_cast<std::size_t>(c);
+  EmRun run;
+  initial_posterior(crowd, gold, run.posterior);
+  for (Eigen::Index i = 0; i < n_items; ++i) model.accumulate(i, run.posterior.row(i).data());
+  std::vector<double> row(cs);
+  run.log_likelihood.reserve(static_cast<std::size_t>(control.max_iterations));
+  for (int iteration = 0; iteration < control.max_iterations; ++iteration) {
+    double objective = model.m_step(run.posterior);
+    for (Eigen::Index i = 0; i < n_items; ++i) {
+      model.log_joint(i, row.data());
+      const int g = gold[static_cast<std::size_t>(i)];
+      if (g >= 0) {
+        objective += row[static_cast<std::size_t>(g)];
+        std::fill(row.begin(), row.end(), 0.0);
+        row[static_cast<std::size_t>(g)] = 1;
+      } else {
+        objective += softmax_in_place(row.data(), c);
+      }
+      double* t = run.posterior.row(i).data();
+      for (std::size_t k = 0; k < cs; ++k) t[k] = row[k];
+      model.accumulate(i, row.data());
+    }
+    run.log_likelihood.push_back(objective);
+    run.iterations = iteration + 1;
+    if (control.progress != nullptr && *control.progress) {
+      (*control.progress)(run.iterations, objective);
+    }
+    if (em_converged(run.log_likelihood, control.tolerance)) {
+      run.converged = true;
+      break;
+    }
+  }
+  return run;
+}
+
+/// Moves the fields every EM result shares (items, annotators, posterior, labels,
+/// log_likelihood, iterations, converged) from a run into `result`.
+template <class Result>
+void fill_em_result(const Crowd& crowd, EmRun&& run, Result& result) {
+  result.items = crowd.items.ids();
+  result.annotators = crowd.annotators.ids();
+  result.posterior = run.posterior;
+  result.labels = argmax_rows(result.posterior);
+  result.log_likelihood = std::move(run.log_likelihood);
+  result.iterations = run.iterations;
+  result.converged = run.converged;
 }
 
 }  // namespace detail

@@ -1,0 +1,56 @@
+#pragma once
+/// @file
+/// The result shape every crowd aggregator shares (majority vote, Wawa, Dawid–Skene, one-coin,
+/// GLAD, MACE, ...): one row per item in ascending item id, with a lookup by id, and the
+/// trace of an EM run.
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include "labelkit/config.hpp"
+
+LABELKIT_BEGIN_NAMESPACE
+namespace quality {
+
+/// What every aggregator returns: the items (ascending id), each item's label and posterior,
+/// and the annotators seen (ascending id). Look an item up by id with label_of() and
+/// posterior_of(); row r of `posterior` and `labels[r]` belong to `items[r]`.
+struct Aggregation {
+  std::vector<Eigen::Index> items;       ///< Distinct item ids, ascending; row r is items[r].
+  Eigen::MatrixXd posterior;             ///< items x classes, rows sum to 1.
+  std::vector<int> labels;               ///< Row-wise argmax of posterior (ties to lower label).
+  std::vector<Eigen::Index> annotators;  ///< Distinct annotator ids, ascending.
+
+  /// The row of item id `item`, or std::nullopt if it had no annotation. O(log I).
+  [[nodiscard]] std::optional<Eigen::Index> row_of(Eigen::Index item) const {
+    const auto it = std::lower_bound(items.begin(), items.end(), item);
+    if (it == items.end() || *it != item) return std::nullopt;
+    return static_cast<Eigen::Index>(it - items.begin());
+  }
+  /// The label of item id `item`, or std::nullopt if it had no annotation. O(log I).
+  [[nodiscard]] std::optional<int> label_of(Eigen::Index item) const {
+    const auto r = row_of(item);
+    if (!r) return std::nullopt;
+    return labels[static_cast<std::size_t>(*r)];
+  }
+  /// The posterior (one value per class) of item id `item`, or std::nullopt. O(log I + C).
+  [[nodiscard]] std::optional<Eigen::RowVectorXd> posterior_of(Eigen::Index item) const {
+    const auto r = row_of(item);
+    if (!r) return std::nullopt;
+    return Eigen::RowVectorXd(posterior.row(*r));
+  }
+};
+
+/// How an EM aggregator's run went.
+struct EmTrace {
+  /// The objective EM maximises, after each iteration (see each aggregator for its terms).
+  std::vector<double> log_likelihood;
+  int iterations = 0;      ///< EM iterations run.
+  bool converged = false;  ///< Whether the tolerance test stopped EM.
+};
+
+}  // namespace quality
+LABELKIT_END_NAMESPACE

@@ -13,6 +13,7 @@
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/label_pool.hpp"
+#include "labelkit/core/limits.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/core/rows.hpp"
@@ -42,7 +43,7 @@ enum class Refit {
 /// they were labeled, so runs are reproducible. The strategy is any value callable as
 /// `strategy(QueryContext<M, X>, k)`: one of labelkit::query's strategies or a lambda.
 template <class M, class X, class S>
-  requires Model<M, X> && query::QueryStrategy<S, M, X>
+requires Model<M, X> && query::QueryStrategy<S, M, X>
 class ActiveLearner {
  public:
   /// Takes the model, the pool's features and the strategy by value (move large features in).
@@ -62,7 +63,8 @@ class ActiveLearner {
   /// the model on every labeled item. O(items) plus the model's fit.
   /// @throws labelkit::dimension_mismatch if the spans differ in length;
   ///         labelkit::invalid_argument if an item is out of range, repeated in the call, or a
-  ///         label is negative (naming its position). Nothing is recorded when it throws.
+  ///         label is negative or >= labelkit::max_classes (naming its position). Nothing is
+  ///         recorded when it throws.
   void teach(std::span<const Eigen::Index> items, std::span<const int> labels,
              Refit refit_now = Refit::yes) {
     if (items.size() != labels.size()) {
@@ -73,8 +75,12 @@ class ActiveLearner {
     for (std::size_t r = 0; r < items.size(); ++r) {
       detail::check_index(items[r], pool_.size(), "ActiveLearner::teach", "items", r);
       if (labels[r] < 0) {
-        detail::fail("ActiveLearner::teach", "'labels' entry ", r, " is negative (got ",
-                     labels[r], ")");
+        detail::fail("ActiveLearner::teach", "'labels' entry ", r, " is negative (got ", labels[r],
+                     ")");
+      }
+      if (labels[r] >= max_classes) {
+        detail::fail("ActiveLearner::teach", "'labels' entry ", r, " is out of range (got ",
+                     labels[r], ", expected label < labelkit::max_classes = ", max_classes, ")");
       }
       char& flag = seen[static_cast<std::size_t>(items[r])];
       if (flag != 0) {
@@ -96,7 +102,8 @@ class ActiveLearner {
   /// @throws labelkit::state_error if nothing is labeled yet.
   void refit() {
     if (pool_.labeled_count() == 0) {
-      detail::fail<state_error>("ActiveLearner::refit", "no item is labeled yet (call teach first)");
+      detail::fail<state_error>("ActiveLearner::refit",
+                                "no item is labeled yet (call teach first)");
     }
     const std::vector<Eigen::Index> labeled = pool_.labeled();
     model_.fit(select_rows(features_, labeled), pool_.labeled_labels());
@@ -119,7 +126,8 @@ class ActiveLearner {
     const std::vector<Eigen::Index> unlabeled = pool_.unlabeled();
     const std::vector<Eigen::Index> labeled = pool_.labeled();
     const std::vector<int> labels = pool_.labeled_labels();
-    const query::QueryContext<M, X> context{model_, features_, unlabeled, labeled, seeds_(), labels};
+    const query::QueryContext<M, X> context{model_,  features_, unlabeled,
+                                            labeled, seeds_(),  labels};
     std::vector<Eigen::Index> picked = strategy_(context, k);
     check_strategy_result(picked, k);
     return picked;
@@ -148,12 +156,12 @@ class ActiveLearner {
     for (std::size_t r = 0; r < picked.size(); ++r) {
       const Eigen::Index id = picked[r];
       if (id < 0 || id >= pool_.size()) {
-        detail::fail("ActiveLearner::query", "the strategy returned item ", id, " at position ",
-                     r, ", outside the pool of ", pool_.size());
+        detail::fail("ActiveLearner::query", "the strategy returned item ", id, " at position ", r,
+                     ", outside the pool of ", pool_.size());
       }
       if (pool_.is_labeled(id)) {
-        detail::fail("ActiveLearner::query", "the strategy returned item ", id, " at position ",
-                     r, ", which is already labeled");
+        detail::fail("ActiveLearner::query", "the strategy returned item ", id, " at position ", r,
+                     ", which is already labeled");
       }
       char& flag = seen[static_cast<std::size_t>(id)];
       if (flag != 0) {

@@ -32,6 +32,7 @@
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/limits.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/core/rows.hpp"
@@ -64,21 +65,21 @@ template <class Factory>
 class BaggingCommittee {
  public:
   /// The member model type: what `factory()` or `factory(classes)` returns.
-  using Member = std::remove_cvref_t<decltype(detail::make_member(std::declval<Factory&>(),
-                                                                  Eigen::Index{}))>;
+  using Member =
+      std::remove_cvref_t<decltype(detail::make_member(std::declval<Factory&>(), Eigen::Index{}))>;
 
   /// The probability matrix type for features X: the member's scalar, dynamic n x C.
   template <class X>
-  using ProbabilityMatrix = Eigen::Matrix<
-      typename std::remove_cvref_t<decltype(std::declval<Member&>().predict_proba(
-          std::declval<const X&>()))>::Scalar,
-      Eigen::Dynamic, Eigen::Dynamic>;
+  using ProbabilityMatrix =
+      Eigen::Matrix<typename std::remove_cvref_t<decltype(std::declval<Member&>().predict_proba(
+                        std::declval<const X&>()))>::Scalar,
+                    Eigen::Dynamic, Eigen::Dynamic>;
 
   /// @param factory makes one member model per call; called at `fit`.
   /// @param members the committee size M, >= 1.
   /// @param seed seeds the bootstrap resamples.
   /// @param classes the class count C, or 0 to take the largest training label + 1 at `fit`.
-  /// @throws labelkit::invalid_argument if members < 1 or classes < 0.
+  /// @throws labelkit::invalid_argument if members < 1, or classes < 0 or > labelkit::max_classes.
   BaggingCommittee(Factory factory, Eigen::Index members, std::uint64_t seed = 0,
                    Eigen::Index classes = 0)
       : factory_(std::move(factory)), members_(members), seed_(seed), classes_(classes) {
@@ -89,13 +90,14 @@ class BaggingCommittee {
     if (classes < 0) {
       labelkit::detail::fail("BaggingCommittee", "'classes' is negative (got ", classes, ")");
     }
+    if (classes > 0) labelkit::detail::check_class_count(classes, "BaggingCommittee", "classes");
   }
 
   /// Fits every member on its bootstrap resample of (x, labels). The resamples depend only on
   /// the seed and n, so fitting twice on the same data gives the same committee.
   /// @throws labelkit::dimension_mismatch if x and labels differ in length;
-  ///         labelkit::invalid_argument if labels is empty, or a label is negative or >= classes
-  ///         (naming its position); whatever a member's fit throws.
+  ///         labelkit::invalid_argument if labels is empty, or a label is negative, >= classes or
+  ///         >= labelkit::max_classes (naming its position); whatever a member's fit throws.
   template <class X>
   void fit(const X& x, const std::vector<int>& labels) {
     const Eigen::Index n = row_count(x);
@@ -107,13 +109,18 @@ class BaggingCommittee {
     int largest = 0;
     for (std::size_t i = 0; i < labels.size(); ++i) {
       if (labels[i] < 0) {
+        labelkit::detail::fail("BaggingCommittee::fit", "'labels' entry ", i, " is negative (got ",
+                               labels[i], ")");
+      }
+      if (labels[i] >= max_classes) {
         labelkit::detail::fail("BaggingCommittee::fit", "'labels' entry ", i,
-                               " is negative (got ", labels[i], ")");
+                               " is out of range (got ", labels[i],
+                               ", expected label < labelkit::max_classes = ", max_classes, ")");
       }
       if (classes_ > 0 && labels[i] >= classes_) {
         labelkit::detail::fail("BaggingCommittee::fit", "'labels' entry ", i,
-                               " is out of range (got ", labels[i], ", expected label < classes = ",
-                               classes_, ")");
+                               " is out of range (got ", labels[i],
+                               ", expected label < classes = ", classes_, ")");
       }
       largest = std::max(largest, labels[i]);
     }
@@ -136,7 +143,8 @@ class BaggingCommittee {
       } else {
         // Renumber the present classes 0..c-1 in ascending order.
         std::vector<int> dense(static_cast<std::size_t>(fitted_classes_), -1);
-        for (const Eigen::Index row : rows) dense[static_cast<std::size_t>(labels[static_cast<std::size_t>(row)])] = 0;
+        for (const Eigen::Index row : rows)
+          dense[static_cast<std::size_t>(labels[static_cast<std::size_t>(row)])] = 0;
         for (int c = 0; c < static_cast<int>(dense.size()); ++c) {
           if (dense[static_cast<std::size_t>(c)] == 0) {
             dense[static_cast<std::size_t>(c)] = static_cast<int>(member.classes.size());
@@ -144,7 +152,8 @@ class BaggingCommittee {
           }
         }
         for (std::size_t r = 0; r < rows.size(); ++r) {
-          member_labels[r] = dense[static_cast<std::size_t>(labels[static_cast<std::size_t>(rows[r])])];
+          member_labels[r] =
+              dense[static_cast<std::size_t>(labels[static_cast<std::size_t>(rows[r])])];
         }
       }
       if (member.classes.size() != 1) {
@@ -177,8 +186,9 @@ class BaggingCommittee {
         continue;
       }
       const auto raw = member.model->predict_proba(x);
-      const Eigen::Index expected =
-          member.classes.empty() ? fitted_classes_ : static_cast<Eigen::Index>(member.classes.size());
+      const Eigen::Index expected = member.classes.empty()
+                                        ? fitted_classes_
+                                        : static_cast<Eigen::Index>(member.classes.size());
       if (raw.rows() != n || raw.cols() != expected) {
         labelkit::detail::fail<dimension_mismatch>(
             "BaggingCommittee::predict_proba_members", "member ", m, " returned ", raw.rows(),
@@ -189,7 +199,8 @@ class BaggingCommittee {
       } else {
         Matrix p = Matrix::Zero(n, fitted_classes_);
         for (std::size_t c = 0; c < member.classes.size(); ++c) {
-          p.col(member.classes[c]) = raw.col(static_cast<Eigen::Index>(c)).template cast<typename Matrix::Scalar>();
+          p.col(member.classes[c]) =
+              raw.col(static_cast<Eigen::Index>(c)).template cast<typename Matrix::Scalar>();
         }
         result.push_back(std::move(p));
       }

@@ -35,7 +35,9 @@ struct ScoredIndex {
 template <class Scalar>
 class TopKHeap {
  public:
-  explicit TopKHeap(std::size_t k) : k_(k) { heap_.reserve(k); }
+  /// Keeps at most k pairs. Memory grows with the pairs actually kept, so a huge k (a caller's
+  /// "keep everything") allocates nothing up front.
+  explicit TopKHeap(std::size_t k) : k_(k) { heap_.reserve(std::min(k, initial_reserve)); }
 
   /// Offers one pair; keeps it if it ranks among the k best so far.
   void offer(Scalar score, Eigen::Index index) {
@@ -67,6 +69,8 @@ class TopKHeap {
   static bool ranks_before_fn(const ScoredIndex<Scalar>& a, const ScoredIndex<Scalar>& b) {
     return ranks_before(a, b);
   }
+
+  static constexpr std::size_t initial_reserve = 1024;
 
   std::size_t k_;
   std::vector<ScoredIndex<Scalar>> heap_;

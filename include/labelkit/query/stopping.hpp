@@ -26,6 +26,7 @@
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/limits.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
 #include "labelkit/query/uncertainty.hpp"
@@ -94,8 +95,8 @@ class StabilizingPredictions {
       labelkit::detail::fail("StabilizingPredictions", "'stop_set' is empty (expected items)");
     }
     if (window < 1) {
-      labelkit::detail::fail("StabilizingPredictions", "'window' must be at least 1 (got ",
-                             window, ")");
+      labelkit::detail::fail("StabilizingPredictions", "'window' must be at least 1 (got ", window,
+                             ")");
     }
     if (!(threshold >= -1.0 && threshold <= 1.0)) {
       labelkit::detail::fail("StabilizingPredictions", "'threshold' must lie in [-1, 1] (got ",
@@ -117,7 +118,7 @@ class StabilizingPredictions {
 
   /// Records predicted classes on the stop set (custom loops); true when the loop should stop.
   /// @throws labelkit::dimension_mismatch if the length is not the stop set's size;
-  ///         labelkit::invalid_argument if a class is negative.
+  ///         labelkit::invalid_argument if a class is negative or >= labelkit::max_classes.
   bool observe(std::span<const int> predictions) {
     const Eigen::Index s = row_count(stop_set_);
     if (static_cast<Eigen::Index>(predictions.size()) != s) {
@@ -129,6 +130,11 @@ class StabilizingPredictions {
       if (predictions[i] < 0) {
         labelkit::detail::fail("StabilizingPredictions::observe", "'predictions' entry ", i,
                                " is negative (got ", predictions[i], ")");
+      }
+      if (predictions[i] >= max_classes) {
+        labelkit::detail::fail("StabilizingPredictions::observe", "'predictions' entry ", i,
+                               " is out of range (got ", predictions[i],
+                               ", expected class < labelkit::max_classes = ", max_classes, ")");
       }
     }
     std::vector<int> current(predictions.begin(), predictions.end());

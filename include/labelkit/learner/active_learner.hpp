@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "labelkit/core/random.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
+#include "labelkit/query/pool_round.hpp"
 #include "labelkit/query/strategy.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -89,6 +91,7 @@ class ActiveLearner {
       flag = 1;
     }
     for (std::size_t r = 0; r < items.size(); ++r) pool_.set_label(items[r], labels[r]);
+    round_.reset();  // the unlabeled set changed
     if (refit_now == Refit::yes) refit();
   }
 
@@ -106,6 +109,7 @@ class ActiveLearner {
                                 "no item is labeled yet (call teach first)");
     }
     const std::vector<Eigen::Index> labeled = pool_.labeled();
+    round_.reset();
     model_.fit(select_rows(features_, labeled), pool_.labeled_labels());
     fitted_ = true;
   }
@@ -123,14 +127,31 @@ class ActiveLearner {
                                 "the model is not fitted (teach at least one labeled item first; "
                                 "for a cold start, query with labelkit::query::random_sampling)");
     }
-    const std::vector<Eigen::Index> unlabeled = pool_.unlabeled();
-    const std::vector<Eigen::Index> labeled = pool_.labeled();
+    query::PoolRound<M, X>& shared = round();
     const std::vector<int> labels = pool_.labeled_labels();
-    const query::QueryContext<M, X> context{model_,  features_, unlabeled,
-                                            labeled, seeds_(),  labels};
+    const query::QueryContext<M, X> context{
+        model_, features_, shared.unlabeled(), shared.labeled(), seeds_(), labels, &shared};
     std::vector<Eigen::Index> picked = strategy_(context, k);
     check_strategy_result(picked, k);
     return picked;
+  }
+
+  /// The current round: the unlabeled items' rows, predicted probabilities and embeddings,
+  /// each computed once on first use and shared by the strategy (`query`) and by stopping rules
+  /// (labelkit/learner/stopping.hpp) until the next `teach` or `refit`. If you change the model
+  /// through `model()` yourself, call `refit()` (or `teach`) before using the round again.
+  /// @throws labelkit::state_error if the model has not been fitted.
+  [[nodiscard]] query::PoolRound<M, X>& round() {
+    if (!fitted_) {
+      detail::fail<state_error>("ActiveLearner::round",
+                                "the model is not fitted (teach at least one labeled item first)");
+    }
+    if (!round_ || !round_->reads(model_, features_)) {  // none yet, or the learner was moved
+      const std::vector<Eigen::Index> unlabeled = pool_.unlabeled();
+      const std::vector<Eigen::Index> labeled = pool_.labeled();
+      round_.emplace(model_, features_, unlabeled, labeled);
+    }
+    return *round_;
   }
 
   /// The model, fitted on the labeled items once `teach` or `refit` has run.
@@ -177,6 +198,7 @@ class ActiveLearner {
   LabelPool pool_;
   Random seeds_;
   bool fitted_ = false;
+  std::optional<query::PoolRound<M, X>> round_;
 };
 
 LABELKIT_END_NAMESPACE

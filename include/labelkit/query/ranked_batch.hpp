@@ -32,6 +32,7 @@
 #include "labelkit/core/validate.hpp"
 #include "labelkit/query/density.hpp"
 #include "labelkit/query/detail/embeddings.hpp"
+#include "labelkit/query/pool_round.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/strategy.hpp"
 #include "labelkit/query/uncertainty_sampling.hpp"
@@ -49,11 +50,10 @@ namespace query {
 ///         exceeds the unlabeled rows; labelkit::dimension_mismatch if uncertainty's length is
 ///         not the row count.
 template <class DerivedX, class DerivedU>
-[[nodiscard]] std::vector<Eigen::Index> ranked_batch(const Eigen::MatrixBase<DerivedX>& features,
-                                                     const Eigen::DenseBase<DerivedU>& uncertainty,
-                                                     std::span<const Eigen::Index> labeled,
-                                                     Eigen::Index k,
-                                                     Similarity similarity = Similarity::euclidean) {
+[[nodiscard]] std::vector<Eigen::Index> ranked_batch(
+    const Eigen::MatrixBase<DerivedX>& features, const Eigen::DenseBase<DerivedU>& uncertainty,
+    std::span<const Eigen::Index> labeled, Eigen::Index k,
+    Similarity similarity = Similarity::euclidean) {
   using Scalar = typename DerivedX::Scalar;
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
@@ -64,8 +64,8 @@ template <class DerivedX, class DerivedU>
   const Eigen::Index n = features.rows();
   if ((uncertainty.rows() != 1 && uncertainty.cols() != 1) || uncertainty.size() != n) {
     labelkit::detail::fail<dimension_mismatch>(function, "'uncertainty' is ", uncertainty.rows(),
-                                               " x ", uncertainty.cols(), " but 'features' has ",
-                                               n, " rows (expected one uncertainty per row)");
+                                               " x ", uncertainty.cols(), " but 'features' has ", n,
+                                               " rows (expected one uncertainty per row)");
   }
   Vector u(n);
   for (Eigen::Index i = 0; i < n; ++i) {
@@ -120,8 +120,8 @@ template <class DerivedX, class DerivedU>
   Eigen::Index references = labeled_count;
   for (Eigen::Index t = 0; t < k; ++t) {
     const Eigen::Index remaining = unlabeled_count - t;
-    const Scalar alpha = static_cast<Scalar>(remaining) /
-                         static_cast<Scalar>(remaining + references);
+    const Scalar alpha =
+        static_cast<Scalar>(remaining) / static_cast<Scalar>(remaining + references);
     detail::ScoredIndex<Scalar> top{Scalar(0), -1};
     for (Eigen::Index i = 0; i < n; ++i) {
       if (taken[static_cast<std::size_t>(i)] != 0) continue;
@@ -143,8 +143,8 @@ template <class DerivedX, class DerivedU>
 
 /// Ranked batch-mode sampling as a strategy value: uncertainty `score` over the unlabeled items'
 /// predicted probabilities (default least confidence, as modAL), items compared by `model.embed`
-/// when the model is an `EmbeddingModel`, else by the raw (Eigen) features, against the labeled items and the
-/// batch so far. k larger than the unlabeled count returns them all.
+/// when the model is an `EmbeddingModel`, else by the raw (Eigen) features, against the labeled
+/// items and the batch so far. k larger than the unlabeled count returns them all.
 template <class Score = detail::LeastConfidenceScore>
 struct RankedBatchSampling {
   Score score{};  ///< Maps an n x C probability matrix to n uncertainty scores.
@@ -153,25 +153,27 @@ struct RankedBatchSampling {
   /// Returns min(k, unlabeled) item ids, in rank order.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
-    labelkit::detail::check_k(k, "RankedBatchSampling");
-    const auto n_unlabeled = static_cast<Eigen::Index>(context.unlabeled.size());
-    if (n_unlabeled == 0 || k == 0) return {};
-    std::vector<Eigen::Index> rows(context.unlabeled.begin(), context.unlabeled.end());
-    rows.insert(rows.end(), context.labeled.begin(), context.labeled.end());
-    const auto vectors = detail::strategy_embeddings<M, X>(context.model, select_rows(context.features, rows));
-    const auto probabilities = context.model.predict_proba(select_rows(context.features, context.unlabeled));
-    const auto unlabeled_scores = score(probabilities);
-    using Scalar = typename std::remove_cvref_t<decltype(vectors)>::Scalar;
-    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> uncertainty =
-        Eigen::Matrix<Scalar, Eigen::Dynamic, 1>::Zero(static_cast<Eigen::Index>(rows.size()));
-    uncertainty.head(n_unlabeled) = unlabeled_scores.template cast<Scalar>();
-    std::vector<Eigen::Index> labeled_rows(context.labeled.size());
-    for (std::size_t r = 0; r < labeled_rows.size(); ++r) {
-      labeled_rows[r] = n_unlabeled + static_cast<Eigen::Index>(r);
-    }
-    const auto positions = ranked_batch(vectors, uncertainty, labeled_rows,
-                                        std::min(k, n_unlabeled), similarity);
-    return to_item_ids(positions, context.unlabeled);
+    return run_pool_round(
+        context, k, "RankedBatchSampling", [&](PoolRound<M, X>& round, Eigen::Index) {
+          // ranked_batch takes one matrix: the candidates' embeddings, then the labeled ones.
+          const auto& unlabeled = round.embeddings();
+          const auto& labeled = round.labeled_embeddings();
+          const Eigen::Index n_unlabeled = round.size();
+          using Plain = std::remove_cvref_t<decltype(unlabeled)>;
+          using Scalar = typename Plain::Scalar;
+          Plain vectors(n_unlabeled + labeled.rows(), unlabeled.cols());
+          vectors.topRows(n_unlabeled) = unlabeled;
+          vectors.bottomRows(labeled.rows()) = labeled;
+          Eigen::Matrix<Scalar, Eigen::Dynamic, 1> uncertainty =
+              Eigen::Matrix<Scalar, Eigen::Dynamic, 1>::Zero(vectors.rows());
+          uncertainty.head(n_unlabeled) = score(round.probabilities()).template cast<Scalar>();
+          std::vector<Eigen::Index> labeled_rows(static_cast<std::size_t>(labeled.rows()));
+          for (std::size_t r = 0; r < labeled_rows.size(); ++r) {
+            labeled_rows[r] = n_unlabeled + static_cast<Eigen::Index>(r);
+          }
+          return ranked_batch(vectors, uncertainty, labeled_rows, std::min(k, n_unlabeled),
+                              similarity);
+        });
   }
 };
 

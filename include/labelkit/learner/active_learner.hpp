@@ -147,9 +147,9 @@ class ActiveLearner {
                                 "the model is not fitted (teach at least one labeled item first)");
     }
     if (!round_ || !round_->reads(model_, features_)) {  // none yet, or the learner was moved
-      const std::vector<Eigen::Index> unlabeled = pool_.unlabeled();
-      const std::vector<Eigen::Index> labeled = pool_.labeled();
-      round_.emplace(model_, features_, unlabeled, labeled);
+      round_unlabeled_ = pool_.unlabeled();
+      round_labeled_ = pool_.labeled();
+      round_.emplace(model_, features_, round_unlabeled_, round_labeled_);
     }
     return *round_;
   }
@@ -199,6 +199,8 @@ class ActiveLearner {
   Random seeds_;
   bool fitted_ = false;
   std::optional<query::PoolRound<M, X>> round_;
+  std::vector<Eigen::Index> round_unlabeled_;  ///< the ids `round_` refers to
+  std::vector<Eigen::Index> round_labeled_;
 };
 
 LABELKIT_END_NAMESPACE

@@ -48,8 +48,9 @@ namespace query {
 /// the labeled items' embeddings (one `embed` call each, or the rows themselves for Eigen
 /// features without `embed`). Positions 0..size()-1 are the unlabeled ids in the given order.
 ///
-/// The round holds pointers to the model and the features: both must outlive it, and the model
-/// must not be refit while the round is in use (a refit makes its probabilities stale).
+/// The round refers to the model, the features and the two id lists without copying them: all
+/// four must outlive it, and the model must not be refit while the round is in use (a refit
+/// makes its probabilities stale). The labeled ids are read only by `labeled_embeddings`.
 /// Not thread-safe (results are computed on first use).
 ///
 /// @tparam M the model (`labelkit::Model<M, X>`).
@@ -65,13 +66,10 @@ class PoolRound {
       std::declval<const Rows&>()))>::PlainObject;
 
   /// A round over `unlabeled` (candidate ids into `features`, any order) with `labeled` as the
-  /// labeled ids. The id lists are copied; nothing else is computed yet.
+  /// labeled ids. Nothing is computed yet.
   PoolRound(M& model, const X& features, std::span<const Eigen::Index> unlabeled,
             std::span<const Eigen::Index> labeled)
-      : model_(&model),
-        features_(&features),
-        unlabeled_(unlabeled.begin(), unlabeled.end()),
-        labeled_(labeled.begin(), labeled.end()) {}
+      : model_(&model), features_(&features), unlabeled_(unlabeled), labeled_(labeled) {}
 
   /// A round over a strategy context's pool.
   explicit PoolRound(const QueryContext<M, X>& context)
@@ -96,7 +94,7 @@ class PoolRound {
 
   /// The candidates' rows, selected once. O(n d) the first time.
   [[nodiscard]] const Rows& candidates() {
-    if (!candidates_) candidates_.emplace(select_rows(*features_, std::span(unlabeled_)));
+    if (!candidates_) candidates_.emplace(select_rows(*features_, unlabeled_));
     return *candidates_;
   }
 
@@ -131,7 +129,7 @@ class PoolRound {
       if (labeled_.empty()) {
         labeled_embeddings_.emplace(Plain(0, embeddings().cols()));
       } else {
-        auto rows = select_rows(*features_, std::span(labeled_));
+        auto rows = select_rows(*features_, labeled_);
         if constexpr (EmbeddingModel<M, X>) {
           labeled_embeddings_.emplace(model_->embed(rows));
         } else {
@@ -154,8 +152,8 @@ class PoolRound {
 
   M* model_;
   const X* features_;
-  std::vector<Eigen::Index> unlabeled_;
-  std::vector<Eigen::Index> labeled_;
+  std::span<const Eigen::Index> unlabeled_;
+  std::span<const Eigen::Index> labeled_;
   std::optional<Rows> candidates_;
   std::optional<Probabilities> probabilities_;
   std::optional<typename detail::round_embedding_type<M, Rows>::type> embeddings_;

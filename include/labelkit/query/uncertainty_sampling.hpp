@@ -22,18 +22,20 @@ LABELKIT_BEGIN_NAMESPACE
 namespace query {
 
 /// Scores every unlabeled item with `score(model.predict_proba(unlabeled rows))` and returns the
-/// k highest (ties to the lower item id). `Score` maps an n x C probability matrix to n scores,
-/// higher = ask first, e.g. one of the functions in uncertainty.hpp. O(n*C) plus the model's
-/// prediction cost.
+/// k highest (ties to the lower item id, or, with `tie_break = TieBreak::random`, in a random
+/// order drawn from the round's seed, as modAL's `random_tie_break=True`). `Score` maps an n x C
+/// probability matrix to n scores, higher = ask first, e.g. one of the functions in
+/// uncertainty.hpp. O(n*C) plus the model's prediction cost.
 template <class Score>
 struct ScoreSampling {
   Score score;  ///< Maps an n x C probability matrix to n scores, higher = ask first.
+  TieBreak tie_break = TieBreak::lower_index;  ///< How equal scores are ordered.
 
   /// Scores `context.unlabeled` and returns the k best item ids.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
     return run_pool_round(context, k, "ScoreSampling", [&](PoolRound<M, X>& round, Eigen::Index) {
-      return top_k(score(round.probabilities()), k);
+      return top_k(score(round.probabilities()), k, tie_break, context.seed);
     });
   }
 };

@@ -1,43 +1,106 @@
 #pragma once
-// Small, exact models for testing the loop without depending on an optimiser.
+// Small, exact models and data for testing strategies and the loop without an optimiser. Not
+// part of the library.
 
 #include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
 #include <vector>
-
-#include "labelkit/core/softmax.hpp"
 
 namespace test_models {
 
-/// Softmax over negative squared distances to class centroids; classes without examples get a
-/// far-away centroid (probability ~0). n_classes is fixed up front, as in an active-learning run.
-struct NearestCentroid {
-  int n_classes = 2;
+/// Nearest-centroid classifier: P(c | x) = softmax_c(-||x - centroid_c||^2). The class count is
+/// `fixed_classes` when positive, else the largest training label + 1. A class with no training
+/// item keeps its centroid at `absent_coordinate` in every feature. Counts its fits.
+struct CentroidModel {
+  Eigen::Index fixed_classes = 0;
+  double absent_coordinate = 0.0;
   Eigen::MatrixXd centroids;
   int fit_calls = 0;
   Eigen::Index last_fit_rows = 0;
 
-  void fit(const Eigen::MatrixXd& x, const std::vector<int>& y) {
+  CentroidModel() = default;
+  explicit CentroidModel(Eigen::Index classes, double absent = 0.0)
+      : fixed_classes(classes), absent_coordinate(absent) {}
+
+  template <class X>
+  void fit(const X& x, const std::vector<int>& labels) {
     ++fit_calls;
     last_fit_rows = x.rows();
-    centroids = Eigen::MatrixXd::Constant(n_classes, x.cols(), 1e3);
-    Eigen::VectorXd counts = Eigen::VectorXd::Zero(n_classes);
-    Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(n_classes, x.cols());
-    for (Eigen::Index i = 0; i < x.rows(); ++i) {
-      sums.row(y[static_cast<std::size_t>(i)]) += x.row(i);
-      counts(y[static_cast<std::size_t>(i)]) += 1;
+    int largest = 0;
+    for (const int y : labels) largest = std::max(largest, y);
+    const Eigen::Index c = fixed_classes > 0 ? fixed_classes : Eigen::Index{largest} + 1;
+    Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(c, x.cols());
+    Eigen::VectorXd counts = Eigen::VectorXd::Zero(c);
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      sums.row(labels[i]) += x.row(static_cast<Eigen::Index>(i)).template cast<double>();
+      counts(labels[i]) += 1;
     }
-    for (int c = 0; c < n_classes; ++c) {
-      if (counts(c) > 0) centroids.row(c) = sums.row(c) / counts(c);
+    centroids = Eigen::MatrixXd::Constant(c, x.cols(), absent_coordinate);
+    for (Eigen::Index j = 0; j < c; ++j) {
+      if (counts(j) > 0) centroids.row(j) = sums.row(j) / counts(j);
     }
   }
 
-  Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const {
-    Eigen::MatrixXd logits(x.rows(), n_classes);
+  template <class X>
+  Eigen::MatrixXd predict_proba(const X& x) const {
+    Eigen::MatrixXd p(x.rows(), centroids.rows());
     for (Eigen::Index i = 0; i < x.rows(); ++i) {
-      for (int c = 0; c < n_classes; ++c) logits(i, c) = -(x.row(i) - centroids.row(c)).squaredNorm();
+      for (Eigen::Index j = 0; j < centroids.rows(); ++j) {
+        p(i, j) = -(x.row(i).template cast<double>() - centroids.row(j)).squaredNorm();
+      }
+      const double top = p.row(i).maxCoeff();
+      p.row(i) = (p.row(i).array() - top).exp().matrix();
+      p.row(i) /= p.row(i).sum();
     }
-    return labelkit::softmax(logits);
+    return p;
   }
 };
+
+/// The loop tests' preset: two classes fixed up front (as an active-learning run knows them), an
+/// unseen class far away (probability ~0).
+struct NearestCentroid : CentroidModel {
+  NearestCentroid() : CentroidModel(2, 1e3) {}
+};
+
+/// Ignores the features: predicts the training label frequencies for every item (C = largest
+/// label + 1). Its expected error reduction values are easy to compute by hand.
+struct PriorModel {
+  Eigen::RowVectorXd prior;
+
+  template <class X>
+  void fit(const X&, const std::vector<int>& labels) {
+    int largest = 0;
+    for (const int y : labels) largest = std::max(largest, y);
+    prior = Eigen::RowVectorXd::Zero(largest + 1);
+    for (const int y : labels) prior(y) += 1;
+    prior /= static_cast<double>(labels.size());
+  }
+
+  template <class X>
+  Eigen::MatrixXd predict_proba(const X& x) const {
+    return prior.replicate(x.rows(), 1);
+  }
+};
+
+/// `classes` Gaussian blobs (unit variance) of n_per_class points each in 2-D, centred on a
+/// circle of radius 4; deterministic from `random`.
+template <class Random>
+void make_blobs(Eigen::Index n_per_class, int classes, Random& random, Eigen::MatrixXd& x,
+                std::vector<int>& y) {
+  x.resize(n_per_class * classes, 2);
+  y.clear();
+  for (int c = 0; c < classes; ++c) {
+    const double cx = 4.0 * std::cos(2.0 * 3.14159265358979 * c / classes);
+    const double cy = 4.0 * std::sin(2.0 * 3.14159265358979 * c / classes);
+    for (Eigen::Index i = 0; i < n_per_class; ++i) {
+      const Eigen::Index r = c * n_per_class + i;
+      x(r, 0) = cx + random.normal();
+      x(r, 1) = cy + random.normal();
+      y.push_back(c);
+    }
+  }
+}
 
 }  // namespace test_models

@@ -1,5 +1,5 @@
-#include "labelkit/query/random.hpp"  // first: see the note on query/random.hpp
 #include <doctest/doctest.h>
+#include "labelkit/query/random.hpp"
 
 #include <Eigen/Core>
 #include <vector>
@@ -9,10 +9,10 @@
 #include "labelkit/core/random.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/query/bagging.hpp"
-#include "query/part_b_test_models.hpp"
+#include "learner/test_models.hpp"
 
 using labelkit::query::BaggingCommittee;
-using part_b_test::CentroidModel;
+using test_models::CentroidModel;
 using Labels = std::vector<int>;
 
 namespace {
@@ -39,7 +39,7 @@ TEST_CASE("BaggingCommittee: members are the factory's model on seeded bootstrap
   labelkit::Random random(1);
   Eigen::MatrixXd x;
   Labels y;
-  part_b_test::make_blobs(10, 3, random, x, y);
+  test_models::make_blobs(10, 3, random, x, y);
   Sized committee(sized_factory(), 4, /*seed=*/17);
   committee.fit(x, y);
   CHECK(committee.size() == 4);
@@ -116,17 +116,21 @@ TEST_CASE("BaggingCommittee: bad input names the argument") {
   CHECK_THROWS_AS(Plain(plain_factory(), 0), labelkit::invalid_argument);
   CHECK_THROWS_AS(Plain(plain_factory(), 2, 0, -1), labelkit::invalid_argument);
   Plain committee(plain_factory(), 2);
-  CHECK_THROWS_AS((void)committee.predict_proba(Eigen::MatrixXd::Zero(2, 1)), labelkit::state_error);
-  CHECK_THROWS_AS(committee.fit(Eigen::MatrixXd::Zero(2, 1), Labels{0}), labelkit::dimension_mismatch);
+  CHECK_THROWS_AS((void)committee.predict_proba(Eigen::MatrixXd::Zero(2, 1)),
+                  labelkit::state_error);
+  CHECK_THROWS_AS(committee.fit(Eigen::MatrixXd::Zero(2, 1), Labels{0}),
+                  labelkit::dimension_mismatch);
   CHECK_THROWS_WITH_AS(committee.fit(Eigen::MatrixXd::Zero(2, 1), Labels{0, -2}),
                        "labelkit: BaggingCommittee::fit(): 'labels' entry 1 is negative (got -2)",
                        labelkit::invalid_argument);
   Plain narrow(plain_factory(), 2, 0, 2);
-  CHECK_THROWS_AS(narrow.fit(Eigen::MatrixXd::Zero(2, 1), Labels{0, 2}), labelkit::invalid_argument);
+  CHECK_THROWS_AS(narrow.fit(Eigen::MatrixXd::Zero(2, 1), Labels{0, 2}),
+                  labelkit::invalid_argument);
   CHECK_THROWS_AS(committee.fit(Eigen::MatrixXd::Zero(0, 1), Labels{}), labelkit::invalid_argument);
   // A factory model that ignores the class count is caught at prediction.
   auto fixed_four = [](Eigen::Index) { return CentroidModel(4); };
   BaggingCommittee<decltype(fixed_four)> wrong(fixed_four, 2);
   wrong.fit(Eigen::MatrixXd::Zero(3, 1), Labels{0, 1, 2});
-  CHECK_THROWS_AS((void)wrong.predict_proba(Eigen::MatrixXd::Zero(3, 1)), labelkit::dimension_mismatch);
+  CHECK_THROWS_AS((void)wrong.predict_proba(Eigen::MatrixXd::Zero(3, 1)),
+                  labelkit::dimension_mismatch);
 }

@@ -12,7 +12,7 @@
 #include "labelkit/query/density.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/uncertainty.hpp"
-#include "query/part_b_test_models.hpp"
+#include "learner/test_models.hpp"
 
 using labelkit::query::density;
 using labelkit::query::DensityOptions;
@@ -35,7 +35,8 @@ Eigen::VectorXd brute_mean_cosine(const Eigen::MatrixXd& x) {
   return result;
 }
 
-Eigen::VectorXd brute_mean_euclidean(const Eigen::MatrixXd& x, const std::vector<Eigen::Index>& reference) {
+Eigen::VectorXd brute_mean_euclidean(const Eigen::MatrixXd& x,
+                                     const std::vector<Eigen::Index>& reference) {
   Eigen::VectorXd result(x.rows());
   for (Eigen::Index i = 0; i < x.rows(); ++i) {
     double sum = 0;
@@ -97,7 +98,8 @@ TEST_CASE("density: Euclidean exact and seeded subsample against brute force") {
   for (Eigen::Index i = 0; i < 300; ++i) all[static_cast<std::size_t>(i)] = i;
   CHECK((density(x, options) - brute_mean_euclidean(x, all)).cwiseAbs().maxCoeff() < 1e-10);
   const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> xf = x.cast<float>();
-  CHECK((density(xf, options).cast<double>() - brute_mean_euclidean(x, all)).cwiseAbs().maxCoeff() < 1e-4);
+  CHECK((density(xf, options).cast<double>() - brute_mean_euclidean(x, all)).cwiseAbs().maxCoeff() <
+        1e-4);
 
   // Above exact_limit: the mean over a seeded sample of reference_size items.
   options.exact_limit = 100;
@@ -124,7 +126,8 @@ TEST_CASE("information_density: uncertainty x density^beta") {
   DensityOptions options;
   CHECK((information_density(u, x) - u.cwiseProduct(d)).cwiseAbs().maxCoeff() < 1e-15);
   options.beta = 2.0;
-  CHECK((information_density(u, x, options) - u.cwiseProduct(d.cwiseAbs2())).cwiseAbs().maxCoeff() < 1e-15);
+  CHECK((information_density(u, x, options) - u.cwiseProduct(d.cwiseAbs2())).cwiseAbs().maxCoeff() <
+        1e-15);
   options.beta = 0.0;
   CHECK(information_density(u, x, options) == u);  // beta = 0: plain uncertainty
   // A negative mean cosine is clamped to 0 before the power.
@@ -139,20 +142,23 @@ TEST_CASE("information_density: uncertainty x density^beta") {
   Eigen::MatrixXd cluster(4, 2);
   cluster << 1, 0.1, 1, 0, 1, -0.1, -1, 0.05;
   const Eigen::VectorXd same = Eigen::VectorXd::Constant(4, 0.5);
-  CHECK(labelkit::query::top_k(information_density(same, cluster), 1) == std::vector<Eigen::Index>{1});
+  CHECK(labelkit::query::top_k(information_density(same, cluster), 1) ==
+        std::vector<Eigen::Index>{1});
 }
 
 TEST_CASE("density and information_density: bad input names the argument") {
   Eigen::MatrixXd x(3, 2);
   x << 1, 0, 0, std::nan(""), 1, 1;
-  CHECK_THROWS_WITH_AS(density(x),
-                       "labelkit: density(): 'features' has a non-finite value at row 1, column 1 (got nan)",
-                       labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      density(x),
+      "labelkit: density(): 'features' has a non-finite value at row 1, column 1 (got nan)",
+      labelkit::invalid_argument);
   CHECK_THROWS_AS(density(Eigen::MatrixXd(0, 2)), labelkit::invalid_argument);
   Eigen::MatrixXf infinite = Eigen::MatrixXf::Ones(300, 3);
   infinite(299, 2) = -std::numeric_limits<float>::infinity();
   CHECK_THROWS_WITH_AS(information_density(Eigen::VectorXf::Ones(300), infinite),
-                       "labelkit: information_density(): 'features' has a non-finite value at row 299, column 2 (got -inf)",
+                       "labelkit: information_density(): 'features' has a non-finite value at row "
+                       "299, column 2 (got -inf)",
                        labelkit::invalid_argument);
   DensityOptions euclidean_options;
   euclidean_options.similarity = Similarity::euclidean;
@@ -169,17 +175,18 @@ TEST_CASE("density and information_density: bad input names the argument") {
                   labelkit::dimension_mismatch);
   Eigen::VectorXd u(2);
   u << 0.1, std::nan("");
-  CHECK_THROWS_WITH_AS(information_density(u, Eigen::MatrixXd::Ones(2, 2)),
-                       "labelkit: information_density(): 'uncertainty' is not finite at position 1 (got nan)",
-                       labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      information_density(u, Eigen::MatrixXd::Ones(2, 2)),
+      "labelkit: information_density(): 'uncertainty' is not finite at position 1 (got nan)",
+      labelkit::invalid_argument);
 }
 
 TEST_CASE("information_density_sampling as an ActiveLearner strategy") {
   labelkit::Random random(8);
   Eigen::MatrixXd x;
   std::vector<int> y;
-  part_b_test::make_blobs(30, 3, random, x, y);
-  labelkit::ActiveLearner learner(part_b_test::CentroidModel{}, x,
+  test_models::make_blobs(30, 3, random, x, y);
+  labelkit::ActiveLearner learner(test_models::CentroidModel{}, x,
                                   labelkit::query::information_density_sampling, 1);
   learner.teach(std::vector<Eigen::Index>{0, 30, 60}, std::vector<int>{0, 1, 2});
   const auto picked = learner.query(5);

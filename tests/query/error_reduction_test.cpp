@@ -1,5 +1,5 @@
-#include "labelkit/query/random.hpp"  // first: see the note on query/random.hpp
 #include <doctest/doctest.h>
+#include "labelkit/query/random.hpp"
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -10,7 +10,7 @@
 #include "labelkit/core/rows.hpp"
 #include "labelkit/query/error_reduction.hpp"
 #include "labelkit/query/uncertainty.hpp"
-#include "query/part_b_test_models.hpp"
+#include "learner/test_models.hpp"
 
 using labelkit::query::ErrorLoss;
 using labelkit::query::expected_error;
@@ -20,7 +20,7 @@ using Labels = std::vector<int>;
 TEST_CASE("expected_error: hand-computed with a model that predicts the label frequencies") {
   // PriorModel ignores the features and predicts the training label frequencies.
   const Eigen::MatrixXd x = Eigen::MatrixXd::Zero(8, 1);
-  part_b_test::PriorModel model;
+  test_models::PriorModel model;
   const Indices labeled{0, 1, 2};
   const Labels labels{0, 0, 1};
   model.fit(labelkit::select_rows(x, labeled), labels);
@@ -30,7 +30,8 @@ TEST_CASE("expected_error: hand-computed with a model that predicts the label fr
   // y = 1 -> (1/2, 1/2): 1/2 and ln 2. numpy:
   //   2/3 * .25 + 1/3 * .5 = 0.3333333333333333
   //   2/3 * H([.75, .25]) + 1/3 * H([.5, .5]) = 0.6059391565991873
-  const Eigen::VectorXd zero_one = expected_error(model, x, labeled, labels, candidates, evaluation);
+  const Eigen::VectorXd zero_one =
+      expected_error(model, x, labeled, labels, candidates, evaluation);
   CHECK(zero_one(0) == doctest::Approx(0.3333333333333333).epsilon(1e-14));
   CHECK(zero_one(1) == doctest::Approx(0.3333333333333333).epsilon(1e-14));
   const Eigen::VectorXd log_loss =
@@ -52,10 +53,11 @@ TEST_CASE("expected_error: a label seen for the first time, and the model is not
   // Labels only class 0: P(y | c) = (1); the refit with y = 0 stays certain: loss 0. The
   // class-order-free losses accept any class count from the refit.
   const Eigen::MatrixXd x = Eigen::MatrixXd::Zero(4, 1);
-  part_b_test::PriorModel model;
+  test_models::PriorModel model;
   model.fit(Eigen::MatrixXd::Zero(2, 1), Labels{0, 0});
   const Eigen::RowVectorXd before = model.prior;
-  const Eigen::VectorXd e = expected_error(model, x, Indices{0, 1}, Labels{0, 0}, Indices{2}, Indices{3});
+  const Eigen::VectorXd e =
+      expected_error(model, x, Indices{0, 1}, Labels{0, 0}, Indices{2}, Indices{3});
   CHECK(e(0) == 0.0);
   CHECK(model.prior == before);
 }
@@ -64,26 +66,28 @@ TEST_CASE("expected_error: equals the formula written out, for a centroid model"
   labelkit::Random random(13);
   Eigen::MatrixXd x;
   Labels y;
-  part_b_test::make_blobs(6, 3, random, x, y);
+  test_models::make_blobs(6, 3, random, x, y);
   x /= 3.0;  // overlapping blobs: the probabilities are far from 0 and 1
-  part_b_test::CentroidModel model;
+  test_models::CentroidModel model;
   const Indices labeled{0, 6, 12, 1};
   const Labels labels{0, 1, 2, 0};
   model.fit(labelkit::select_rows(x, labeled), labels);
   const Indices candidates{2, 7, 13, 17};
   const Indices evaluation{3, 4, 8, 9, 14, 15};
   for (const ErrorLoss loss : {ErrorLoss::zero_one, ErrorLoss::log}) {
-    const Eigen::VectorXd e = expected_error(model, x, labeled, labels, candidates, evaluation, loss);
+    const Eigen::VectorXd e =
+        expected_error(model, x, labeled, labels, candidates, evaluation, loss);
     for (std::size_t c = 0; c < candidates.size(); ++c) {
       const Eigen::RowVectorXd belief = model.predict_proba(x.row(candidates[c]));
       double expected = 0;
       for (int label = 0; label < 3; ++label) {
         Eigen::MatrixXd train(5, 2);
         Labels train_labels = labels;
-        for (Eigen::Index r = 0; r < 4; ++r) train.row(r) = x.row(labeled[static_cast<std::size_t>(r)]);
+        for (Eigen::Index r = 0; r < 4; ++r)
+          train.row(r) = x.row(labeled[static_cast<std::size_t>(r)]);
         train.row(4) = x.row(candidates[c]);
         train_labels.push_back(label);
-        part_b_test::CentroidModel refit;
+        test_models::CentroidModel refit;
         refit.fit(train, train_labels);
         const Eigen::MatrixXd p = refit.predict_proba(labelkit::select_rows(x, evaluation));
         const Eigen::VectorXd per_item = loss == ErrorLoss::zero_one
@@ -96,7 +100,7 @@ TEST_CASE("expected_error: equals the formula written out, for a centroid model"
   }
   // float features agree.
   const Eigen::MatrixXf xf = x.cast<float>();
-  part_b_test::CentroidModel model_f;
+  test_models::CentroidModel model_f;
   model_f.fit(labelkit::select_rows(xf, labeled), labels);
   CHECK((expected_error(model_f, xf, labeled, labels, candidates, evaluation) -
          expected_error(model, x, labeled, labels, candidates, evaluation))
@@ -106,13 +110,15 @@ TEST_CASE("expected_error: equals the formula written out, for a centroid model"
 
 TEST_CASE("expected_error: bad input names the argument") {
   const Eigen::MatrixXd x = Eigen::MatrixXd::Zero(4, 1);
-  part_b_test::PriorModel model;
+  test_models::PriorModel model;
   model.fit(x, Labels{0, 1, 0, 1});
   CHECK_THROWS_AS((void)expected_error(model, x, Indices{0}, Labels{0, 1}, Indices{2}, Indices{3}),
                   labelkit::dimension_mismatch);
-  CHECK_THROWS_WITH_AS((void)expected_error(model, x, Indices{0}, Labels{0}, Indices{2, 9}, Indices{3}),
-                       "labelkit: expected_error(): 'candidates' entry 1 is out of range (got 9, expected 0 <= index < 4)",
-                       labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      (void)expected_error(model, x, Indices{0}, Labels{0}, Indices{2, 9}, Indices{3}),
+      "labelkit: expected_error(): 'candidates' entry 1 is out of range (got 9, expected 0 <= "
+      "index < 4)",
+      labelkit::invalid_argument);
   CHECK_THROWS_AS((void)expected_error(model, x, Indices{0}, Labels{0}, Indices{}, Indices{3}),
                   labelkit::invalid_argument);
   CHECK_THROWS_AS((void)expected_error(model, x, Indices{0}, Labels{0}, Indices{1}, Indices{}),
@@ -127,9 +133,9 @@ TEST_CASE("ExpectedErrorReduction::select: seeded subsamples, lowest expected lo
   labelkit::Random random(14);
   Eigen::MatrixXd x;
   Labels y;
-  part_b_test::make_blobs(10, 3, random, x, y);
+  test_models::make_blobs(10, 3, random, x, y);
   x /= 3.0;
-  part_b_test::CentroidModel model;
+  test_models::CentroidModel model;
   const Indices labeled{0, 10, 20};
   const Labels labels{0, 1, 2};
   model.fit(labelkit::select_rows(x, labeled), labels);

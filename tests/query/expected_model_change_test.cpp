@@ -102,13 +102,14 @@ TEST_CASE("expected_gradient_length_sampling picks the largest expected gradient
   Eigen::MatrixXd xu(static_cast<Eigen::Index>(unlabeled.size()), 2);
   for (std::size_t r = 0; r < unlabeled.size(); ++r) xu.row(static_cast<Eigen::Index>(r)) = x.row(unlabeled[r]);
   LinearToy linear;
-  const labelkit::query::QueryContext<LinearToy, Eigen::MatrixXd> c1{linear, x, unlabeled, Indices{0}, 1};
+  const Indices labeled{0};
+  const labelkit::query::QueryContext<LinearToy, Eigen::MatrixXd> c1{linear, x, unlabeled, labeled, 1};
   CHECK(labelkit::query::expected_gradient_length_sampling(c1, 3) ==
         labelkit::query::to_item_ids(
             labelkit::query::top_k(expected_gradient_length(linear.predict_proba(xu), xu), 3), unlabeled));
   EmbeddingToy embedding;
   const labelkit::query::QueryContext<EmbeddingToy, Eigen::MatrixXd> c2{embedding, x, unlabeled,
-                                                                         Indices{0}, 1};
+                                                                         labeled, 1};
   CHECK(labelkit::query::expected_gradient_length_sampling(c2, 4) ==
         labelkit::query::to_item_ids(
             labelkit::query::top_k(

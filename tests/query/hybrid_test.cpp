@@ -1,5 +1,5 @@
-#include "labelkit/query/random.hpp"  // first: see the note on query/random.hpp
 #include <doctest/doctest.h>
+#include "labelkit/query/random.hpp"
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -12,7 +12,7 @@
 #include "labelkit/query/diversity.hpp"
 #include "labelkit/query/hybrid.hpp"
 #include "labelkit/query/uncertainty.hpp"
-#include "query/part_b_test_models.hpp"
+#include "learner/test_models.hpp"
 
 using labelkit::query::Normalization;
 using labelkit::query::normalize_scores;
@@ -57,23 +57,27 @@ TEST_CASE("weighted_score_sum: hand-computed") {
   CHECK(sum(0) == doctest::Approx(0.25));
   CHECK(sum(1) == doctest::Approx(0.375));
   CHECK(sum(2) == doctest::Approx(0.875));
-  const Eigen::VectorXd mm = weighted_score_sum(scores, std::vector<double>{1.0, 1.0}, Normalization::min_max);
+  const Eigen::VectorXd mm =
+      weighted_score_sum(scores, std::vector<double>{1.0, 1.0}, Normalization::min_max);
   CHECK(mm(0) == doctest::Approx(1.0));
   CHECK(mm(1) == doctest::Approx(0.5));
   CHECK(mm(2) == doctest::Approx(1.5));
   // Bad input.
   CHECK_THROWS_AS(weighted_score_sum(std::vector<Eigen::VectorXd>{}, std::vector<double>{}),
                   labelkit::invalid_argument);
-  CHECK_THROWS_AS(weighted_score_sum(scores, std::vector<double>{1.0}), labelkit::dimension_mismatch);
+  CHECK_THROWS_AS(weighted_score_sum(scores, std::vector<double>{1.0}),
+                  labelkit::dimension_mismatch);
   CHECK_THROWS_AS(weighted_score_sum(std::vector<Eigen::VectorXd>{a, Eigen::VectorXd::Zero(2)},
                                      std::vector<double>{1.0, 1.0}),
                   labelkit::dimension_mismatch);
   Eigen::VectorXd nan_b = b;
   nan_b(2) = std::nan("");
-  CHECK_THROWS_WITH_AS(weighted_score_sum(std::vector<Eigen::VectorXd>{a, nan_b}, std::vector<double>{1.0, 1.0}),
-                       "labelkit: weighted_score_sum(): 'scores[1]' is not finite at position 2 (got nan)",
-                       labelkit::invalid_argument);
-  CHECK_THROWS_AS(weighted_score_sum(scores, std::vector<double>{1.0, INFINITY}), labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      weighted_score_sum(std::vector<Eigen::VectorXd>{a, nan_b}, std::vector<double>{1.0, 1.0}),
+      "labelkit: weighted_score_sum(): 'scores[1]' is not finite at position 2 (got nan)",
+      labelkit::invalid_argument);
+  CHECK_THROWS_AS(weighted_score_sum(scores, std::vector<double>{1.0, INFINITY}),
+                  labelkit::invalid_argument);
 }
 
 TEST_CASE("uncertain_then_diverse: shortlist by uncertainty, then k-center or k-means") {
@@ -89,7 +93,8 @@ TEST_CASE("uncertain_then_diverse: shortlist by uncertainty, then k-center or k-
   const Indices shortlist = labelkit::query::top_k(u, 20);
   // Twin: k-center greedy on the shortlist's rows with the labeled rows as centres.
   Eigen::MatrixXd points(20, 3);
-  for (Eigen::Index r = 0; r < 20; ++r) points.row(r) = e.row(shortlist[static_cast<std::size_t>(r)]);
+  for (Eigen::Index r = 0; r < 20; ++r)
+    points.row(r) = e.row(shortlist[static_cast<std::size_t>(r)]);
   Indices expected;
   for (const Eigen::Index p : labelkit::query::k_center_greedy_with_centers(points, labeled, 5)) {
     expected.push_back(shortlist[static_cast<std::size_t>(p)]);
@@ -117,11 +122,13 @@ TEST_CASE("uncertain_then_diverse: shortlist by uncertainty, then k-center or k-
   CHECK_THROWS_AS(uncertain_then_diverse(u, e, labeled, 5, 0.5), labelkit::invalid_argument);
   CHECK_THROWS_AS(uncertain_then_diverse(u, e, labeled, n + 1), labelkit::invalid_argument);
   CHECK_THROWS_AS(uncertain_then_diverse(u.head(3), e, labeled, 2), labelkit::dimension_mismatch);
-  CHECK_THROWS_AS(uncertain_then_diverse(u, e, Eigen::MatrixXd::Zero(2, 2), 2), labelkit::dimension_mismatch);
+  CHECK_THROWS_AS(uncertain_then_diverse(u, e, Eigen::MatrixXd::Zero(2, 2), 2),
+                  labelkit::dimension_mismatch);
   Eigen::MatrixXd bad = e;
   bad(3, 1) = std::nan("");
   CHECK_THROWS_WITH_AS(uncertain_then_diverse(u, bad, labeled, 2),
-                       "labelkit: uncertain_then_diverse(): 'embeddings' has a non-finite value at row 3, column 1 (got nan)",
+                       "labelkit: uncertain_then_diverse(): 'embeddings' has a non-finite value at "
+                       "row 3, column 1 (got nan)",
                        labelkit::invalid_argument);
 }
 
@@ -129,14 +136,14 @@ TEST_CASE("hybrid strategy values with ActiveLearner") {
   labelkit::Random random(12);
   Eigen::MatrixXd x;
   std::vector<int> y;
-  part_b_test::make_blobs(20, 3, random, x, y);
+  test_models::make_blobs(20, 3, random, x, y);
   const Indices seed_items{0, 20, 40};
   const std::vector<int> seed_labels{0, 1, 2};
 
   using Weighted = labelkit::query::WeightedSumSampling<labelkit::query::UncertaintyScorer<>,
                                                         labelkit::query::DensityScorer>;
   const Weighted weighted{{}, {0.7, 0.3}, Normalization::rank};
-  labelkit::ActiveLearner a(part_b_test::CentroidModel{}, x, weighted, 4);
+  labelkit::ActiveLearner a(test_models::CentroidModel{}, x, weighted, 4);
   a.teach(seed_items, seed_labels);
   const Indices picked = a.query(6);
   // By hand: 0.7 rank(entropy) + 0.3 rank(density) over the unlabeled items.
@@ -145,25 +152,29 @@ TEST_CASE("hybrid strategy values with ActiveLearner") {
   const std::vector<Eigen::VectorXd> parts{labelkit::query::entropy(a.model().predict_proba(rows)),
                                            labelkit::query::density(rows)};
   Indices expected;
-  for (const Eigen::Index p : labelkit::query::top_k(weighted_score_sum(parts, std::vector<double>{0.7, 0.3}), 6)) {
+  for (const Eigen::Index p :
+       labelkit::query::top_k(weighted_score_sum(parts, std::vector<double>{0.7, 0.3}), 6)) {
     expected.push_back(unlabeled[static_cast<std::size_t>(p)]);
   }
   CHECK(picked == expected);
 
-  labelkit::ActiveLearner b(part_b_test::CentroidModel{}, x, labelkit::query::uncertain_then_diverse_sampling, 4);
+  labelkit::ActiveLearner b(test_models::CentroidModel{}, x,
+                            labelkit::query::uncertain_then_diverse_sampling, 4);
   b.teach(seed_items, seed_labels);
   const Indices two_stage = b.query(6);
   CHECK(two_stage.size() == 6);
   const Eigen::VectorXd margins = labelkit::query::margin(b.model().predict_proba(rows));
   CHECK(two_stage == [&] {
     Indices ids;
-    for (const Eigen::Index p : uncertain_then_diverse(margins, rows, labelkit::select_rows(x, seed_items), 6, 5.0)) {
+    for (const Eigen::Index p :
+         uncertain_then_diverse(margins, rows, labelkit::select_rows(x, seed_items), 6, 5.0)) {
       ids.push_back(unlabeled[static_cast<std::size_t>(p)]);
     }
     return ids;
   }());
 
-  labelkit::ActiveLearner c(part_b_test::CentroidModel{}, x, labelkit::query::cluster_margin_sampling, 4);
+  labelkit::ActiveLearner c(test_models::CentroidModel{}, x,
+                            labelkit::query::cluster_margin_sampling, 4);
   c.teach(seed_items, seed_labels);
   CHECK(c.query(6).size() == 6);
   CHECK(c.query(1000).size() == 57);

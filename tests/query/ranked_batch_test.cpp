@@ -11,7 +11,7 @@
 #include "labelkit/learner/active_learner.hpp"
 #include "labelkit/query/ranked_batch.hpp"
 #include "labelkit/query/uncertainty.hpp"
-#include "query/part_b_test_models.hpp"
+#include "learner/test_models.hpp"
 
 using labelkit::query::ranked_batch;
 using labelkit::query::Similarity;
@@ -41,7 +41,8 @@ Indices naive_ranked_batch(const Eigen::MatrixXd& x, const Eigen::VectorXd& u, I
     Eigen::Index unlabeled = 0;
     for (const char c : taken) unlabeled += c == 0 ? 1 : 0;
     const auto reference = static_cast<double>(x.rows() - unlabeled);
-    const double alpha = static_cast<double>(unlabeled) / (static_cast<double>(unlabeled) + reference);
+    const double alpha =
+        static_cast<double>(unlabeled) / (static_cast<double>(unlabeled) + reference);
     Eigen::Index best = -1;
     double best_score = 0;
     for (Eigen::Index i = 0; i < x.rows(); ++i) {
@@ -96,16 +97,20 @@ TEST_CASE("ranked_batch: equals the naive from-scratch version on random inputs"
     }
     Eigen::VectorXd u(n);
     for (Eigen::Index i = 0; i < n; ++i) u(i) = static_cast<double>(random.uniform_index(4)) / 4.0;
-    const auto labeled_count = static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(n / 2)));
+    const auto labeled_count =
+        static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(n / 2)));
     const Indices labeled = labelkit::sample_without_replacement(n, labeled_count, random);
-    const Eigen::Index k = static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(n - labeled_count + 1)));
+    const Eigen::Index k = static_cast<Eigen::Index>(
+        random.uniform_index(static_cast<std::uint64_t>(n - labeled_count + 1)));
     for (const Similarity s : {Similarity::euclidean, Similarity::cosine}) {
       CHECK(ranked_batch(x, u, labeled, k, s) == naive_ranked_batch(x, u, labeled, k, s));
     }
     // float and row-major agree (the inputs are small integers: exact in float too).
-    const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> xf = x.cast<float>();
+    const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> xf =
+        x.cast<float>();
     const Eigen::VectorXf uf = u.cast<float>();
-    CHECK(ranked_batch(xf, uf, labeled, k) == naive_ranked_batch(x, u, labeled, k, Similarity::euclidean));
+    CHECK(ranked_batch(xf, uf, labeled, k) ==
+          naive_ranked_batch(x, u, labeled, k, Similarity::euclidean));
   }
 }
 
@@ -116,18 +121,22 @@ TEST_CASE("ranked_batch: repeated labeled ids count once; bad input names the ar
   u << 0.0, 0.5, 0.2, 0.1;
   CHECK(ranked_batch(x, u, Indices{0, 0}, 2) == Indices{3, 1});
   CHECK_THROWS_WITH_AS(ranked_batch(x, u, Indices{0, 4}, 1),
-                       "labelkit: ranked_batch(): 'labeled' entry 1 is out of range (got 4, expected 0 <= index < 4)",
+                       "labelkit: ranked_batch(): 'labeled' entry 1 is out of range (got 4, "
+                       "expected 0 <= index < 4)",
                        labelkit::invalid_argument);
   CHECK_THROWS_WITH_AS(ranked_batch(x, u, Indices{0}, 4),
-                       "labelkit: ranked_batch(): 'k' exceeds the unlabeled rows (got 4, but only 3 of 4 rows are unlabeled)",
+                       "labelkit: ranked_batch(): 'k' exceeds the unlabeled rows (got 4, but only "
+                       "3 of 4 rows are unlabeled)",
                        labelkit::invalid_argument);
   CHECK_THROWS_AS(ranked_batch(x, u, Indices{}, -1), labelkit::invalid_argument);
-  CHECK_THROWS_AS(ranked_batch(x, Eigen::VectorXd::Zero(3), Indices{}, 1), labelkit::dimension_mismatch);
+  CHECK_THROWS_AS(ranked_batch(x, Eigen::VectorXd::Zero(3), Indices{}, 1),
+                  labelkit::dimension_mismatch);
   Eigen::MatrixXd bad = x;
   bad(2, 0) = std::numeric_limits<double>::infinity();
-  CHECK_THROWS_WITH_AS(ranked_batch(bad, u, Indices{}, 1),
-                       "labelkit: ranked_batch(): 'features' has a non-finite value at row 2, column 0 (got inf)",
-                       labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      ranked_batch(bad, u, Indices{}, 1),
+      "labelkit: ranked_batch(): 'features' has a non-finite value at row 2, column 0 (got inf)",
+      labelkit::invalid_argument);
   Eigen::VectorXd nan_u = u;
   nan_u(1) = std::nan("");
   CHECK_THROWS_AS(ranked_batch(x, nan_u, Indices{}, 1), labelkit::invalid_argument);
@@ -137,8 +146,8 @@ TEST_CASE("ranked_batch_sampling as an ActiveLearner strategy") {
   labelkit::Random random(2);
   Eigen::MatrixXd x;
   std::vector<int> y;
-  part_b_test::make_blobs(20, 3, random, x, y);
-  labelkit::ActiveLearner learner(part_b_test::CentroidModel{}, x,
+  test_models::make_blobs(20, 3, random, x, y);
+  labelkit::ActiveLearner learner(test_models::CentroidModel{}, x,
                                   labelkit::query::ranked_batch_sampling, 3);
   const Indices seed_items{0, 20, 40, 41};
   learner.teach(seed_items, std::vector<int>{0, 1, 2, 2});

@@ -4,13 +4,13 @@
 #include <cmath>
 #include <vector>
 
-#include "labelkit/query/random.hpp"  // first: see the note on query/random.hpp
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/learner/active_learner.hpp"
+#include "labelkit/query/random.hpp"
 #include "labelkit/query/stopping.hpp"
 #include "labelkit/query/uncertainty_sampling.hpp"
-#include "query/part_b_test_models.hpp"
+#include "learner/test_models.hpp"
 
 using labelkit::detail::cohen_kappa;
 using Labels = std::vector<int>;
@@ -30,18 +30,21 @@ TEST_CASE("cohen_kappa: values from scikit-learn, and the degenerate case") {
   CHECK(cohen_kappa(Labels{0, 1}, Labels{1, 0}) == -1.0);
 }
 
-TEST_CASE("StabilizingPredictions: stops when the mean kappa over the window reaches the threshold") {
-  labelkit::query::StabilizingPredictions<Eigen::MatrixXd> stop(Eigen::MatrixXd::Zero(4, 1), 0.99, 3);
+TEST_CASE(
+    "StabilizingPredictions: stops when the mean kappa over the window reaches the threshold") {
+  labelkit::query::StabilizingPredictions<Eigen::MatrixXd> stop(Eigen::MatrixXd::Zero(4, 1), 0.99,
+                                                                3);
   CHECK_FALSE(stop.observe(Labels{0, 1, 1, 0}));
   CHECK_FALSE(stop.observe(Labels{0, 1, 1, 1}));  // kappa 0.5
   CHECK_FALSE(stop.observe(Labels{0, 1, 1, 1}));  // 1
   CHECK_FALSE(stop.observe(Labels{0, 1, 1, 1}));  // 1: mean (0.5 + 1 + 1) / 3 < 0.99
-  CHECK(stop.observe(Labels{0, 1, 1, 1}));         // 1, 1, 1
+  CHECK(stop.observe(Labels{0, 1, 1, 1}));        // 1, 1, 1
   REQUIRE(stop.kappas().size() == 4);
   CHECK(stop.kappas()[0] == doctest::Approx(0.5));
   CHECK(stop.should_stop());
   // A lower threshold fires as soon as the window is full.
-  labelkit::query::StabilizingPredictions<Eigen::MatrixXd> loose(Eigen::MatrixXd::Zero(4, 1), 0.8, 2);
+  labelkit::query::StabilizingPredictions<Eigen::MatrixXd> loose(Eigen::MatrixXd::Zero(4, 1), 0.8,
+                                                                 2);
   CHECK_FALSE(loose.observe(Labels{0, 0, 1, 1}));
   CHECK_FALSE(loose.observe(Labels{0, 0, 1, 1}));  // one kappa: window not full
   CHECK(loose.observe(Labels{0, 0, 1, 1}));
@@ -51,8 +54,8 @@ TEST_CASE("stopping criteria on an ActiveLearner loop") {
   labelkit::Random random(4);
   Eigen::MatrixXd x;
   Labels y;
-  part_b_test::make_blobs(40, 3, random, x, y);
-  labelkit::ActiveLearner learner(part_b_test::CentroidModel{}, x,
+  test_models::make_blobs(40, 3, random, x, y);
+  labelkit::ActiveLearner learner(test_models::CentroidModel{}, x,
                                   labelkit::query::entropy_sampling, 5);
   learner.teach(std::vector<Eigen::Index>{0, 40, 80}, Labels{0, 1, 2});
   const Eigen::MatrixXd stop_set = x.topRows(30);
@@ -107,12 +110,15 @@ TEST_CASE("stopping: bad input names the argument") {
   CHECK_THROWS_AS(Stop(Eigen::MatrixXd::Zero(2, 2), 1.5), labelkit::invalid_argument);
   Stop stop(Eigen::MatrixXd::Zero(2, 1));
   CHECK_THROWS_WITH_AS(stop.observe(Labels{0}),
-                       "labelkit: StabilizingPredictions::observe(): 'predictions' has 1 entries but the stop set has 2 items",
+                       "labelkit: StabilizingPredictions::observe(): 'predictions' has 1 entries "
+                       "but the stop set has 2 items",
                        labelkit::dimension_mismatch);
-  CHECK_THROWS_WITH_AS(stop.observe(Labels{0, -1}),
-                       "labelkit: StabilizingPredictions::observe(): 'predictions' entry 1 is negative (got -1)",
-                       labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      stop.observe(Labels{0, -1}),
+      "labelkit: StabilizingPredictions::observe(): 'predictions' entry 1 is negative (got -1)",
+      labelkit::invalid_argument);
   Eigen::MatrixXd bad(1, 2);
   bad << 0.5, 0.6;
-  CHECK_THROWS_AS((void)labelkit::query::ExpectedErrorStop{}.should_stop(bad), labelkit::invalid_argument);
+  CHECK_THROWS_AS((void)labelkit::query::ExpectedErrorStop{}.should_stop(bad),
+                  labelkit::invalid_argument);
 }

@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -13,10 +14,12 @@
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/label_pool.hpp"
+#include "labelkit/core/limits.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
+#include "labelkit/query/pool_round.hpp"
 #include "labelkit/query/strategy.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -42,7 +45,7 @@ enum class Refit {
 /// they were labeled, so runs are reproducible. The strategy is any value callable as
 /// `strategy(QueryContext<M, X>, k)`: one of labelkit::query's strategies or a lambda.
 template <class M, class X, class S>
-  requires Model<M, X> && query::QueryStrategy<S, M, X>
+requires Model<M, X> && query::QueryStrategy<S, M, X>
 class ActiveLearner {
  public:
   /// Takes the model, the pool's features and the strategy by value (move large features in).
@@ -62,7 +65,8 @@ class ActiveLearner {
   /// the model on every labeled item. O(items) plus the model's fit.
   /// @throws labelkit::dimension_mismatch if the spans differ in length;
   ///         labelkit::invalid_argument if an item is out of range, repeated in the call, or a
-  ///         label is negative (naming its position). Nothing is recorded when it throws.
+  ///         label is negative or >= labelkit::max_classes (naming its position). Nothing is
+  ///         recorded when it throws.
   void teach(std::span<const Eigen::Index> items, std::span<const int> labels,
              Refit refit_now = Refit::yes) {
     if (items.size() != labels.size()) {
@@ -73,8 +77,12 @@ class ActiveLearner {
     for (std::size_t r = 0; r < items.size(); ++r) {
       detail::check_index(items[r], pool_.size(), "ActiveLearner::teach", "items", r);
       if (labels[r] < 0) {
-        detail::fail("ActiveLearner::teach", "'labels' entry ", r, " is negative (got ",
-                     labels[r], ")");
+        detail::fail("ActiveLearner::teach", "'labels' entry ", r, " is negative (got ", labels[r],
+                     ")");
+      }
+      if (labels[r] >= max_classes) {
+        detail::fail("ActiveLearner::teach", "'labels' entry ", r, " is out of range (got ",
+                     labels[r], ", expected label < labelkit::max_classes = ", max_classes, ")");
       }
       char& flag = seen[static_cast<std::size_t>(items[r])];
       if (flag != 0) {
@@ -83,6 +91,7 @@ class ActiveLearner {
       flag = 1;
     }
     for (std::size_t r = 0; r < items.size(); ++r) pool_.set_label(items[r], labels[r]);
+    round_.reset();  // the unlabeled set changed
     if (refit_now == Refit::yes) refit();
   }
 
@@ -96,9 +105,11 @@ class ActiveLearner {
   /// @throws labelkit::state_error if nothing is labeled yet.
   void refit() {
     if (pool_.labeled_count() == 0) {
-      detail::fail<state_error>("ActiveLearner::refit", "no item is labeled yet (call teach first)");
+      detail::fail<state_error>("ActiveLearner::refit",
+                                "no item is labeled yet (call teach first)");
     }
     const std::vector<Eigen::Index> labeled = pool_.labeled();
+    round_.reset();
     model_.fit(select_rows(features_, labeled), pool_.labeled_labels());
     fitted_ = true;
   }
@@ -116,13 +127,31 @@ class ActiveLearner {
                                 "the model is not fitted (teach at least one labeled item first; "
                                 "for a cold start, query with labelkit::query::random_sampling)");
     }
-    const std::vector<Eigen::Index> unlabeled = pool_.unlabeled();
-    const std::vector<Eigen::Index> labeled = pool_.labeled();
+    query::PoolRound<M, X>& shared = round();
     const std::vector<int> labels = pool_.labeled_labels();
-    const query::QueryContext<M, X> context{model_, features_, unlabeled, labeled, seeds_(), labels};
+    const query::QueryContext<M, X> context{
+        model_, features_, shared.unlabeled(), shared.labeled(), seeds_(), labels, &shared};
     std::vector<Eigen::Index> picked = strategy_(context, k);
     check_strategy_result(picked, k);
     return picked;
+  }
+
+  /// The current round: the unlabeled items' rows, predicted probabilities and embeddings,
+  /// each computed once on first use and shared by the strategy (`query`) and by stopping rules
+  /// (labelkit/learner/stopping.hpp) until the next `teach` or `refit`. If you change the model
+  /// through `model()` yourself, call `refit()` (or `teach`) before using the round again.
+  /// @throws labelkit::state_error if the model has not been fitted.
+  [[nodiscard]] query::PoolRound<M, X>& round() {
+    if (!fitted_) {
+      detail::fail<state_error>("ActiveLearner::round",
+                                "the model is not fitted (teach at least one labeled item first)");
+    }
+    if (!round_ || !round_->reads(model_, features_)) {  // none yet, or the learner was moved
+      round_unlabeled_ = pool_.unlabeled();
+      round_labeled_ = pool_.labeled();
+      round_.emplace(model_, features_, round_unlabeled_, round_labeled_);
+    }
+    return *round_;
   }
 
   /// The model, fitted on the labeled items once `teach` or `refit` has run.
@@ -148,12 +177,12 @@ class ActiveLearner {
     for (std::size_t r = 0; r < picked.size(); ++r) {
       const Eigen::Index id = picked[r];
       if (id < 0 || id >= pool_.size()) {
-        detail::fail("ActiveLearner::query", "the strategy returned item ", id, " at position ",
-                     r, ", outside the pool of ", pool_.size());
+        detail::fail("ActiveLearner::query", "the strategy returned item ", id, " at position ", r,
+                     ", outside the pool of ", pool_.size());
       }
       if (pool_.is_labeled(id)) {
-        detail::fail("ActiveLearner::query", "the strategy returned item ", id, " at position ",
-                     r, ", which is already labeled");
+        detail::fail("ActiveLearner::query", "the strategy returned item ", id, " at position ", r,
+                     ", which is already labeled");
       }
       char& flag = seen[static_cast<std::size_t>(id)];
       if (flag != 0) {
@@ -169,6 +198,9 @@ class ActiveLearner {
   LabelPool pool_;
   Random seeds_;
   bool fitted_ = false;
+  std::optional<query::PoolRound<M, X>> round_;
+  std::vector<Eigen::Index> round_unlabeled_;  ///< the ids `round_` refers to
+  std::vector<Eigen::Index> round_labeled_;
 };
 
 LABELKIT_END_NAMESPACE

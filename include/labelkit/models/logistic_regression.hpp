@@ -27,7 +27,8 @@ namespace models {
 struct LogisticRegressionOptions {
   /// Columns of predict_proba. 0 (the default) means max(label) + 1 of each fit; a larger value
   /// fixes the count up front (an active-learning loop knows it before every class has a
-  /// label). Labels >= a positive n_classes are rejected.
+  /// label). Labels >= a positive n_classes are rejected. At most labelkit::max_classes, which
+  /// also bounds every label.
   Eigen::Index n_classes = 0;
   /// Stop when max_j |dF/dθ_j| <= tolerance, F being the objective divided by C·n (the scaling
   /// scikit-learn's lbfgs uses for its `tol`). The default puts coefficients within ~1e-6 of
@@ -92,10 +93,9 @@ class LogisticRegression {
   explicit LogisticRegression(double c, LogisticRegressionOptions options = {})
       : c_(c), options_(options) {
     if (!(c > 0.0) || !std::isfinite(c)) {
-      labelkit::detail::fail("LogisticRegression", "'c' must be positive and finite (got ", c,
-                             ")");
+      labelkit::detail::fail("LogisticRegression", "'c' must be positive and finite (got ", c, ")");
     }
-    detail::check_class_count(options.n_classes, "LogisticRegression");
+    detail::check_requested_classes(options.n_classes, "LogisticRegression");
     if (!(options.tolerance >= 0.0)) {
       labelkit::detail::fail("LogisticRegression", "'options.tolerance' must be >= 0 (got ",
                              options.tolerance, ")");
@@ -109,9 +109,9 @@ class LogisticRegression {
   }
 
   /// Fixes the number of probability columns for the following fits (0: max(label) + 1).
-  /// @throws labelkit::invalid_argument if n_classes < 0.
+  /// @throws labelkit::invalid_argument if n_classes < 0 or > labelkit::max_classes.
   void set_n_classes(Eigen::Index n_classes) {
-    detail::check_class_count(n_classes, "LogisticRegression::set_n_classes");
+    detail::check_requested_classes(n_classes, "LogisticRegression::set_n_classes");
     options_.n_classes = n_classes;
   }
 
@@ -123,8 +123,8 @@ class LogisticRegression {
   ///
   /// Complexity O(iterations · n·(d+1)·K).
   /// @throws labelkit::invalid_argument if x is empty or has a non-finite value (names the row
-  ///         and column) or a label is negative or >= a positive n_classes (names the row);
-  ///         labelkit::dimension_mismatch if labels.size() != x.rows().
+  ///         and column) or a label is negative, >= labelkit::max_classes or >= a positive
+  ///         n_classes (names the row); labelkit::dimension_mismatch if labels.size() != x.rows().
   template <class Derived>
   void fit(const Eigen::MatrixBase<Derived>& x, std::span<const int> labels) {
     static_assert(std::is_floating_point_v<typename Derived::Scalar>,
@@ -386,9 +386,9 @@ class LogisticRegression {
     Eigen::Index k_;
     double inverse_n_;
     double penalty_;
-    Eigen::MatrixXd scores_;   // n x K: logits, then residuals
-    Eigen::VectorXd row_max_;  // n (binary: e^−|z|)
-    Eigen::VectorXd row_sum_;  // n
+    Eigen::MatrixXd scores_;    // n x K: logits, then residuals
+    Eigen::VectorXd row_max_;   // n (binary: e^−|z|)
+    Eigen::VectorXd row_sum_;   // n
     Eigen::VectorXd positive_;  // n, binary targets as 0/1
   };
 

@@ -27,7 +27,8 @@ namespace models {
 /// Settings of GaussianNaiveBayes.
 struct GaussianNaiveBayesOptions {
   /// Columns of predict_proba: 0 (the default) means max(label) + 1 of each fit; a larger value
-  /// fixes the count up front. Labels >= a positive n_classes are rejected.
+  /// fixes the count up front. Labels >= a positive n_classes are rejected. At most
+  /// labelkit::max_classes, which also bounds every label.
   Eigen::Index n_classes = 0;
   /// Added to every variance: var_smoothing · (largest per-feature variance of all of x), as
   /// scikit-learn's `var_smoothing` (default 1e-9).
@@ -50,7 +51,7 @@ class GaussianNaiveBayes {
  public:
   /// @throws labelkit::invalid_argument if an option is out of range.
   explicit GaussianNaiveBayes(GaussianNaiveBayesOptions options = {}) : options_(options) {
-    detail::check_class_count(options.n_classes, "GaussianNaiveBayes");
+    detail::check_requested_classes(options.n_classes, "GaussianNaiveBayes");
     if (!(options.var_smoothing >= 0.0) || !std::isfinite(options.var_smoothing)) {
       labelkit::detail::fail("GaussianNaiveBayes", "'options.var_smoothing' must be >= 0 (got ",
                              options.var_smoothing, ")");
@@ -58,16 +59,17 @@ class GaussianNaiveBayes {
   }
 
   /// Fixes the number of probability columns for the following fits (0: max(label) + 1).
-  /// @throws labelkit::invalid_argument if n_classes < 0.
+  /// @throws labelkit::invalid_argument if n_classes < 0 or > labelkit::max_classes.
   void set_n_classes(Eigen::Index n_classes) {
-    detail::check_class_count(n_classes, "GaussianNaiveBayes::set_n_classes");
+    detail::check_requested_classes(n_classes, "GaussianNaiveBayes::set_n_classes");
     options_.n_classes = n_classes;
   }
 
   /// Fits per-class means, variances and priors. `x` is n x d (rows are items; float or double,
   /// any layout or expression); `labels` holds one class index >= 0 per row. O(n·d).
   /// @throws labelkit::invalid_argument if x is empty or has a non-finite value (names the row
-  ///         and column), a label is negative or >= a positive n_classes (names the row), or a
+  ///         and column), a label is negative, >= labelkit::max_classes or >= a positive n_classes
+  ///         (names the row), or a
   ///         variance is 0 after smoothing (all features constant);
   ///         labelkit::dimension_mismatch if labels.size() != x.rows().
   template <class Derived>
@@ -126,7 +128,8 @@ class GaussianNaiveBayes {
     inverse_variance_ = variance_.cwiseInverse();
     // Constant part of each class's log-likelihood: ln π_c − ½ Σ_j ln(2π σ²_cj).
     log_normaliser_ =
-        log_prior_ - 0.5 * (2.0 * std::numbers::pi * variance_.array()).log().rowwise().sum().matrix();
+        log_prior_ -
+        0.5 * (2.0 * std::numbers::pi * variance_.array()).log().rowwise().sum().matrix();
     epsilon_ = epsilon;
     layout_ = std::move(layout);
     n_features_ = d;
@@ -217,7 +220,8 @@ class GaussianNaiveBayes {
  private:
   /// n x K: joint log-likelihood of the present classes minus its row-wise log-sum-exp.
   template <class Derived>
-  [[nodiscard]] Eigen::MatrixXd normalised_log_likelihood(const Eigen::MatrixBase<Derived>& x) const {
+  [[nodiscard]] Eigen::MatrixXd normalised_log_likelihood(
+      const Eigen::MatrixBase<Derived>& x) const {
     const Eigen::Index n = x.rows();
     const Eigen::Index k = mean_.rows();
     const Eigen::MatrixXd xd = x.derived().template cast<double>();
@@ -250,11 +254,11 @@ class GaussianNaiveBayes {
   Eigen::Index n_features_ = 0;
   double epsilon_ = 0.0;
   detail::ClassLayout layout_;
-  Eigen::MatrixXd mean_;            // K x d
-  Eigen::MatrixXd variance_;        // K x d, including epsilon
+  Eigen::MatrixXd mean_;              // K x d
+  Eigen::MatrixXd variance_;          // K x d, including epsilon
   Eigen::MatrixXd inverse_variance_;  // K x d
-  Eigen::VectorXd log_prior_;       // K
-  Eigen::VectorXd log_normaliser_;  // K
+  Eigen::VectorXd log_prior_;         // K
+  Eigen::VectorXd log_normaliser_;    // K
 };
 
 }  // namespace models

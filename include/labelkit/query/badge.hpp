@@ -31,10 +31,11 @@
 #include "labelkit/core/random.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
-#include "labelkit/query/uncertainty_sampling.hpp"
 #include "labelkit/query/detail/embeddings.hpp"
 #include "labelkit/query/kmeans.hpp"
+#include "labelkit/query/pool_round.hpp"
 #include "labelkit/query/strategy.hpp"
+#include "labelkit/query/uncertainty_sampling.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace detail {
@@ -47,8 +48,8 @@ void check_probabilities_and_embeddings(const Eigen::MatrixBase<PDerived>& proba
   labelkit::detail::check_probabilities(probabilities, function, "probabilities");
   if (embeddings.rows() != probabilities.rows()) {
     labelkit::detail::fail<labelkit::dimension_mismatch>(
-        function, "'embeddings' has ", embeddings.rows(), " rows (expected ",
-        probabilities.rows(), ", one per row of 'probabilities')");
+        function, "'embeddings' has ", embeddings.rows(), " rows (expected ", probabilities.rows(),
+        ", one per row of 'probabilities')");
   }
   check_finite_points(embeddings, function, "embeddings");
 }
@@ -139,13 +140,10 @@ struct BadgeSampling {
   /// Returns up to k unlabeled item ids chosen by BADGE.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
-    labelkit::detail::check_k(k, "BadgeSampling");
-    if (context.unlabeled.empty() || k == 0) return {};
-    const auto candidates = select_rows(context.features, context.unlabeled);
-    const auto embedded = detail::strategy_embeddings<M, X>(context.model, candidates);
-    const auto probabilities = context.model.predict_proba(candidates);
-    const Eigen::Index picks = std::min<Eigen::Index>(k, embedded.rows());
-    return to_item_ids(badge(probabilities, embedded, picks, context.seed), context.unlabeled);
+    return run_pool_round(context, k, "BadgeSampling", [&](PoolRound<M, X>& round, Eigen::Index) {
+      return badge(round.probabilities(), round.embeddings(), std::min(k, round.size()),
+                   context.seed);
+    });
   }
 };
 

@@ -41,6 +41,7 @@
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
 #include "labelkit/query/detail/embeddings.hpp"
+#include "labelkit/query/pool_round.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/strategy.hpp"
 #include "labelkit/query/uncertainty.hpp"
@@ -73,8 +74,8 @@ struct DensityOptions {
 namespace detail {
 
 template <class Derived>
-void check_density_input(const Eigen::MatrixBase<Derived>& features, const query::DensityOptions& options,
-                         const char* function) {
+void check_density_input(const Eigen::MatrixBase<Derived>& features,
+                         const query::DensityOptions& options, const char* function) {
   labelkit::detail::check_nonempty_rows(features, function, "features");
   // Vectorised test first; the scan that names the entry runs only on failure. Cosine checks
   // its row norms instead (a NaN or infinity makes its row's norm non-finite): one pass less.
@@ -139,9 +140,9 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> mean_euclidean_simila
   Vector result(n);
   for (Eigen::Index i = 0; i < n; ++i) {
     item = x.row(i).transpose();
-    result(i) = (Scalar(1) / (Scalar(1) + (reference_t.colwise() - item).colwise().norm().array()))
-                    .sum() /
-                static_cast<Scalar>(m);
+    result(i) =
+        (Scalar(1) / (Scalar(1) + (reference_t.colwise() - item).colwise().norm().array())).sum() /
+        static_cast<Scalar>(m);
   }
   return result;
 }
@@ -164,7 +165,8 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> density_impl(
   std::vector<Eigen::Index> picks = sample_without_replacement(n, m, random);
   std::sort(picks.begin(), picks.end());
   Matrix reference(m, features.cols());
-  for (Eigen::Index r = 0; r < m; ++r) reference.row(r) = features.row(picks[static_cast<std::size_t>(r)]);
+  for (Eigen::Index r = 0; r < m; ++r)
+    reference.row(r) = features.row(picks[static_cast<std::size_t>(r)]);
   return mean_euclidean_similarity(features, reference);
 }
 
@@ -225,22 +227,19 @@ template <class DerivedU, class DerivedX>
 /// the lower item id.
 template <class Score = detail::EntropyScore>
 struct InformationDensitySampling {
-  Score score{};  ///< Maps an n x C probability matrix to n uncertainty scores.
+  Score score{};             ///< Maps an n x C probability matrix to n uncertainty scores.
   DensityOptions options{};  ///< Similarity, density exponent and subsampling settings.
 
   /// Scores `context.unlabeled` and returns the k best item ids.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
-    labelkit::detail::check_k(k, "InformationDensitySampling");
-    if (context.unlabeled.empty() || k == 0) return {};
-    const auto candidates = select_rows(context.features, context.unlabeled);
-    const auto probabilities = context.model.predict_proba(candidates);
-    const auto uncertainty = score(probabilities);
-    const auto vectors = detail::strategy_embeddings<M, X>(context.model, candidates);
-    DensityOptions round = options;
-    round.seed = options.seed ^ context.seed;
-    return to_item_ids(top_k(information_density(uncertainty, vectors, round), k),
-                       context.unlabeled);
+    return run_pool_round(
+        context, k, "InformationDensitySampling", [&](PoolRound<M, X>& round, Eigen::Index) {
+          const auto uncertainty = score(round.probabilities());
+          DensityOptions seeded = options;
+          seeded.seed = options.seed ^ context.seed;
+          return top_k(information_density(uncertainty, round.embeddings(), seeded), k);
+        });
   }
 };
 

@@ -30,41 +30,14 @@
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
-#include "labelkit/query/uncertainty_sampling.hpp"
+#include "labelkit/models/detail/points.hpp"
 #include "labelkit/query/detail/embeddings.hpp"
+#include "labelkit/query/pool_round.hpp"
+#include "labelkit/query/select.hpp"
 #include "labelkit/query/strategy.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace detail {
-
-template <class Scalar>
-using PointMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;  // column-major
-template <class Scalar>
-using PointVector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
-
-/// Throws unless every entry is finite; one vectorised test, then a scan naming the row and
-/// column only on failure.
-template <class Derived>
-void check_finite_points(const Eigen::MatrixBase<Derived>& x, const char* function,
-                         const char* argument) {
-  if (!x.allFinite()) labelkit::detail::check_finite(x, function, argument);
-}
-
-/// The column means of `x`, accumulated in double.
-template <class Derived>
-[[nodiscard]] Eigen::RowVectorXd column_means(const Eigen::MatrixBase<Derived>& x) {
-  if (x.rows() == 0) return Eigen::RowVectorXd::Zero(x.cols());
-  return x.template cast<double>().colwise().sum() / static_cast<double>(x.rows());
-}
-
-/// A column-major copy of `x` minus `shift`.
-template <class Scalar, class Derived>
-[[nodiscard]] PointMatrix<Scalar> centred(const Eigen::MatrixBase<Derived>& x,
-                                          const Eigen::RowVectorXd& shift) {
-  PointMatrix<Scalar> out = x.template cast<Scalar>();
-  out.rowwise() -= shift.template cast<Scalar>();
-  return out;
-}
 
 /// md(i) = min(md(i), min_c ||x_i - c||^2) over the rows c of `centres`, by tiles of one GEMM
 /// each (at most 2048 x 256 entries), so no n x m matrix is formed.
@@ -84,10 +57,10 @@ void lower_to_nearest(const PointMatrix<Scalar>& x, const PointVector<Scalar>& x
       const Eigen::Index tc = std::min(centre_tile, m - c0);
       auto t = tile.topLeftCorner(tr, tc);
       t.noalias() = x.middleRows(r0, tr) * centres.middleRows(c0, tc).transpose();
-      const auto nearest = ((Scalar(-2) * t.array()).rowwise() +
-                            c_sq.segment(c0, tc).transpose().array())
-                               .rowwise()
-                               .minCoeff();
+      const auto nearest =
+          ((Scalar(-2) * t.array()).rowwise() + c_sq.segment(c0, tc).transpose().array())
+              .rowwise()
+              .minCoeff();
       auto seg = md.segment(r0, tr).array();
       seg = seg.min((nearest + x_sq.segment(r0, tr).array()).max(Scalar(0)));
     }
@@ -109,7 +82,8 @@ template <class Scalar>
   std::vector<Eigen::Index> picks;
   picks.reserve(static_cast<std::size_t>(k));
   if (k == 0) return picks;
-  PointVector<Scalar> md = PointVector<Scalar>::Constant(n, std::numeric_limits<Scalar>::infinity());
+  PointVector<Scalar> md =
+      PointVector<Scalar>::Constant(n, std::numeric_limits<Scalar>::infinity());
   lower_to_nearest(x, x_sq, centres, md);
   for (const Eigen::Index i : taken) md(i) = Scalar(-1);  // never picked, never updated
   PointVector<Scalar> centre(x.cols());
@@ -141,7 +115,8 @@ template <class Scalar>
     if (step + 1 == k) break;
     centre = x.row(pick).transpose();
     dots.noalias() = x * centre;  // the one GEMV of this step
-    md.array() = md.array().min((x_sq.array() + x_sq(pick) - Scalar(2) * dots.array()).max(Scalar(0)));
+    md.array() =
+        md.array().min((x_sq.array() + x_sq(pick) - Scalar(2) * dots.array()).max(Scalar(0)));
   }
   return picks;
 }
@@ -250,9 +225,9 @@ template <class Derived, class CentersDerived>
   constexpr const char* function = "k_center_greedy_with_centers";
   labelkit::detail::check_k(k, function);
   if (centers.rows() > 0 && centers.cols() != embeddings.cols()) {
-    labelkit::detail::fail<labelkit::dimension_mismatch>(
-        function, "'centers' has ", centers.cols(), " columns (expected ", embeddings.cols(),
-        ", the columns of 'embeddings')");
+    labelkit::detail::fail<labelkit::dimension_mismatch>(function, "'centers' has ", centers.cols(),
+                                                         " columns (expected ", embeddings.cols(),
+                                                         ", the columns of 'embeddings')");
   }
   detail::check_finite_points(embeddings, function, "embeddings");
   detail::check_finite_points(centers, function, "centers");
@@ -333,19 +308,10 @@ struct CoreSetSampling {
   /// Returns up to k unlabeled item ids, in the order picked.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
-    labelkit::detail::check_k(k, "CoreSetSampling");
-    if (context.unlabeled.empty() || k == 0) return {};
-    const auto candidates = select_rows(context.features, context.unlabeled);
-    const auto embedded = detail::strategy_embeddings<M, X>(context.model, candidates);
-    using Plain = std::remove_cvref_t<decltype(embedded)>;
-    Plain labeled_embedded(0, embedded.cols());
-    if (!context.labeled.empty()) {
-      const auto labeled_rows = select_rows(context.features, context.labeled);
-      labeled_embedded = detail::strategy_embeddings<M, X>(context.model, labeled_rows);
-    }
-    const Eigen::Index picks = std::min<Eigen::Index>(k, embedded.rows());
-    return to_item_ids(k_center_greedy_with_centers(embedded, labeled_embedded, picks),
-                       context.unlabeled);
+    return run_pool_round(context, k, "CoreSetSampling", [&](PoolRound<M, X>& round, Eigen::Index) {
+      return k_center_greedy_with_centers(round.embeddings(), round.labeled_embeddings(),
+                                          std::min(k, round.size()));
+    });
   }
 };
 

@@ -23,11 +23,12 @@
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
-#include "labelkit/query/uncertainty_sampling.hpp"
 #include "labelkit/query/badge.hpp"
 #include "labelkit/query/detail/embeddings.hpp"
+#include "labelkit/query/pool_round.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/strategy.hpp"
+#include "labelkit/query/uncertainty_sampling.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace query {
@@ -40,12 +41,13 @@ namespace query {
 ///         finite; labelkit::dimension_mismatch if the row counts differ.
 template <class PDerived, class EDerived>
 [[nodiscard]] Eigen::Matrix<typename PDerived::Scalar, Eigen::Dynamic, 1> expected_gradient_length(
-    const Eigen::MatrixBase<PDerived>& probabilities, const Eigen::MatrixBase<EDerived>& embeddings) {
+    const Eigen::MatrixBase<PDerived>& probabilities,
+    const Eigen::MatrixBase<EDerived>& embeddings) {
   using Scalar = typename PDerived::Scalar;
-  detail::check_probabilities_and_embeddings(probabilities, embeddings,
-                                             "expected_gradient_length");
+  detail::check_probabilities_and_embeddings(probabilities, embeddings, "expected_gradient_length");
   const Eigen::Index n = probabilities.rows();
-  const Eigen::Array<Scalar, Eigen::Dynamic, 1> p_sq = probabilities.rowwise().squaredNorm().array();
+  const Eigen::Array<Scalar, Eigen::Dynamic, 1> p_sq =
+      probabilities.rowwise().squaredNorm().array();
   Eigen::Array<Scalar, Eigen::Dynamic, 1> sum = Eigen::Array<Scalar, Eigen::Dynamic, 1>::Zero(n);
   for (Eigen::Index y = 0; y < probabilities.cols(); ++y) {
     const auto p_y = probabilities.col(y).array();
@@ -65,13 +67,10 @@ struct ExpectedGradientLengthSampling {
   /// Scores `context.unlabeled` and returns the k best item ids.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
-    labelkit::detail::check_k(k, "ExpectedGradientLengthSampling");
-    if (context.unlabeled.empty() || k == 0) return {};
-    const auto candidates = select_rows(context.features, context.unlabeled);
-    const auto embedded = detail::strategy_embeddings<M, X>(context.model, candidates);
-    const auto probabilities = context.model.predict_proba(candidates);
-    return to_item_ids(top_k(expected_gradient_length(probabilities, embedded), k),
-                       context.unlabeled);
+    return run_pool_round(
+        context, k, "ExpectedGradientLengthSampling", [&](PoolRound<M, X>& round, Eigen::Index) {
+          return top_k(expected_gradient_length(round.probabilities(), round.embeddings()), k);
+        });
   }
 };
 

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -42,6 +43,7 @@
 #include "labelkit/query/detail/embeddings.hpp"
 #include "labelkit/query/diversity.hpp"
 #include "labelkit/query/kmeans.hpp"
+#include "labelkit/query/pool_round.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/strategy.hpp"
 #include "labelkit/query/uncertainty.hpp"
@@ -68,8 +70,8 @@ void check_score_vector(const Eigen::DenseBase<Derived>& scores, const char* fun
   }
   for (Eigen::Index i = 0; i < scores.size(); ++i) {
     if (!std::isfinite(static_cast<double>(scores.derived()(i)))) {
-      labelkit::detail::fail(function, "'", argument, "' is not finite at position ", i,
-                             " (got ", static_cast<double>(scores.derived()(i)), ")");
+      labelkit::detail::fail(function, "'", argument, "' is not finite at position ", i, " (got ",
+                             static_cast<double>(scores.derived()(i)), ")");
     }
   }
 }
@@ -100,7 +102,8 @@ Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> normalize_unchecked(
     std::size_t last = first;
     while (last + 1 < order.size() && s(order[last + 1]) == s(order[first])) ++last;
     const double mean_rank = 0.5 * static_cast<double>(first + last);
-    for (std::size_t r = first; r <= last; ++r) result(order[r]) = static_cast<Scalar>(mean_rank / top);
+    for (std::size_t r = first; r <= last; ++r)
+      result(order[r]) = static_cast<Scalar>(mean_rank / top);
     first = last + 1;
   }
   if (result.maxCoeff() == result.minCoeff()) result.setConstant(Scalar(0.5));
@@ -147,8 +150,8 @@ template <class Scores>
     const auto name = labelkit::detail::concat("scores[", j, "]");
     detail::check_score_vector(vector, function, name.c_str());
     if (vector.size() != n) {
-      labelkit::detail::fail<dimension_mismatch>(function, "'scores[", j, "]' has ",
-                                                 vector.size(), " entries but 'scores[0]' has ", n);
+      labelkit::detail::fail<dimension_mismatch>(function, "'scores[", j, "]' has ", vector.size(),
+                                                 " entries but 'scores[0]' has ", n);
     }
     if (!std::isfinite(weights[j])) {
       labelkit::detail::fail(function, "'weights' entry ", j, " is not finite (got ", weights[j],
@@ -250,15 +253,34 @@ template <class DerivedU, class DerivedE, class DerivedL>
   return result;
 }
 
+}  // namespace query
+namespace detail {
+
+/// Calls a `WeightedSumSampling` scorer: `scorer(context, round)` when it takes the round,
+/// else `scorer(context, round.candidates())`; the scores as doubles.
+template <class Scorer, class M, class X>
+Eigen::VectorXd score_round(const Scorer& scorer, const query::QueryContext<M, X>& context,
+                            query::PoolRound<M, X>& round) {
+  if constexpr (std::invocable<const Scorer&, const query::QueryContext<M, X>&,
+                               query::PoolRound<M, X>&>) {
+    return scorer(context, round).template cast<double>();
+  } else {
+    return scorer(context, round.candidates()).template cast<double>();
+  }
+}
+
+}  // namespace detail
+namespace query {
+
 /// A per-item score of the unlabeled items computed from the query context, for
 /// `WeightedSumSampling`: the uncertainty `score` of the model's predicted probabilities.
 template <class Score = detail::EntropyScore>
 struct UncertaintyScorer {
   Score score{};  ///< Maps an n x C probability matrix to n uncertainty scores.
-  /// One score per row of `candidates` (the unlabeled rows of `context.features`).
-  template <class M, class X, class Candidates>
-  auto operator()(const QueryContext<M, X>& context, const Candidates& candidates) const {
-    return score(context.model.predict_proba(candidates)).eval();
+  /// One score per candidate of the round, from the round's shared probabilities.
+  template <class M, class X>
+  auto operator()(const QueryContext<M, X>&, PoolRound<M, X>& round) const {
+    return score(round.probabilities()).eval();
   }
 };
 
@@ -266,40 +288,41 @@ struct UncertaintyScorer {
 /// `model.embed` when the model is an `EmbeddingModel`, else by the raw features.
 struct DensityScorer {
   DensityOptions options{};  ///< Similarity, density exponent and subsampling settings.
-  /// One density per row of `candidates` (the unlabeled rows of `context.features`).
-  template <class M, class X, class Candidates>
-  auto operator()(const QueryContext<M, X>& context, const Candidates& candidates) const {
-    DensityOptions round = options;
-    round.seed = options.seed ^ context.seed;
-    return density(detail::strategy_embeddings<M, X>(context.model, candidates), round);
+  /// One density per candidate of the round, from the round's shared embeddings.
+  template <class M, class X>
+  auto operator()(const QueryContext<M, X>& context, PoolRound<M, X>& round) const {
+    DensityOptions seeded = options;
+    seeded.seed = options.seed ^ context.seed;
+    return density(round.embeddings(), seeded);
   }
 };
 
 /// Weighted sum of normalised per-item scores as a strategy value: each scorer is called as
-/// `scorer(context, candidate_rows)` and returns one score per unlabeled item (e.g.
-/// `UncertaintyScorer`, `DensityScorer`, or a lambda); the k highest weighted sums are returned,
-/// ties to the lower item id.
+/// `scorer(context, round)` with the round's shared `PoolRound` (or, for scorers written
+/// against the older protocol, `scorer(context, candidate_rows)`) and returns one score per
+/// unlabeled item (e.g. `UncertaintyScorer`, `DensityScorer`, or a lambda); the k highest
+/// weighted sums are returned, ties to the lower item id.
 template <class... Scorers>
 struct WeightedSumSampling {
-  std::tuple<Scorers...> scorers;  ///< The per-item scorers, one per weight.
-  std::array<double, sizeof...(Scorers)> weights;  ///< Weight of each scorer's normalised score.
+  std::tuple<Scorers...> scorers;                     ///< The per-item scorers, one per weight.
+  std::array<double, sizeof...(Scorers)> weights;     ///< Weight of each scorer's normalised score.
   Normalization normalization = Normalization::rank;  ///< How each score vector is normalised.
 
   /// Returns the k unlabeled item ids with the highest weighted sums.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
-    labelkit::detail::check_k(k, "WeightedSumSampling");
-    if (context.unlabeled.empty() || k == 0) return {};
-    const auto candidates = select_rows(context.features, context.unlabeled);
-    std::vector<Eigen::VectorXd> scores;
-    scores.reserve(sizeof...(Scorers));
-    std::apply(
-        [&](const auto&... scorer) {
-          (scores.push_back(scorer(context, candidates).template cast<double>()), ...);
-        },
-        scorers);
-    return to_item_ids(top_k(weighted_score_sum(scores, std::span<const double>(weights), normalization), k),
-                       context.unlabeled);
+    return run_pool_round(
+        context, k, "WeightedSumSampling", [&](PoolRound<M, X>& round, Eigen::Index) {
+          std::vector<Eigen::VectorXd> scores;
+          scores.reserve(sizeof...(Scorers));
+          std::apply(
+              [&](const auto&... scorer) {
+                (scores.push_back(detail::score_round(scorer, context, round)), ...);
+              },
+              scorers);
+          return top_k(weighted_score_sum(scores, std::span<const double>(weights), normalization),
+                       k);
+        });
   }
 };
 
@@ -309,24 +332,19 @@ struct WeightedSumSampling {
 /// `model.embed` when the model is an `EmbeddingModel`, else by the raw features.
 template <class Score = detail::MarginScore>
 struct UncertainThenDiverseSampling {
-  Score score{};  ///< Maps an n x C probability matrix to n uncertainty scores.
+  Score score{};      ///< Maps an n x C probability matrix to n uncertainty scores.
   double beta = 5.0;  ///< Shortlist size as a multiple of k, finite and >= 1.
   SecondStage stage = SecondStage::k_center;  ///< How k items are picked from the shortlist.
 
   /// Returns min(k, unlabeled) item ids, in pick order.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
-    labelkit::detail::check_k(k, "UncertainThenDiverseSampling");
-    const auto n = static_cast<Eigen::Index>(context.unlabeled.size());
-    if (n == 0 || k == 0) return {};
-    const auto candidates = select_rows(context.features, context.unlabeled);
-    const auto uncertainty = score(context.model.predict_proba(candidates));
-    const auto embeddings = detail::strategy_embeddings<M, X>(context.model, candidates);
-    const auto labeled = detail::strategy_embeddings<M, X>(
-        context.model, select_rows(context.features, context.labeled));
-    return to_item_ids(uncertain_then_diverse(uncertainty, embeddings, labeled, std::min(k, n),
-                                              beta, stage, context.seed),
-                       context.unlabeled);
+    return run_pool_round(
+        context, k, "UncertainThenDiverseSampling", [&](PoolRound<M, X>& round, Eigen::Index) {
+          const auto uncertainty = score(round.probabilities());
+          return uncertain_then_diverse(uncertainty, round.embeddings(), round.labeled_embeddings(),
+                                        std::min(k, round.size()), beta, stage, context.seed);
+        });
   }
 };
 
@@ -334,8 +352,8 @@ struct UncertainThenDiverseSampling {
 inline constexpr UncertainThenDiverseSampling<> uncertain_then_diverse_sampling{};
 /// Margin shortlist of 5k, then the most uncertain item of each of k k-means clusters
 /// (cluster-margin style).
-inline constexpr UncertainThenDiverseSampling<> cluster_margin_sampling{
-    detail::MarginScore{}, 5.0, SecondStage::k_means};
+inline constexpr UncertainThenDiverseSampling<> cluster_margin_sampling{detail::MarginScore{}, 5.0,
+                                                                        SecondStage::k_means};
 
 }  // namespace query
 LABELKIT_END_NAMESPACE

@@ -1,13 +1,18 @@
 #pragma once
 /// @file
-/// The random-sampling baseline every active-learning result must beat.
+/// The random-sampling baseline every active-learning result must beat: `random_scores` for
+/// custom loops, `random_sampling` as an `ActiveLearner` strategy.
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <vector>
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/random.hpp"
+#include "labelkit/core/validate.hpp"
+#include "labelkit/query/select.hpp"
+#include "labelkit/query/strategy.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace query {
@@ -22,6 +27,20 @@ namespace query {
   for (Eigen::Index i = 0; i < n; ++i) scores(i) = random.uniform01();
   return scores;
 }
+
+/// Uniform random sampling from the round's seed: the baseline. Ignores the model.
+struct RandomSampling {
+  /// k item ids drawn uniformly from `context.unlabeled` with `context.seed`.
+  template <class M, class X>
+  std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
+    labelkit::detail::check_k(k, "RandomSampling");
+    const auto n = static_cast<Eigen::Index>(context.unlabeled.size());
+    return to_item_ids(top_k(random_scores(n, context.seed), k), context.unlabeled);
+  }
+};
+
+/// The random baseline as a value.
+inline constexpr RandomSampling random_sampling{};
 
 }  // namespace query
 LABELKIT_END_NAMESPACE

@@ -9,12 +9,26 @@
 /// where sim(i) is the largest similarity of item i to the labeled items and the items already
 /// picked for this batch, |U| the unlabeled items not yet picked and |L| the labeled items plus
 /// those picked (so alpha shifts from diversity towards uncertainty as the batch grows, exactly
-/// as modAL recomputes it per pick). With no labeled item, the first pick is the most uncertain.
-/// Similarity is Euclidean-based, 1 / (1 + distance) (modAL's default), or cosine.
+/// as modAL recomputes it per pick). Similarity is Euclidean-based, 1 / (1 + distance) (modAL's
+/// default), or cosine.
+///
+/// Two forms (`RankedBatchForm`):
+/// - `labelkit` (the default): with no labeled item the first pick is the most uncertain item;
+///   cosine similarity is the cosine itself, cos(a, b) in [-1, 1].
+/// - `modal`, modAL's form (modAL 0.4, `modAL.batch.ranked_batch`): with no labeled item the
+///   reference set starts from the most central item, the one with the least mean distance to
+///   all items (`select_cold_start_instance`, ties to the lower row); that item counts in |L|
+///   but stays in the pool and can itself be picked. Every similarity is 1 / (1 + distance),
+///   with the cosine distance 1 - cos(a, b) for cosine (sklearn's `cosine_distances`; a zero row
+///   has cosine 0 to everything). With labeled items and Euclidean similarity the two forms
+///   agree. One difference from modAL's code is deliberate: after the first pick modAL takes
+///   the argmax over the remaining items and uses that position as a pool index, which can
+///   name another item; labelkit returns the item the score chose.
 ///
 /// The largest similarity is kept per item and updated with each new pick, so a batch of k costs
 /// O(n (|L| + k) d) time and O(n) extra memory; never an n x n matrix (modAL computes the n x |L|
-/// distance matrix at every pick).
+/// distance matrix at every pick). modAL's cold start costs O(n^2 d) for Euclidean distances
+/// (mean distance of every item to every other, O(n) memory) and O(n d) for cosine.
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -32,6 +46,7 @@
 #include "labelkit/core/validate.hpp"
 #include "labelkit/query/density.hpp"
 #include "labelkit/query/detail/embeddings.hpp"
+#include "labelkit/query/pool_round.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/strategy.hpp"
 #include "labelkit/query/uncertainty_sampling.hpp"
@@ -39,21 +54,29 @@
 LABELKIT_BEGIN_NAMESPACE
 namespace query {
 
+/// Which ranked batch-mode variant `ranked_batch` computes (see the file comment).
+enum class RankedBatchForm {
+  labelkit,  ///< Cold start from the most uncertain item; cosine similarity = cos.
+  modal,     ///< modAL's: cold start from the most central item (kept in the pool); every
+             ///< similarity = 1 / (1 + distance), cosine distance = 1 - cos.
+};
+
 /// Picks k of the rows of `features` (n x d, rows are items, float or double, any layout) that
 /// are not in `labeled`, in pick order, by ranked batch-mode sampling (see the file comment).
 /// `uncertainty` has one entry per row (entries of labeled rows are ignored), e.g.
 /// `least_confidence(P)` as in modAL, ideally in [0, 1] like 1 - sim. `labeled` may repeat ids.
+/// `form` selects labelkit's or modAL's variant (cold start and cosine similarity).
 /// Ties go to the lower row index. O(n (|L| + k) d) time, O(n) memory.
 /// @throws labelkit::invalid_argument if features is empty or not finite, uncertainty has a
 ///         non-finite entry, a labeled index is out of range (naming its position), k < 0 or k
 ///         exceeds the unlabeled rows; labelkit::dimension_mismatch if uncertainty's length is
 ///         not the row count.
 template <class DerivedX, class DerivedU>
-[[nodiscard]] std::vector<Eigen::Index> ranked_batch(const Eigen::MatrixBase<DerivedX>& features,
-                                                     const Eigen::DenseBase<DerivedU>& uncertainty,
-                                                     std::span<const Eigen::Index> labeled,
-                                                     Eigen::Index k,
-                                                     Similarity similarity = Similarity::euclidean) {
+[[nodiscard]] std::vector<Eigen::Index> ranked_batch(
+    const Eigen::MatrixBase<DerivedX>& features, const Eigen::DenseBase<DerivedU>& uncertainty,
+    std::span<const Eigen::Index> labeled, Eigen::Index k,
+    Similarity similarity = Similarity::euclidean,
+    RankedBatchForm form = RankedBatchForm::labelkit) {
   using Scalar = typename DerivedX::Scalar;
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
@@ -64,8 +87,8 @@ template <class DerivedX, class DerivedU>
   const Eigen::Index n = features.rows();
   if ((uncertainty.rows() != 1 && uncertainty.cols() != 1) || uncertainty.size() != n) {
     labelkit::detail::fail<dimension_mismatch>(function, "'uncertainty' is ", uncertainty.rows(),
-                                               " x ", uncertainty.cols(), " but 'features' has ",
-                                               n, " rows (expected one uncertainty per row)");
+                                               " x ", uncertainty.cols(), " but 'features' has ", n,
+                                               " rows (expected one uncertainty per row)");
   }
   Vector u(n);
   for (Eigen::Index i = 0; i < n; ++i) {
@@ -118,16 +141,36 @@ template <class DerivedX, class DerivedU>
     if (taken[static_cast<std::size_t>(i)] != 0) absorb(i);
   }
   Eigen::Index references = labeled_count;
+  const bool modal = form == RankedBatchForm::modal;
+  if (modal && labeled_count == 0) {
+    // modAL's cold start: the item with the least mean distance to all items joins the
+    // reference set and stays in the pool.
+    Vector mean_distance(n);
+    if (cosine) {
+      const Eigen::Matrix<Scalar, 1, Eigen::Dynamic> centre = x.colwise().mean();
+      mean_distance = (Scalar(1) - (x * centre.transpose()).array()).matrix();
+    } else {
+      for (Eigen::Index i = 0; i < n; ++i) {
+        mean_distance(i) = (x.rowwise() - x.row(i)).rowwise().norm().mean();
+      }
+    }
+    Eigen::Index centre_row = 0;
+    mean_distance.minCoeff(&centre_row);  // first minimum: ties to the lower row
+    absorb(centre_row);
+    references = 1;
+  }
   for (Eigen::Index t = 0; t < k; ++t) {
     const Eigen::Index remaining = unlabeled_count - t;
-    const Scalar alpha = static_cast<Scalar>(remaining) /
-                         static_cast<Scalar>(remaining + references);
+    const Scalar alpha =
+        static_cast<Scalar>(remaining) / static_cast<Scalar>(remaining + references);
     detail::ScoredIndex<Scalar> top{Scalar(0), -1};
     for (Eigen::Index i = 0; i < n; ++i) {
       if (taken[static_cast<std::size_t>(i)] != 0) continue;
       Scalar score = u(i);
       if (references > 0) {
-        const Scalar sim = cosine ? best(i) : Scalar(1) / (Scalar(1) + std::sqrt(best(i)));
+        const Scalar sim = !cosine ? Scalar(1) / (Scalar(1) + std::sqrt(best(i)))
+                           : modal ? Scalar(1) / (Scalar(2) - best(i))  // 1 / (1 + (1 - cos))
+                                   : best(i);
         score = alpha * (Scalar(1) - sim) + (Scalar(1) - alpha) * u(i);
       }
       const detail::ScoredIndex<Scalar> candidate{score, i};
@@ -143,40 +186,47 @@ template <class DerivedX, class DerivedU>
 
 /// Ranked batch-mode sampling as a strategy value: uncertainty `score` over the unlabeled items'
 /// predicted probabilities (default least confidence, as modAL), items compared by `model.embed`
-/// when the model is an `EmbeddingModel`, else by the raw (Eigen) features, against the labeled items and the
-/// batch so far. k larger than the unlabeled count returns them all.
+/// when the model is an `EmbeddingModel`, else by the raw (Eigen) features, against the labeled
+/// items and the batch so far. k larger than the unlabeled count returns them all.
 template <class Score = detail::LeastConfidenceScore>
 struct RankedBatchSampling {
   Score score{};  ///< Maps an n x C probability matrix to n uncertainty scores.
-  Similarity similarity = Similarity::euclidean;  ///< How items are compared.
+  Similarity similarity = Similarity::euclidean;     ///< How items are compared.
+  RankedBatchForm form = RankedBatchForm::labelkit;  ///< labelkit's or modAL's variant.
 
   /// Returns min(k, unlabeled) item ids, in rank order.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
-    labelkit::detail::check_k(k, "RankedBatchSampling");
-    const auto n_unlabeled = static_cast<Eigen::Index>(context.unlabeled.size());
-    if (n_unlabeled == 0 || k == 0) return {};
-    std::vector<Eigen::Index> rows(context.unlabeled.begin(), context.unlabeled.end());
-    rows.insert(rows.end(), context.labeled.begin(), context.labeled.end());
-    const auto vectors = detail::strategy_embeddings<M, X>(context.model, select_rows(context.features, rows));
-    const auto probabilities = context.model.predict_proba(select_rows(context.features, context.unlabeled));
-    const auto unlabeled_scores = score(probabilities);
-    using Scalar = typename std::remove_cvref_t<decltype(vectors)>::Scalar;
-    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> uncertainty =
-        Eigen::Matrix<Scalar, Eigen::Dynamic, 1>::Zero(static_cast<Eigen::Index>(rows.size()));
-    uncertainty.head(n_unlabeled) = unlabeled_scores.template cast<Scalar>();
-    std::vector<Eigen::Index> labeled_rows(context.labeled.size());
-    for (std::size_t r = 0; r < labeled_rows.size(); ++r) {
-      labeled_rows[r] = n_unlabeled + static_cast<Eigen::Index>(r);
-    }
-    const auto positions = ranked_batch(vectors, uncertainty, labeled_rows,
-                                        std::min(k, n_unlabeled), similarity);
-    return to_item_ids(positions, context.unlabeled);
+    return run_pool_round(
+        context, k, "RankedBatchSampling", [&](PoolRound<M, X>& round, Eigen::Index) {
+          // ranked_batch takes one matrix: the candidates' embeddings, then the labeled ones.
+          const auto& unlabeled = round.embeddings();
+          const auto& labeled = round.labeled_embeddings();
+          const Eigen::Index n_unlabeled = round.size();
+          using Plain = std::remove_cvref_t<decltype(unlabeled)>;
+          using Scalar = typename Plain::Scalar;
+          Plain vectors(n_unlabeled + labeled.rows(), unlabeled.cols());
+          vectors.topRows(n_unlabeled) = unlabeled;
+          vectors.bottomRows(labeled.rows()) = labeled;
+          Eigen::Matrix<Scalar, Eigen::Dynamic, 1> uncertainty =
+              Eigen::Matrix<Scalar, Eigen::Dynamic, 1>::Zero(vectors.rows());
+          uncertainty.head(n_unlabeled) = score(round.probabilities()).template cast<Scalar>();
+          std::vector<Eigen::Index> labeled_rows(static_cast<std::size_t>(labeled.rows()));
+          for (std::size_t r = 0; r < labeled_rows.size(); ++r) {
+            labeled_rows[r] = n_unlabeled + static_cast<Eigen::Index>(r);
+          }
+          return ranked_batch(vectors, uncertainty, labeled_rows, std::min(k, n_unlabeled),
+                              similarity, form);
+        });
   }
 };
 
-/// Least confidence with Euclidean similarity: modAL's ranked batch configuration.
+/// Least confidence with Euclidean similarity, labelkit's cold start.
 inline constexpr RankedBatchSampling<> ranked_batch_sampling{};
+/// modAL's `uncertainty_batch_sampling` with its defaults: least confidence, Euclidean
+/// similarity, modAL's cold start.
+inline constexpr RankedBatchSampling<> modal_ranked_batch_sampling{
+    {}, Similarity::euclidean, RankedBatchForm::modal};
 
 }  // namespace query
 LABELKIT_END_NAMESPACE

@@ -1,16 +1,20 @@
 #pragma once
 /// @file
 /// Selecting the k highest scores: `top_k`, deterministic (ties go to the lower index) and
-/// O(n) on average, never a full sort of n.
+/// O(n) on average, never a full sort of n; or, as an option, with ties broken by a seeded
+/// random permutation (modAL's `shuffled_argmax`).
 
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <numeric>
+#include <span>
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/random.hpp"
 #include "labelkit/core/validate.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -35,7 +39,9 @@ struct ScoredIndex {
 template <class Scalar>
 class TopKHeap {
  public:
-  explicit TopKHeap(std::size_t k) : k_(k) { heap_.reserve(k); }
+  /// Keeps at most k pairs. Memory grows with the pairs actually kept, so a huge k (a caller's
+  /// "keep everything") allocates nothing up front.
+  explicit TopKHeap(std::size_t k) : k_(k) { heap_.reserve(std::min(k, initial_reserve)); }
 
   /// Offers one pair; keeps it if it ranks among the k best so far.
   void offer(Scalar score, Eigen::Index index) {
@@ -68,9 +74,30 @@ class TopKHeap {
     return ranks_before(a, b);
   }
 
+  static constexpr std::size_t initial_reserve = 1024;
+
   std::size_t k_;
   std::vector<ScoredIndex<Scalar>> heap_;
 };
+
+/// Throws unless k >= 0 and `scores` is a vector without NaN (naming the position); `function`
+/// names the caller. A finite (or infinite) sum proves there is no NaN, since NaN propagates
+/// through it; only a NaN sum (a NaN, or +inf and -inf together) pays for the scan.
+template <class Derived>
+void check_top_k_input(const Eigen::DenseBase<Derived>& scores, Eigen::Index k,
+                       const char* function) {
+  check_k(k, function);
+  if (scores.rows() != 1 && scores.cols() != 1 && scores.size() != 0) {
+    fail(function, "'scores' must be a vector (got ", scores.rows(), " x ", scores.cols(), ")");
+  }
+  const Eigen::Index n = scores.size();
+  const auto& s = scores.derived();
+  if (n > 0 && std::isnan(s.sum())) {
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (std::isnan(s(i))) fail(function, "'scores' has NaN at position ", i);
+    }
+  }
+}
 
 }  // namespace detail
 namespace query {
@@ -88,20 +115,9 @@ template <class Derived>
 [[nodiscard]] std::vector<Eigen::Index> top_k(const Eigen::DenseBase<Derived>& scores,
                                               Eigen::Index k) {
   using Scalar = typename Derived::Scalar;
-  labelkit::detail::check_k(k, "top_k");
-  if (scores.rows() != 1 && scores.cols() != 1 && scores.size() != 0) {
-    labelkit::detail::fail("top_k", "'scores' must be a vector (got ", scores.rows(), " x ",
-                           scores.cols(), ")");
-  }
+  detail::check_top_k_input(scores, k, "top_k");
   const Eigen::Index n = scores.size();
   const auto& s = scores.derived();
-  // NaN propagates through a sum, so a finite (or infinite) sum proves there is none; only a NaN
-  // sum (a NaN, or +inf and -inf together) pays for the scan that names the position.
-  if (n > 0 && std::isnan(s.sum())) {
-    for (Eigen::Index i = 0; i < n; ++i) {
-      if (std::isnan(s(i))) labelkit::detail::fail("top_k", "'scores' has NaN at position ", i);
-    }
-  }
   const Eigen::Index kept = std::min(k, n);
   std::vector<Eigen::Index> result;
   result.reserve(static_cast<std::size_t>(kept));
@@ -132,6 +148,55 @@ template <class Derived>
   const auto middle = pairs.begin() + kept;
   if (kept < n) std::nth_element(pairs.begin(), middle - 1, pairs.end(), by_rank);
   std::sort(pairs.begin(), middle, by_rank);
+  for (auto it = pairs.begin(); it != middle; ++it) result.push_back(it->index);
+  return result;
+}
+
+/// How `top_k` orders equal scores.
+enum class TieBreak {
+  lower_index,  ///< The lower index first (labelkit's default; deterministic without a seed).
+  random,       ///< A uniformly random order drawn from a seed (modAL's `random_tie_break`).
+};
+
+/// Indices of the k highest scores, in descending order of score, with equal scores ordered by
+/// `tie_break`: `TieBreak::lower_index` is `top_k(scores, k)`; `TieBreak::random` orders each
+/// group of equal scores by a uniformly random permutation of the n indices drawn from `seed`
+/// (Fisher-Yates with labelkit::Random), as modAL's `shuffled_argmax` does with numpy's global
+/// generator: the same set of scores is returned, every tied subset equally likely, and the
+/// same seed gives the same result. Distinct scores are never reordered. O(n + k log k) time,
+/// O(n) memory for the random order.
+/// @throws labelkit::invalid_argument as `top_k(scores, k)`.
+template <class Derived>
+[[nodiscard]] std::vector<Eigen::Index> top_k(const Eigen::DenseBase<Derived>& scores,
+                                              Eigen::Index k, TieBreak tie_break,
+                                              std::uint64_t seed) {
+  using Scalar = typename Derived::Scalar;
+  if (tie_break == TieBreak::lower_index) return top_k(scores, k);
+  detail::check_top_k_input(scores, k, "top_k");
+  const Eigen::Index n = scores.size();
+  const auto& s = scores.derived();
+  // position[i]: where item i lands in a uniform random permutation; ties follow it.
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), Eigen::Index{0});
+  Random random(seed);
+  random.shuffle(std::span<Eigen::Index>(order));
+  std::vector<Eigen::Index> position(static_cast<std::size_t>(n));
+  for (std::size_t r = 0; r < order.size(); ++r)
+    position[static_cast<std::size_t>(order[r])] = static_cast<Eigen::Index>(r);
+  const Eigen::Index kept = std::min(k, n);
+  std::vector<detail::ScoredIndex<Scalar>> pairs(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) pairs[static_cast<std::size_t>(i)] = {s(i), i};
+  const auto by_rank = [&](const detail::ScoredIndex<Scalar>& a,
+                           const detail::ScoredIndex<Scalar>& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return position[static_cast<std::size_t>(a.index)] <
+           position[static_cast<std::size_t>(b.index)];
+  };
+  const auto middle = pairs.begin() + kept;
+  if (kept > 0 && kept < n) std::nth_element(pairs.begin(), middle - 1, pairs.end(), by_rank);
+  std::sort(pairs.begin(), middle, by_rank);
+  std::vector<Eigen::Index> result;
+  result.reserve(static_cast<std::size_t>(kept));
   for (auto it = pairs.begin(); it != middle; ++it) result.push_back(it->index);
   return result;
 }

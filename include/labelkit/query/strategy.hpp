@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -13,6 +14,9 @@
 
 LABELKIT_BEGIN_NAMESPACE
 namespace query {
+
+template <class M, class X>
+class PoolRound;
 
 /// Everything a strategy may look at in one query round. Item ids are row indices of
 /// `features`. The model has been fitted on the labeled items.
@@ -24,6 +28,9 @@ struct QueryContext {
   std::span<const Eigen::Index> labeled;    ///< Labeled item ids, in labeling order.
   std::uint64_t seed;                       ///< A fresh seed for this round's random choices.
   std::span<const int> labels{};            ///< Labels of `labeled`, in the same order.
+  /// The round's shared rows, probabilities and embeddings of `unlabeled` (labelkit/query/
+  /// pool_round.hpp), or null: strategies then make their own. `ActiveLearner` sets it.
+  PoolRound<M, X>* round = nullptr;
 };
 
 /// A strategy is callable as `strategy(context, k)` and returns at most k distinct ids taken
@@ -32,6 +39,18 @@ template <class S, class M, class X>
 concept QueryStrategy = requires(S& strategy, const QueryContext<M, X>& context, Eigen::Index k) {
   { strategy(context, k) } -> std::convertible_to<std::vector<Eigen::Index>>;
 };
+
+/// Maps positions in a candidate list back to pool item ids: entry r of the result is
+/// `candidates[positions[r]]`. Strategies score the candidates they were given as rows 0..n-1
+/// and return pool ids through this. Positions are not checked (they come from the strategy).
+/// O(positions).
+[[nodiscard]] inline std::vector<Eigen::Index> to_item_ids(
+    const std::vector<Eigen::Index>& positions, std::span<const Eigen::Index> candidates) {
+  std::vector<Eigen::Index> ids;
+  ids.reserve(positions.size());
+  for (const Eigen::Index p : positions) ids.push_back(candidates[static_cast<std::size_t>(p)]);
+  return ids;
+}
 
 }  // namespace query
 LABELKIT_END_NAMESPACE

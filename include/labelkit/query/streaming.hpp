@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -48,14 +49,16 @@ class TopKAccumulator {
  public:
   using Pair = detail::ScoredIndex<Scalar>;  ///< A kept (score, index) pair.
 
-  /// An empty accumulator keeping the k best pairs.
+  /// An empty accumulator keeping the k best pairs. Memory grows with the pairs kept
+  /// (min(k, items offered)), so any k >= 0 is accepted, e.g. INT64_MAX for "keep everything".
   /// @throws labelkit::invalid_argument if k < 0.
   explicit TopKAccumulator(Eigen::Index k) : heap_(checked_capacity(k)) {}
 
   /// Offers a chunk of scores; entry i is item `offset + i`. `scores` is any Eigen dense vector
   /// expression of this Scalar (or convertible to it).
-  /// @throws labelkit::invalid_argument if offset < 0, scores is not a vector, or a score is NaN
-  ///         (naming its item id). Nothing is kept when it throws.
+  /// @throws labelkit::invalid_argument if offset < 0, scores is not a vector, the last id
+  ///         `offset + size - 1` would exceed INT64_MAX, or a score is NaN (naming its item id).
+  ///         Nothing is kept when it throws.
   template <class Derived>
   void add(const Eigen::DenseBase<Derived>& scores, Eigen::Index offset) {
     if (offset < 0) {
@@ -67,6 +70,11 @@ class TopKAccumulator {
     }
     const auto& s = scores.derived();
     const Eigen::Index n = s.size();
+    if (n > 0 && offset > std::numeric_limits<Eigen::Index>::max() - (n - 1)) {
+      labelkit::detail::fail(
+          "TopKAccumulator::add", "'offset' + ", n - 1, " overflows the item id type (got offset ",
+          offset, ", expected offset <= ", std::numeric_limits<Eigen::Index>::max() - (n - 1), ")");
+    }
     if (s.array().isNaN().any()) {
       for (Eigen::Index i = 0; i < n; ++i) {
         if (std::isnan(s(i))) {
@@ -167,8 +175,8 @@ class TopKAccumulator {
       const double id = flat[2 * r + 1];
       if (std::isnan(score) || static_cast<double>(static_cast<Scalar>(score)) != score) {
         labelkit::detail::fail("TopKAccumulator::from_pairs", "'flat' pair ", r,
-                               " has a score that is NaN or not a ", sizeof(Scalar) == 4 ? "float" : "double",
-                               " (got ", score, ")");
+                               " has a score that is NaN or not a ",
+                               sizeof(Scalar) == 4 ? "float" : "double", " (got ", score, ")");
       }
       if (!(id >= 0.0 && id < id_limit) || std::floor(id) != id) {
         labelkit::detail::fail("TopKAccumulator::from_pairs", "'flat' pair ", r,

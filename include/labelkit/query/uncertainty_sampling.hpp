@@ -1,6 +1,7 @@
 #pragma once
 /// @file
-/// Strategy values for uncertainty sampling and the random baseline, ready for `ActiveLearner`.
+/// Strategy values for uncertainty sampling, ready for `ActiveLearner`. (The random baseline,
+/// `random_sampling`, lives in random.hpp, which this header includes.)
 
 #include <Eigen/Core>
 #include <cstddef>
@@ -11,6 +12,7 @@
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
+#include "labelkit/query/pool_round.hpp"
 #include "labelkit/query/random.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/strategy.hpp"
@@ -19,31 +21,22 @@
 LABELKIT_BEGIN_NAMESPACE
 namespace query {
 
-/// Maps positions in a candidate list back to pool item ids.
-[[nodiscard]] inline std::vector<Eigen::Index> to_item_ids(
-    const std::vector<Eigen::Index>& positions, std::span<const Eigen::Index> candidates) {
-  std::vector<Eigen::Index> ids;
-  ids.reserve(positions.size());
-  for (const Eigen::Index p : positions) ids.push_back(candidates[static_cast<std::size_t>(p)]);
-  return ids;
-}
-
 /// Scores every unlabeled item with `score(model.predict_proba(unlabeled rows))` and returns the
-/// k highest (ties to the lower item id). `Score` maps an n x C probability matrix to n scores,
-/// higher = ask first, e.g. one of the functions in uncertainty.hpp. O(n*C) plus the model's
-/// prediction cost.
+/// k highest (ties to the lower item id, or, with `tie_break = TieBreak::random`, in a random
+/// order drawn from the round's seed, as modAL's `random_tie_break=True`). `Score` maps an n x C
+/// probability matrix to n scores, higher = ask first, e.g. one of the functions in
+/// uncertainty.hpp. O(n*C) plus the model's prediction cost.
 template <class Score>
 struct ScoreSampling {
   Score score;  ///< Maps an n x C probability matrix to n scores, higher = ask first.
+  TieBreak tie_break = TieBreak::lower_index;  ///< How equal scores are ordered.
 
   /// Scores `context.unlabeled` and returns the k best item ids.
   template <class M, class X>
   std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
-    labelkit::detail::check_k(k, "ScoreSampling");
-    if (context.unlabeled.empty() || k == 0) return {};
-    const auto candidates = select_rows(context.features, context.unlabeled);
-    const auto probabilities = context.model.predict_proba(candidates);
-    return to_item_ids(top_k(score(probabilities), k), context.unlabeled);
+    return run_pool_round(context, k, "ScoreSampling", [&](PoolRound<M, X>& round, Eigen::Index) {
+      return top_k(score(round.probabilities()), k, tie_break, context.seed);
+    });
   }
 };
 
@@ -51,19 +44,27 @@ struct ScoreSampling {
 namespace detail {
 struct LeastConfidenceScore {
   template <class D>
-  auto operator()(const Eigen::MatrixBase<D>& p) const { return query::least_confidence(p); }
+  auto operator()(const Eigen::MatrixBase<D>& p) const {
+    return query::least_confidence(p);
+  }
 };
 struct MarginScore {
   template <class D>
-  auto operator()(const Eigen::MatrixBase<D>& p) const { return query::margin(p); }
+  auto operator()(const Eigen::MatrixBase<D>& p) const {
+    return query::margin(p);
+  }
 };
 struct RatioScore {
   template <class D>
-  auto operator()(const Eigen::MatrixBase<D>& p) const { return query::ratio(p); }
+  auto operator()(const Eigen::MatrixBase<D>& p) const {
+    return query::ratio(p);
+  }
 };
 struct EntropyScore {
   template <class D>
-  auto operator()(const Eigen::MatrixBase<D>& p) const { return query::entropy(p); }
+  auto operator()(const Eigen::MatrixBase<D>& p) const {
+    return query::entropy(p);
+  }
 };
 }  // namespace detail
 namespace query {
@@ -76,20 +77,6 @@ inline constexpr ScoreSampling<detail::MarginScore> margin_sampling{};
 inline constexpr ScoreSampling<detail::RatioScore> ratio_sampling{};
 /// Entropy sampling (highest predictive entropy first).
 inline constexpr ScoreSampling<detail::EntropyScore> entropy_sampling{};
-
-/// Uniform random sampling from the round's seed: the baseline. Ignores the model.
-struct RandomSampling {
-  /// k item ids drawn uniformly from `context.unlabeled` with `context.seed`.
-  template <class M, class X>
-  std::vector<Eigen::Index> operator()(const QueryContext<M, X>& context, Eigen::Index k) const {
-    labelkit::detail::check_k(k, "RandomSampling");
-    const auto n = static_cast<Eigen::Index>(context.unlabeled.size());
-    return to_item_ids(top_k(random_scores(n, context.seed), k), context.unlabeled);
-  }
-};
-
-/// The random baseline as a value.
-inline constexpr RandomSampling random_sampling{};
 
 }  // namespace query
 LABELKIT_END_NAMESPACE

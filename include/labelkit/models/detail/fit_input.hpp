@@ -13,6 +13,7 @@
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/limits.hpp"
 #include "labelkit/core/validate.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -28,14 +29,16 @@ void check_features(const Eigen::MatrixBase<Derived>& x, std::string_view functi
 
 /// The classes of one fit: the probability column count and the classes present in the labels.
 struct ClassLayout {
-  Eigen::Index n_columns = 0;      ///< columns of predict_proba: max(requested, max label + 1)
-  std::vector<int> present;        ///< classes with at least one label, ascending
-  std::vector<int> position;       ///< class -> index into `present`, -1 when absent
-  std::vector<Eigen::Index> count; ///< labels per present class
+  Eigen::Index n_columns = 0;       ///< columns of predict_proba: max(requested, max label + 1)
+  std::vector<int> present;         ///< classes with at least one label, ascending
+  std::vector<int> position;        ///< class -> index into `present`, -1 when absent
+  std::vector<Eigen::Index> count;  ///< labels per present class
 };
 
-/// Validates `x` (non-empty, finite) and `labels` (one per row, 0 <= label, label < n_classes
-/// when n_classes > 0) and returns the class layout.
+/// Validates `x` (non-empty, finite) and `labels` (one per row, 0 <= label < max_classes, and
+/// label < n_classes when n_classes > 0) and returns the class layout. The layout's tables are
+/// sized by the largest label, so the max_classes bound is what keeps one label of 2^31 - 1 from
+/// allocating gigabytes.
 template <class Derived>
 [[nodiscard]] ClassLayout check_fit_input(const Eigen::MatrixBase<Derived>& x,
                                           std::span<const int> labels, Eigen::Index n_classes,
@@ -53,6 +56,11 @@ template <class Derived>
     if (labels[i] < 0) {
       labelkit::detail::fail(function, "'labels' has a negative label at row ", i, " (got ",
                              labels[i], ", expected 0 <= label)");
+    }
+    if (labels[i] >= max_classes) {
+      labelkit::detail::fail(function, "'labels' has a label out of range at row ", i, " (got ",
+                             labels[i], ", expected label < labelkit::max_classes = ", max_classes,
+                             ")");
     }
     if (n_classes > 0 && labels[i] >= n_classes) {
       labelkit::detail::fail(function, "'labels' has a label out of range at row ", i, " (got ",
@@ -83,18 +91,19 @@ void check_predict_input(const Eigen::MatrixBase<Derived>& x, bool fitted, Eigen
   }
   if (x.cols() != n_features) {
     labelkit::detail::fail<dimension_mismatch>(function, "'x' has ", x.cols(),
-                                               " columns but the model was fitted on ",
-                                               n_features, " features");
+                                               " columns but the model was fitted on ", n_features,
+                                               " features");
   }
   check_features(x, function, "x");
 }
 
-/// Throws unless `n_classes` >= 0.
-inline void check_class_count(Eigen::Index n_classes, std::string_view function) {
+/// Throws unless `n_classes` is 0 ("max label + 1 of each fit") or in [1, max_classes].
+inline void check_requested_classes(Eigen::Index n_classes, std::string_view function) {
   if (n_classes < 0) {
     labelkit::detail::fail(function, "'n_classes' is negative (got ", n_classes,
                            ", expected 0 for 'max label + 1' or a positive count)");
   }
+  if (n_classes > 0) check_class_count(n_classes, function, "n_classes");
 }
 
 }  // namespace detail

@@ -22,6 +22,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <istream>
@@ -40,12 +41,14 @@
 #include <utility>
 #include <vector>
 
-#include "labelkit/config.hpp"
 #include "labelkit/annotation/detail/json_io.hpp"
 #include "labelkit/annotation/errors.hpp"
 #include "labelkit/annotation/task.hpp"
+#include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/json.hpp"
+#include "labelkit/core/limits.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/quality/gold_label.hpp"
 
@@ -78,6 +81,11 @@ struct QueueOptions {
   Eigen::Index max_tasks_per_annotator = 0;
   /// Cap on leases an annotator holds at once; 0 = no cap.
   Eigen::Index max_active_per_annotator = 0;
+  /// Limits on JSON: a task payload may nest `json_limits.max_depth` levels (checked at
+  /// add_task, add_gold and import_tasks, together with UTF-8), and a checkpoint read by
+  /// restore() or load_checkpoint() may have `json_limits.max_bytes` bytes and nest
+  /// `max_depth` + 8 levels. Not part of a checkpoint: a restore keeps the queue's own limits.
+  JsonLimits json_limits{};
 };
 
 /// The queue's clock: milliseconds since an epoch. Must be safe to call from any thread.
@@ -97,7 +105,13 @@ class ManualClock {
  public:
   explicit ManualClock(Millis start = 0) : now_(std::make_shared<std::atomic<Millis>>(start)) {}
   Millis operator()() const noexcept { return now_->load(std::memory_order_relaxed); }
-  void advance(std::chrono::milliseconds by) noexcept { now_->fetch_add(by.count(), std::memory_order_relaxed); }
+  /// Moves the time by `by` (saturating at the ends of Millis).
+  void advance(std::chrono::milliseconds by) noexcept {
+    Millis now = now_->load(std::memory_order_relaxed);
+    while (!now_->compare_exchange_weak(now, detail::saturating_add(now, by.count()),
+                                        std::memory_order_relaxed)) {
+    }
+  }
   void set(Millis now) noexcept { now_->store(now, std::memory_order_relaxed); }
 
  private:
@@ -113,22 +127,22 @@ struct TaskCounts {
   Eigen::Index in_progress = 0;
   Eigen::Index complete = 0;
   Eigen::Index active_leases = 0;
-  Eigen::Index accepted = 0;       ///< Answers counted (regular and gold), late ones included.
+  Eigen::Index accepted = 0;  ///< Answers counted (regular and gold), late ones included.
   Eigen::Index accepted_late = 0;
-  Eigen::Index expired = 0;        ///< Leases that expired.
+  Eigen::Index expired = 0;  ///< Leases that expired.
   Eigen::Index skipped = 0;
-  Eigen::Index duplicates = 0;     ///< Idempotent repeats ignored.
+  Eigen::Index duplicates = 0;  ///< Idempotent repeats ignored.
 };
 
 /// One annotator's figures. Durations are from hand-out to accepted answer, in milliseconds.
 struct AnnotatorProgress {
   Eigen::Index annotator = 0;
-  Eigen::Index assigned = 0;       ///< Leases received (gold included).
-  Eigen::Index submitted = 0;      ///< Answers accepted (gold and late included).
+  Eigen::Index assigned = 0;   ///< Leases received (gold included).
+  Eigen::Index submitted = 0;  ///< Answers accepted (gold and late included).
   Eigen::Index late = 0;
   Eigen::Index skipped = 0;
   Eigen::Index expired = 0;
-  Eigen::Index active = 0;         ///< Leases held now.
+  Eigen::Index active = 0;  ///< Leases held now.
   Eigen::Index gold_answered = 0;
   Eigen::Index gold_correct = 0;
   Millis total_duration = 0;
@@ -137,17 +151,21 @@ struct AnnotatorProgress {
 
   /// Mean time per accepted answer (ms); 0 without answers.
   [[nodiscard]] double mean_duration_ms() const noexcept {
-    return submitted > 0 ? static_cast<double>(total_duration) / static_cast<double>(submitted) : 0.0;
+    return submitted > 0 ? static_cast<double>(total_duration) / static_cast<double>(submitted)
+                         : 0.0;
   }
   /// Accepted answers per hour between the first hand-out and the last answer; 0 if undefined.
   [[nodiscard]] double throughput_per_hour() const noexcept {
-    const Millis span = last_submitted_at - first_assigned_at;
-    return submitted > 0 && span > 0 ? static_cast<double>(submitted) * 3.6e6 / static_cast<double>(span) : 0.0;
+    const Millis span = detail::saturating_sub(last_submitted_at, first_assigned_at);
+    return submitted > 0 && span > 0
+               ? static_cast<double>(submitted) * 3.6e6 / static_cast<double>(span)
+               : 0.0;
   }
   /// Share of gold items answered correctly; NaN without gold answers.
   [[nodiscard]] double gold_accuracy() const noexcept {
-    return gold_answered > 0 ? static_cast<double>(gold_correct) / static_cast<double>(gold_answered)
-                             : std::numeric_limits<double>::quiet_NaN();
+    return gold_answered > 0
+               ? static_cast<double>(gold_correct) / static_cast<double>(gold_answered)
+               : std::numeric_limits<double>::quiet_NaN();
   }
 };
 
@@ -205,8 +223,8 @@ struct TaskState {
 
 struct AnnotatorState {
   annotation::AnnotatorProgress figures;
-  Eigen::Index cap = -1;      ///< -1: the queue's default.
-  std::uint64_t draws = 0;    ///< Gold draws made (the draw counter of the random stream).
+  Eigen::Index cap = -1;    ///< -1: the queue's default.
+  std::uint64_t draws = 0;  ///< Gold draws made (the draw counter of the random stream).
 };
 
 /// Priority order of the open set: higher priority first, then lower item id.
@@ -253,7 +271,8 @@ struct QueueState {
 
 /// Uniform [0, 1) draw number `counter` of `annotator`'s gold stream: independent of how
 /// threads interleave.
-[[nodiscard]] inline double gold_draw(std::uint64_t seed, Eigen::Index annotator, std::uint64_t counter) noexcept {
+[[nodiscard]] inline double gold_draw(std::uint64_t seed, Eigen::Index annotator,
+                                      std::uint64_t counter) noexcept {
   Random random(seed ^ (0x9e3779b97f4a7c15ULL * (static_cast<std::uint64_t>(annotator) + 1)) ^
                 (0xd1b54a32d192ed03ULL * (counter + 1)));
   return random.uniform01();
@@ -269,21 +288,25 @@ inline void check_options(const annotation::QueueOptions& options, std::string_v
     fail(function, "'gold_rate' must be in [0, 1] (got ", options.gold_rate, ")");
   }
   if (options.max_tasks_per_annotator < 0) {
-    fail(function, "'max_tasks_per_annotator' is negative (got ", options.max_tasks_per_annotator, ")");
+    fail(function, "'max_tasks_per_annotator' is negative (got ", options.max_tasks_per_annotator,
+         ")");
   }
   if (options.max_active_per_annotator < 0) {
-    fail(function, "'max_active_per_annotator' is negative (got ", options.max_active_per_annotator, ")");
+    fail(function, "'max_active_per_annotator' is negative (got ", options.max_active_per_annotator,
+         ")");
   }
 }
 
 inline void check_label_set(const annotation::LabelSet& set, std::string_view function) {
   using labelkit::detail::fail;
   if (set.name.empty()) fail(function, "label set name is empty");
+  check_label_set_utf8(set, function);
   if (set.classes.empty()) fail(function, "label set '", set.name, "' has no classes");
   std::set<std::string> seen;
   for (std::size_t k = 0; k < set.classes.size(); ++k) {
     if (!seen.insert(set.classes[k]).second) {
-      fail(function, "label set '", set.name, "' repeats class '", set.classes[k], "' at position ", k);
+      fail(function, "label set '", set.name, "' repeats class '", set.classes[k], "' at position ",
+           k);
     }
   }
 }
@@ -311,7 +334,8 @@ namespace annotation {
 class TaskQueue {
  public:
   /// @throws labelkit::invalid_argument for an out-of-range option.
-  explicit TaskQueue(QueueOptions options = {}, Clock clock = system_clock_ms) : clock_(std::move(clock)) {
+  explicit TaskQueue(QueueOptions options = {}, Clock clock = system_clock_ms)
+      : clock_(std::move(clock)), limits_(options.json_limits) {
     detail::check_options(options, "TaskQueue");
     if (!clock_) labelkit::detail::fail("TaskQueue", "'clock' is empty");
     state_.options = options;
@@ -328,8 +352,8 @@ class TaskQueue {
 
   /// Registers a label set and returns its index. Adding a set equal to an existing one of the
   /// same name returns that one's index.
-  /// @throws labelkit::invalid_argument if the name is empty or taken by a different set, or the
-  ///         classes are empty or repeated.
+  /// @throws labelkit::invalid_argument if the name is empty or taken by a different set, the
+  ///         classes are empty or repeated, or a name is not valid UTF-8.
   int add_label_set(LabelSet set) {
     detail::check_label_set(set, "add_label_set");
     std::lock_guard lock(mutex_);
@@ -344,19 +368,25 @@ class TaskQueue {
   }
 
   /// Reserves room for `n` more tasks.
+  /// @throws labelkit::invalid_argument if the table would exceed labelkit::max_allocation_bytes.
   void reserve(Eigen::Index n) {
+    const auto more = static_cast<std::size_t>(std::max<Eigen::Index>(n, 0));
     std::lock_guard lock(mutex_);
-    state_.tasks.reserve(state_.tasks.size() + static_cast<std::size_t>(std::max<Eigen::Index>(n, 0)));
-    state_.index_of.reserve(state_.tasks.size() + static_cast<std::size_t>(std::max<Eigen::Index>(n, 0)));
+    const std::size_t total = state_.tasks.size() + more;  // no wrap: more < 2^63
+    labelkit::detail::check_allocation({total}, sizeof(detail::TaskState), "reserve",
+                                       "the task table");
+    state_.tasks.reserve(total);
+    state_.index_of.reserve(total);
   }
 
   /// Adds one regular task. `data` is the payload shown to annotators: a nlohmann::json or any
-  /// type nlohmann can convert (to_json). O(log n).
+  /// type nlohmann can convert (to_json). It may nest `json_limits.max_depth` levels and its
+  /// strings must be valid UTF-8 (checked before it is copied). O(log n + size of the payload).
   /// @throws labelkit::invalid_argument for a negative or existing item id, an unknown label
-  ///         set or a non-finite priority.
+  ///         set, a non-finite priority, or a payload too deep or not valid UTF-8.
   template <class Payload = nlohmann::json>
   void add_task(Eigen::Index item, int label_set, const Payload& data = {}, double priority = 0.0) {
-    nlohmann::json payload = data;
+    const nlohmann::json payload = checked_payload(data, item, "add_task");
     const Eigen::Index items[1] = {item};
     const double priorities[1] = {priority};
     std::lock_guard lock(mutex_);
@@ -366,7 +396,8 @@ class TaskQueue {
   /// Adds regular tasks for `items` (null payloads) with optional `priorities` (one per item;
   /// empty means 0). All-or-nothing. O(m log n).
   /// @throws labelkit::invalid_argument naming the first bad item or priority.
-  void add_tasks(std::span<const Eigen::Index> items, int label_set, std::span<const double> priorities = {}) {
+  void add_tasks(std::span<const Eigen::Index> items, int label_set,
+                 std::span<const double> priorities = {}) {
     std::lock_guard lock(mutex_);
     add_locked(items, label_set, priorities, nullptr, nullptr, "add_tasks");
   }
@@ -376,8 +407,9 @@ class TaskQueue {
   /// @throws labelkit::invalid_argument as add_task, or labelkit::invalid_argument if `answer`
   ///         is not valid for the label set.
   template <class Payload = nlohmann::json>
-  void add_gold(Eigen::Index item, int label_set, std::span<const int> answer, const Payload& data = {}) {
-    nlohmann::json payload = data;
+  void add_gold(Eigen::Index item, int label_set, std::span<const int> answer,
+                const Payload& data = {}) {
+    const nlohmann::json payload = checked_payload(data, item, "add_gold");
     const Eigen::Index items[1] = {item};
     const std::vector<int> answers(answer.begin(), answer.end());
     std::lock_guard lock(mutex_);
@@ -388,8 +420,8 @@ class TaskQueue {
   /// @throws labelkit::invalid_argument (sizes differ, bad id, label out of range).
   void add_gold(std::span<const Eigen::Index> items, int label_set, std::span<const int> answers) {
     if (items.size() != answers.size()) {
-      labelkit::detail::fail<labelkit::dimension_mismatch>("add_gold", "'items' has ", items.size(),
-                                                           " entries but 'answers' has ", answers.size());
+      labelkit::detail::fail<labelkit::dimension_mismatch>(
+          "add_gold", "'items' has ", items.size(), " entries but 'answers' has ", answers.size());
     }
     const std::vector<int> copy(answers.begin(), answers.end());
     std::lock_guard lock(mutex_);
@@ -397,16 +429,22 @@ class TaskQueue {
   }
 
   /// Attaches a model prediction (pre-label) to a task; exported to Label Studio as a prediction.
-  /// @throws labelkit::invalid_argument for an unknown item or labels outside the label set.
+  /// @throws labelkit::invalid_argument for an unknown item, labels outside the label set, a
+  ///         non-finite score or a model_version that is not valid UTF-8.
   void add_prediction(Eigen::Index item, Prediction prediction) {
+    if (!labelkit::detail::valid_utf8(prediction.model_version)) {
+      labelkit::detail::fail("add_prediction", "'model_version' is not valid UTF-8");
+    }
     std::lock_guard lock(mutex_);
     const std::size_t index = find_or_fail(item, "add_prediction");
     auto& task = state_.tasks[index];
     LabelSet relaxed = *state_.label_sets[static_cast<std::size_t>(task.label_set)];
     relaxed.type = AnnotationType::multi_label;
     auto checked = detail::check_labels(prediction.labels, relaxed);
-    if (!checked.problem.empty()) labelkit::detail::fail("add_prediction", "item ", item, ": ", checked.problem);
-    if (!std::isfinite(prediction.score)) labelkit::detail::fail("add_prediction", "'score' is not finite");
+    if (!checked.problem.empty())
+      labelkit::detail::fail("add_prediction", "item ", item, ": ", checked.problem);
+    if (!std::isfinite(prediction.score))
+      labelkit::detail::fail("add_prediction", "'score' is not finite");
     prediction.labels = std::move(checked.labels);
     task.predictions.push_back(std::move(prediction));
   }
@@ -419,15 +457,17 @@ class TaskQueue {
   ///         labelkit::dimension_mismatch if the sizes differ.
   void update_priorities(std::span<const Eigen::Index> items, std::span<const double> priorities) {
     if (items.size() != priorities.size()) {
-      labelkit::detail::fail<labelkit::dimension_mismatch>("update_priorities", "'items' has ", items.size(),
-                                                           " entries but 'priorities' has ", priorities.size());
+      labelkit::detail::fail<labelkit::dimension_mismatch>(
+          "update_priorities", "'items' has ", items.size(), " entries but 'priorities' has ",
+          priorities.size());
     }
     std::lock_guard lock(mutex_);
     for (std::size_t i = 0; i < items.size(); ++i) {
       (void)find_or_fail(items[i], "update_priorities");
       if (!std::isfinite(priorities[i])) {
-        labelkit::detail::fail("update_priorities", "'priorities' has a non-finite value at position ", i,
-                               " (got ", priorities[i], ")");
+        labelkit::detail::fail("update_priorities",
+                               "'priorities' has a non-finite value at position ", i, " (got ",
+                               priorities[i], ")");
       }
     }
     // A large batch (a quarter of the tasks or more) rebuilds the ordered sets from one sorted
@@ -439,12 +479,14 @@ class TaskQueue {
       rebuild_ranked_sets();
       return;
     }
-    for (std::size_t i = 0; i < items.size(); ++i) set_priority(state_.index_of.find(items[i])->second, priorities[i]);
+    for (std::size_t i = 0; i < items.size(); ++i)
+      set_priority(state_.index_of.find(items[i])->second, priorities[i]);
   }
 
   /// Eigen overload: `priorities` is any dense vector (float or double), one entry per item.
   template <class Derived>
-  void update_priorities(std::span<const Eigen::Index> items, const Eigen::DenseBase<Derived>& priorities) {
+  void update_priorities(std::span<const Eigen::Index> items,
+                         const Eigen::DenseBase<Derived>& priorities) {
     std::vector<double> values(static_cast<std::size_t>(priorities.size()));
     for (Eigen::Index i = 0; i < priorities.size(); ++i) {
       values[static_cast<std::size_t>(i)] = static_cast<double>(priorities.derived()(i));
@@ -456,7 +498,8 @@ class TaskQueue {
   /// queue's default. @throws labelkit::invalid_argument for a negative annotator or cap < -1.
   void set_annotator_cap(Eigen::Index annotator, Eigen::Index cap) {
     check_annotator(annotator, "set_annotator_cap");
-    if (cap < -1) labelkit::detail::fail("set_annotator_cap", "'cap' must be >= -1 (got ", cap, ")");
+    if (cap < -1)
+      labelkit::detail::fail("set_annotator_cap", "'cap' must be >= -1 (got ", cap, ")");
     std::lock_guard lock(mutex_);
     annotator_state(annotator).cap = cap;
   }
@@ -466,14 +509,16 @@ class TaskQueue {
   /// @throws labelkit::invalid_argument for a negative annotator id.
   [[nodiscard]] std::optional<Assignment> next(Eigen::Index annotator) {
     check_annotator(annotator, "next");
-    const Millis now = clock_();
+    const Millis now = now_clamped();
     std::lock_guard lock(mutex_);
     expire_due(now);
     auto& who = annotator_state(annotator);
     const auto& options = state_.options;
     const Eigen::Index cap = who.cap >= 0 ? who.cap : options.max_tasks_per_annotator;
-    if ((who.cap >= 0 || cap > 0) && who.figures.submitted + who.figures.active >= cap) return std::nullopt;
-    if (options.max_active_per_annotator > 0 && who.figures.active >= options.max_active_per_annotator) {
+    if ((who.cap >= 0 || cap > 0) && who.figures.submitted + who.figures.active >= cap)
+      return std::nullopt;
+    if (options.max_active_per_annotator > 0 &&
+        who.figures.active >= options.max_active_per_annotator) {
       return std::nullopt;
     }
     const auto regular = first_unseen(state_.open, annotator);
@@ -488,15 +533,22 @@ class TaskQueue {
     }
     auto& task = state_.tasks[index];
     const Millis timeout = options.lease_timeout.count();
-    const Millis deadline = timeout > 0 ? now + timeout : std::numeric_limits<Millis>::max();
-    task.slots.push_back(detail::Slot{annotator, detail::SlotState::leased, false, now, deadline, 0, {}});
+    // Saturating: a timeout of milliseconds::max() (or a clock near the end of time) leases
+    // until the end of time instead of wrapping to a deadline in the past.
+    const Millis deadline =
+        timeout > 0 ? detail::saturating_add(now, timeout) : std::numeric_limits<Millis>::max();
+    task.slots.push_back(
+        detail::Slot{annotator, detail::SlotState::leased, false, now, deadline, 0, {}});
     ++task.active;
-    if (timeout > 0) state_.leases.insert(detail::LeaseKey{deadline, index, annotator});
+    if (deadline != std::numeric_limits<Millis>::max()) {
+      state_.leases.insert(detail::LeaseKey{deadline, index, annotator});
+    }
     if (who.figures.assigned == 0) who.figures.first_assigned_at = now;
     ++who.figures.assigned;
     ++who.figures.active;
     refresh_open(index);
-    return Assignment{task.item, task.data, state_.label_sets[static_cast<std::size_t>(task.label_set)], deadline};
+    return Assignment{task.item, task.data,
+                      state_.label_sets[static_cast<std::size_t>(task.label_set)], deadline};
   }
 
   /// Submits `annotator`'s answer for `item`; returns accepted, accepted_late or duplicate.
@@ -506,12 +558,18 @@ class TaskQueue {
     std::string message;
     const SubmitStatus status = submit_impl(annotator, item, labels, &message);
     switch (status) {
-      case SubmitStatus::unknown_task: throw unknown_task(message);
-      case SubmitStatus::invalid_label: throw invalid_label(message);
-      case SubmitStatus::not_lease_holder: throw not_lease_holder(message);
-      case SubmitStatus::lease_expired: throw lease_expired(message);
-      case SubmitStatus::duplicate_submission: throw duplicate_submission(message);
-      default: return status;
+      case SubmitStatus::unknown_task:
+        throw unknown_task(message);
+      case SubmitStatus::invalid_label:
+        throw invalid_label(message);
+      case SubmitStatus::not_lease_holder:
+        throw not_lease_holder(message);
+      case SubmitStatus::lease_expired:
+        throw lease_expired(message);
+      case SubmitStatus::duplicate_submission:
+        throw duplicate_submission(message);
+      default:
+        return status;
     }
   }
 
@@ -523,7 +581,8 @@ class TaskQueue {
 
   /// As submit(), but reports a refusal as a status instead of throwing (`message`, if given,
   /// receives the reason). Throws only std::bad_alloc.
-  [[nodiscard]] SubmitStatus try_submit(Eigen::Index annotator, Eigen::Index item, std::span<const int> labels,
+  [[nodiscard]] SubmitStatus try_submit(Eigen::Index annotator, Eigen::Index item,
+                                        std::span<const int> labels,
                                         std::string* message = nullptr) {
     std::string text;
     const auto status = submit_impl(annotator, item, labels, &text);
@@ -534,12 +593,13 @@ class TaskQueue {
   /// Gives a leased task back without answering; the annotator will not receive it again.
   /// @throws unknown_task, not_lease_holder or lease_expired; the queue is then unchanged.
   void skip(Eigen::Index annotator, Eigen::Index item) {
-    const Millis now = clock_();
+    const Millis now = now_clamped();
     std::lock_guard lock(mutex_);
     expire_due(now);
     const auto found = state_.index_of.find(item);
     if (found == state_.index_of.end()) {
-      throw unknown_task(labelkit::detail::concat("labelkit: skip(): item ", item, " is not a task of this queue"));
+      throw unknown_task(labelkit::detail::concat("labelkit: skip(): item ", item,
+                                                  " is not a task of this queue"));
     }
     const std::size_t index = found->second;
     auto& task = state_.tasks[index];
@@ -561,7 +621,7 @@ class TaskQueue {
 
   /// Processes leases whose deadline has passed (every call does this too).
   void expire_leases() {
-    const Millis now = clock_();
+    const Millis now = now_clamped();
     std::lock_guard lock(mutex_);
     expire_due(now);
   }
@@ -637,8 +697,8 @@ class TaskQueue {
     check_label_set_index(label_set, "class_annotations");
     const auto& set = *state_.label_sets[static_cast<std::size_t>(label_set)];
     if (label < 0 || static_cast<std::size_t>(label) >= set.classes.size()) {
-      labelkit::detail::fail("class_annotations", "'label' is out of range (got ", label, ", expected 0 <= label < ",
-                             set.classes.size(), ")");
+      labelkit::detail::fail("class_annotations", "'label' is out of range (got ", label,
+                             ", expected 0 <= label < ", set.classes.size(), ")");
     }
     std::vector<Annotation> result;
     for (const auto& task : state_.tasks) {
@@ -660,10 +720,12 @@ class TaskQueue {
     for (const auto& label_set : state_.label_sets) set.label_sets.push_back(*label_set);
     set.tasks.reserve(state_.tasks.size());
     for (const auto& task : state_.tasks) {
-      TaskRecord record{task.item, task.data, task.label_set, task.priority, task.gold, {}, task.predictions};
+      TaskRecord record{task.item, task.data, task.label_set,  task.priority,
+                        task.gold, {},        task.predictions};
       for (const auto& slot : task.slots) {
         if (slot.state != detail::SlotState::submitted) continue;
-        record.annotations.push_back({slot.annotator, slot.labels, slot.started_at, slot.submitted_at, slot.late});
+        record.annotations.push_back(
+            {slot.annotator, slot.labels, slot.started_at, slot.submitted_at, slot.late});
       }
       set.tasks.push_back(std::move(record));
     }
@@ -682,7 +744,8 @@ class TaskQueue {
     std::vector<int> set_index(set.label_sets.size(), -1);
     for (std::size_t s = 0; s < set.label_sets.size(); ++s) {
       const int existing = find_label_set_locked(set.label_sets[s].name);
-      if (existing >= 0 && *state_.label_sets[static_cast<std::size_t>(existing)] != set.label_sets[s]) {
+      if (existing >= 0 &&
+          *state_.label_sets[static_cast<std::size_t>(existing)] != set.label_sets[s]) {
         labelkit::detail::fail(function, "label set '", set.label_sets[s].name,
                                "' differs from the queue's label set of that name");
       }
@@ -690,31 +753,52 @@ class TaskQueue {
     std::unordered_map<Eigen::Index, std::size_t> seen_items;
     for (std::size_t t = 0; t < set.tasks.size(); ++t) {
       const auto& task = set.tasks[t];
-      if (task.item < 0) labelkit::detail::fail(function, "task ", t, " has a negative item id (got ", task.item, ")");
+      if (task.item < 0)
+        labelkit::detail::fail(function, "task ", t, " has a negative item id (got ", task.item,
+                               ")");
       if (state_.index_of.count(task.item) || !seen_items.emplace(task.item, t).second) {
         labelkit::detail::fail(function, "task ", t, ": item ", task.item, " already exists");
       }
       if (task.label_set < 0 || static_cast<std::size_t>(task.label_set) >= set.label_sets.size()) {
-        labelkit::detail::fail(function, "task ", t, " (item ", task.item, ") refers to label set ", task.label_set,
-                               " (the set has ", set.label_sets.size(), ")");
+        labelkit::detail::fail(function, "task ", t, " (item ", task.item, ") refers to label set ",
+                               task.label_set, " (the set has ", set.label_sets.size(), ")");
       }
-      if (!std::isfinite(task.priority)) labelkit::detail::fail(function, "task ", t, " has a non-finite priority");
+      if (!std::isfinite(task.priority))
+        labelkit::detail::fail(function, "task ", t, " has a non-finite priority");
+      labelkit::detail::check_json_value(
+          task.data, limits_, function,
+          labelkit::detail::concat("task ", t, " (item ", task.item, ")'s payload"));
       const auto& label_set = set.label_sets[static_cast<std::size_t>(task.label_set)];
       if (task.gold) check_labels_or_fail(*task.gold, label_set, function, t, "gold answer");
       for (std::size_t a = 0; a < task.annotations.size(); ++a) {
         const auto& record = task.annotations[a];
         if (record.annotator < 0) {
-          labelkit::detail::fail(function, "task ", t, " annotation ", a, " has a negative annotator id");
+          labelkit::detail::fail(function, "task ", t, " annotation ", a,
+                                 " has a negative annotator id");
         }
         for (std::size_t b = 0; b < a; ++b) {
           if (task.annotations[b].annotator == record.annotator) {
-            labelkit::detail::fail(function, "task ", t, " (item ", task.item, "): annotator ", record.annotator,
-                                   " answers twice (annotations ", b, " and ", a, ")");
+            labelkit::detail::fail(function, "task ", t, " (item ", task.item, "): annotator ",
+                                   record.annotator, " answers twice (annotations ", b, " and ", a,
+                                   ")");
           }
         }
         check_labels_or_fail(record.labels, label_set, function, t, "annotation labels");
+        for (const Millis time : {record.started_at, record.submitted_at}) {
+          if (time < min_time || time > max_time) {
+            labelkit::detail::fail(function, "task ", t, " annotation ", a,
+                                   " has a time outside the years 0000-9999 (got ", time, " ms)");
+          }
+        }
       }
       for (const auto& prediction : task.predictions) {
+        if (!labelkit::detail::valid_utf8(prediction.model_version)) {
+          labelkit::detail::fail(function, "task ", t,
+                                 " has a prediction whose model_version is not valid UTF-8");
+        }
+        if (!std::isfinite(prediction.score)) {
+          labelkit::detail::fail(function, "task ", t, " has a prediction with a non-finite score");
+        }
         LabelSet relaxed = label_set;
         relaxed.type = AnnotationType::multi_label;
         check_labels_or_fail(prediction.labels, relaxed, function, t, "prediction labels");
@@ -738,13 +822,14 @@ class TaskQueue {
         task.gold = std::move(gold);
       }
       task.predictions = record.predictions;
-      for (auto& prediction : task.predictions) std::sort(prediction.labels.begin(), prediction.labels.end());
+      for (auto& prediction : task.predictions)
+        std::sort(prediction.labels.begin(), prediction.labels.end());
       for (const auto& answer : record.annotations) {
         auto labels = answer.labels;
         std::sort(labels.begin(), labels.end());
-        task.slots.push_back(detail::Slot{answer.annotator, detail::SlotState::submitted, answer.late,
-                                          answer.started_at, answer.started_at, answer.submitted_at,
-                                          std::move(labels)});
+        task.slots.push_back(detail::Slot{answer.annotator, detail::SlotState::submitted,
+                                          answer.late, answer.started_at, answer.started_at,
+                                          answer.submitted_at, std::move(labels)});
       }
       state_.tasks.push_back(std::move(task));
       state_.index_of.emplace(record.item, index);
@@ -781,33 +866,65 @@ class TaskQueue {
   /// parsed and checked before anything changes: on error the queue is untouched.
   /// @throws labelkit::parse_error saying what is wrong (header, truncation, checksum, the JSON
   ///         path of a bad value, an inconsistency).
-  void restore(std::istream& in) { restore_text(detail::read_all(in)); }
+  /// The checkpoint is read within the queue's `json_limits` (see QueueOptions).
+  /// @throws labelkit::error if the stream fails.
+  void restore(std::istream& in) {
+    constexpr std::size_t header_bytes = 128;
+    const std::size_t limit = limits_.max_bytes;
+    restore_text(detail::read_all(
+        in, limit > SIZE_MAX - header_bytes ? SIZE_MAX : limit + header_bytes, "restore"));
+  }
 
   /// restore() from a string holding a framed checkpoint.
   void restore_text(std::string_view text) {
     const std::string_view body = detail::unframe_checkpoint(text, "restore");
-    detail::QueueState fresh = state_from_json(detail::parse_text(body, {"restore", ""}));
+    const detail::JsonContext context{"restore", "", limits_};
+    detail::QueueState fresh =
+        state_from_json(detail::parse_document(body, limits_, context), limits_);
     std::lock_guard lock(mutex_);
     state_ = std::move(fresh);
   }
 
  private:
-  // ---- helpers (mutex held) ----------------------------------------------------------------------
+  // ---- helpers (mutex held)
+  // ----------------------------------------------------------------------
 
-  static void check_annotator(Eigen::Index annotator, std::string_view function) {
-    if (annotator < 0) labelkit::detail::fail(function, "'annotator' is negative (got ", annotator, ")");
+  /// The clock's reading, clamped into [min_time, max_time].
+  [[nodiscard]] Millis now_clamped() const { return detail::clamp_time(clock_()); }
+
+  /// `data` as JSON, checked against the queue's limits and for UTF-8 before it is stored; a
+  /// nlohmann::json is checked before it is copied (copying recurses once per level).
+  template <class Payload>
+  [[nodiscard]] nlohmann::json checked_payload(const Payload& data, Eigen::Index item,
+                                               std::string_view function) const {
+    const auto what = [&] { return labelkit::detail::concat("task ", item, "'s payload"); };
+    if constexpr (std::is_same_v<Payload, nlohmann::json>) {
+      labelkit::detail::check_json_value(data, limits_, function, what());
+      return data;
+    } else {
+      nlohmann::json payload = data;
+      labelkit::detail::check_json_value(payload, limits_, function, what());
+      return payload;
+    }
   }
 
-  static void check_labels_or_fail(const std::vector<int>& labels, const LabelSet& set, std::string_view function,
-                                   std::size_t task, std::string_view what) {
+  static void check_annotator(Eigen::Index annotator, std::string_view function) {
+    if (annotator < 0)
+      labelkit::detail::fail(function, "'annotator' is negative (got ", annotator, ")");
+  }
+
+  static void check_labels_or_fail(const std::vector<int>& labels, const LabelSet& set,
+                                   std::string_view function, std::size_t task,
+                                   std::string_view what) {
     const auto checked = detail::check_labels(labels, set);
-    if (!checked.problem.empty()) labelkit::detail::fail(function, "task ", task, " ", what, ": ", checked.problem);
+    if (!checked.problem.empty())
+      labelkit::detail::fail(function, "task ", task, " ", what, ": ", checked.problem);
   }
 
   void check_label_set_index(int index, std::string_view function) const {
     if (index < 0 || static_cast<std::size_t>(index) >= state_.label_sets.size()) {
-      labelkit::detail::fail(function, "'label_set' is out of range (got ", index, ", the queue has ",
-                             state_.label_sets.size(), " label sets)");
+      labelkit::detail::fail(function, "'label_set' is out of range (got ", index,
+                             ", the queue has ", state_.label_sets.size(), " label sets)");
     }
   }
 
@@ -832,7 +949,8 @@ class TaskQueue {
 
   [[nodiscard]] std::size_t find_or_fail(Eigen::Index item, std::string_view function) const {
     const auto found = state_.index_of.find(item);
-    if (found == state_.index_of.end()) labelkit::detail::fail(function, "item ", item, " is not a task of this queue");
+    if (found == state_.index_of.end())
+      labelkit::detail::fail(function, "item ", item, " is not a task of this queue");
     return found->second;
   }
 
@@ -845,28 +963,34 @@ class TaskQueue {
   /// Adds tasks (all checks first). `payload` (one, for a single item) or null payloads;
   /// `answers`: gold answers — one multi-label answer for a single item with a payload, else one
   /// single label per item.
-  void add_locked(std::span<const Eigen::Index> items, int label_set, std::span<const double> priorities,
-                  const nlohmann::json* payload, const std::vector<int>* answers, std::string_view function) {
+  void add_locked(std::span<const Eigen::Index> items, int label_set,
+                  std::span<const double> priorities, const nlohmann::json* payload,
+                  const std::vector<int>* answers, std::string_view function) {
     check_label_set_index(label_set, function);
     if (!priorities.empty() && priorities.size() != items.size()) {
       labelkit::detail::fail<labelkit::dimension_mismatch>(function, "'items' has ", items.size(),
-                                                           " entries but 'priorities' has ", priorities.size());
+                                                           " entries but 'priorities' has ",
+                                                           priorities.size());
     }
     const auto& set = *state_.label_sets[static_cast<std::size_t>(label_set)];
     const bool one_answer = answers != nullptr && payload != nullptr;
     std::unordered_map<Eigen::Index, std::size_t> batch;
     if (items.size() > 1) batch.reserve(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
-      if (items[i] < 0) labelkit::detail::fail(function, "'items' has a negative id at position ", i, " (got ", items[i], ")");
-      if (state_.index_of.count(items[i]) || (items.size() > 1 && !batch.emplace(items[i], i).second)) {
+      if (items[i] < 0)
+        labelkit::detail::fail(function, "'items' has a negative id at position ", i, " (got ",
+                               items[i], ")");
+      if (state_.index_of.count(items[i]) ||
+          (items.size() > 1 && !batch.emplace(items[i], i).second)) {
         labelkit::detail::fail(function, "item ", items[i], " (position ", i, ") already exists");
       }
       if (!priorities.empty() && !std::isfinite(priorities[i])) {
         labelkit::detail::fail(function, "'priorities' has a non-finite value at position ", i);
       }
       if (answers != nullptr) {
-        const std::span<const int> answer = one_answer ? std::span<const int>(*answers)
-                                                       : std::span<const int>(answers->data() + i, 1);
+        const std::span<const int> answer = one_answer
+                                                ? std::span<const int>(*answers)
+                                                : std::span<const int>(answers->data() + i, 1);
         const auto checked = detail::check_labels(answer, set);
         if (!checked.problem.empty()) {
           labelkit::detail::fail(function, "gold answer of item ", items[i], ": ", checked.problem);
@@ -943,7 +1067,8 @@ class TaskQueue {
         open.push_back({task.priority, task.item, index});
       }
     }
-    const auto refill = [](std::set<detail::RankKey, detail::RankOrder>& set, std::vector<detail::RankKey>& keys) {
+    const auto refill = [](std::set<detail::RankKey, detail::RankOrder>& set,
+                           std::vector<detail::RankKey>& keys) {
       std::sort(keys.begin(), keys.end(), detail::RankOrder{});
       set.clear();
       for (const auto& key : keys) set.emplace_hint(set.end(), key);
@@ -953,7 +1078,8 @@ class TaskQueue {
   }
 
   template <class Set>
-  [[nodiscard]] typename Set::const_iterator first_unseen(const Set& set, Eigen::Index annotator) const {
+  [[nodiscard]] typename Set::const_iterator first_unseen(const Set& set,
+                                                          Eigen::Index annotator) const {
     auto it = set.begin();
     while (it != set.end() && state_.tasks[it->index].slot_of(annotator) != nullptr) ++it;
     return it;
@@ -964,7 +1090,8 @@ class TaskQueue {
     auto& task = state_.tasks[index];
     --task.active;
     --state_.annotators[slot.annotator].figures.active;
-    if (slot.deadline != std::numeric_limits<Millis>::max()) state_.leases.erase({slot.deadline, index, slot.annotator});
+    if (slot.deadline != std::numeric_limits<Millis>::max())
+      state_.leases.erase({slot.deadline, index, slot.annotator});
   }
 
   void expire_due(Millis now) {
@@ -981,14 +1108,16 @@ class TaskQueue {
   }
 
   /// Statistics of one accepted answer.
-  void count_answer(const detail::TaskState& task, const detail::Slot& slot, detail::AnnotatorState& who) {
+  void count_answer(const detail::TaskState& task, const detail::Slot& slot,
+                    detail::AnnotatorState& who) {
     ++state_.accepted;
     ++who.figures.submitted;
     if (slot.late) {
       ++state_.accepted_late;
       ++who.figures.late;
     }
-    who.figures.total_duration += slot.submitted_at - slot.started_at;
+    who.figures.total_duration = detail::saturating_add(
+        who.figures.total_duration, detail::saturating_sub(slot.submitted_at, slot.started_at));
     who.figures.last_submitted_at = std::max(who.figures.last_submitted_at, slot.submitted_at);
     if (task.gold) {
       ++who.figures.gold_answered;
@@ -999,7 +1128,7 @@ class TaskQueue {
   SubmitStatus submit_impl(Eigen::Index annotator, Eigen::Index item, std::span<const int> labels,
                            std::string* message) {
     using labelkit::detail::concat;
-    const Millis now = clock_();
+    const Millis now = now_clamped();
     std::lock_guard lock(mutex_);
     expire_due(now);
     const auto found = state_.index_of.find(item);
@@ -1009,24 +1138,26 @@ class TaskQueue {
     }
     const std::size_t index = found->second;
     auto& task = state_.tasks[index];
-    auto checked = detail::check_labels(labels, *state_.label_sets[static_cast<std::size_t>(task.label_set)]);
+    auto checked =
+        detail::check_labels(labels, *state_.label_sets[static_cast<std::size_t>(task.label_set)]);
     if (!checked.problem.empty()) {
       *message = concat("labelkit: submit(): item ", item, ": ", checked.problem);
       return SubmitStatus::invalid_label;
     }
     detail::Slot* slot = task.slot_of(annotator);
     if (slot == nullptr || slot->state == detail::SlotState::skipped) {
-      *message = concat("labelkit: submit(): annotator ", annotator, " holds no lease on item ", item,
-                        slot ? " (skipped it)" : " (never assigned it)");
+      *message = concat("labelkit: submit(): annotator ", annotator, " holds no lease on item ",
+                        item, slot ? " (skipped it)" : " (never assigned it)");
       return SubmitStatus::not_lease_holder;
     }
     if (slot->state == detail::SlotState::submitted) {
-      if (slot->labels == checked.labels && state_.options.duplicate_submissions == DuplicatePolicy::idempotent) {
+      if (slot->labels == checked.labels &&
+          state_.options.duplicate_submissions == DuplicatePolicy::idempotent) {
         ++state_.duplicates;
         return SubmitStatus::duplicate;
       }
-      *message = concat("labelkit: submit(): annotator ", annotator, " already submitted item ", item,
-                        slot->labels == checked.labels ? "" : " with a different answer");
+      *message = concat("labelkit: submit(): annotator ", annotator, " already submitted item ",
+                        item, slot->labels == checked.labels ? "" : " with a different answer");
       return SubmitStatus::duplicate_submission;
     }
     auto& who = state_.annotators[annotator];
@@ -1034,8 +1165,10 @@ class TaskQueue {
     if (slot->state == detail::SlotState::expired) {
       const bool room = task.gold || task.accepted + task.active < state_.options.overlap;
       if (state_.options.late_submissions == LatePolicy::reject || !room) {
-        *message = concat("labelkit: submit(): annotator ", annotator, "'s lease on item ", item, " expired at ",
-                          slot->deadline, room ? " (late answers are rejected)" : " (the item has all its answers)");
+        *message =
+            concat("labelkit: submit(): annotator ", annotator, "'s lease on item ", item,
+                   " expired at ", slot->deadline,
+                   room ? " (late answers are rejected)" : " (the item has all its answers)");
         return SubmitStatus::lease_expired;
       }
       late = true;
@@ -1058,23 +1191,32 @@ class TaskQueue {
     if (label_set >= 0) check_label_set_index(label_set, gold ? "gold_annotations" : "annotations");
     std::vector<Annotation> result;
     for (const auto& task : state_.tasks) {
-      if (task.gold.has_value() != gold || (label_set >= 0 && task.label_set != label_set)) continue;
-      if (state_.label_sets[static_cast<std::size_t>(task.label_set)]->type != AnnotationType::single_label) continue;
+      if (task.gold.has_value() != gold || (label_set >= 0 && task.label_set != label_set))
+        continue;
+      if (state_.label_sets[static_cast<std::size_t>(task.label_set)]->type !=
+          AnnotationType::single_label)
+        continue;
       for (const auto& slot : task.slots) {
-        if (slot.state == detail::SlotState::submitted) result.push_back({task.item, slot.annotator, slot.labels.front()});
+        if (slot.state == detail::SlotState::submitted)
+          result.push_back({task.item, slot.annotator, slot.labels.front()});
       }
     }
     return result;
   }
 
-  // ---- checkpoint JSON ---------------------------------------------------------------------------
+  // ---- checkpoint JSON
+  // ---------------------------------------------------------------------------
 
   static constexpr std::string_view slot_state_name(detail::SlotState state) {
     switch (state) {
-      case detail::SlotState::leased: return "leased";
-      case detail::SlotState::submitted: return "submitted";
-      case detail::SlotState::skipped: return "skipped";
-      case detail::SlotState::expired: return "expired";
+      case detail::SlotState::leased:
+        return "leased";
+      case detail::SlotState::submitted:
+        return "submitted";
+      case detail::SlotState::skipped:
+        return "skipped";
+      case detail::SlotState::expired:
+        return "expired";
     }
     return "leased";
   }
@@ -1105,14 +1247,16 @@ class TaskQueue {
       }
       out += ']';
     };
-    const json options{{"overlap", o.overlap},
-                       {"lease_timeout_ms", static_cast<std::int64_t>(o.lease_timeout.count())},
-                       {"late_submissions", o.late_submissions == LatePolicy::accept ? "accept" : "reject"},
-                       {"duplicate_submissions", o.duplicate_submissions == DuplicatePolicy::idempotent ? "idempotent" : "reject"},
-                       {"gold_rate", o.gold_rate},
-                       {"seed", o.seed},
-                       {"max_tasks_per_annotator", static_cast<std::int64_t>(o.max_tasks_per_annotator)},
-                       {"max_active_per_annotator", static_cast<std::int64_t>(o.max_active_per_annotator)}};
+    const json options{
+        {"overlap", o.overlap},
+        {"lease_timeout_ms", static_cast<std::int64_t>(o.lease_timeout.count())},
+        {"late_submissions", o.late_submissions == LatePolicy::accept ? "accept" : "reject"},
+        {"duplicate_submissions",
+         o.duplicate_submissions == DuplicatePolicy::idempotent ? "idempotent" : "reject"},
+        {"gold_rate", o.gold_rate},
+        {"seed", o.seed},
+        {"max_tasks_per_annotator", static_cast<std::int64_t>(o.max_tasks_per_annotator)},
+        {"max_active_per_annotator", static_cast<std::int64_t>(o.max_active_per_annotator)}};
     json sets = json::array();
     for (const auto& set : state_.label_sets) sets.push_back(detail::label_set_to_json(*set));
     out += R"({"format":"labelkit.annotation.checkpoint","options":)";
@@ -1191,9 +1335,10 @@ class TaskQueue {
   }
 
   /// Rebuilds a full state from checkpoint JSON, checking every value and its consistency.
-  [[nodiscard]] static detail::QueueState state_from_json(const nlohmann::json& body) {
+  [[nodiscard]] static detail::QueueState state_from_json(const nlohmann::json& body,
+                                                          const JsonLimits& limits) {
     using namespace detail;
-    const JsonContext context{"restore", ""};
+    const JsonContext context{"restore", "", limits};
     const auto fmt = as_string(member(body, "format", "", context), "/format", context);
     if (fmt != "labelkit.annotation.checkpoint") {
       bad_json(context, "/format", "not an annotation checkpoint (got '", fmt, "')");
@@ -1201,32 +1346,40 @@ class TaskQueue {
     QueueState state;
     const json& o = member(body, "options", "", context);
     auto& options = state.options;
-    const auto get = [&](const char* key) -> const json& { return member(o, key, "/options", context); };
+    const auto get = [&](const char* key) -> const json& {
+      return member(o, key, "/options", context);
+    };
     const auto path = [](const char* key) { return path_of("/options", key); };
-    options.overlap = static_cast<int>(as_int(get("overlap"), path("overlap"), context, 1));
-    options.lease_timeout = std::chrono::milliseconds(as_int(get("lease_timeout_ms"), path("lease_timeout_ms"), context));
+    options.json_limits = limits;
+    options.overlap = as_integer<int>(get("overlap"), path("overlap"), context, 1);
+    options.lease_timeout = std::chrono::milliseconds(
+        as_integer<std::int64_t>(get("lease_timeout_ms"), path("lease_timeout_ms"), context, 0));
     const auto late = as_string(get("late_submissions"), path("late_submissions"), context);
-    if (late != "accept" && late != "reject") bad_json(context, path("late_submissions"), "unknown policy '", late, "'");
+    if (late != "accept" && late != "reject")
+      bad_json(context, path("late_submissions"), "unknown policy '", late, "'");
     options.late_submissions = late == "accept" ? LatePolicy::accept : LatePolicy::reject;
-    const auto dup = as_string(get("duplicate_submissions"), path("duplicate_submissions"), context);
-    if (dup != "idempotent" && dup != "reject") bad_json(context, path("duplicate_submissions"), "unknown policy '", dup, "'");
-    options.duplicate_submissions = dup == "idempotent" ? DuplicatePolicy::idempotent : DuplicatePolicy::reject;
+    const auto dup =
+        as_string(get("duplicate_submissions"), path("duplicate_submissions"), context);
+    if (dup != "idempotent" && dup != "reject")
+      bad_json(context, path("duplicate_submissions"), "unknown policy '", dup, "'");
+    options.duplicate_submissions =
+        dup == "idempotent" ? DuplicatePolicy::idempotent : DuplicatePolicy::reject;
     options.gold_rate = as_number(get("gold_rate"), path("gold_rate"), context);
-    if (!(options.gold_rate >= 0.0 && options.gold_rate <= 1.0)) bad_json(context, path("gold_rate"), "not in [0, 1]");
-    const json& seed = get("seed");
-    if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<std::int64_t>() >= 0)) {
-      bad_json(context, path("seed"), "expected an unsigned integer");
-    }
-    options.seed = seed.get<std::uint64_t>();
-    options.max_tasks_per_annotator = as_int(get("max_tasks_per_annotator"), path("max_tasks_per_annotator"), context);
-    options.max_active_per_annotator = as_int(get("max_active_per_annotator"), path("max_active_per_annotator"), context);
+    if (!(options.gold_rate >= 0.0 && options.gold_rate <= 1.0))
+      bad_json(context, path("gold_rate"), "not in [0, 1]");
+    options.seed = as_integer<std::uint64_t>(get("seed"), path("seed"), context);
+    options.max_tasks_per_annotator = as_integer<Eigen::Index>(
+        get("max_tasks_per_annotator"), path("max_tasks_per_annotator"), context, 0);
+    options.max_active_per_annotator = as_integer<Eigen::Index>(
+        get("max_active_per_annotator"), path("max_active_per_annotator"), context, 0);
 
     const json& sets = member(body, "label_sets", "", context);
     expect_array(sets, "/label_sets", context);
     for (std::size_t s = 0; s < sets.size(); ++s) {
       auto set = label_set_from_json(sets[s], path_of("/label_sets", s), context);
       for (const auto& other : state.label_sets) {
-        if (other->name == set.name) bad_json(context, path_of("/label_sets", s), "repeated label set name '", set.name, "'");
+        if (other->name == set.name)
+          bad_json(context, path_of("/label_sets", s), "repeated label set name '", set.name, "'");
       }
       state.label_sets.push_back(std::make_shared<const LabelSet>(std::move(set)));
     }
@@ -1240,20 +1393,25 @@ class TaskQueue {
       const std::string tp = path_of("/tasks", t);
       const json& value = tasks[t];
       TaskState task;
-      task.item = as_int(member(value, "item", tp, context), path_of(tp, "item"), context);
+      task.item = as_count(member(value, "item", tp, context), path_of(tp, "item"), context);
       task.data = member(value, "data", tp, context);
-      const auto set_index = as_int(member(value, "label_set", tp, context), path_of(tp, "label_set"), context);
+      check_payload(task.data, path_of(tp, "data"), context);
+      const auto set_index = as_integer<int>(member(value, "label_set", tp, context),
+                                             path_of(tp, "label_set"), context, 0);
       if (static_cast<std::size_t>(set_index) >= state.label_sets.size()) {
         bad_json(context, path_of(tp, "label_set"), "label set ", set_index, " does not exist");
       }
       task.label_set = static_cast<int>(set_index);
       const LabelSet& set = *state.label_sets[static_cast<std::size_t>(set_index)];
-      task.priority = as_number(member(value, "priority", tp, context), path_of(tp, "priority"), context);
-      if (const json* gold = optional_member(value, "gold", tp, context)) task.gold = as_labels(*gold, set, path_of(tp, "gold"), context);
+      task.priority =
+          as_number(member(value, "priority", tp, context), path_of(tp, "priority"), context);
+      if (const json* gold = optional_member(value, "gold", tp, context))
+        task.gold = as_labels(*gold, set, path_of(tp, "gold"), context);
       const json& predictions = member(value, "predictions", tp, context);
       expect_array(predictions, path_of(tp, "predictions"), context);
       for (std::size_t p = 0; p < predictions.size(); ++p) {
-        task.predictions.push_back(prediction_from_json(predictions[p], set, path_of(path_of(tp, "predictions"), p), context));
+        task.predictions.push_back(prediction_from_json(
+            predictions[p], set, path_of(path_of(tp, "predictions"), p), context));
       }
       const json& slots = member(value, "slots", tp, context);
       const std::string sp = path_of(tp, "slots");
@@ -1262,8 +1420,10 @@ class TaskQueue {
         const std::string kp = path_of(sp, k);
         const json& s = slots[k];
         Slot slot;
-        slot.annotator = as_int(member(s, "annotator", kp, context), path_of(kp, "annotator"), context);
-        if (task.slot_of(slot.annotator) != nullptr) bad_json(context, kp, "annotator ", slot.annotator, " appears twice on one task");
+        slot.annotator =
+            as_count(member(s, "annotator", kp, context), path_of(kp, "annotator"), context);
+        if (task.slot_of(slot.annotator) != nullptr)
+          bad_json(context, kp, "annotator ", slot.annotator, " appears twice on one task");
         const auto name = as_string(member(s, "state", kp, context), path_of(kp, "state"), context);
         if (name == "leased") {
           slot.state = SlotState::leased;
@@ -1276,18 +1436,22 @@ class TaskQueue {
         } else {
           bad_json(context, path_of(kp, "state"), "unknown slot state '", name, "'");
         }
-        constexpr auto any = std::numeric_limits<std::int64_t>::min();
         slot.late = as_bool(member(s, "late", kp, context), path_of(kp, "late"), context);
-        slot.started_at = as_int(member(s, "started_at", kp, context), path_of(kp, "started_at"), context, any);
-        slot.deadline = as_int(member(s, "deadline", kp, context), path_of(kp, "deadline"), context, any);
-        slot.submitted_at = as_int(member(s, "submitted_at", kp, context), path_of(kp, "submitted_at"), context, any);
+        slot.started_at =
+            as_time(member(s, "started_at", kp, context), path_of(kp, "started_at"), context);
+        slot.deadline = as_integer<Millis>(member(s, "deadline", kp, context),
+                                           path_of(kp, "deadline"), context);
+        slot.submitted_at =
+            as_time(member(s, "submitted_at", kp, context), path_of(kp, "submitted_at"), context);
         if (slot.state == SlotState::submitted) {
-          slot.labels = as_labels(member(s, "labels", kp, context), set, path_of(kp, "labels"), context);
+          slot.labels =
+              as_labels(member(s, "labels", kp, context), set, path_of(kp, "labels"), context);
         }
         task.slots.push_back(std::move(slot));
       }
       const std::size_t index = state.tasks.size();
-      if (!state.index_of.emplace(task.item, index).second) bad_json(context, path_of(tp, "item"), "item ", task.item, " is repeated");
+      if (!state.index_of.emplace(task.item, index).second)
+        bad_json(context, path_of(tp, "item"), "item ", task.item, " is repeated");
       state.tasks.push_back(std::move(task));
     }
 
@@ -1301,7 +1465,8 @@ class TaskQueue {
           case SlotState::leased:
             ++task.active;
             ++who.figures.active;
-            if (slot.deadline != std::numeric_limits<Millis>::max()) state.leases.insert({slot.deadline, index, slot.annotator});
+            if (slot.deadline != std::numeric_limits<Millis>::max())
+              state.leases.insert({slot.deadline, index, slot.annotator});
             break;
           case SlotState::submitted: {
             ++task.accepted;
@@ -1311,8 +1476,10 @@ class TaskQueue {
               ++state.accepted_late;
               ++who.figures.late;
             }
-            who.figures.total_duration += slot.submitted_at - slot.started_at;
-            who.figures.last_submitted_at = std::max(who.figures.last_submitted_at, slot.submitted_at);
+            who.figures.total_duration = saturating_add(
+                who.figures.total_duration, saturating_sub(slot.submitted_at, slot.started_at));
+            who.figures.last_submitted_at =
+                std::max(who.figures.last_submitted_at, slot.submitted_at);
             if (task.gold) {
               ++who.figures.gold_answered;
               if (slot.labels == *task.gold) ++who.figures.gold_correct;
@@ -1339,7 +1506,8 @@ class TaskQueue {
         state.gold.insert({task.priority, task.item, index});
       } else {
         if (task.accepted + task.active > options.overlap && task.active > 0) {
-          bad_json(context, path_of("/tasks", index), "task has more answers and leases than 'overlap' allows");
+          bad_json(context, path_of("/tasks", index),
+                   "task has more answers and leases than 'overlap' allows");
         }
         if (task.accepted >= options.overlap) ++state.complete;
         if (task.accepted + task.active < options.overlap) {
@@ -1352,24 +1520,26 @@ class TaskQueue {
     expect_array(people, "/annotators", context);
     for (std::size_t a = 0; a < people.size(); ++a) {
       const std::string ap = path_of("/annotators", a);
-      const auto id = as_int(member(people[a], "annotator", ap, context), path_of(ap, "annotator"), context);
+      const auto id =
+          as_count(member(people[a], "annotator", ap, context), path_of(ap, "annotator"), context);
       auto& who = annotators[id];
       who.figures.annotator = id;
-      who.cap = as_int(member(people[a], "cap", ap, context), path_of(ap, "cap"), context, -1);
-      const json& draws = member(people[a], "draws", ap, context);
-      (void)as_int(draws, path_of(ap, "draws"), context);
-      who.draws = draws.get<std::uint64_t>();
-      who.figures.assigned = as_int(member(people[a], "assigned", ap, context), path_of(ap, "assigned"), context);
-      who.figures.first_assigned_at = as_int(member(people[a], "first_assigned_at", ap, context),
-                                             path_of(ap, "first_assigned_at"), context,
-                                             std::numeric_limits<std::int64_t>::min());
+      who.cap = as_integer<Eigen::Index>(member(people[a], "cap", ap, context), path_of(ap, "cap"),
+                                         context, -1);
+      who.draws = as_integer<std::uint64_t>(member(people[a], "draws", ap, context),
+                                            path_of(ap, "draws"), context);
+      who.figures.assigned =
+          as_count(member(people[a], "assigned", ap, context), path_of(ap, "assigned"), context);
+      who.figures.first_assigned_at = as_time(member(people[a], "first_assigned_at", ap, context),
+                                              path_of(ap, "first_assigned_at"), context);
     }
     state.annotators = std::move(annotators);
-    state.duplicates = as_int(member(body, "duplicates", "", context), "/duplicates", context);
+    state.duplicates = as_count(member(body, "duplicates", "", context), "/duplicates", context);
     return state;
   }
 
   Clock clock_;
+  const JsonLimits limits_;  ///< options.json_limits, which a restore keeps.
   mutable std::mutex mutex_;
   detail::QueueState state_;
 };

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -18,9 +19,9 @@
 #include <string_view>
 #include <system_error>
 
-#include "labelkit/config.hpp"
 #include "labelkit/annotation/detail/json_io.hpp"
 #include "labelkit/annotation/task_queue.hpp"
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -34,10 +35,11 @@ LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 #ifdef LABELKIT_ANNOTATION_POSIX_FILES
-[[noreturn]] inline void fail_errno(std::string_view function, std::string_view what, const std::filesystem::path& path) {
+[[noreturn]] inline void fail_errno(std::string_view function, std::string_view what,
+                                    const std::filesystem::path& path) {
   const int code = errno;
-  labelkit::detail::fail<labelkit::error>(function, what, " '", path.string(), "' failed: ",
-                                          std::generic_category().message(code));
+  labelkit::detail::fail<labelkit::error>(function, what, " '", path.string(),
+                                          "' failed: ", std::generic_category().message(code));
 }
 #endif
 
@@ -47,10 +49,12 @@ namespace detail {
 inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
                                   std::string_view function) {
   static std::atomic<std::uint64_t> counter{0};
-  const std::filesystem::path directory = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  const std::filesystem::path directory =
+      path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::string name = "." + path.filename().string() + ".tmp";
 #ifdef LABELKIT_ANNOTATION_POSIX_FILES
-  name += labelkit::detail::concat('.', static_cast<long long>(::getpid()), '.', counter.fetch_add(1));
+  name +=
+      labelkit::detail::concat('.', static_cast<long long>(::getpid()), '.', counter.fetch_add(1));
   const std::filesystem::path temp = directory / name;
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) fail_errno(function, "creating the temporary file", temp);
@@ -106,18 +110,39 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
   if (error) {
     std::error_code ignored;
     std::filesystem::remove(temp, ignored);
-    labelkit::detail::fail<labelkit::error>(function, "renaming onto '", path.string(), "' failed: ", error.message());
+    labelkit::detail::fail<labelkit::error>(function, "renaming onto '", path.string(),
+                                            "' failed: ", error.message());
   }
 #endif
 }
 
-/// The whole content of a file. @throws labelkit::error if it cannot be opened or read.
-[[nodiscard]] inline std::string read_file(const std::filesystem::path& path, std::string_view function) {
+/// The whole content of the regular file `path`, at most `max_bytes` bytes.
+/// @throws labelkit::error if it is missing, not a regular file (a directory), cannot be opened
+///         or read; labelkit::parse_error if it is larger than `max_bytes`. Never a std::
+///         exception other than std::bad_alloc.
+[[nodiscard]] inline std::string read_file(const std::filesystem::path& path,
+                                           std::string_view function, std::size_t max_bytes) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (error) {
+    labelkit::detail::fail<labelkit::error>(function, "cannot open '", path.string(),
+                                            "': ", error.message());
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    labelkit::detail::fail<labelkit::error>(
+        function, "'", path.string(), "' is not a regular file",
+        std::filesystem::is_directory(status) ? " (it is a directory)" : "");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) labelkit::detail::fail<labelkit::error>(function, "cannot open '", path.string(), "'");
-  std::string text = read_all(in);
-  if (in.bad()) labelkit::detail::fail<labelkit::error>(function, "reading '", path.string(), "' failed");
-  return text;
+  try {
+    return read_all(in, max_bytes, function);
+  } catch (const labelkit::parse_error& e) {
+    labelkit::detail::fail<labelkit::parse_error>(function, "'", path.string(), "': ", e.what());
+  } catch (const labelkit::error& e) {
+    labelkit::detail::fail<labelkit::error>(function, "reading '", path.string(),
+                                            "' failed: ", e.what());
+  }
 }
 
 }  // namespace detail
@@ -133,14 +158,20 @@ inline void save_checkpoint(const TaskQueue& queue, const std::filesystem::path&
 
 /// Replaces the queue's state with the checkpoint in `path`. Nothing changes unless the whole
 /// file is valid.
-/// @throws labelkit::error if the file cannot be read; labelkit::parse_error naming the file and
-///         what is wrong (not a checkpoint, truncated, checksum mismatch, bad value and its path).
+/// The file may hold at most the queue's `json_limits.max_bytes` plus its header line.
+/// @throws labelkit::error if the file is missing, a directory or cannot be read;
+///         labelkit::parse_error naming the file and what is wrong (not a checkpoint, truncated,
+///         checksum mismatch, bad value and its path, a limit).
 inline void load_checkpoint(TaskQueue& queue, const std::filesystem::path& path) {
-  const std::string text = detail::read_file(path, "load_checkpoint");
+  const std::size_t limit = queue.options().json_limits.max_bytes;
+  constexpr std::size_t header_bytes = 128;
+  const std::string text = detail::read_file(
+      path, "load_checkpoint", limit > SIZE_MAX - header_bytes ? SIZE_MAX : limit + header_bytes);
   try {
     queue.restore_text(text);
   } catch (const labelkit::parse_error& e) {
-    throw labelkit::parse_error(labelkit::detail::concat("labelkit: load_checkpoint(): '", path.string(), "': ", e.what()));
+    throw labelkit::parse_error(
+        labelkit::detail::concat("labelkit: load_checkpoint(): '", path.string(), "': ", e.what()));
   }
 }
 

@@ -7,8 +7,9 @@
 /// JSON document:
 /// @code{.json}
 /// {"format": "labelkit.annotation.tasks", "version": 1,
-///  "label_sets": [{"name": "digit", "type": "single_label", "classes": ["0", "1"], "to_name": "image"}],
-///  "tasks": [{"item": 7, "data": {...}, "label_set": "digit", "priority": 0.5, "gold": [1],
+///  "label_sets": [{"name": "digit", "type": "single_label", "classes": ["0", "1"], "to_name":
+///  "image"}], "tasks": [{"item": 7, "data": {...}, "label_set": "digit", "priority": 0.5, "gold":
+///  [1],
 ///             "annotations": [{"annotator": 2, "labels": [1], "started_at": 1700000000000,
 ///                              "submitted_at": 1700000004000, "late": false}],
 ///             "predictions": [{"model_version": "lr-1", "score": 0.9, "labels": [1]}]}]}
@@ -16,6 +17,8 @@
 /// (`gold` only on gold items; members are written in sorted order.)
 
 #include <Eigen/Core>
+#include <cstdint>
+#include <ios>
 #include <istream>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -24,10 +27,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "labelkit/config.hpp"
 #include "labelkit/annotation/detail/json_io.hpp"
 #include "labelkit/annotation/task.hpp"
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/json.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace detail {
@@ -39,10 +43,12 @@ inline constexpr std::string_view tasks_jsonl_format = "labelkit.annotation.task
 /// label set exists. @throws labelkit::invalid_argument.
 inline void check_writable(const annotation::TaskSet& set, std::string_view function) {
   for (std::size_t s = 0; s < set.label_sets.size(); ++s) {
-    if (set.label_sets[s].name.empty()) labelkit::detail::fail(function, "label set ", s, " has an empty name");
+    if (set.label_sets[s].name.empty())
+      labelkit::detail::fail(function, "label set ", s, " has an empty name");
     for (std::size_t r = 0; r < s; ++r) {
       if (set.label_sets[r].name == set.label_sets[s].name) {
-        labelkit::detail::fail(function, "label set name '", set.label_sets[s].name, "' is repeated");
+        labelkit::detail::fail(function, "label set name '", set.label_sets[s].name,
+                               "' is repeated");
       }
     }
   }
@@ -55,30 +61,35 @@ inline void check_writable(const annotation::TaskSet& set, std::string_view func
   }
 }
 
-[[nodiscard]] inline nlohmann::json label_sets_to_json(const std::vector<annotation::LabelSet>& sets) {
+[[nodiscard]] inline nlohmann::json label_sets_to_json(
+    const std::vector<annotation::LabelSet>& sets) {
   nlohmann::json value = nlohmann::json::array();
   for (const auto& set : sets) value.push_back(label_set_to_json(set));
   return value;
 }
 
-[[nodiscard]] inline std::vector<annotation::LabelSet> label_sets_from_json(const nlohmann::json& header, const JsonContext& context) {
+[[nodiscard]] inline std::vector<annotation::LabelSet> label_sets_from_json(
+    const nlohmann::json& header, const JsonContext& context) {
   const nlohmann::json& sets = member(header, "label_sets", "", context);
   expect_array(sets, "/label_sets", context);
   std::vector<annotation::LabelSet> result;
   for (std::size_t s = 0; s < sets.size(); ++s) {
     result.push_back(label_set_from_json(sets[s], path_of("/label_sets", s), context));
     if (find_label_set(result, result.back().name) != static_cast<int>(s)) {
-      bad_json(context, path_of(path_of("/label_sets", s), "name"), "label set name '", result.back().name,
-               "' is repeated");
+      bad_json(context, path_of(path_of("/label_sets", s), "name"), "label set name '",
+               result.back().name, "' is repeated");
     }
   }
   return result;
 }
 
-inline void check_header(const nlohmann::json& header, std::string_view format, const JsonContext& context) {
+inline void check_header(const nlohmann::json& header, std::string_view format,
+                         const JsonContext& context) {
   const auto name = as_string(member(header, "format", "", context), "/format", context);
-  if (name != format) bad_json(context, "/format", "expected format '", format, "' (got '", name, "')");
-  const auto version = as_int(member(header, "version", "", context), "/version", context);
+  if (name != format)
+    bad_json(context, "/format", "expected format '", format, "' (got '", name, "')");
+  const auto version =
+      as_integer<std::int64_t>(member(header, "version", "", context), "/version", context);
   if (version != 1) bad_json(context, "/version", "unsupported version ", version, " (expected 1)");
 }
 
@@ -95,15 +106,20 @@ inline void write_json(std::ostream& out, const TaskSet& set, int indent = 2) {
                           {"tasks", nlohmann::json::array()}};
   auto& tasks = document["tasks"];
   for (const auto& task : set.tasks) tasks.push_back(detail::task_to_json(task, set.label_sets));
-  out << document.dump(indent) << '\n';
+  out << detail::dump_checked(document, "write_json", indent) << '\n';
 }
 
-/// Reads a JSON document written by write_json().
+/// Reads a JSON document written by write_json(). `limits` bounds the document: a task payload
+/// may nest `limits.max_depth` levels (the document `limits.max_depth` + 8, for its own
+/// structure), and the whole text may have `limits.max_bytes` bytes; both are checked before
+/// anything is parsed. Times must lie within [min_time, max_time].
 /// @throws labelkit::parse_error naming the JSON path of the first bad value (missing member,
-///         wrong type, label outside its label set, unknown label set, repeated item).
-[[nodiscard]] inline TaskSet read_json(std::istream& in) {
-  const detail::JsonContext context{"read_json", ""};
-  const nlohmann::json document = detail::parse_text(detail::read_all(in), context);
+///         wrong type, integer or time out of range, label outside its label set, unknown label
+///         set, repeated item), or a limit; labelkit::error if the stream fails.
+[[nodiscard]] inline TaskSet read_json(std::istream& in, const JsonLimits& limits = {}) {
+  const detail::JsonContext context{"read_json", "", limits};
+  const nlohmann::json document = detail::parse_document(
+      detail::read_all(in, limits.max_bytes, context.function), limits, context);
   detail::expect_object(document, "", context);
   detail::check_header(document, detail::tasks_format, context);
   TaskSet set;
@@ -130,23 +146,36 @@ inline void write_jsonl(std::ostream& out, const TaskSet& set) {
   const nlohmann::json header{{"format", detail::tasks_jsonl_format},
                               {"version", 1},
                               {"label_sets", detail::label_sets_to_json(set.label_sets)}};
-  out << header.dump() << '\n';
-  for (const auto& task : set.tasks) out << detail::task_to_json(task, set.label_sets).dump() << '\n';
+  out << detail::dump_checked(header, "write_jsonl") << '\n';
+  for (const auto& task : set.tasks) {
+    out << detail::dump_checked(detail::task_to_json(task, set.label_sets), "write_jsonl") << '\n';
+  }
 }
 
-/// Reads JSON Lines written by write_jsonl(); blank lines are ignored.
-/// @throws labelkit::parse_error naming the line number and the JSON path within the line.
-[[nodiscard]] inline TaskSet read_jsonl(std::istream& in) {
+/// Reads JSON Lines written by write_jsonl(); blank lines are ignored. `limits` applies to each
+/// line as read_json() applies it to the document.
+/// @throws labelkit::parse_error naming the line number and the JSON path within the line;
+///         labelkit::error if the stream fails.
+[[nodiscard]] inline TaskSet read_jsonl(std::istream& in, const JsonLimits& limits = {}) {
   TaskSet set;
   std::string line;
   std::size_t line_number = 0;
   bool have_header = false;
   std::unordered_map<Eigen::Index, std::size_t> seen;
-  while (std::getline(in, line)) {
+  const auto next_line = [&] {
+    try {
+      return static_cast<bool>(std::getline(in, line));
+    } catch (const std::ios_base::failure& e) {
+      labelkit::detail::fail<labelkit::error>("read_jsonl", "reading line ", line_number + 1,
+                                              " failed: ", e.what());
+    }
+  };
+  while (next_line()) {
     ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const detail::JsonContext context{"read_jsonl", labelkit::detail::concat("line ", line_number, ", ")};
-    const nlohmann::json value = detail::parse_text(line, context);
+    const detail::JsonContext context{"read_jsonl",
+                                      labelkit::detail::concat("line ", line_number, ", "), limits};
+    const nlohmann::json value = detail::parse_document(line, limits, context);
     if (!have_header) {
       detail::expect_object(value, "", context);
       detail::check_header(value, detail::tasks_jsonl_format, context);
@@ -156,12 +185,14 @@ inline void write_jsonl(std::ostream& out, const TaskSet& set) {
     }
     set.tasks.push_back(detail::task_from_json(value, set.label_sets, "", context));
     if (!seen.emplace(set.tasks.back().item, line_number).second) {
-      detail::bad_json(context, "/item", "item ", set.tasks.back().item, " is repeated (first on line ",
-                       seen[set.tasks.back().item], ")");
+      detail::bad_json(context, "/item", "item ", set.tasks.back().item,
+                       " is repeated (first on line ", seen[set.tasks.back().item], ")");
     }
   }
+  if (in.bad()) labelkit::detail::fail<labelkit::error>("read_jsonl", "reading the input failed");
   if (!have_header) {
-    labelkit::detail::fail<labelkit::parse_error>("read_jsonl", "no header line (the input is empty)");
+    labelkit::detail::fail<labelkit::parse_error>("read_jsonl",
+                                                  "no header line (the input is empty)");
   }
   return set;
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,12 +19,22 @@
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/json.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace annotation {
 
 /// Milliseconds since the epoch of the queue's clock (by default the Unix epoch).
 using Millis = std::int64_t;
+
+/// The earliest time labelkit stores: 0000-01-01T00:00:00.000Z, in milliseconds since the Unix
+/// epoch. Times are kept within the years 0000-9999, the range that ISO 8601 (and so Label
+/// Studio's `created_at`) writes with four-digit years: the queue clamps its clock's readings into
+/// [min_time, max_time], and the readers refuse times outside it, so that every export of an
+/// accepted queue reads back and no difference of two times overflows.
+inline constexpr Millis min_time = -62'167'219'200'000;
+/// The latest time labelkit stores: 9999-12-31T23:59:59.999Z (see min_time).
+inline constexpr Millis max_time = 253'402'300'799'999;
 
 /// What an annotator answers for a task.
 enum class AnnotationType {
@@ -42,10 +53,10 @@ enum class AnnotationType {
 /// For Label Studio, `name` is the control tag's name (`from_name`) and `to_name` the object tag
 /// it labels (e.g. `<Choices name="digit" toName="image">`).
 struct LabelSet {
-  std::string name = "label";                       ///< Unique within a queue; Label Studio from_name.
-  std::vector<std::string> classes;                 ///< Class names; label k is classes[k].
+  std::string name = "label";        ///< Unique within a queue; Label Studio from_name.
+  std::vector<std::string> classes;  ///< Class names; label k is classes[k].
   AnnotationType type = AnnotationType::single_label;  ///< Single- or multi-label answers.
-  std::string to_name = "text";                     ///< Label Studio to_name.
+  std::string to_name = "text";                        ///< Label Studio to_name.
 
   /// Member-wise equality.
   friend bool operator==(const LabelSet&, const LabelSet&) = default;
@@ -77,13 +88,13 @@ struct Prediction {
 /// A task as imported and exported: item, payload, label set, priority, the hidden gold answer
 /// (if the task is a gold item), the accepted annotations and the model predictions.
 struct TaskRecord {
-  Eigen::Index item = 0;                     ///< Item id (non-negative, unique in a set).
-  nlohmann::json data;                       ///< The payload shown to the annotator.
-  int label_set = 0;                         ///< Index into TaskSet::label_sets.
-  double priority = 0.0;                     ///< Higher is served first.
-  std::optional<std::vector<int>> gold;      ///< The known answer of a gold item.
-  std::vector<AnnotationRecord> annotations; ///< Accepted answers.
-  std::vector<Prediction> predictions;       ///< Model pre-labels.
+  Eigen::Index item = 0;                      ///< Item id (non-negative, unique in a set).
+  nlohmann::json data;                        ///< The payload shown to the annotator.
+  int label_set = 0;                          ///< Index into TaskSet::label_sets.
+  double priority = 0.0;                      ///< Higher is served first.
+  std::optional<std::vector<int>> gold;       ///< The known answer of a gold item.
+  std::vector<AnnotationRecord> annotations;  ///< Accepted answers.
+  std::vector<Prediction> predictions;        ///< Model pre-labels.
 
   /// Member-wise equality.
   friend bool operator==(const TaskRecord&, const TaskRecord&) = default;
@@ -101,14 +112,52 @@ struct TaskSet {
 /// What next() gives an annotator: the item, its payload and label set, and the lease deadline.
 /// It deliberately carries no gold flag and no gold answer, so gold items cannot be told apart.
 struct Assignment {
-  Eigen::Index item = 0;                       ///< Item id to pass back to submit()/skip().
-  nlohmann::json data;                         ///< The payload.
-  std::shared_ptr<const LabelSet> label_set;   ///< Classes and annotation type.
-  Millis lease_deadline = 0;                   ///< Submit before this time (clock's epoch).
+  Eigen::Index item = 0;                      ///< Item id to pass back to submit()/skip().
+  nlohmann::json data;                        ///< The payload.
+  std::shared_ptr<const LabelSet> label_set;  ///< Classes and annotation type.
+  Millis lease_deadline = 0;                  ///< Submit before this time (clock's epoch).
 };
 
 }  // namespace annotation
 namespace detail {
+
+/// a + b, saturated to the range of Millis (lease deadlines, durations).
+[[nodiscard]] constexpr annotation::Millis saturating_add(annotation::Millis a,
+                                                          annotation::Millis b) noexcept {
+  using limits = std::numeric_limits<annotation::Millis>;
+  if (b > 0 && a > limits::max() - b) return limits::max();
+  if (b < 0 && a < limits::min() - b) return limits::min();
+  return a + b;
+}
+
+/// a - b, saturated to the range of Millis.
+[[nodiscard]] constexpr annotation::Millis saturating_sub(annotation::Millis a,
+                                                          annotation::Millis b) noexcept {
+  using limits = std::numeric_limits<annotation::Millis>;
+  if (b < 0 && a > limits::max() + b) return limits::max();
+  if (b > 0 && a < limits::min() + b) return limits::min();
+  return a - b;
+}
+
+/// `time` clamped into [annotation::min_time, annotation::max_time].
+[[nodiscard]] constexpr annotation::Millis clamp_time(annotation::Millis time) noexcept {
+  return std::clamp(time, annotation::min_time, annotation::max_time);
+}
+
+/// Throws labelkit::invalid_argument unless every name in `set` is valid UTF-8 (nlohmann refuses
+/// to write anything else, so one bad byte would block every checkpoint and export later).
+inline void check_label_set_utf8(const annotation::LabelSet& set, std::string_view function) {
+  const auto check = [&](const std::string& text, std::string_view what) {
+    if (!valid_utf8(text)) fail(function, "label set ", what, " is not valid UTF-8");
+  };
+  check(set.name, "name");
+  check(set.to_name, "to_name");
+  for (std::size_t k = 0; k < set.classes.size(); ++k) {
+    if (!valid_utf8(set.classes[k])) {
+      fail(function, "class ", k, " of label set '", set.name, "' is not valid UTF-8");
+    }
+  }
+}
 
 /// Checks `labels` against `label_set` and returns them canonical (ascending). An empty string
 /// means valid; otherwise the returned `problem` says what is wrong.
@@ -117,7 +166,8 @@ struct LabelCheck {
   std::string problem;
 };
 
-[[nodiscard]] inline LabelCheck check_labels(std::span<const int> labels, const annotation::LabelSet& set) {
+[[nodiscard]] inline LabelCheck check_labels(std::span<const int> labels,
+                                             const annotation::LabelSet& set) {
   LabelCheck result;
   const auto n_classes = static_cast<long long>(set.classes.size());
   for (std::size_t i = 0; i < labels.size(); ++i) {

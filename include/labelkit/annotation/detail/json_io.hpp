@@ -5,7 +5,9 @@
 /// (header with size and checksum, so that a truncated or altered file is detected).
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cstdint>
+#include <ios>
 #include <istream>
 #include <iterator>
 #include <limits>
@@ -16,22 +18,26 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
-#include "labelkit/config.hpp"
 #include "labelkit/annotation/task.hpp"
+#include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/json.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 using nlohmann::json;
 
-/// Where a reader is: the public function (for messages) and a prefix such as "line 7, ".
+/// Where a reader is: the public function (for messages), a prefix such as "line 7, ", and the
+/// limits on what it reads.
 struct JsonContext {
   std::string_view function;
   std::string where;
+  JsonLimits limits{};
 };
 
 /// JSON-pointer path of a child: path_of("/tasks", 3) == "/tasks/3".
@@ -54,7 +60,8 @@ struct JsonContext {
 }
 
 template <class... Parts>
-[[noreturn]] void bad_json(const JsonContext& context, const std::string& path, const Parts&... parts) {
+[[noreturn]] void bad_json(const JsonContext& context, const std::string& path,
+                           const Parts&... parts) {
   labelkit::detail::fail<labelkit::parse_error>(context.function, context.where, "at ",
                                                 path.empty() ? std::string("/") : path, ": ",
                                                 parts...);
@@ -63,15 +70,16 @@ template <class... Parts>
 [[nodiscard]] inline const char* type_name(const json& value) { return value.type_name(); }
 
 inline void expect_object(const json& value, const std::string& path, const JsonContext& context) {
-  if (!value.is_object()) bad_json(context, path, "expected an object (got ", type_name(value), ")");
+  if (!value.is_object())
+    bad_json(context, path, "expected an object (got ", type_name(value), ")");
 }
 inline void expect_array(const json& value, const std::string& path, const JsonContext& context) {
   if (!value.is_array()) bad_json(context, path, "expected an array (got ", type_name(value), ")");
 }
 
 /// The member `key` of the object `value`; throws naming the path if it is missing.
-[[nodiscard]] inline const json& member(const json& value, std::string_view key, const std::string& path,
-                                        const JsonContext& context) {
+[[nodiscard]] inline const json& member(const json& value, std::string_view key,
+                                        const std::string& path, const JsonContext& context) {
   expect_object(value, path, context);
   const auto it = value.find(key);
   if (it == value.end()) bad_json(context, path, "missing member '", key, "'");
@@ -80,57 +88,81 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
 
 /// The member `key` or nullptr if absent (the value must be an object).
 [[nodiscard]] inline const json* optional_member(const json& value, std::string_view key,
-                                                 const std::string& path, const JsonContext& context) {
+                                                 const std::string& path,
+                                                 const JsonContext& context) {
   expect_object(value, path, context);
   const auto it = value.find(key);
   return it == value.end() ? nullptr : &*it;
 }
 
-[[nodiscard]] inline std::int64_t as_int(const json& value, const std::string& path,
-                                         const JsonContext& context, std::int64_t min_value = 0) {
-  std::int64_t result = 0;
-  if (value.is_number_unsigned()) {
-    const auto u = value.get<std::uint64_t>();
-    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      bad_json(context, path, "integer out of range (got ", u, ")");
+/// The integer at `value`, checked into `Int`'s range and [min_value, max_value]: the one way
+/// the annotation readers turn a JSON number into an integer, so that no value from a file is
+/// ever truncated or wrapped (4294967296 never becomes an `int` 0).
+template <class Int>
+[[nodiscard]] Int as_integer(const json& value, const std::string& path, const JsonContext& context,
+                             Int min_value = std::numeric_limits<Int>::min(),
+                             Int max_value = std::numeric_limits<Int>::max()) {
+  static_assert(std::is_integral_v<Int> && !std::is_same_v<Int, bool>);
+  const auto check = [&](auto got) {
+    if (std::cmp_less(got, min_value)) {
+      bad_json(context, path, "expected an integer >= ", +min_value, " (got ", got, ")");
     }
-    result = static_cast<std::int64_t>(u);
-  } else if (value.is_number_integer()) {
-    result = value.get<std::int64_t>();
-  } else {
-    bad_json(context, path, "expected an integer (got ", type_name(value), ")");
-  }
-  if (result < min_value) bad_json(context, path, "expected an integer >= ", min_value, " (got ", result, ")");
-  return result;
+    if (std::cmp_greater(got, max_value)) {
+      bad_json(context, path, "integer out of range: expected an integer <= ", +max_value, " (got ",
+               got, ")");
+    }
+    return static_cast<Int>(got);
+  };
+  if (value.is_number_unsigned()) return check(value.get<std::uint64_t>());
+  if (value.is_number_integer()) return check(value.get<std::int64_t>());
+  bad_json(context, path, "expected an integer (got ", type_name(value), ")");
 }
 
-[[nodiscard]] inline double as_number(const json& value, const std::string& path, const JsonContext& context) {
+/// The largest count a file may hold (answers, assignments, duplicates): far beyond any real
+/// queue, and far enough below INT64_MAX that the queue can keep counting without overflow.
+inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
+
+/// A non-negative id (item, annotator) or a count from a file.
+[[nodiscard]] inline std::int64_t as_count(const json& value, const std::string& path,
+                                           const JsonContext& context) {
+  return as_integer<std::int64_t>(value, path, context, 0, max_file_count);
+}
+
+/// A time in milliseconds from a file, within the supported years 0000-9999.
+[[nodiscard]] inline annotation::Millis as_time(const json& value, const std::string& path,
+                                                const JsonContext& context) {
+  return as_integer<annotation::Millis>(value, path, context, annotation::min_time,
+                                        annotation::max_time);
+}
+
+[[nodiscard]] inline double as_number(const json& value, const std::string& path,
+                                      const JsonContext& context) {
   if (!value.is_number()) bad_json(context, path, "expected a number (got ", type_name(value), ")");
   return value.get<double>();
 }
 
-[[nodiscard]] inline bool as_bool(const json& value, const std::string& path, const JsonContext& context) {
-  if (!value.is_boolean()) bad_json(context, path, "expected true or false (got ", type_name(value), ")");
+[[nodiscard]] inline bool as_bool(const json& value, const std::string& path,
+                                  const JsonContext& context) {
+  if (!value.is_boolean())
+    bad_json(context, path, "expected true or false (got ", type_name(value), ")");
   return value.get<bool>();
 }
 
-[[nodiscard]] inline std::string as_string(const json& value, const std::string& path, const JsonContext& context) {
+[[nodiscard]] inline std::string as_string(const json& value, const std::string& path,
+                                           const JsonContext& context) {
   if (!value.is_string()) bad_json(context, path, "expected a string (got ", type_name(value), ")");
   return value.get<std::string>();
 }
 
 /// Class indices checked against `set` (range, count for single-label, no repeats).
 [[nodiscard]] inline std::vector<int> as_labels(const json& value, const annotation::LabelSet& set,
-                                                const std::string& path, const JsonContext& context) {
+                                                const std::string& path,
+                                                const JsonContext& context) {
   expect_array(value, path, context);
   std::vector<int> labels;
   labels.reserve(value.size());
   for (std::size_t i = 0; i < value.size(); ++i) {
-    const auto label = as_int(value[i], path_of(path, i), context, std::numeric_limits<int>::min());
-    if (label > std::numeric_limits<int>::max() || label < std::numeric_limits<int>::min()) {
-      bad_json(context, path_of(path, i), "label out of range (got ", label, ")");
-    }
-    labels.push_back(static_cast<int>(label));
+    labels.push_back(as_integer<int>(value[i], path_of(path, i), context));
   }
   auto checked = check_labels(labels, set);
   if (!checked.problem.empty()) bad_json(context, path, checked.problem);
@@ -146,8 +178,9 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
               {"to_name", set.to_name}};
 }
 
-[[nodiscard]] inline annotation::LabelSet label_set_from_json(const json& value, const std::string& path,
-                                                  const JsonContext& context) {
+[[nodiscard]] inline annotation::LabelSet label_set_from_json(const json& value,
+                                                              const std::string& path,
+                                                              const JsonContext& context) {
   annotation::LabelSet set;
   set.name = as_string(member(value, "name", path, context), path_of(path, "name"), context);
   if (set.name.empty()) bad_json(context, path_of(path, "name"), "label set name is empty");
@@ -171,7 +204,8 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
       bad_json(context, path_of(classes_path, i), "class '", set.classes.back(), "' is repeated");
     }
   }
-  set.to_name = as_string(member(value, "to_name", path, context), path_of(path, "to_name"), context);
+  set.to_name =
+      as_string(member(value, "to_name", path, context), path_of(path, "to_name"), context);
   return set;
 }
 
@@ -183,18 +217,18 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
               {"late", record.late}};
 }
 
-[[nodiscard]] inline annotation::AnnotationRecord annotation_from_json(const json& value, const annotation::LabelSet& set,
-                                                           const std::string& path,
-                                                           const JsonContext& context) {
+[[nodiscard]] inline annotation::AnnotationRecord annotation_from_json(
+    const json& value, const annotation::LabelSet& set, const std::string& path,
+    const JsonContext& context) {
   annotation::AnnotationRecord record;
   record.annotator = static_cast<Eigen::Index>(
-      as_int(member(value, "annotator", path, context), path_of(path, "annotator"), context));
-  record.labels = as_labels(member(value, "labels", path, context), set, path_of(path, "labels"), context);
-  record.started_at = as_int(member(value, "started_at", path, context), path_of(path, "started_at"),
-                             context, std::numeric_limits<std::int64_t>::min());
-  record.submitted_at = as_int(member(value, "submitted_at", path, context),
-                               path_of(path, "submitted_at"), context,
-                               std::numeric_limits<std::int64_t>::min());
+      as_count(member(value, "annotator", path, context), path_of(path, "annotator"), context));
+  record.labels =
+      as_labels(member(value, "labels", path, context), set, path_of(path, "labels"), context);
+  record.started_at =
+      as_time(member(value, "started_at", path, context), path_of(path, "started_at"), context);
+  record.submitted_at =
+      as_time(member(value, "submitted_at", path, context), path_of(path, "submitted_at"), context);
   record.late = as_bool(member(value, "late", path, context), path_of(path, "late"), context);
   return record;
 }
@@ -205,23 +239,27 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
               {"labels", prediction.labels}};
 }
 
-[[nodiscard]] inline annotation::Prediction prediction_from_json(const json& value, const annotation::LabelSet& set,
-                                                     const std::string& path, const JsonContext& context) {
+[[nodiscard]] inline annotation::Prediction prediction_from_json(const json& value,
+                                                                 const annotation::LabelSet& set,
+                                                                 const std::string& path,
+                                                                 const JsonContext& context) {
   annotation::Prediction prediction;
   prediction.model_version = as_string(member(value, "model_version", path, context),
                                        path_of(path, "model_version"), context);
-  prediction.score = as_number(member(value, "score", path, context), path_of(path, "score"), context);
+  prediction.score =
+      as_number(member(value, "score", path, context), path_of(path, "score"), context);
   // A prediction may propose any subset (a single-label model may abstain), so only the range
   // and repetitions are checked.
   annotation::LabelSet relaxed = set;
   relaxed.type = annotation::AnnotationType::multi_label;
-  prediction.labels = as_labels(member(value, "labels", path, context), relaxed,
-                                path_of(path, "labels"), context);
+  prediction.labels =
+      as_labels(member(value, "labels", path, context), relaxed, path_of(path, "labels"), context);
   return prediction;
 }
 
 /// A task in the project's format; `label_sets` gives the label set's name.
-[[nodiscard]] inline json task_to_json(const annotation::TaskRecord& task, const std::vector<annotation::LabelSet>& label_sets) {
+[[nodiscard]] inline json task_to_json(const annotation::TaskRecord& task,
+                                       const std::vector<annotation::LabelSet>& label_sets) {
   json value{{"item", static_cast<std::int64_t>(task.item)},
              {"data", task.data},
              {"label_set", label_sets[static_cast<std::size_t>(task.label_set)].name},
@@ -229,29 +267,52 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
              {"annotations", json::array()},
              {"predictions", json::array()}};
   if (task.gold) value["gold"] = *task.gold;
-  for (const auto& record : task.annotations) value["annotations"].push_back(annotation_to_json(record));
-  for (const auto& prediction : task.predictions) value["predictions"].push_back(prediction_to_json(prediction));
+  for (const auto& record : task.annotations)
+    value["annotations"].push_back(annotation_to_json(record));
+  for (const auto& prediction : task.predictions)
+    value["predictions"].push_back(prediction_to_json(prediction));
   return value;
 }
 
 /// Index of the label set called `name`, or -1.
-[[nodiscard]] inline int find_label_set(const std::vector<annotation::LabelSet>& sets, std::string_view name) {
+[[nodiscard]] inline int find_label_set(const std::vector<annotation::LabelSet>& sets,
+                                        std::string_view name) {
   for (std::size_t i = 0; i < sets.size(); ++i) {
     if (sets[i].name == name) return static_cast<int>(i);
   }
   return -1;
 }
 
-[[nodiscard]] inline annotation::TaskRecord task_from_json(const json& value, const std::vector<annotation::LabelSet>& label_sets,
-                                               const std::string& path, const JsonContext& context) {
+/// Checks that a task payload read from a file nests at most `context.limits.max_depth` levels
+/// (plus `extra`, for a format that wraps payloads in an object of its own).
+inline void check_payload(const json& data, const std::string& path, const JsonContext& context,
+                          std::size_t extra = 0) {
+  JsonLimits limits = context.limits;
+  limits.max_depth += std::min(extra, std::numeric_limits<std::size_t>::max() - limits.max_depth);
+  try {
+    check_json_value(data, limits, context.function, "the payload");
+  } catch (const labelkit::invalid_argument&) {
+    bad_json(context, path, "the payload is nested deeper than the limit of ", limits.max_depth,
+             " levels (JsonLimits::max_depth)");
+  }
+}
+
+[[nodiscard]] inline annotation::TaskRecord task_from_json(
+    const json& value, const std::vector<annotation::LabelSet>& label_sets, const std::string& path,
+    const JsonContext& context) {
   annotation::TaskRecord task;
-  task.item = static_cast<Eigen::Index>(as_int(member(value, "item", path, context), path_of(path, "item"), context));
+  task.item = static_cast<Eigen::Index>(
+      as_count(member(value, "item", path, context), path_of(path, "item"), context));
   task.data = member(value, "data", path, context);
-  const auto set_name = as_string(member(value, "label_set", path, context), path_of(path, "label_set"), context);
+  check_payload(task.data, path_of(path, "data"), context);
+  const auto set_name =
+      as_string(member(value, "label_set", path, context), path_of(path, "label_set"), context);
   task.label_set = find_label_set(label_sets, set_name);
-  if (task.label_set < 0) bad_json(context, path_of(path, "label_set"), "unknown label set '", set_name, "'");
+  if (task.label_set < 0)
+    bad_json(context, path_of(path, "label_set"), "unknown label set '", set_name, "'");
   const annotation::LabelSet& set = label_sets[static_cast<std::size_t>(task.label_set)];
-  task.priority = as_number(member(value, "priority", path, context), path_of(path, "priority"), context);
+  task.priority =
+      as_number(member(value, "priority", path, context), path_of(path, "priority"), context);
   if (const json* gold = optional_member(value, "gold", path, context)) {
     task.gold = as_labels(*gold, set, path_of(path, "gold"), context);
   }
@@ -259,30 +320,68 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
   const json& annotations = member(value, "annotations", path, context);
   expect_array(annotations, annotations_path, context);
   for (std::size_t i = 0; i < annotations.size(); ++i) {
-    task.annotations.push_back(annotation_from_json(annotations[i], set, path_of(annotations_path, i), context));
+    task.annotations.push_back(
+        annotation_from_json(annotations[i], set, path_of(annotations_path, i), context));
   }
   const auto predictions_path = path_of(path, "predictions");
   const json& predictions = member(value, "predictions", path, context);
   expect_array(predictions, predictions_path, context);
   for (std::size_t i = 0; i < predictions.size(); ++i) {
-    task.predictions.push_back(prediction_from_json(predictions[i], set, path_of(predictions_path, i), context));
+    task.predictions.push_back(
+        prediction_from_json(predictions[i], set, path_of(predictions_path, i), context));
   }
   return task;
 }
 
-/// Parses `text` as JSON, turning nlohmann's exception into labelkit::parse_error.
-[[nodiscard]] inline json parse_text(std::string_view text, const JsonContext& context) {
-  try {
-    return json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    labelkit::detail::fail<labelkit::parse_error>(context.function, context.where,
-                                                  "invalid JSON at byte ", e.byte, ": ", e.what());
-  }
+/// Levels that a document's own structure adds around a task payload (a checkpoint's
+/// `{"tasks":[{"slots":[{"labels":[...]}]}]}` is the deepest). A document may nest
+/// `limits.max_depth + envelope_depth` levels, so that a payload within `max_depth` (what the
+/// queue accepts) fits in every format labelkit writes, and its exports read back.
+inline constexpr std::size_t envelope_depth = 8;
+
+/// Parses one document of an annotation format through labelkit::detail::parse_json: depth and
+/// size are refused before nlohmann builds anything, and every failure is a parse_error.
+[[nodiscard]] inline json parse_document(std::string_view text, const JsonLimits& limits,
+                                         const JsonContext& context) {
+  JsonLimits document = limits;
+  document.max_depth = limits.max_depth > std::numeric_limits<std::size_t>::max() - envelope_depth
+                           ? std::numeric_limits<std::size_t>::max()
+                           : limits.max_depth + envelope_depth;
+  return parse_json(text, document, context.function, context.where);
 }
 
-/// Reads all of `in` into a string.
-[[nodiscard]] inline std::string read_all(std::istream& in) {
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+/// Reads all of `in` into a string, refusing more than `max_bytes`. A stream that fails in
+/// reading (e.g. one opened on a directory) is a labelkit::error, never std::ios_base::failure.
+[[nodiscard]] inline std::string read_all(std::istream& in, std::size_t max_bytes,
+                                          std::string_view function) {
+  std::string text;
+  try {
+    char buffer[65536];
+    while (in) {
+      in.read(buffer, sizeof buffer);
+      const auto got = static_cast<std::size_t>(in.gcount());
+      if (got > max_bytes - std::min(max_bytes, text.size())) {
+        fail<labelkit::parse_error>(function, "input is larger than the limit of ", max_bytes,
+                                    " bytes (JsonLimits::max_bytes)");
+      }
+      text.append(buffer, got);
+    }
+  } catch (const std::ios_base::failure& e) {
+    fail<labelkit::error>(function, "reading the input failed: ", e.what());
+  }
+  if (in.bad()) fail<labelkit::error>(function, "reading the input failed");
+  return text;
+}
+
+/// `value.dump()`, with nlohmann's refusal of a string that is not UTF-8 turned into a
+/// labelkit::invalid_argument (a TaskSet built by hand can hold one; the queue cannot).
+[[nodiscard]] inline std::string dump_checked(const json& value, std::string_view function,
+                                              int indent = -1) {
+  try {
+    return value.dump(indent);
+  } catch (const json::exception& e) {
+    fail(function, "cannot write the value: ", e.what());
+  }
 }
 
 // ---- Checkpoint framing ------------------------------------------------------------------------
@@ -313,11 +412,13 @@ inline constexpr int checkpoint_version = 1;
 /// Checks the header, size and checksum of a framed checkpoint and returns its body.
 /// @throws labelkit::parse_error saying what is wrong (not a checkpoint, wrong version,
 ///         truncated, checksum mismatch).
-[[nodiscard]] inline std::string_view unframe_checkpoint(std::string_view text, std::string_view function) {
+[[nodiscard]] inline std::string_view unframe_checkpoint(std::string_view text,
+                                                         std::string_view function) {
   using labelkit::detail::fail;
   if (text.empty()) fail<labelkit::parse_error>(function, "checkpoint is empty (0 bytes)");
   const auto newline = text.find('\n');
-  if (newline == std::string_view::npos || text.substr(0, checkpoint_magic.size()) != checkpoint_magic) {
+  if (newline == std::string_view::npos ||
+      text.substr(0, checkpoint_magic.size()) != checkpoint_magic) {
     fail<labelkit::parse_error>(function, "not a labelkit annotation checkpoint (header '",
                                 checkpoint_magic, " ...' missing or truncated)");
   }
@@ -348,11 +449,14 @@ inline constexpr int checkpoint_version = 1;
   std::uint64_t expected = 0;
   for (const char c : sum_hex) {
     const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    if (digit < 0) fail<labelkit::parse_error>(function, "malformed checksum in checkpoint header '", header, "'");
+    if (digit < 0)
+      fail<labelkit::parse_error>(function, "malformed checksum in checkpoint header '", header,
+                                  "'");
     expected = (expected << 4) | static_cast<std::uint64_t>(digit);
   }
   if (fnv1a(body) != expected) {
-    fail<labelkit::parse_error>(function, "checkpoint checksum mismatch (file altered or corrupted)");
+    fail<labelkit::parse_error>(function,
+                                "checkpoint checksum mismatch (file altered or corrupted)");
   }
   return body;
 }

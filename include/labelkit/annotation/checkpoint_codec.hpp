@@ -1,0 +1,344 @@
+#pragma once
+/// @file
+/// The checkpoint codec of the task queue: a QueueState to its JSON body and back. The framing
+/// (header line with size and checksum) is in detail/json_io.hpp, the files in checkpoint.hpp.
+///
+/// Schema of the body (version 1; every member is required unless marked optional):
+/// @code{.json}
+/// {"format": "labelkit.annotation.checkpoint",
+///  "options": {"overlap": 2,                       // int, >= 1
+///              "lease_timeout_ms": 1800000,         // int64, >= 0 (0: leases never expire)
+///              "late_submissions": "accept",        // "accept" | "reject"
+///              "duplicate_submissions": "idempotent", // "idempotent" | "reject"
+///              "gold_rate": 0.1,                    // number in [0, 1]
+///              "seed": 7,                           // uint64
+///              "max_tasks_per_annotator": 0,        // int64, >= 0
+///              "max_active_per_annotator": 0},      // int64, >= 0
+///  "label_sets": [{"name": "digit", "type": "single_label", "classes": ["0", "1"],
+///                  "to_name": "image"}],             // names unique and non-empty
+///  "tasks": [{"item": 7,                            // id in [0, 2^62], unique
+///             "data": {...},                        // the payload, any JSON (max_depth levels)
+///             "label_set": 0,                       // index into label_sets
+///             "priority": 0.5,                      // number
+///             "gold": [1],                          // optional: the gold answer
+///             "predictions": [{"model_version": "lr", "score": 0.9, "labels": [1]}],
+///             "slots": [{"annotator": 3,            // id in [0, 2^62], once per task
+///                        "state": "submitted",      // "leased" | "submitted" | "skipped" |
+///                        "expired" "late": false, "started_at": 1764315204123,   // ms, within
+///                        [min_time, max_time] "deadline": 1764315264123,     // ms, int64 (int64
+///                        max: no deadline) "submitted_at": 1764315206123, // ms, within [min_time,
+///                        max_time] "labels": [1]}]}],         // valid for the label set when
+///                        submitted
+///  "annotators": [{"annotator": 3, "cap": -1,       // cap >= -1 (-1: the queue's default)
+///                  "draws": 4,                      // uint64: gold draws made
+///                  "assigned": 5,                   // count in [0, 2^62]
+///                  "first_assigned_at": 1764315204123}], // ms, within [min_time, max_time]
+///  "duplicates": 0}                                 // count in [0, 2^62]
+/// @endcode
+/// Everything else (open and gold sets, leases by deadline, answer statistics, per-annotator
+/// figures) is derived on decoding, through the same QueueState::adopt_task() that an import
+/// uses. A regular task may not hold more answers and leases than `overlap` while it has a lease.
+
+#include <Eigen/Core>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "labelkit/annotation/detail/json_io.hpp"
+#include "labelkit/annotation/queue_state.hpp"
+#include "labelkit/config.hpp"
+#include "labelkit/core/error.hpp"
+#include "labelkit/core/json.hpp"
+
+LABELKIT_BEGIN_NAMESPACE
+namespace detail {
+
+[[nodiscard]] constexpr std::string_view slot_state_name(SlotState state) noexcept {
+  switch (state) {
+    case SlotState::leased:
+      return "leased";
+    case SlotState::submitted:
+      return "submitted";
+    case SlotState::skipped:
+      return "skipped";
+    case SlotState::expired:
+      return "expired";
+  }
+  return "leased";
+}
+
+/// The checkpoint body of `state` (see the file comment for the schema), written directly
+/// (no JSON tree: a large queue saves at tens of MB/s). Doubles use the shortest
+/// representation that reads back exactly. Reads only the part of the state that
+/// QueueState::snapshot() copies. O(size of the state).
+[[nodiscard]] inline std::string encode_checkpoint(const QueueState& state) {
+  using nlohmann::json;
+  const auto& o = state.options;
+  std::string out;
+  out.reserve(256 + state.tasks.size() * 96);
+  const auto put_int = [&out](std::int64_t value) {
+    char buffer[24];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+    out.append(buffer, end);
+  };
+  const auto put_double = [&out](double value) {
+    char buffer[32];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+    out.append(buffer, end);
+  };
+  const auto put_labels = [&](const std::vector<int>& labels) {
+    out += '[';
+    for (std::size_t k = 0; k < labels.size(); ++k) {
+      if (k) out += ',';
+      put_int(labels[k]);
+    }
+    out += ']';
+  };
+  const json options{
+      {"overlap", o.overlap},
+      {"lease_timeout_ms", static_cast<std::int64_t>(o.lease_timeout.count())},
+      {"late_submissions",
+       o.late_submissions == annotation::LatePolicy::accept ? "accept" : "reject"},
+      {"duplicate_submissions", o.duplicate_submissions == annotation::DuplicatePolicy::idempotent
+                                    ? "idempotent"
+                                    : "reject"},
+      {"gold_rate", o.gold_rate},
+      {"seed", o.seed},
+      {"max_tasks_per_annotator", static_cast<std::int64_t>(o.max_tasks_per_annotator)},
+      {"max_active_per_annotator", static_cast<std::int64_t>(o.max_active_per_annotator)}};
+  json sets = json::array();
+  for (const auto& set : state.label_sets) sets.push_back(label_set_to_json(*set));
+  out += R"({"format":"labelkit.annotation.checkpoint","options":)";
+  out += options.dump();
+  out += R"(,"label_sets":)";
+  out += sets.dump();
+  out += R"(,"tasks":[)";
+  for (std::size_t t = 0; t < state.tasks.size(); ++t) {
+    const auto& task = state.tasks[t];
+    if (t) out += ',';
+    out += R"({"item":)";
+    put_int(task.item);
+    out += R"(,"data":)";
+    if (task.payload().is_null()) {
+      out += "null";
+    } else {
+      out += task.payload().dump();
+    }
+    out += R"(,"label_set":)";
+    put_int(task.label_set);
+    out += R"(,"priority":)";
+    put_double(task.priority);
+    if (task.gold) {
+      out += R"(,"gold":)";
+      put_labels(*task.gold);
+    }
+    out += R"(,"predictions":)";
+    if (task.predictions.empty()) {
+      out += "[]";
+    } else {
+      json predictions = json::array();
+      for (const auto& p : task.predictions) predictions.push_back(prediction_to_json(p));
+      out += predictions.dump();
+    }
+    out += R"(,"slots":[)";
+    for (std::size_t k = 0; k < task.slots.size(); ++k) {
+      const auto& slot = task.slots[k];
+      if (k) out += ',';
+      out += R"({"annotator":)";
+      put_int(slot.annotator);
+      out += R"(,"state":")";
+      out += slot_state_name(slot.state);
+      out += slot.late ? R"(","late":true,"started_at":)" : R"(","late":false,"started_at":)";
+      put_int(slot.started_at);
+      out += R"(,"deadline":)";
+      put_int(slot.deadline);
+      out += R"(,"submitted_at":)";
+      put_int(slot.submitted_at);
+      out += R"(,"labels":)";
+      put_labels(slot.labels);
+      out += '}';
+    }
+    out += "]}";
+  }
+  out += R"(],"annotators":[)";
+  bool first = true;
+  for (const auto& [id, who] : state.annotators) {
+    if (!first) out += ',';
+    first = false;
+    out += R"({"annotator":)";
+    put_int(id);
+    out += R"(,"cap":)";
+    put_int(who.cap);
+    out += R"(,"draws":)";
+    out += std::to_string(who.draws);
+    out += R"(,"assigned":)";
+    put_int(who.figures.assigned);
+    out += R"(,"first_assigned_at":)";
+    put_int(who.figures.first_assigned_at);
+    out += '}';
+  }
+  out += R"(],"duplicates":)";
+  put_int(state.duplicates);
+  out += '}';
+  return out;
+}
+
+/// Rebuilds a full state from a parsed checkpoint body, checking every value (type, range
+/// of every integer into its real type, times within [min_time, max_time], labels against
+/// their label set) and the consistency of slots and counts; the indexes and statistics are
+/// derived through QueueState::adopt_task(), as an import derives them. `limits` becomes the
+/// state's `options.json_limits` and bounds each payload.
+/// @throws labelkit::parse_error naming the JSON path of the first bad value.
+[[nodiscard]] inline QueueState decode_checkpoint(const json& body, const JsonLimits& limits) {
+  using annotation::DuplicatePolicy;
+  using annotation::LabelSet;
+  using annotation::LatePolicy;
+  using annotation::Millis;
+  const JsonContext context{"restore", "", limits};
+  const auto fmt = as_string(member(body, "format", "", context), "/format", context);
+  if (fmt != "labelkit.annotation.checkpoint") {
+    bad_json(context, "/format", "not an annotation checkpoint (got '", fmt, "')");
+  }
+  QueueState state;
+  const json& o = member(body, "options", "", context);
+  auto& options = state.options;
+  const auto get = [&](const char* key) -> const json& {
+    return member(o, key, "/options", context);
+  };
+  const auto path = [](const char* key) { return path_of("/options", key); };
+  options.json_limits = limits;
+  options.overlap = as_integer<int>(get("overlap"), path("overlap"), context, 1);
+  options.lease_timeout = std::chrono::milliseconds(
+      as_integer<std::int64_t>(get("lease_timeout_ms"), path("lease_timeout_ms"), context, 0));
+  const auto late = as_string(get("late_submissions"), path("late_submissions"), context);
+  if (late != "accept" && late != "reject")
+    bad_json(context, path("late_submissions"), "unknown policy '", late, "'");
+  options.late_submissions = late == "accept" ? LatePolicy::accept : LatePolicy::reject;
+  const auto dup = as_string(get("duplicate_submissions"), path("duplicate_submissions"), context);
+  if (dup != "idempotent" && dup != "reject")
+    bad_json(context, path("duplicate_submissions"), "unknown policy '", dup, "'");
+  options.duplicate_submissions =
+      dup == "idempotent" ? DuplicatePolicy::idempotent : DuplicatePolicy::reject;
+  options.gold_rate = as_number(get("gold_rate"), path("gold_rate"), context);
+  if (!(options.gold_rate >= 0.0 && options.gold_rate <= 1.0))
+    bad_json(context, path("gold_rate"), "not in [0, 1]");
+  options.seed = as_integer<std::uint64_t>(get("seed"), path("seed"), context);
+  options.max_tasks_per_annotator = as_integer<Eigen::Index>(
+      get("max_tasks_per_annotator"), path("max_tasks_per_annotator"), context, 0);
+  options.max_active_per_annotator = as_integer<Eigen::Index>(
+      get("max_active_per_annotator"), path("max_active_per_annotator"), context, 0);
+
+  const json& sets = member(body, "label_sets", "", context);
+  expect_array(sets, "/label_sets", context);
+  for (std::size_t s = 0; s < sets.size(); ++s) {
+    auto set = label_set_from_json(sets[s], path_of("/label_sets", s), context);
+    for (const auto& other : state.label_sets) {
+      if (other->name == set.name)
+        bad_json(context, path_of("/label_sets", s), "repeated label set name '", set.name, "'");
+    }
+    state.label_sets.push_back(std::make_shared<const LabelSet>(std::move(set)));
+  }
+
+  const json& tasks = member(body, "tasks", "", context);
+  expect_array(tasks, "/tasks", context);
+  state.tasks.reserve(tasks.size());
+  state.index_of.reserve(tasks.size());
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    const std::string tp = path_of("/tasks", t);
+    const json& value = tasks[t];
+    TaskState task;
+    task.item = as_count(member(value, "item", tp, context), path_of(tp, "item"), context);
+    const json& data = member(value, "data", tp, context);
+    check_payload(data, path_of(tp, "data"), context);
+    if (!data.is_null()) task.data = std::make_shared<const json>(data);
+    const auto set_index = as_integer<int>(member(value, "label_set", tp, context),
+                                           path_of(tp, "label_set"), context, 0);
+    if (static_cast<std::size_t>(set_index) >= state.label_sets.size()) {
+      bad_json(context, path_of(tp, "label_set"), "label set ", set_index, " does not exist");
+    }
+    task.label_set = static_cast<int>(set_index);
+    const LabelSet& set = *state.label_sets[static_cast<std::size_t>(set_index)];
+    task.priority =
+        as_number(member(value, "priority", tp, context), path_of(tp, "priority"), context);
+    if (const json* gold = optional_member(value, "gold", tp, context))
+      task.gold = as_labels(*gold, set, path_of(tp, "gold"), context);
+    const json& predictions = member(value, "predictions", tp, context);
+    expect_array(predictions, path_of(tp, "predictions"), context);
+    for (std::size_t p = 0; p < predictions.size(); ++p) {
+      task.predictions.push_back(prediction_from_json(
+          predictions[p], set, path_of(path_of(tp, "predictions"), p), context));
+    }
+    const json& slots = member(value, "slots", tp, context);
+    const std::string sp = path_of(tp, "slots");
+    expect_array(slots, sp, context);
+    for (std::size_t k = 0; k < slots.size(); ++k) {
+      const std::string kp = path_of(sp, k);
+      const json& s = slots[k];
+      Slot slot;
+      slot.annotator =
+          as_count(member(s, "annotator", kp, context), path_of(kp, "annotator"), context);
+      if (task.slot_of(slot.annotator) != nullptr)
+        bad_json(context, kp, "annotator ", slot.annotator, " appears twice on one task");
+      const auto name = as_string(member(s, "state", kp, context), path_of(kp, "state"), context);
+      if (name == "leased") {
+        slot.state = SlotState::leased;
+      } else if (name == "submitted") {
+        slot.state = SlotState::submitted;
+      } else if (name == "skipped") {
+        slot.state = SlotState::skipped;
+      } else if (name == "expired") {
+        slot.state = SlotState::expired;
+      } else {
+        bad_json(context, path_of(kp, "state"), "unknown slot state '", name, "'");
+      }
+      slot.late = as_bool(member(s, "late", kp, context), path_of(kp, "late"), context);
+      slot.started_at =
+          as_time(member(s, "started_at", kp, context), path_of(kp, "started_at"), context);
+      slot.deadline =
+          as_integer<Millis>(member(s, "deadline", kp, context), path_of(kp, "deadline"), context);
+      slot.submitted_at =
+          as_time(member(s, "submitted_at", kp, context), path_of(kp, "submitted_at"), context);
+      if (slot.state == SlotState::submitted) {
+        slot.labels =
+            as_labels(member(s, "labels", kp, context), set, path_of(kp, "labels"), context);
+      }
+      task.slots.push_back(std::move(slot));
+    }
+    if (state.index_of.count(task.item) != 0) {
+      bad_json(context, path_of(tp, "item"), "item ", task.item, " is repeated");
+    }
+    const std::size_t index = state.adopt_task(std::move(task));
+    const auto& stored = state.tasks[index];
+    if (!stored.gold && stored.accepted + stored.active > state.options.overlap &&
+        stored.active > 0) {
+      bad_json(context, tp, "task has more answers and leases than 'overlap' allows");
+    }
+  }
+  const json& people = member(body, "annotators", "", context);
+  expect_array(people, "/annotators", context);
+  for (std::size_t a = 0; a < people.size(); ++a) {
+    const std::string ap = path_of("/annotators", a);
+    const auto id =
+        as_count(member(people[a], "annotator", ap, context), path_of(ap, "annotator"), context);
+    auto& who = state.annotator_state(id);
+    who.cap = as_integer<Eigen::Index>(member(people[a], "cap", ap, context), path_of(ap, "cap"),
+                                       context, -1);
+    who.draws = as_integer<std::uint64_t>(member(people[a], "draws", ap, context),
+                                          path_of(ap, "draws"), context);
+    who.figures.assigned =
+        as_count(member(people[a], "assigned", ap, context), path_of(ap, "assigned"), context);
+    who.figures.first_assigned_at = as_time(member(people[a], "first_assigned_at", ap, context),
+                                            path_of(ap, "first_assigned_at"), context);
+  }
+  state.duplicates = as_count(member(body, "duplicates", "", context), "/duplicates", context);
+  return state;
+}
+
+}  // namespace detail
+LABELKIT_END_NAMESPACE

@@ -19,11 +19,15 @@ namespace {
 
 struct GoodModel {
   void fit(const Eigen::MatrixXd&, const std::vector<int>&) {}
-  Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) { return Eigen::MatrixXd::Ones(x.rows(), 1); }
+  Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) {
+    return Eigen::MatrixXd::Ones(x.rows(), 1);
+  }
 };
 struct FloatModel {
   void fit(const Eigen::MatrixXf&, const std::vector<int>&) {}
-  Eigen::MatrixXf predict_proba(const Eigen::MatrixXf& x) const { return Eigen::MatrixXf::Ones(x.rows(), 1); }
+  Eigen::MatrixXf predict_proba(const Eigen::MatrixXf& x) const {
+    return Eigen::MatrixXf::Ones(x.rows(), 1);
+  }
 };
 struct EmbeddingModel : GoodModel {
   Eigen::MatrixXd embed(const Eigen::MatrixXd& x) { return x; }
@@ -44,7 +48,9 @@ namespace user {
 struct Sentences {
   std::vector<std::string> text;
 };
-Eigen::Index labelkit_row_count(const Sentences& s) { return static_cast<Eigen::Index>(s.text.size()); }
+Eigen::Index labelkit_row_count(const Sentences& s) {
+  return static_cast<Eigen::Index>(s.text.size());
+}
 Sentences labelkit_select_rows(const Sentences& s, std::span<const Eigen::Index> rows) {
   Sentences out;
   for (const auto r : rows) out.text.push_back(s.text[static_cast<std::size_t>(r)]);

@@ -6,7 +6,7 @@
 #include "labelkit/core/label_pool.hpp"
 
 using labelkit::LabelPool;
-using Ids = std::vector<Eigen::Index>;
+using Ids = std::vector<labelkit::Index>;
 
 TEST_CASE("a new pool has every item unlabeled, in ascending order") {
   LabelPool pool(5);
@@ -53,7 +53,7 @@ TEST_CASE("a long random sequence of operations matches a plain model") {
   unsigned state = 12345;
   for (int step = 0; step < 5000; ++step) {
     state = state * 1103515245u + 12345u;
-    const auto item = static_cast<Eigen::Index>((state >> 8) % 50);
+    const auto item = static_cast<labelkit::Index>((state >> 8) % 50);
     if ((state >> 20) % 3 == 0) {
       pool.unlabel(item);
       if (truth[static_cast<std::size_t>(item)] >= 0) {
@@ -68,7 +68,7 @@ TEST_CASE("a long random sequence of operations matches a plain model") {
     }
   }
   CHECK(pool.labeled() == order);
-  for (Eigen::Index i = 0; i < 50; ++i) {
+  for (labelkit::Index i = 0; i < 50; ++i) {
     CHECK(pool.is_labeled(i) == (truth[static_cast<std::size_t>(i)] >= 0));
     if (pool.is_labeled(i)) CHECK(pool.label(i) == truth[static_cast<std::size_t>(i)]);
   }

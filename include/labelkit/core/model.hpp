@@ -16,12 +16,12 @@
 ///   ensemble or MC-dropout passes), used by vote entropy, KL disagreement and BALD.
 /// - `CopyableModel`: copy-constructible, used by expected error reduction to refit a copy.
 
-#include <Eigen/Core>
 #include <concepts>
 #include <type_traits>
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/eigen.hpp"
 #include "labelkit/core/rows.hpp"
 
 LABELKIT_BEGIN_NAMESPACE

@@ -4,7 +4,6 @@
 /// goes through this type, so that results are identical across compilers and standard libraries
 /// (the distributions of the standard `<random>` header are not specified bit-for-bit).
 
-#include <Eigen/Core>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -14,6 +13,7 @@
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/index.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 
@@ -96,18 +96,17 @@ class Random {
 /// `k` distinct indices drawn uniformly from [0, n), in the order drawn (a partial Fisher-Yates
 /// shuffle). O(n) memory and O(n + k) time.
 /// @throws labelkit::invalid_argument if n < 0, k < 0 or k > n.
-[[nodiscard]] inline std::vector<Eigen::Index> sample_without_replacement(Eigen::Index n,
-                                                                          Eigen::Index k,
-                                                                          Random& random) {
+[[nodiscard]] inline std::vector<Index> sample_without_replacement(Index n, Index k,
+                                                                   Random& random) {
   if (n < 0) detail::fail("sample_without_replacement", "'n' is negative (got ", n, ")");
   if (k < 0 || k > n) {
     detail::fail("sample_without_replacement", "'k' is out of range (got ", k,
                  ", expected 0 <= k <= n = ", n, ")");
   }
-  std::vector<Eigen::Index> pool(static_cast<std::size_t>(n));
-  for (Eigen::Index i = 0; i < n; ++i) pool[static_cast<std::size_t>(i)] = i;
-  for (Eigen::Index i = 0; i < k; ++i) {
-    const auto j = i + static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(n - i)));
+  std::vector<Index> pool(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) pool[static_cast<std::size_t>(i)] = i;
+  for (Index i = 0; i < k; ++i) {
+    const auto j = i + static_cast<Index>(random.uniform_index(static_cast<std::uint64_t>(n - i)));
     std::swap(pool[static_cast<std::size_t>(i)], pool[static_cast<std::size_t>(j)]);
   }
   pool.resize(static_cast<std::size_t>(k));

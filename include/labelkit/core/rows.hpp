@@ -9,7 +9,6 @@
 ///     Eigen::Index labelkit_row_count(const MyData&);
 ///     MyData labelkit_select_rows(const MyData&, std::span<const Eigen::Index>);
 
-#include <Eigen/Core>
 #include <concepts>
 #include <cstddef>
 #include <span>
@@ -17,14 +16,15 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/eigen.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 
 namespace detail {
 
 template <class T>
-concept EigenDense = std::derived_from<std::remove_cvref_t<T>,
-                                       Eigen::DenseBase<std::remove_cvref_t<T>>>;
+concept EigenDense =
+    std::derived_from<std::remove_cvref_t<T>, Eigen::DenseBase<std::remove_cvref_t<T>>>;
 
 template <class T>
 struct is_std_vector : std::false_type {};
@@ -43,8 +43,9 @@ concept HasAdlSelectRows = requires(const X& x, std::span<const Eigen::Index> id
 
 struct RowCountFn {
   template <class X>
-    requires HasAdlRowCount<X> || EigenDense<X> || is_std_vector<std::remove_cvref_t<X>>::value
-  Eigen::Index operator()(const X& x) const {
+  requires HasAdlRowCount<X> || EigenDense<X> ||
+      is_std_vector<std::remove_cvref_t<X>>::value Eigen::Index
+      operator()(const X& x) const {
     if constexpr (HasAdlRowCount<X>) {
       return static_cast<Eigen::Index>(labelkit_row_count(x));
     } else if constexpr (EigenDense<X>) {
@@ -57,8 +58,8 @@ struct RowCountFn {
 
 struct SelectRowsFn {
   template <class X>
-    requires HasAdlSelectRows<X> || EigenDense<X> || is_std_vector<std::remove_cvref_t<X>>::value
-  auto operator()(const X& x, std::span<const Eigen::Index> indices) const {
+  requires HasAdlSelectRows<X> || EigenDense<X> || is_std_vector<std::remove_cvref_t<X>>::value auto
+  operator()(const X& x, std::span<const Eigen::Index> indices) const {
     if constexpr (HasAdlSelectRows<X>) {
       return labelkit_select_rows(x, indices);
     } else if constexpr (EigenDense<X>) {

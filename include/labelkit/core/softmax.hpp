@@ -3,9 +3,8 @@
 /// Numerically stable softmax over rows of logits, so strategies can start from a model's raw
 /// outputs.
 
-#include <Eigen/Core>
-
 #include "labelkit/config.hpp"
+#include "labelkit/core/eigen.hpp"
 #include "labelkit/core/validate.hpp"
 
 LABELKIT_BEGIN_NAMESPACE

@@ -4,13 +4,13 @@
 /// message names the calling function, the argument and the offending row or column, so that a
 /// user can find the bad record without a debugger.
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <string_view>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/eigen.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE

@@ -1,0 +1,12 @@
+#pragma once
+/// @file
+/// Module header of labelkit/annotation/. Annotation management: tasks, the task queue, checkpoints
+/// and Label Studio / JSON formats. Includes every public header of the area; include single
+/// headers for the smallest builds.
+
+#include "labelkit/annotation/checkpoint.hpp"
+#include "labelkit/annotation/errors.hpp"
+#include "labelkit/annotation/json_format.hpp"
+#include "labelkit/annotation/label_studio.hpp"
+#include "labelkit/annotation/task.hpp"
+#include "labelkit/annotation/task_queue.hpp"

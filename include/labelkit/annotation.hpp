@@ -5,8 +5,12 @@
 /// headers for the smallest builds.
 
 #include "labelkit/annotation/checkpoint.hpp"
+#include "labelkit/annotation/checkpoint_codec.hpp"
 #include "labelkit/annotation/errors.hpp"
 #include "labelkit/annotation/json_format.hpp"
 #include "labelkit/annotation/label_studio.hpp"
+#include "labelkit/annotation/queue_options.hpp"
+#include "labelkit/annotation/queue_state.hpp"
 #include "labelkit/annotation/task.hpp"
+#include "labelkit/annotation/task_import.hpp"
 #include "labelkit/annotation/task_queue.hpp"

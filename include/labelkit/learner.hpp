@@ -6,3 +6,4 @@
 
 #include "labelkit/learner/active_learner.hpp"
 #include "labelkit/learner/simulation.hpp"
+#include "labelkit/learner/stopping.hpp"

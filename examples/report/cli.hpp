@@ -1,14 +1,18 @@
 #pragma once
 // Command line of the annotation-report tool (examples/annotation_report.cpp), as a function the
 // tests can call: run(arguments, stdout, stderr) returns the exit code. Not part of the library.
+#include <cctype>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "labelkit/core/error.hpp"
 
 #include "report/analysis.hpp"
 #include "report/input.hpp"
@@ -25,10 +29,29 @@ inline const char* usage_text() {
   return "usage: annotation_report [--json OUT.json] [--svg-dir DIR] [--gold GOLD.csv] INPUT\n"
          "  INPUT     a Label Studio JSON export (tasks with annotations; 'choices' results are\n"
          "            analysed per from_name) or a CSV 'item,annotator,label' with a header\n"
-         "  --gold    CSV 'item,label' (all fields) or 'item,field,label' with a header: known labels\n"
+         "  --gold    CSV 'item,label' (all fields) or 'item,field,label' with a header: known "
+         "labels\n"
          "  --json    also write the report as JSON\n"
          "  --svg-dir write the pairwise-agreement and per-annotator confusion heat maps (SVG)\n"
          "Exit code 0 on success, 2 for bad usage or a bad input file.\n";
+}
+
+/// `name` ("stem.svg"), or "stem_2.svg", "stem_3.svg", ... : the first not in `used` (compared
+/// lower-cased, for case-insensitive file systems), which it is added to. Two names that differ
+/// only in characters a file name cannot hold (`a/b`, `a_b`) thus get two files.
+inline std::string unique_file_name(const std::string& name, std::set<std::string>& used) {
+  const auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  const auto dot = name.rfind('.');
+  const std::string stem = dot == std::string::npos ? name : name.substr(0, dot);
+  const std::string extension = dot == std::string::npos ? "" : name.substr(dot);
+  std::string candidate = name;
+  for (std::size_t n = 2; !used.insert(lower(candidate)).second; ++n) {
+    candidate = stem + "_" + std::to_string(n) + extension;
+  }
+  return candidate;
 }
 
 /// Parsed command line.
@@ -38,7 +61,8 @@ struct Arguments {
 
 /// Parses `args` (without the program name). Returns false (after writing why and the usage to
 /// `err`) for bad usage. No arguments is bad usage here; main() supplies the demo default.
-inline bool parse_arguments(const std::vector<std::string>& args, Arguments& out, std::ostream& err) {
+inline bool parse_arguments(const std::vector<std::string>& args, Arguments& out,
+                            std::ostream& err) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--json" || a == "--svg-dir" || a == "--gold") {
@@ -52,7 +76,8 @@ inline bool parse_arguments(const std::vector<std::string>& args, Arguments& out
       err << usage_text();
       return false;
     } else if (!out.input.empty()) {
-      err << "annotation_report: more than one input (" << out.input << ", " << a << ")\n" << usage_text();
+      err << "annotation_report: more than one input (" << out.input << ", " << a << ")\n"
+          << usage_text();
       return false;
     } else {
       out.input = a;
@@ -73,9 +98,12 @@ inline int run(const std::vector<std::string>& args, std::ostream& out, std::ost
   Dataset data;
   try {
     data = load(a.input, a.gold);
-  } catch (const InputError& e) {
+  } catch (const labelkit::error& e) {  // InputError and every other labelkit error
     err << "annotation_report: " << e.what() << "\n";
     return exit_bad_input;
+  } catch (const std::exception& e) {
+    err << "annotation_report: " << a.input << ": " << e.what() << "\n";
+    return exit_failure;
   }
   try {
     std::vector<FieldReport> reports;
@@ -101,9 +129,11 @@ inline int run(const std::vector<std::string>& args, std::ostream& out, std::ost
     if (!a.svg_dir.empty()) {
       std::filesystem::create_directories(a.svg_dir);
       std::size_t written = 0;
+      std::set<std::string> used;  // file names already written, lower-cased
       for (const auto& r : reports) {
         for (const auto& [name, text] : heat_maps(r)) {
-          svg::write_file((std::filesystem::path(a.svg_dir) / name).string(), text);
+          svg::write_file(
+              (std::filesystem::path(a.svg_dir) / unique_file_name(name, used)).string(), text);
           ++written;
         }
       }

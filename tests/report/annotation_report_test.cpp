@@ -264,7 +264,7 @@ TEST_CASE("annotation report: coefficients that are undefined say why; the rest 
 TEST_CASE("annotation report: bad files name the line or the JSON path") {
   // Malformed JSON: nlohmann's line and column.
   const std::string malformed = parse_error("[{\"id\": 1,\n \"annotations\": [}]\n");
-  CHECK(malformed.find("in.json: malformed JSON") != std::string::npos);
+  CHECK(malformed.find("in.json: invalid JSON: parse error") != std::string::npos);
   CHECK(malformed.find("line 2") != std::string::npos);
   // Not an array of tasks.
   CHECK(parse_error("{\"id\": 1}").find("(root): expected an array of tasks") != std::string::npos);
@@ -286,7 +286,7 @@ TEST_CASE("annotation report: bad files name the line or the JSON path") {
   CHECK(empty_choices.find("in.json: [3].annotations[0].result[1].value.choices: expected a non-empty array") == 0);
   // A choice that is not a string.
   CHECK(parse_error(R"([{"id": 1, "annotations": [{"completed_by": 1, "result": [{"from_name": "f", "type": "choices", "value": {"choices": [7]}}]}]}])")
-            .find("[0].annotations[0].result[0].value.choices[0]: expected a non-empty string, got 7") != std::string::npos);
+            .find("[0].annotations[0].result[0].value.choices[0]: expected a non-empty string, got number 7") != std::string::npos);
   // Missing completed_by (not a ground-truth annotation), missing task id.
   CHECK(parse_error(R"([{"id": 1, "annotations": [{"result": []}]}])")
             .find("[0].annotations[0].completed_by: missing") != std::string::npos);

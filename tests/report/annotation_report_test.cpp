@@ -1,4 +1,4 @@
-// Tests of the annotation-report tool (examples/annotation_report.cpp and examples/report/):
+// Tests of labelkit-report (tools/labelkit_report.cpp and tools/report/):
 // parsing (CSV, Label Studio), the report against the library's own functions, the bluebirds
 // crowd's known figures, and the messages for bad files.
 #include <doctest/doctest.h>
@@ -25,7 +25,7 @@
 #include "report/cli.hpp"
 #include "report/input.hpp"
 
-namespace rep = examples::report;
+namespace rep = labelkit_tools::report;
 namespace ag = labelkit::agreement;
 
 namespace {
@@ -322,7 +322,11 @@ TEST_CASE("annotation report command line: exit codes, JSON and SVG output") {
   std::ostringstream out, err;
   // Bad usage -> usage text, exit 2.
   CHECK(rep::run({}, out, err) == 2);
-  CHECK(err.str().find("usage: annotation_report") != std::string::npos);
+  CHECK(err.str().find("usage: labelkit-report") != std::string::npos);
+  // --help: the usage on stdout, exit 0.
+  std::ostringstream help;
+  CHECK(rep::run({"--help"}, help, err) == 0);
+  CHECK(help.str().find("usage: labelkit-report") == 0);
   err.str("");
   CHECK(rep::run({"--json"}, out, err) == 2);
   CHECK(err.str().find("--json needs a value") != std::string::npos);
@@ -338,7 +342,7 @@ TEST_CASE("annotation report command line: exit codes, JSON and SVG output") {
   const auto bad = dir.write("bad.csv", "item,annotator,label\n1,2,3\n4,5,6,7\n");
   err.str("");
   CHECK(rep::run({bad}, out, err) == 2);
-  CHECK(err.str() == "annotation_report: " + bad + ":3: expected 3 comma-separated fields (item,annotator,label), got 4\n");
+  CHECK(err.str() == "labelkit-report: " + bad + ":3: expected 3 comma-separated fields (item,annotator,label), got 4\n");
   const auto bad_json = dir.write("bad.json", R"([{"id": 1, "annotations": [{"completed_by": 1}]}])");
   err.str("");
   CHECK(rep::run({bad_json}, out, err) == 2);

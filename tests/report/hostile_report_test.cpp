@@ -16,7 +16,7 @@
 #include "report/cli.hpp"
 #include "report/input.hpp"
 
-namespace rep = examples::report;
+namespace rep = labelkit_tools::report;
 
 namespace {
 

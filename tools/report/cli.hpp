@@ -1,5 +1,5 @@
 #pragma once
-// Command line of the annotation-report tool (examples/annotation_report.cpp), as a function the
+// Command line of labelkit-report (tools/labelkit_report.cpp), as a function the
 // tests can call: run(arguments, stdout, stderr) returns the exit code. Not part of the library.
 #include <cctype>
 #include <exception>
@@ -14,11 +14,11 @@
 
 #include "labelkit/core/error.hpp"
 
-#include "report/analysis.hpp"
-#include "report/input.hpp"
+#include "analysis.hpp"
+#include "input.hpp"
 #include "svg.hpp"
 
-namespace examples::report {
+namespace labelkit_tools::report {
 
 /// Exit codes: 0 success, 2 bad usage or a bad input file, 1 any other failure (e.g. writing).
 inline constexpr int exit_ok = 0;
@@ -26,14 +26,20 @@ inline constexpr int exit_failure = 1;
 inline constexpr int exit_bad_input = 2;
 
 inline const char* usage_text() {
-  return "usage: annotation_report [--json OUT.json] [--svg-dir DIR] [--gold GOLD.csv] INPUT\n"
+  return "usage: labelkit-report [--json OUT.json] [--svg-dir DIR] [--gold GOLD.csv] INPUT\n"
+         "       labelkit-report --help\n"
+         "Agreement, majority vote against Dawid-Skene, a per-annotator report and the items to\n"
+         "adjudicate, for every labeling field of INPUT.\n"
          "  INPUT     a Label Studio JSON export (tasks with annotations; 'choices' results are\n"
-         "            analysed per from_name) or a CSV 'item,annotator,label' with a header\n"
+         "            analysed per from_name; several choices in one answer are a set) or a CSV\n"
+         "            'item,annotator,label' with a header ('a|b' in a label is the set {a, b})\n"
          "  --gold    CSV 'item,label' (all fields) or 'item,field,label' with a header: known "
          "labels\n"
          "  --json    also write the report as JSON\n"
          "  --svg-dir write the pairwise-agreement and per-annotator confusion heat maps (SVG)\n"
-         "Exit code 0 on success, 2 for bad usage or a bad input file.\n";
+         "  --help    print this text and exit\n"
+         "Exit code 0 on success, 2 for bad usage or a bad input file, 1 when an output cannot\n"
+         "be written.\n";
 }
 
 /// `name` ("stem.svg"), or "stem_2.svg", "stem_3.svg", ... : the first not in `used` (compared
@@ -57,26 +63,30 @@ inline std::string unique_file_name(const std::string& name, std::set<std::strin
 /// Parsed command line.
 struct Arguments {
   std::string input, json, svg_dir, gold;
+  bool help = false;  ///< --help / -h: print the usage on stdout and exit 0.
 };
 
 /// Parses `args` (without the program name). Returns false (after writing why and the usage to
-/// `err`) for bad usage. No arguments is bad usage here; main() supplies the demo default.
+/// `err`) for bad usage; no arguments is bad usage. `--help` sets `out.help` and returns true.
 inline bool parse_arguments(const std::vector<std::string>& args, Arguments& out,
                             std::ostream& err) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--json" || a == "--svg-dir" || a == "--gold") {
       if (i + 1 >= args.size() || args[i + 1].empty()) {
-        err << "annotation_report: " << a << " needs a value\n" << usage_text();
+        err << "labelkit-report: " << a << " needs a value\n" << usage_text();
         return false;
       }
       (a == "--json" ? out.json : a == "--svg-dir" ? out.svg_dir : out.gold) = args[++i];
-    } else if (a == "-h" || a == "--help" || (a.size() > 1 && a[0] == '-')) {
-      if (a != "-h" && a != "--help") err << "annotation_report: unknown option " << a << "\n";
+    } else if (a == "-h" || a == "--help") {
+      out.help = true;
+      return true;
+    } else if (a.size() > 1 && a[0] == '-') {
+      err << "labelkit-report: unknown option " << a << "\n";
       err << usage_text();
       return false;
     } else if (!out.input.empty()) {
-      err << "annotation_report: more than one input (" << out.input << ", " << a << ")\n"
+      err << "labelkit-report: more than one input (" << out.input << ", " << a << ")\n"
           << usage_text();
       return false;
     } else {
@@ -84,7 +94,7 @@ inline bool parse_arguments(const std::vector<std::string>& args, Arguments& out
     }
   }
   if (out.input.empty()) {
-    err << "annotation_report: no input file\n" << usage_text();
+    err << "labelkit-report: no input file\n" << usage_text();
     return false;
   }
   return true;
@@ -95,14 +105,18 @@ inline int run(const std::vector<std::string>& args, std::ostream& out, std::ost
                const Options& options = {}) {
   Arguments a;
   if (!parse_arguments(args, a, err)) return exit_bad_input;
+  if (a.help) {
+    out << usage_text();
+    return exit_ok;
+  }
   Dataset data;
   try {
     data = load(a.input, a.gold);
   } catch (const labelkit::error& e) {  // InputError and every other labelkit error
-    err << "annotation_report: " << e.what() << "\n";
+    err << "labelkit-report: " << e.what() << "\n";
     return exit_bad_input;
   } catch (const std::exception& e) {
-    err << "annotation_report: " << a.input << ": " << e.what() << "\n";
+    err << "labelkit-report: " << a.input << ": " << e.what() << "\n";
     return exit_failure;
   }
   try {
@@ -121,7 +135,7 @@ inline int run(const std::vector<std::string>& args, std::ostream& out, std::ost
       std::ofstream file(a.json, std::ios::binary);
       file << to_json(data, reports).dump(2) << "\n";
       if (!file) {
-        err << "annotation_report: cannot write " << a.json << "\n";
+        err << "labelkit-report: cannot write " << a.json << "\n";
         return exit_failure;
       }
       out << "\nwrote " << a.json << "\n";
@@ -132,7 +146,7 @@ inline int run(const std::vector<std::string>& args, std::ostream& out, std::ost
       std::set<std::string> used;  // file names already written, lower-cased
       for (const auto& r : reports) {
         for (const auto& [name, text] : heat_maps(r)) {
-          svg::write_file(
+          examples::svg::write_file(
               (std::filesystem::path(a.svg_dir) / unique_file_name(name, used)).string(), text);
           ++written;
         }
@@ -140,10 +154,10 @@ inline int run(const std::vector<std::string>& args, std::ostream& out, std::ost
       out << "wrote " << written << " SVG heat maps to " << a.svg_dir << "\n";
     }
   } catch (const std::exception& e) {
-    err << "annotation_report: " << e.what() << "\n";
+    err << "labelkit-report: " << e.what() << "\n";
     return exit_failure;
   }
   return exit_ok;
 }
 
-}  // namespace examples::report
+}  // namespace labelkit_tools::report

@@ -1,5 +1,5 @@
 #pragma once
-// Input of the annotation-report tool (examples/annotation_report.cpp): a Label Studio JSON
+// Input of labelkit-report (tools/labelkit_report.cpp): a Label Studio JSON
 // export or a CSV of `item,annotator,label` (with a header), plus an optional gold file, read
 // into one `Field` per labeling field with dense ids ready for labelkit::agreement and
 // labelkit::quality. Not part of the library.
@@ -42,7 +42,7 @@
 #include "labelkit/core/json.hpp"
 #include "labelkit/quality/gold_label.hpp"
 
-namespace examples::report {
+namespace labelkit_tools::report {
 
 /// A bad input file; the message names the file and the line or JSON path.
 struct InputError : labelkit::parse_error {
@@ -504,4 +504,4 @@ inline Dataset load(const std::string& path, const std::string& gold_path = "") 
   return parse(text, path, &gold, gold_path);
 }
 
-}  // namespace examples::report
+}  // namespace labelkit_tools::report

@@ -1,5 +1,5 @@
 #pragma once
-// Analysis of the annotation-report tool (examples/annotation_report.cpp): per labeling field,
+// Analysis of labelkit-report (tools/labelkit_report.cpp): per labeling field,
 // the agreement coefficients with their intervals (labelkit::agreement), majority vote against
 // Dawid-Skene (labelkit::quality), the per-annotator report, the items to adjudicate, and the
 // matrices behind the SVG heat maps. Printing as text, as JSON, and as SVG. Not part of the
@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "input.hpp"
 #include "labelkit/agreement/fleiss.hpp"
 #include "labelkit/agreement/gwet.hpp"
 #include "labelkit/agreement/interpret.hpp"
@@ -29,10 +30,9 @@
 #include "labelkit/quality/dawid_skene.hpp"
 #include "labelkit/quality/majority_vote.hpp"
 #include "labelkit/quality/report.hpp"
-#include "report/input.hpp"
 #include "svg.hpp"
 
-namespace examples::report {
+namespace labelkit_tools::report {
 
 /// Knobs of analyse().
 struct Options {
@@ -470,7 +470,7 @@ inline std::vector<std::pair<std::string, std::string>> heat_maps(const FieldRep
   const std::string stem = detail::file_safe(f.name);
   std::vector<std::string> class_names;
   for (int k = 0; k < r.n_classes; ++k) class_names.push_back(detail::label_name(f, k));
-  svg::HeatMap pairwise;
+  examples::svg::HeatMap pairwise;
   pairwise.title = "Cohen's kappa between annotators, field '" + f.name + "'";
   pairwise.x_label = "annotator";
   pairwise.y_label = "annotator";
@@ -481,9 +481,9 @@ inline std::vector<std::pair<std::string, std::string>> heat_maps(const FieldRep
   const auto n = static_cast<int>(f.annotators.size());
   pairwise.cell = std::clamp(900 / std::max(1, n), 22, 56);
   pairwise.decimals = pairwise.cell < 34 ? 1 : 2;
-  out.emplace_back(stem + "_agreement.svg", svg::render(pairwise));
+  out.emplace_back(stem + "_agreement.svg", examples::svg::render(pairwise));
   for (std::size_t a = 0; a < f.annotators.size(); ++a) {
-    svg::HeatMap map;
+    examples::svg::HeatMap map;
     map.title = "annotator " + f.annotators[a] + " vs consensus, field '" + f.name + "'";
     map.x_label = "annotator's label";
     map.y_label = "consensus (Dawid-Skene)";
@@ -492,9 +492,9 @@ inline std::vector<std::pair<std::string, std::string>> heat_maps(const FieldRep
     map.min = 0.0;
     map.decimals = 0;
     out.emplace_back(stem + "_confusion_" + detail::file_safe(f.annotators[a]) + ".svg",
-                     svg::render(map));
+                     examples::svg::render(map));
   }
   return out;
 }
 
-}  // namespace examples::report
+}  // namespace labelkit_tools::report

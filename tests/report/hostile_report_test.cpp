@@ -173,3 +173,33 @@ TEST_CASE("hostile report: ids and choices nested 100,000 deep are refused witho
   CHECK(r.code == 2);
   CHECK(r.err.find("nested deeper than the limit") != std::string::npos);
 }
+
+TEST_CASE("report tables fit their contents: an e-mail annotator id keeps the columns aligned") {
+  ScratchDir dir;
+  const Run r = run({dir.write("emails.csv",
+                               "item,annotator,label\n1,annotator13@example.com,x\n1,b,x\n"
+                               "2,annotator13@example.com,y\n2,b,x\n3,annotator13@example.com,y\n"
+                               "3,b,y\n")});
+  REQUIRE(r.code == 0);
+  std::istringstream lines(r.out);
+  std::string line;
+  while (std::getline(lines, line) && line.find("  annotator ") != 0) {
+  }
+  REQUIRE(line.find("  annotator ") == 0);
+  const std::string header = line;
+  for (const std::string column : {"answers", "items", "gold acc", "consensus", "worst class"}) {
+    const auto at = header.find(column);
+    REQUIRE(at != std::string::npos);
+    std::istringstream rows(r.out.substr(r.out.find(header) + header.size() + 1));
+    int checked = 0;
+    while (std::getline(rows, line) && line.find("  mean agreement") != 0) {
+      CAPTURE(line);
+      REQUIRE(line.size() > at);
+      CHECK(line[at - 1] == ' ');  // every row's cell starts where its header starts
+      CHECK(line[at] != ' ');
+      ++checked;
+    }
+    CHECK(checked == 2);
+  }
+  CHECK(r.out.find("  annotator13@example.com  3") != std::string::npos);
+}

@@ -262,17 +262,46 @@ inline nlohmann::json votes_json(const Field& f, const Eigen::VectorXd& votes) {
   return j;
 }
 
-inline std::string padded(std::string s, std::size_t width) {
-  s.append(s.size() < width ? width - s.size() : 1, ' ');  // always at least one space
-  return s;
+}  // namespace detail
+
+namespace detail {
+
+/// Width of `text` on a terminal: its UTF-8 code points (continuation bytes do not count).
+inline std::size_t display_width(const std::string& text) {
+  std::size_t width = 0;
+  for (const char c : text) width += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1 : 0;
+  return width;
+}
+
+/// Prints `rows` as a table whose columns are as wide as their widest cell plus two spaces. A
+/// row may have fewer cells than others; the last cell of a row is not padded and does not
+/// widen its column (so a long message or flag list at the end of a row never shifts others).
+inline void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows,
+                        const std::string& indent) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    if (row.size() > widths.size()) widths.resize(row.size(), 0);
+    for (std::size_t c = 0; c + 1 < row.size(); ++c) {
+      widths[c] = std::max(widths[c], display_width(row[c]));
+    }
+  }
+  for (const auto& row : rows) {
+    out << indent;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      out << row[c];
+      if (c + 1 < row.size()) out << std::string(widths[c] - display_width(row[c]) + 2, ' ');
+    }
+    out << "\n";
+  }
 }
 
 }  // namespace detail
 
-/// The report on one field as text.
+/// The report on one field as text. Every table's columns fit their contents (annotator e-mails,
+/// long label names).
 inline void print_text(std::ostream& out, const FieldReport& r, std::size_t max_rows = 10) {
   using detail::number;
-  using detail::padded;
+  using Rows = std::vector<std::vector<std::string>>;
   const Field& f = *r.field;
   out << "== field '" << f.name << "': " << f.items.size() << " items, " << f.annotators.size()
       << " annotators, " << f.records.size() << " annotations, " << f.labels.size() << " labels (";
@@ -281,61 +310,69 @@ inline void print_text(std::ostream& out, const FieldReport& r, std::size_t max_
   if (!f.gold.empty()) out << ", " << f.gold.size() << " gold items";
   out << " ==\n\nagreement (" << number(100 * r.confidence, 0)
       << "% confidence intervals where available)\n";
+  Rows rows;
   for (const auto& c : r.coefficients) {
-    out << "  " << padded(c.name, 32);
     if (!c.error.empty()) {
-      out << "not available: " << c.error << "\n";
+      rows.push_back({c.name, "not available: " + c.error});
       continue;
     }
-    out << padded(number(c.value), 8);
-    out << padded(std::isfinite(c.ci_lower)
-                      ? "[" + number(c.ci_lower) + ", " + number(c.ci_upper) + "]"
-                      : "(no interval)",
-                  18);
-    out << (c.method.empty() ? c.interpretation : padded(c.interpretation, 16) + c.method) << "\n";
+    std::vector<std::string> row{c.name, number(c.value),
+                                 std::isfinite(c.ci_lower)
+                                     ? "[" + number(c.ci_lower) + ", " + number(c.ci_upper) + "]"
+                                     : "(no interval)"};
+    if (!c.method.empty()) {
+      row.push_back(c.interpretation);
+      row.push_back(c.method);
+    } else if (!c.interpretation.empty()) {
+      row.push_back(c.interpretation);
+    }
+    rows.push_back(std::move(row));
   }
+  detail::print_table(out, rows, "  ");
   const auto mv = label_counts(r.majority.labels, r.n_classes);
   const auto ds = label_counts(r.dawid_skene.labels, r.n_classes);
-  out << "\naggregated labels      majority vote  Dawid-Skene\n";
+  out << "\n";
+  rows = {{"aggregated labels", "majority vote", "Dawid-Skene"}};
   for (int k = 0; k < r.n_classes; ++k) {
-    out << "  " << padded(detail::label_name(f, k), 21)
-        << padded(std::to_string(mv[static_cast<std::size_t>(k)]), 15)
-        << ds[static_cast<std::size_t>(k)] << "\n";
+    rows.push_back({"  " + detail::label_name(f, k),
+                    std::to_string(mv[static_cast<std::size_t>(k)]),
+                    std::to_string(ds[static_cast<std::size_t>(k)])});
   }
+  detail::print_table(out, rows, "");
   out << "  Dawid-Skene: " << r.dawid_skene.iterations << " EM iterations, "
       << (r.dawid_skene.converged ? "converged" : "not converged")
       << (f.gold.empty() ? "" : ", gold items clamped") << "\n";
   out << "  they differ on " << r.differences.size() << " of " << f.items.size() << " items";
   out << (r.differences.empty() ? "\n" : ":\n");
+  rows.clear();
   for (std::size_t d = 0; d < r.differences.size() && d < max_rows; ++d) {
     const auto& x = r.differences[d];
-    out << "    item " << padded(f.items[static_cast<std::size_t>(x.item)], 12) << " majority "
-        << padded(detail::label_name(f, x.majority_vote), 10) << " Dawid-Skene "
-        << padded(detail::label_name(f, x.dawid_skene), 10) << " (p " << number(x.posterior, 2)
-        << "; votes " << detail::votes_text(f, x.votes) << ")\n";
+    rows.push_back(
+        {"item " + f.items[static_cast<std::size_t>(x.item)],
+         "majority " + detail::label_name(f, x.majority_vote),
+         "Dawid-Skene " + detail::label_name(f, x.dawid_skene),
+         "(p " + number(x.posterior, 2) + "; votes " + detail::votes_text(f, x.votes) + ")"});
   }
+  detail::print_table(out, rows, "    ");
   if (r.differences.size() > max_rows)
     out << "    ... and " << r.differences.size() - max_rows << " more (see --json)\n";
 
-  out << "\nannotators (consensus = Dawid-Skene)\n  " << padded("annotator", 14)
-      << padded("answers", 9) << padded("items", 7) << padded("gold acc", 13)
-      << padded("consensus", 11) << padded("worst class", 20) << "flags\n";
+  out << "\nannotators (consensus = Dawid-Skene)\n";
+  rows = {{"annotator", "answers", "items", "gold acc", "consensus", "worst class", "flags"}};
   for (const auto& a : r.annotators.annotators) {
-    const std::string name = f.annotators[static_cast<std::size_t>(a.annotator)];
     std::string flags;
     for (const auto& reason : a.reasons) flags += (flags.empty() ? "" : ",") + reason;
-    out << "  " << padded(name, 14) << padded(std::to_string(a.n_answers), 9)
-        << padded(std::to_string(a.n_items), 7)
-        << padded(a.gold_accuracy ? number(*a.gold_accuracy) + " (" + std::to_string(a.n_gold) + ")"
-                                  : "-",
-                  13)
-        << padded(number(a.consensus_agreement), 11)
-        << padded(a.worst_class < 0 ? "-"
-                                    : detail::label_name(f, a.worst_class) + " (" +
-                                          number(a.worst_class_agreement) + ")",
-                  20)
-        << (flags.empty() ? "-" : flags) << "\n";
+    rows.push_back(
+        {f.annotators[static_cast<std::size_t>(a.annotator)], std::to_string(a.n_answers),
+         std::to_string(a.n_items),
+         a.gold_accuracy ? number(*a.gold_accuracy) + " (" + std::to_string(a.n_gold) + ")" : "-",
+         number(a.consensus_agreement),
+         a.worst_class < 0
+             ? "-"
+             : detail::label_name(f, a.worst_class) + " (" + number(a.worst_class_agreement) + ")",
+         flags.empty() ? "-" : flags});
   }
+  detail::print_table(out, rows, "  ");
   out << "  mean agreement with consensus " << number(r.annotators.mean_consensus_agreement);
   if (r.annotators.gold_accuracy)
     out << ", pooled gold accuracy " << number(*r.annotators.gold_accuracy);
@@ -343,12 +380,14 @@ inline void print_text(std::ostream& out, const FieldReport& r, std::size_t max_
 
   out << "\nitems to adjudicate (normalised vote entropy >= " << number(r.entropy_threshold, 2)
       << "): " << r.adjudication.size() << "\n";
+  rows.clear();
   for (std::size_t d = 0; d < r.adjudication.size() && d < max_rows; ++d) {
     const auto& x = r.adjudication[d];
-    out << "    item " << padded(f.items[static_cast<std::size_t>(x.item)], 12) << " entropy "
-        << number(x.entropy) << "  votes " << padded(detail::votes_text(f, x.votes), 24)
-        << " suggested " << detail::label_name(f, x.consensus) << "\n";
+    rows.push_back({"item " + f.items[static_cast<std::size_t>(x.item)],
+                    "entropy " + number(x.entropy), "votes " + detail::votes_text(f, x.votes),
+                    "suggested " + detail::label_name(f, x.consensus)});
   }
+  detail::print_table(out, rows, "    ");
   if (r.adjudication.size() > max_rows)
     out << "    ... and " << r.adjudication.size() - max_rows << " more (see --json)\n";
 }

@@ -1,6 +1,8 @@
 // libFuzzer target for labelkit::prelabel::parse_reply: any byte string must give either a
-// valid PreLabel or a parse-error value with a message — never an exception, a crash, undefined
-// behaviour or a hang. The first input byte picks one of a few label sets so that unicode and
+// valid PreLabel with exactly one reading or a parse-error value with a short message — never an
+// exception, a crash, undefined behaviour or a hang. One reading: an accepted reply reads the same
+// when the parser may try more candidates, and the same twice over (an identical second answer
+// adds no reading). The first input byte picks one of a few label sets so that unicode and
 // whitespace-laden names are exercised too.
 #include <cmath>
 #include <cstddef>
@@ -45,8 +47,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (parsed.error != labelkit::prelabel::ReplyError::none || !parsed.message.empty()) {
       std::abort();
     }
+    // Reading the whole reply with a larger candidate limit finds no second reading.
+    labelkit::prelabel::ReplyParserOptions wide;
+    wide.max_candidates = 4096;
+    const auto again = labelkit::prelabel::parse_reply(reply, labels, wide);
+    if (!again.ok() || again.prelabel->label != p.label ||
+        again.prelabel->confidence != p.confidence) {
+      std::abort();
+    }
   } else {
-    if (parsed.error == labelkit::prelabel::ReplyError::none || parsed.message.empty()) {
+    if (parsed.error == labelkit::prelabel::ReplyError::none || parsed.message.empty() ||
+        parsed.message.size() > 1024) {
       std::abort();
     }
     // Messages are valid UTF-8: the strict dump throws otherwise.

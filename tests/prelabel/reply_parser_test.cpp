@@ -47,8 +47,9 @@ std::vector<Case> corpus() {
        0.8},
       {"fenced no language", "```\n{\"label\": \"positive\", \"confidence\": 1}\n```", E::none, 0,
        1.0},
-      {"prose around", "Sure! Here is my answer:\n{\"label\": \"positive\", \"confidence\": 0.6}\n"
-                       "Let me know if you need anything else.",
+      {"prose around",
+       "Sure! Here is my answer:\n{\"label\": \"positive\", \"confidence\": 0.6}\n"
+       "Let me know if you need anything else.",
        E::none, 0, 0.6},
       {"case and spaces", R"({"label": "  MIXED   feelings ", "confidence": 0.5})", E::none, 2,
        0.5},
@@ -68,13 +69,20 @@ std::vector<Case> corpus() {
       {"reasoning with braces in a string",
        R"(Thinking... {"label": "positive", "confidence": 0.66, "rationale": "uses {curly} and \"quotes\""})",
        E::none, 0, 0.66},
-      {"same answer twice", "{\"label\":\"positive\",\"confidence\":0.9}\nFinal: "
-                            "{\"label\":\"POSITIVE\",\"confidence\":0.8}",
+      {"same answer twice",
+       "{\"label\":\"positive\",\"confidence\":0.9}\nFinal: "
+       "{\"label\":\"POSITIVE\",\"confidence\":0.9}",
        E::none, 0, 0.9},
-      {"fenced answer wins over prose example",
+      // Same label, another confidence: two readings.
+      {"same label twice, two confidences",
+       "{\"label\":\"positive\",\"confidence\":0.9}\nFinal: "
+       "{\"label\":\"POSITIVE\",\"confidence\":0.8}",
+       E::ambiguous},
+      // A fence gives no priority: an echoed example and the answer are two readings.
+      {"fenced answer and prose example",
        "The format is {\"label\": \"negative\", \"confidence\": 0.1}.\n```json\n"
        "{\"label\": \"positive\", \"confidence\": 0.7}\n```",
-       E::none, 0, 0.7},
+       E::ambiguous},
       {"truncated outer, complete inner",
        R"({"result": {"label": "negative", "confidence": 0.55}, "notes": "cut off here)", E::none,
        1, 0.55},
@@ -106,14 +114,11 @@ std::vector<Case> corpus() {
       {"null confidence", R"({"label": "positive", "confidence": null})", E::missing_confidence},
       {"string confidence", R"({"label": "positive", "confidence": "0.9"})",
        E::confidence_not_number},
-      {"percent string", R"({"label": "positive", "confidence": "90%"})",
-       E::confidence_not_number},
-      {"bool confidence", R"({"label": "positive", "confidence": true})",
-       E::confidence_not_number},
+      {"percent string", R"({"label": "positive", "confidence": "90%"})", E::confidence_not_number},
+      {"bool confidence", R"({"label": "positive", "confidence": true})", E::confidence_not_number},
       {"array confidence", R"({"label": "positive", "confidence": [0.9]})",
        E::confidence_not_number},
-      {"percent number", R"({"label": "positive", "confidence": 90})",
-       E::confidence_out_of_range},
+      {"percent number", R"({"label": "positive", "confidence": 90})", E::confidence_out_of_range},
       {"negative", R"({"label": "positive", "confidence": -0.1})", E::confidence_out_of_range},
       {"just above one", R"({"label": "positive", "confidence": 1.0000001})",
        E::confidence_out_of_range},
@@ -135,7 +140,8 @@ std::vector<Case> corpus() {
        E::ambiguous},
       {"deep nesting", std::string(5000, '[') + std::string(5000, ']'), E::no_json_object},
       {"deep object nesting", std::string(3000, '{') + std::string(3000, '}'), E::invalid_json},
-      {"only open braces", std::string(20000, '{'), E::invalid_json},
+      {"only open braces", std::string(20000, '{'), E::candidate_limit},
+      {"a few open braces", std::string(60, '{'), E::invalid_json},
       {"unterminated string", "{\"label\": \"positive, \"confidence\": 0.9}", E::invalid_json},
       {"invalid utf-8 in label", "{\"label\": \"posi\xff\xfe\", \"confidence\": 0.9}",
        E::invalid_json},
@@ -175,16 +181,20 @@ TEST_CASE("parse_reply on a corpus of realistic and hostile replies") {
 
 TEST_CASE("parse error messages say which field is wrong and what was found") {
   auto message = [](std::string_view reply) { return parse_reply(reply, sentiment()).message; };
-  CHECK(message(R"({"label": "neutral", "confidence": 0.9})") ==
-        R"("label" "neutral" is not in the label set (expected one of "positive", "negative", "Mixed Feelings"))");
+  CHECK(
+      message(R"({"label": "neutral", "confidence": 0.9})") ==
+      R"("label" "neutral" is not in the label set (expected one of "positive", "negative", "Mixed Feelings"))");
   CHECK(message(R"({"label": "positive", "confidence": "high"})") ==
         R"("confidence" is not a number (got "high"))");
   CHECK(message(R"({"label": "positive", "confidence": 1.5})") ==
         R"("confidence" is outside [0, 1] (got 1.5))");
   CHECK(message(R"({"label": 3, "confidence": 0.5})") == R"("label" is not a string (got 3))");
   CHECK(message(R"({"label": "positive"})") == R"(the reply has no "confidence" field)");
-  CHECK(message("{\"label\":\"positive\",\"confidence\":1} {\"label\":\"negative\",\"confidence\":1}") ==
-        "the reply contains answers naming different labels (positive and negative)");
+  CHECK(
+      message(
+          "{\"label\":\"positive\",\"confidence\":1} {\"label\":\"negative\",\"confidence\":1}") ==
+      "the reply contains different answers (positive with confidence 1, and negative with "
+      "confidence 1)");
   // Long hostile values are cut (at a UTF-8 boundary) in the message.
   const std::string long_label(500, 'x');
   const std::string m = message(R"({"label": ")" + long_label + R"(", "confidence": 0.5})");
@@ -192,7 +202,9 @@ TEST_CASE("parse error messages say which field is wrong and what was found") {
   CHECK(m.find("...") != std::string::npos);
   std::string snowmen;
   for (int i = 0; i < 100; ++i) snowmen += "\xe2\x98\x83";
-  CHECK_NOTHROW((void)nlohmann::json(message(R"({"label": ")" + snowmen + R"(", "confidence": 0.5})")).dump());
+  CHECK_NOTHROW(
+      (void)nlohmann::json(message(R"({"label": ")" + snowmen + R"(", "confidence": 0.5})"))
+          .dump());
 }
 
 TEST_CASE("unicode labels are matched exactly beyond ASCII, case-insensitively within ASCII") {
@@ -211,21 +223,42 @@ TEST_CASE("parse_reply bounds its work on long replies") {
   options.max_reply_bytes = 100;
   CHECK(parse_reply(std::string(101, ' '), sentiment(), options).error ==
         ReplyError::reply_too_long);
-  // Many candidates: only the first max_candidates '{' are tried.
+  // Many candidates: the first max_candidates '{' are tried, then the reply is refused.
   std::string many;
   for (int i = 0; i < 100; ++i) many += "{bad} ";
   many += R"({"label": "positive", "confidence": 0.5})";
-  CHECK(parse_reply(many, sentiment()).error == ReplyError::invalid_json);
+  CHECK(parse_reply(many, sentiment()).error == ReplyError::candidate_limit);
   options = {};
   options.max_candidates = 1000;
   CHECK(parse_reply(many, sentiment(), options).ok());
 }
 
 TEST_CASE("parse_reply never throws on random byte soup built from JSON fragments") {
-  const std::vector<std::string> pieces{
-      "{", "}", "[", "]", "\"", "\\", ":", ",", "\"label\"", "\"confidence\"", "\"positive\"",
-      "0.5", "-1", "1e999", "null", "true", "```", "```json\n", "\xff", "\xe2\x98", " ", "\n",
-      "NaN", "\"negative\"", "{\"label\":\"positive\",\"confidence\":0.5}"};
+  const std::vector<std::string> pieces{"{",
+                                        "}",
+                                        "[",
+                                        "]",
+                                        "\"",
+                                        "\\",
+                                        ":",
+                                        ",",
+                                        "\"label\"",
+                                        "\"confidence\"",
+                                        "\"positive\"",
+                                        "0.5",
+                                        "-1",
+                                        "1e999",
+                                        "null",
+                                        "true",
+                                        "```",
+                                        "```json\n",
+                                        "\xff",
+                                        "\xe2\x98",
+                                        " ",
+                                        "\n",
+                                        "NaN",
+                                        "\"negative\"",
+                                        "{\"label\":\"positive\",\"confidence\":0.5}"};
   labelkit::Random random(11);
   int parsed = 0;
   for (int trial = 0; trial < 3000; ++trial) {
@@ -311,7 +344,8 @@ TEST_CASE("build_prompt delimits and escapes the item so it cannot pose as instr
 TEST_CASE("build_prompt replaces invalid UTF-8 in the item instead of throwing") {
   const auto prompt = labelkit::prelabel::build_prompt(sentiment(), "bad \xff\xfe bytes");
   const std::string body = prompt.user.substr(prompt.user.find('{'));
-  CHECK(nlohmann::json::parse(body).at("item").get<std::string>() == "bad \xef\xbf\xbd\xef\xbf\xbd bytes");
+  CHECK(nlohmann::json::parse(body).at("item").get<std::string>() ==
+        "bad \xef\xbf\xbd\xef\xbf\xbd bytes");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -325,7 +359,8 @@ TEST_CASE("LlmPreLabeler parses good replies and fails malformed ones through th
     const auto body = nlohmann::json::parse(prompt.user.substr(prompt.user.find('{')));
     const std::string item = body.at("item");
     if (item == "love it") return R"({"label": "positive", "confidence": 0.95})";
-    if (item == "broke in a day") return "```json\n{\"label\": \"Negative\", \"confidence\": 0.9}\n```";
+    if (item == "broke in a day")
+      return "```json\n{\"label\": \"Negative\", \"confidence\": 0.9}\n```";
     if (item == "meh") return R"({"label": "neutral", "confidence": 0.9})";  // not in the set
     if (item == "timeout") throw std::runtime_error("HTTP 504");
     if (item == "crash") throw 7;  // not a std::exception: fails the whole batch
@@ -336,9 +371,8 @@ TEST_CASE("LlmPreLabeler parses good replies and fails malformed ones through th
   labelkit::prelabel::RunOptions options;
   options.batch_size = 2;
   options.max_retries = 1;
-  const auto report =
-      labelkit::prelabel::run_prelabeler(llm, items, sentiment().size(),
-                                         labelkit::prelabel::Router(0.8), options);
+  const auto report = labelkit::prelabel::run_prelabeler(llm, items, sentiment().size(),
+                                                         labelkit::prelabel::Router(0.8), options);
   using labelkit::prelabel::Outcome;
   CHECK(report.items[0].outcome == Outcome::auto_accepted);
   CHECK(report.items[1].outcome == Outcome::auto_accepted);

@@ -1,4 +1,4 @@
-// Tests of the annotation-report tool (examples/annotation_report.cpp and examples/report/):
+// Tests of labelkit-report (tools/labelkit_report.cpp and tools/report/):
 // parsing (CSV, Label Studio), the report against the library's own functions, the bluebirds
 // crowd's known figures, and the messages for bad files.
 #include <doctest/doctest.h>
@@ -25,7 +25,7 @@
 #include "report/cli.hpp"
 #include "report/input.hpp"
 
-namespace rep = examples::report;
+namespace rep = labelkit_tools::report;
 namespace ag = labelkit::agreement;
 
 namespace {
@@ -264,7 +264,7 @@ TEST_CASE("annotation report: coefficients that are undefined say why; the rest 
 TEST_CASE("annotation report: bad files name the line or the JSON path") {
   // Malformed JSON: nlohmann's line and column.
   const std::string malformed = parse_error("[{\"id\": 1,\n \"annotations\": [}]\n");
-  CHECK(malformed.find("in.json: malformed JSON") != std::string::npos);
+  CHECK(malformed.find("in.json: invalid JSON: parse error") != std::string::npos);
   CHECK(malformed.find("line 2") != std::string::npos);
   // Not an array of tasks.
   CHECK(parse_error("{\"id\": 1}").find("(root): expected an array of tasks") != std::string::npos);
@@ -286,7 +286,7 @@ TEST_CASE("annotation report: bad files name the line or the JSON path") {
   CHECK(empty_choices.find("in.json: [3].annotations[0].result[1].value.choices: expected a non-empty array") == 0);
   // A choice that is not a string.
   CHECK(parse_error(R"([{"id": 1, "annotations": [{"completed_by": 1, "result": [{"from_name": "f", "type": "choices", "value": {"choices": [7]}}]}]}])")
-            .find("[0].annotations[0].result[0].value.choices[0]: expected a non-empty string, got 7") != std::string::npos);
+            .find("[0].annotations[0].result[0].value.choices[0]: expected a non-empty string, got number 7") != std::string::npos);
   // Missing completed_by (not a ground-truth annotation), missing task id.
   CHECK(parse_error(R"([{"id": 1, "annotations": [{"result": []}]}])")
             .find("[0].annotations[0].completed_by: missing") != std::string::npos);
@@ -322,7 +322,11 @@ TEST_CASE("annotation report command line: exit codes, JSON and SVG output") {
   std::ostringstream out, err;
   // Bad usage -> usage text, exit 2.
   CHECK(rep::run({}, out, err) == 2);
-  CHECK(err.str().find("usage: annotation_report") != std::string::npos);
+  CHECK(err.str().find("usage: labelkit-report") != std::string::npos);
+  // --help: the usage on stdout, exit 0.
+  std::ostringstream help;
+  CHECK(rep::run({"--help"}, help, err) == 0);
+  CHECK(help.str().find("usage: labelkit-report") == 0);
   err.str("");
   CHECK(rep::run({"--json"}, out, err) == 2);
   CHECK(err.str().find("--json needs a value") != std::string::npos);
@@ -338,7 +342,7 @@ TEST_CASE("annotation report command line: exit codes, JSON and SVG output") {
   const auto bad = dir.write("bad.csv", "item,annotator,label\n1,2,3\n4,5,6,7\n");
   err.str("");
   CHECK(rep::run({bad}, out, err) == 2);
-  CHECK(err.str() == "annotation_report: " + bad + ":3: expected 3 comma-separated fields (item,annotator,label), got 4\n");
+  CHECK(err.str() == "labelkit-report: " + bad + ":3: expected 3 comma-separated fields (item,annotator,label), got 4\n");
   const auto bad_json = dir.write("bad.json", R"([{"id": 1, "annotations": [{"completed_by": 1}]}])");
   err.str("");
   CHECK(rep::run({bad_json}, out, err) == 2);

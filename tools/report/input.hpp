@@ -1,11 +1,14 @@
 #pragma once
-// Input of the annotation-report tool (examples/annotation_report.cpp): a Label Studio JSON
+// Input of labelkit-report (tools/labelkit_report.cpp): a Label Studio JSON
 // export or a CSV of `item,annotator,label` (with a header), plus an optional gold file, read
 // into one `Field` per labeling field with dense ids ready for labelkit::agreement and
 // labelkit::quality. Not part of the library.
 //
-// Every problem with a file throws `InputError` whose message names the file and the line (CSV)
-// or the JSON path (Label Studio, e.g. `[3].annotations[0].result[1].value.choices`).
+// Every problem with a file throws `InputError` (a labelkit::parse_error) whose message names the
+// file and the line (CSV) or the JSON path (Label Studio, e.g.
+// `[3].annotations[0].result[1].value.choices`). JSON is read with labelkit's limits
+// (labelkit::JsonLimits: depth 64 by default), so no input can overflow the stack; numeric ids
+// keep their full value (ids >= 2^63 included); a UTF-8 byte order mark is skipped.
 //
 // Label Studio mapping (its documented task format): a task's `id` is the item; every annotation
 // in `annotations` is one annotator's answer (`completed_by`: a number, a string, or an object
@@ -19,6 +22,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstddef>
+#include <cstdint>
 #include <fstream>
 #include <istream>
 #include <map>
@@ -26,6 +30,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -33,31 +38,33 @@
 #include <nlohmann/json.hpp>
 
 #include "labelkit/core/annotation.hpp"
+#include "labelkit/core/error.hpp"
+#include "labelkit/core/json.hpp"
 #include "labelkit/quality/gold_label.hpp"
 
-namespace examples::report {
+namespace labelkit_tools::report {
 
 /// A bad input file; the message names the file and the line or JSON path.
-struct InputError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct InputError : labelkit::parse_error {
+  using labelkit::parse_error::parse_error;
 };
 
 /// One labeling field: dense records plus the names behind the dense ids.
 struct Field {
-  std::string name;                              ///< `from_name` (Label Studio) or "label" (CSV).
-  std::vector<std::string> items;                ///< Item name of each dense item id.
-  std::vector<std::string> annotators;           ///< Annotator name of each dense annotator id.
-  std::vector<std::string> labels;               ///< Label name of each class.
-  std::vector<labelkit::Annotation> records;     ///< (item, annotator, label), dense.
+  std::string name;                                ///< `from_name` (Label Studio) or "label" (CSV).
+  std::vector<std::string> items;                  ///< Item name of each dense item id.
+  std::vector<std::string> annotators;             ///< Annotator name of each dense annotator id.
+  std::vector<std::string> labels;                 ///< Label name of each class.
+  std::vector<labelkit::Annotation> records;       ///< (item, annotator, label), dense.
   std::vector<labelkit::quality::GoldLabel> gold;  ///< Gold labels (dense item, class).
 };
 
 /// Everything read from the input (and gold) files.
 struct Dataset {
-  std::string source;               ///< Input file name as given.
-  std::string format;               ///< "csv" or "label_studio".
-  std::vector<Field> fields;        ///< In order of first appearance.
-  std::vector<std::string> notes;   ///< What was skipped, for the user.
+  std::string source;              ///< Input file name as given.
+  std::string format;              ///< "csv" or "label_studio".
+  std::vector<Field> fields;       ///< In order of first appearance.
+  std::vector<std::string> notes;  ///< What was skipped, for the user.
 };
 
 namespace detail {
@@ -75,33 +82,39 @@ struct RawField {
   std::vector<RawGold> gold;
 };
 
-inline bool parse_integer(const std::string& s, long long& value) {
-  if (s.empty()) return false;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  return ec == std::errc{} && end == s.data() + s.size();
+/// Whether `s` is an integer written without leading zeros or '+' ("-12", "0", any length).
+inline bool integer_text(const std::string& s) {
+  const std::size_t digits = s.size() > 0 && s[0] == '-' ? 1 : 0;
+  if (s.size() == digits) return false;
+  if (s[digits] == '0' && s.size() > digits + 1) return false;
+  if (s == "-0") return false;
+  return std::all_of(s.begin() + static_cast<std::ptrdiff_t>(digits), s.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
 }
 
-/// Sorted distinct names: numerically if every name is an integer, else as strings.
+/// a < b for two `integer_text` strings, by value, for integers of any length.
+inline bool integer_less(const std::string& a, const std::string& b) {
+  const bool na = a[0] == '-', nb = b[0] == '-';
+  if (na != nb) return na;
+  const bool shorter = a.size() != b.size() ? a.size() < b.size() : a < b;
+  if (a == b) return false;
+  return na ? !shorter : shorter;
+}
+
+/// Sorted distinct names: numerically if every name is an integer (of any size), else as strings.
 inline std::vector<std::string> sorted_names(std::vector<std::string> names) {
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
-  bool numeric = true;
-  long long v = 0;
-  for (const auto& n : names) numeric = numeric && parse_integer(n, v);
-  if (numeric) {
-    std::stable_sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
-      long long x = 0, y = 0;
-      parse_integer(a, x);
-      parse_integer(b, y);
-      return x < y;
-    });
+  if (std::all_of(names.begin(), names.end(), integer_text)) {
+    std::sort(names.begin(), names.end(), integer_less);
   }
   return names;
 }
 
 inline std::map<std::string, Eigen::Index> index_of(const std::vector<std::string>& names) {
   std::map<std::string, Eigen::Index> out;
-  for (std::size_t i = 0; i < names.size(); ++i) out.emplace(names[i], static_cast<Eigen::Index>(i));
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out.emplace(names[i], static_cast<Eigen::Index>(i));
   return out;
 }
 
@@ -131,8 +144,8 @@ inline Field finish(const RawField& raw) {
   for (const auto& g : raw.gold) {
     const auto [it, inserted] = seen.emplace(g.item, g.label);
     if (!inserted && it->second != g.label) {
-      throw InputError(g.where + ": gold label '" + g.label + "' for item '" +
-                       g.item + "' contradicts an earlier gold label '" + it->second + "'");
+      throw InputError(g.where + ": gold label '" + g.label + "' for item '" + g.item +
+                       "' contradicts an earlier gold label '" + it->second + "'");
     }
     const auto item = item_index.find(g.item);
     if (!inserted || item == item_index.end()) continue;
@@ -211,7 +224,8 @@ void read_csv(std::istream& in, const std::string& source, const std::string& ex
     }
     row(cells, number);
   }
-  if (header) throw InputError(source + ": the file is empty (expected a header: " + expected + ")");
+  if (header)
+    throw InputError(source + ": the file is empty (expected a header: " + expected + ")");
 }
 
 inline std::string path_key(const std::string& base, const char* key) { return base + "." + key; }
@@ -219,13 +233,22 @@ inline std::string path_index(const std::string& base, std::size_t i) {
   return base + "[" + std::to_string(i) + "]";
 }
 
-/// An id (task id, annotator) as text: a number or a non-empty string.
+/// The JSON type of `j` for messages, with the value when it is a short scalar ("number 1.5").
+/// Never dumps an array or object: their size is not bounded.
+inline std::string type_text(const nlohmann::json& j) {
+  if (j.is_number() || j.is_boolean()) return std::string(j.type_name()) + " " + j.dump();
+  return j.type_name();
+}
+
+/// An id (task id, annotator) as text: an integer (signed or unsigned 64-bit, kept exactly) or
+/// a non-empty string.
 inline std::string id_text(const nlohmann::json& j, const std::string& source,
                            const std::string& path) {
-  if (j.is_number_integer()) return std::to_string(j.get<long long>());
+  if (j.is_number_unsigned()) return std::to_string(j.get<std::uint64_t>());
+  if (j.is_number_integer()) return std::to_string(j.get<std::int64_t>());
   if (j.is_string() && !j.get<std::string>().empty()) return j.get<std::string>();
   throw InputError(source + ": " + path + ": expected an integer or a non-empty string id (got " +
-                   j.dump() + ")");
+                   type_text(j) + ")");
 }
 
 inline std::string annotator_text(const nlohmann::json& j, const std::string& source,
@@ -233,7 +256,8 @@ inline std::string annotator_text(const nlohmann::json& j, const std::string& so
   if (j.is_object()) {
     if (j.contains("email") && j["email"].is_string()) return j["email"].get<std::string>();
     if (j.contains("id")) return id_text(j["id"], source, path_key(path, "id"));
-    throw InputError(source + ": " + path + ": expected a user id, or an object with 'id' or 'email'");
+    throw InputError(source + ": " + path +
+                     ": expected a user id, or an object with 'id' or 'email'");
   }
   return id_text(j, source, path);
 }
@@ -252,31 +276,37 @@ inline RawField& field_named(std::vector<RawField>& fields, const std::string& n
 inline std::vector<detail::RawField> read_csv_records(std::istream& in, const std::string& source) {
   std::vector<detail::RawField> fields(1);
   fields[0].name = "label";
-  detail::read_csv(in, source, "item,annotator,label", 3, 0,
-                   [&](const std::vector<std::string>& c, std::size_t line) {
-                     fields[0].records.push_back({c[0], c[1], c[2], "line " + std::to_string(line)});
-                   });
+  detail::read_csv(
+      in, source, "item,annotator,label", 3, 0,
+      [&](const std::vector<std::string>& c, std::size_t line) {
+        fields[0].records.push_back({c[0], c[1], c[2], "line " + std::to_string(line)});
+      });
   if (fields[0].records.empty()) throw InputError(source + ": no annotations after the header");
   return fields;
 }
 
 /// Raw fields of a Label Studio JSON export (see the file comment for the mapping).
-inline std::vector<detail::RawField> read_label_studio_records(const std::string& text,
-                                                               const std::string& source,
-                                                               std::vector<std::string>& notes) {
+inline std::vector<detail::RawField> read_label_studio_records(
+    std::string_view text, const std::string& source, std::vector<std::string>& notes,
+    const labelkit::JsonLimits& limits = {}) {
   using detail::path_index;
   using detail::path_key;
   nlohmann::json root;
   try {
-    root = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann's message reads "[json.exception.parse_error.101] parse error at line L, column C: ..."
+    root = labelkit::detail::parse_json(text, limits, "report", "\n");
+  } catch (const labelkit::parse_error& e) {
+    // "labelkit: report(): \nwhat": keep what, without nlohmann's "[json.exception.x.n] " tag.
     std::string what = e.what();
-    const auto at = what.find("parse error");
-    throw InputError(source + ": malformed JSON: " + (at == std::string::npos ? what : what.substr(at)));
+    what = what.substr(what.find('\n') + 1);
+    if (const auto tag = what.find("[json.exception."); tag != std::string::npos) {
+      const auto end = what.find("] ", tag);
+      if (end != std::string::npos) what.erase(tag, end + 2 - tag);
+    }
+    throw InputError(source + ": " + what);
   }
   if (!root.is_array()) {
-    throw InputError(source + ": (root): expected an array of tasks (a Label Studio JSON export), got " +
+    throw InputError(source +
+                     ": (root): expected an array of tasks (a Label Studio JSON export), got " +
                      std::string(root.type_name()));
   }
   std::vector<detail::RawField> fields;
@@ -297,20 +327,30 @@ inline std::vector<detail::RawField> read_label_studio_records(const std::string
     if (!task.contains("annotations")) continue;
     const auto& annotations = task["annotations"];
     const std::string ap = path_key(tp, "annotations");
-    if (!annotations.is_array()) fail(ap, "expected an array, got " + std::string(annotations.type_name()));
+    if (!annotations.is_array())
+      fail(ap, "expected an array, got " + std::string(annotations.type_name()));
     for (std::size_t a = 0; a < annotations.size(); ++a) {
       const std::string anp = path_index(ap, a);
       const auto& annotation = annotations[a];
       if (!annotation.is_object()) fail(anp, "expected an annotation object");
-      if (annotation.value("was_cancelled", false)) {
-        ++cancelled;
-        continue;
+      if (annotation.contains("was_cancelled")) {
+        const auto& flag = annotation["was_cancelled"];
+        if (!flag.is_boolean()) {
+          fail(path_key(anp, "was_cancelled"),
+               "expected true or false (got " + detail::type_text(flag) + ")");
+        }
+        if (flag.get<bool>()) {
+          ++cancelled;
+          continue;
+        }
       }
-      const bool gold = annotation.contains("ground_truth") && annotation["ground_truth"].is_boolean() &&
+      const bool gold = annotation.contains("ground_truth") &&
+                        annotation["ground_truth"].is_boolean() &&
                         annotation["ground_truth"].get<bool>();
       std::string annotator;
       if (annotation.contains("completed_by")) {
-        annotator = detail::annotator_text(annotation["completed_by"], source, path_key(anp, "completed_by"));
+        annotator = detail::annotator_text(annotation["completed_by"], source,
+                                           path_key(anp, "completed_by"));
       } else if (!gold) {
         fail(path_key(anp, "completed_by"), "missing (who gave this annotation?)");
       }
@@ -339,14 +379,17 @@ inline std::vector<detail::RawField> read_label_studio_records(const std::string
         }
         const auto& value = item_result["value"];
         const std::string cp = path_key(path_key(p, "value"), "choices");
-        if (!value.contains("choices") || !value["choices"].is_array() || value["choices"].empty()) {
+        if (!value.contains("choices") || !value["choices"].is_array() ||
+            value["choices"].empty()) {
           fail(cp, "expected a non-empty array of strings");
         }
         std::vector<std::string> choices;
         for (std::size_t c = 0; c < value["choices"].size(); ++c) {
           const auto& choice = value["choices"][c];
           if (!choice.is_string() || choice.get<std::string>().empty()) {
-            fail(path_index(cp, c), "expected a non-empty string, got " + choice.dump());
+            fail(path_index(cp, c),
+                 "expected a non-empty string, got " +
+                     (choice.is_string() ? std::string("\"\"") : detail::type_text(choice)));
           }
           choices.push_back(choice.get<std::string>());
         }
@@ -364,57 +407,78 @@ inline std::vector<detail::RawField> read_label_studio_records(const std::string
     }
   }
   for (const auto& [type, n] : skipped_types) {
-    notes.push_back("skipped " + std::to_string(n) + " result(s) of type '" + type + "' (only 'choices' is analysed)");
+    notes.push_back("skipped " + std::to_string(n) + " result(s) of type '" + type +
+                    "' (only 'choices' is analysed)");
   }
-  if (cancelled > 0) notes.push_back("skipped " + std::to_string(cancelled) + " cancelled annotation(s)");
-  if (predictions > 0) notes.push_back("ignored " + std::to_string(predictions) + " prediction(s) (model output, not annotators)");
+  if (cancelled > 0)
+    notes.push_back("skipped " + std::to_string(cancelled) + " cancelled annotation(s)");
+  if (predictions > 0)
+    notes.push_back("ignored " + std::to_string(predictions) +
+                    " prediction(s) (model output, not annotators)");
   std::erase_if(fields, [&](const detail::RawField& f) {
     if (!f.records.empty()) return false;
     notes.push_back("field '" + f.name + "' has gold labels but no annotations: skipped");
     return true;
   });
-  if (fields.empty()) throw InputError(source + ": no 'choices' annotations found in " + std::to_string(root.size()) + " task(s)");
+  if (fields.empty())
+    throw InputError(source + ": no 'choices' annotations found in " + std::to_string(root.size()) +
+                     " task(s)");
   return fields;
 }
 
 /// Adds a gold file to raw fields: CSV with header `item,label` (every field) or
 /// `item,field,label`. Unknown field names are an error naming the line.
-inline void read_gold(std::istream& in, const std::string& source, std::vector<detail::RawField>& fields) {
-  detail::read_csv(in, source, "item,label or item,field,label", 2, 3,
-                   [&](const std::vector<std::string>& c, std::size_t line) {
-                     const std::string where = source + ":" + std::to_string(line);
-                     if (c.size() == 2) {
-                       for (auto& f : fields) f.gold.push_back({c[0], c[1], where});
-                       return;
-                     }
-                     for (auto& f : fields) {
-                       if (f.name == c[1]) {
-                         f.gold.push_back({c[0], c[2], where});
-                         return;
-                       }
-                     }
-                     throw InputError(source + ":" + std::to_string(line) + ": unknown field '" + c[1] + "'");
-                   });
+inline void read_gold(std::istream& in, const std::string& source,
+                      std::vector<detail::RawField>& fields) {
+  detail::read_csv(
+      in, source, "item,label or item,field,label", 2, 3,
+      [&](const std::vector<std::string>& c, std::size_t line) {
+        const std::string where = source + ":" + std::to_string(line);
+        if (c.size() == 2) {
+          for (auto& f : fields) f.gold.push_back({c[0], c[1], where});
+          return;
+        }
+        for (auto& f : fields) {
+          if (f.name == c[1]) {
+            f.gold.push_back({c[0], c[2], where});
+            return;
+          }
+        }
+        throw InputError(source + ":" + std::to_string(line) + ": unknown field '" + c[1] + "'");
+      });
 }
 
-/// Reads an input given as text, detecting the format by content: a first non-blank character
-/// '[' or '{' means Label Studio JSON, anything else CSV. `gold_text` (optional) is a gold file.
-inline Dataset parse(const std::string& text, const std::string& source,
-                     const std::string* gold_text = nullptr, const std::string& gold_source = "") {
+namespace detail {
+
+/// `text` without a leading UTF-8 byte order mark.
+inline std::string_view without_bom(std::string_view text) {
+  constexpr std::string_view bom = "\xEF\xBB\xBF";
+  return text.substr(0, bom.size()) == bom ? text.substr(bom.size()) : text;
+}
+
+}  // namespace detail
+
+/// Reads an input given as text, detecting the format by content: after an optional UTF-8 byte
+/// order mark, a first non-blank character '[' or '{' means Label Studio JSON, anything else CSV.
+/// `gold_text` (optional) is a gold file. JSON is read within `limits`.
+inline Dataset parse(const std::string& text_with_bom, const std::string& source,
+                     const std::string* gold_text = nullptr, const std::string& gold_source = "",
+                     const labelkit::JsonLimits& limits = {}) {
   Dataset data;
   data.source = source;
   std::vector<detail::RawField> raw;
+  const std::string_view text = detail::without_bom(text_with_bom);
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && (text[first] == '[' || text[first] == '{')) {
     data.format = "label_studio";
-    raw = read_label_studio_records(text, source, data.notes);
+    raw = read_label_studio_records(text, source, data.notes, limits);
   } else {
     data.format = "csv";
-    std::istringstream in(text);
+    std::istringstream in{std::string(text)};
     raw = read_csv_records(in, source);
   }
   if (gold_text != nullptr) {
-    std::istringstream in(*gold_text);
+    std::istringstream in{std::string(detail::without_bom(*gold_text))};
     read_gold(in, gold_source, raw);
   }
   for (const auto& f : raw) {
@@ -440,4 +504,4 @@ inline Dataset load(const std::string& path, const std::string& gold_path = "") 
   return parse(text, path, &gold, gold_path);
 }
 
-}  // namespace examples::report
+}  // namespace labelkit_tools::report

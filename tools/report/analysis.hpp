@@ -1,5 +1,5 @@
 #pragma once
-// Analysis of the annotation-report tool (examples/annotation_report.cpp): per labeling field,
+// Analysis of labelkit-report (tools/labelkit_report.cpp): per labeling field,
 // the agreement coefficients with their intervals (labelkit::agreement), majority vote against
 // Dawid-Skene (labelkit::quality), the per-annotator report, the items to adjudicate, and the
 // matrices behind the SVG heat maps. Printing as text, as JSON, and as SVG. Not part of the
@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "input.hpp"
 #include "labelkit/agreement/fleiss.hpp"
 #include "labelkit/agreement/gwet.hpp"
 #include "labelkit/agreement/interpret.hpp"
@@ -29,23 +30,22 @@
 #include "labelkit/quality/dawid_skene.hpp"
 #include "labelkit/quality/majority_vote.hpp"
 #include "labelkit/quality/report.hpp"
-#include "report/input.hpp"
 #include "svg.hpp"
 
-namespace examples::report {
+namespace labelkit_tools::report {
 
 /// Knobs of analyse().
 struct Options {
-  double confidence = 0.95;              ///< Two-sided level of every interval.
-  Eigen::Index bootstrap_samples = 1000; ///< Krippendorff's alpha bootstrap replicates.
-  std::uint64_t seed = 0;                ///< Seed of the bootstrap.
-  double entropy_threshold = 0.5;        ///< Normalised vote entropy that sends an item to adjudication.
+  double confidence = 0.95;               ///< Two-sided level of every interval.
+  Eigen::Index bootstrap_samples = 1000;  ///< Krippendorff's alpha bootstrap replicates.
+  std::uint64_t seed = 0;                 ///< Seed of the bootstrap.
+  double entropy_threshold = 0.5;  ///< Normalised vote entropy that sends an item to adjudication.
 };
 
 /// One agreement coefficient. `error` is set (and the numbers NaN) when it is undefined here.
 struct Coefficient {
-  std::string key;          ///< JSON key, e.g. "krippendorff_alpha".
-  std::string name;         ///< Printed name.
+  std::string key;   ///< JSON key, e.g. "krippendorff_alpha".
+  std::string name;  ///< Printed name.
   double value = std::numeric_limits<double>::quiet_NaN();
   double ci_lower = std::numeric_limits<double>::quiet_NaN();  ///< NaN: no interval for it.
   double ci_upper = std::numeric_limits<double>::quiet_NaN();
@@ -56,11 +56,11 @@ struct Coefficient {
 
 /// An item where majority vote and Dawid-Skene disagree.
 struct Difference {
-  Eigen::Index item = 0;          ///< Dense item id.
-  int majority_vote = 0;          ///< Class.
-  int dawid_skene = 0;            ///< Class.
-  Eigen::VectorXd votes;          ///< Votes per class.
-  double posterior = 0;           ///< Dawid-Skene's posterior of its label.
+  Eigen::Index item = 0;  ///< Dense item id.
+  int majority_vote = 0;  ///< Class.
+  int dawid_skene = 0;    ///< Class.
+  Eigen::VectorXd votes;  ///< Votes per class.
+  double posterior = 0;   ///< Dawid-Skene's posterior of its label.
 };
 
 /// An item to adjudicate.
@@ -74,22 +74,24 @@ struct Adjudication {
 /// The report on one field.
 struct FieldReport {
   const Field* field = nullptr;
-  int n_classes = 0;                       ///< max(2, labels): the quality functions need two.
+  int n_classes = 0;  ///< max(2, labels): the quality functions need two.
   std::vector<Coefficient> coefficients;
   labelkit::quality::MajorityVoteResult majority;
   labelkit::quality::DawidSkeneResult dawid_skene;
   std::vector<Difference> differences;
   labelkit::quality::QualityReport annotators;
   std::vector<Adjudication> adjudication;
-  Eigen::MatrixXd pairwise_kappa;          ///< annotators x annotators Cohen's kappa (NaN: no common item).
-  std::vector<Eigen::MatrixXd> confusion;  ///< Per annotator: consensus (rows) x answer (columns) counts.
-  double entropy_threshold = 0.5;          ///< As in Options.
-  double confidence = 0.95;                ///< As in Options.
+  Eigen::MatrixXd pairwise_kappa;  ///< annotators x annotators Cohen's kappa (NaN: no common item).
+  std::vector<Eigen::MatrixXd>
+      confusion;                   ///< Per annotator: consensus (rows) x answer (columns) counts.
+  double entropy_threshold = 0.5;  ///< As in Options.
+  double confidence = 0.95;        ///< As in Options.
 };
 
 namespace detail {
 
-inline Coefficient coefficient(std::string key, std::string name, const std::function<void(Coefficient&)>& compute) {
+inline Coefficient coefficient(std::string key, std::string name,
+                               const std::function<void(Coefficient&)>& compute) {
   Coefficient c;
   c.key = std::move(key);
   c.name = std::move(name);
@@ -104,7 +106,8 @@ inline Coefficient coefficient(std::string key, std::string name, const std::fun
   return c;
 }
 
-inline void from_estimate(Coefficient& c, const labelkit::agreement::Estimate& e, const char* method) {
+inline void from_estimate(Coefficient& c, const labelkit::agreement::Estimate& e,
+                          const char* method) {
   c.value = e.value;
   c.ci_lower = e.ci_lower;
   c.ci_upper = e.ci_upper;
@@ -118,33 +121,37 @@ inline std::string landis_koch(double v) {
 }  // namespace detail
 
 /// The agreement coefficients of one field's records (the library's functions, unchanged).
-inline std::vector<Coefficient> agreement_coefficients(const std::vector<labelkit::Annotation>& records,
-                                                       const Options& options = {}) {
+inline std::vector<Coefficient> agreement_coefficients(
+    const std::vector<labelkit::Annotation>& records, const Options& options = {}) {
   namespace ag = labelkit::agreement;
   using detail::coefficient;
   const ag::WideRatings wide = ag::wide_ratings(records);
   const ag::CountTable table = ag::count_table(wide.ratings);
   const char* gwet_ci = "Gwet's variance, t interval";
   std::vector<Coefficient> out;
-  out.push_back(coefficient("krippendorff_alpha", "Krippendorff's alpha (nominal)", [&](Coefficient& c) {
-    ag::BootstrapOptions b;
-    b.samples = options.bootstrap_samples;
-    b.seed = options.seed;
-    b.confidence = options.confidence;
-    const Eigen::MatrixXd coders_by_units = wide.ratings.transpose();
-    const auto boot = ag::krippendorff_alpha_bootstrap(coders_by_units, ag::Level::nominal, b);
-    c.value = boot.alpha;
-    c.ci_lower = boot.ci_lower;
-    c.ci_upper = boot.ci_upper;
-    c.method = "bootstrap, " + std::to_string(options.bootstrap_samples) + " samples";
-    c.interpretation = std::string(ag::to_string(ag::krippendorff_reliability(boot.alpha)));
-  }));
+  out.push_back(
+      coefficient("krippendorff_alpha", "Krippendorff's alpha (nominal)", [&](Coefficient& c) {
+        ag::BootstrapOptions b;
+        b.samples = options.bootstrap_samples;
+        b.seed = options.seed;
+        b.confidence = options.confidence;
+        const Eigen::MatrixXd coders_by_units = wide.ratings.transpose();
+        const auto boot = ag::krippendorff_alpha_bootstrap(coders_by_units, ag::Level::nominal, b);
+        c.value = boot.alpha;
+        c.ci_lower = boot.ci_lower;
+        c.ci_upper = boot.ci_upper;
+        c.method = "bootstrap, " + std::to_string(options.bootstrap_samples) + " samples";
+        c.interpretation = std::string(ag::to_string(ag::krippendorff_reliability(boot.alpha)));
+      }));
   out.push_back(coefficient("fleiss_kappa", "Fleiss' kappa (generalised)", [&](Coefficient& c) {
-    detail::from_estimate(c, ag::fleiss_kappa_generalized(table, ag::WeightScheme::identity, options.confidence), gwet_ci);
+    detail::from_estimate(
+        c, ag::fleiss_kappa_generalized(table, ag::WeightScheme::identity, options.confidence),
+        gwet_ci);
     c.interpretation = detail::landis_koch(c.value);
   }));
   out.push_back(coefficient("conger_kappa", "Conger's kappa", [&](Coefficient& c) {
-    detail::from_estimate(c, ag::conger_kappa(wide.ratings, ag::WeightScheme::identity, options.confidence), gwet_ci);
+    detail::from_estimate(
+        c, ag::conger_kappa(wide.ratings, ag::WeightScheme::identity, options.confidence), gwet_ci);
     c.interpretation = detail::landis_koch(c.value);
   }));
   out.push_back(coefficient("light_kappa", "Light's kappa", [&](Coefficient& c) {
@@ -152,11 +159,13 @@ inline std::vector<Coefficient> agreement_coefficients(const std::vector<labelki
     c.interpretation = detail::landis_koch(c.value);
   }));
   out.push_back(coefficient("gwet_ac1", "Gwet's AC1", [&](Coefficient& c) {
-    detail::from_estimate(c, ag::gwet_ac2(table, ag::WeightScheme::identity, options.confidence), gwet_ci);
+    detail::from_estimate(c, ag::gwet_ac2(table, ag::WeightScheme::identity, options.confidence),
+                          gwet_ci);
     c.interpretation = detail::landis_koch(c.value);
   }));
   out.push_back(coefficient("brennan_prediger", "Brennan-Prediger", [&](Coefficient& c) {
-    detail::from_estimate(c, ag::brennan_prediger(table, ag::WeightScheme::identity, options.confidence), gwet_ci);
+    detail::from_estimate(
+        c, ag::brennan_prediger(table, ag::WeightScheme::identity, options.confidence), gwet_ci);
     c.interpretation = detail::landis_koch(c.value);
   }));
   out.push_back(coefficient("randolph_kappa", "Randolph's kappa", [&](Coefficient& c) {
@@ -164,7 +173,8 @@ inline std::vector<Coefficient> agreement_coefficients(const std::vector<labelki
     c.interpretation = detail::landis_koch(c.value);
   }));
   out.push_back(coefficient("percent_agreement", "Percent agreement", [&](Coefficient& c) {
-    detail::from_estimate(c, ag::percent_agreement(table, ag::WeightScheme::identity, options.confidence), gwet_ci);
+    detail::from_estimate(
+        c, ag::percent_agreement(table, ag::WeightScheme::identity, options.confidence), gwet_ci);
   }));
   return out;
 }
@@ -195,7 +205,8 @@ inline FieldReport analyse(const Field& field, const Options& options = {}) {
   q::ConsistencyOptions consistency;
   consistency.entropy_threshold = options.entropy_threshold;
   const auto checks = q::consistency_checks(field.records, r.n_classes, consistency);
-  // Dense item ids are 0..items-1 and every item has a record, so row i of the aggregates is item i.
+  // Dense item ids are 0..items-1 and every item has a record, so row i of the aggregates is item
+  // i.
   for (const auto& a : checks.adjudication) {
     r.adjudication.push_back({a.item, a.entropy, r.majority.votes.row(a.item).transpose(),
                               r.dawid_skene.labels[static_cast<std::size_t>(a.item)]});
@@ -204,7 +215,8 @@ inline FieldReport analyse(const Field& field, const Options& options = {}) {
   r.pairwise_kappa = labelkit::agreement::pairwise_agreement(wide.ratings);
   r.confusion.assign(field.annotators.size(), Eigen::MatrixXd::Zero(r.n_classes, r.n_classes));
   for (const auto& a : field.records) {
-    r.confusion[static_cast<std::size_t>(a.annotator)](r.dawid_skene.labels[static_cast<std::size_t>(a.item)], a.label) += 1;
+    r.confusion[static_cast<std::size_t>(a.annotator)](
+        r.dawid_skene.labels[static_cast<std::size_t>(a.item)], a.label) += 1;
   }
   return r;
 }
@@ -219,8 +231,9 @@ inline std::vector<Eigen::Index> label_counts(const std::vector<int>& labels, in
 namespace detail {
 
 inline std::string label_name(const Field& f, int label) {
-  return label >= 0 && static_cast<std::size_t>(label) < f.labels.size() ? f.labels[static_cast<std::size_t>(label)]
-                                                                         : "(class " + std::to_string(label) + ")";
+  return label >= 0 && static_cast<std::size_t>(label) < f.labels.size()
+             ? f.labels[static_cast<std::size_t>(label)]
+             : "(class " + std::to_string(label) + ")";
 }
 
 inline std::string number(double v, int decimals = 3) {
@@ -235,7 +248,8 @@ inline std::string votes_text(const Field& f, const Eigen::VectorXd& votes) {
   for (Eigen::Index k = 0; k < votes.size(); ++k) {
     if (votes(k) == 0) continue;
     if (!s.empty()) s += ", ";
-    s += label_name(f, static_cast<int>(k)) + ": " + std::to_string(static_cast<long long>(votes(k)));
+    s += label_name(f, static_cast<int>(k)) + ": " +
+         std::to_string(static_cast<long long>(votes(k)));
   }
   return s;
 }
@@ -248,79 +262,134 @@ inline nlohmann::json votes_json(const Field& f, const Eigen::VectorXd& votes) {
   return j;
 }
 
-inline std::string padded(std::string s, std::size_t width) {
-  s.append(s.size() < width ? width - s.size() : 1, ' ');  // always at least one space
-  return s;
+}  // namespace detail
+
+namespace detail {
+
+/// Width of `text` on a terminal: its UTF-8 code points (continuation bytes do not count).
+inline std::size_t display_width(const std::string& text) {
+  std::size_t width = 0;
+  for (const char c : text) width += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1 : 0;
+  return width;
+}
+
+/// Prints `rows` as a table whose columns are as wide as their widest cell plus two spaces. A
+/// row may have fewer cells than others; the last cell of a row is not padded and does not
+/// widen its column (so a long message or flag list at the end of a row never shifts others).
+inline void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows,
+                        const std::string& indent) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    if (row.size() > widths.size()) widths.resize(row.size(), 0);
+    for (std::size_t c = 0; c + 1 < row.size(); ++c) {
+      widths[c] = std::max(widths[c], display_width(row[c]));
+    }
+  }
+  for (const auto& row : rows) {
+    out << indent;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      out << row[c];
+      if (c + 1 < row.size()) out << std::string(widths[c] - display_width(row[c]) + 2, ' ');
+    }
+    out << "\n";
+  }
 }
 
 }  // namespace detail
 
-/// The report on one field as text.
+/// The report on one field as text. Every table's columns fit their contents (annotator e-mails,
+/// long label names).
 inline void print_text(std::ostream& out, const FieldReport& r, std::size_t max_rows = 10) {
   using detail::number;
-  using detail::padded;
+  using Rows = std::vector<std::vector<std::string>>;
   const Field& f = *r.field;
   out << "== field '" << f.name << "': " << f.items.size() << " items, " << f.annotators.size()
       << " annotators, " << f.records.size() << " annotations, " << f.labels.size() << " labels (";
   for (std::size_t k = 0; k < f.labels.size(); ++k) out << (k ? ", " : "") << f.labels[k];
   out << ")";
   if (!f.gold.empty()) out << ", " << f.gold.size() << " gold items";
-  out << " ==\n\nagreement (" << number(100 * r.confidence, 0) << "% confidence intervals where available)\n";
+  out << " ==\n\nagreement (" << number(100 * r.confidence, 0)
+      << "% confidence intervals where available)\n";
+  Rows rows;
   for (const auto& c : r.coefficients) {
-    out << "  " << padded(c.name, 32);
     if (!c.error.empty()) {
-      out << "not available: " << c.error << "\n";
+      rows.push_back({c.name, "not available: " + c.error});
       continue;
     }
-    out << padded(number(c.value), 8);
-    out << padded(std::isfinite(c.ci_lower) ? "[" + number(c.ci_lower) + ", " + number(c.ci_upper) + "]" : "(no interval)", 18);
-    out << (c.method.empty() ? c.interpretation : padded(c.interpretation, 16) + c.method) << "\n";
+    std::vector<std::string> row{c.name, number(c.value),
+                                 std::isfinite(c.ci_lower)
+                                     ? "[" + number(c.ci_lower) + ", " + number(c.ci_upper) + "]"
+                                     : "(no interval)"};
+    if (!c.method.empty()) {
+      row.push_back(c.interpretation);
+      row.push_back(c.method);
+    } else if (!c.interpretation.empty()) {
+      row.push_back(c.interpretation);
+    }
+    rows.push_back(std::move(row));
   }
+  detail::print_table(out, rows, "  ");
   const auto mv = label_counts(r.majority.labels, r.n_classes);
   const auto ds = label_counts(r.dawid_skene.labels, r.n_classes);
-  out << "\naggregated labels      majority vote  Dawid-Skene\n";
+  out << "\n";
+  rows = {{"aggregated labels", "majority vote", "Dawid-Skene"}};
   for (int k = 0; k < r.n_classes; ++k) {
-    out << "  " << padded(detail::label_name(f, k), 21) << padded(std::to_string(mv[static_cast<std::size_t>(k)]), 15)
-        << ds[static_cast<std::size_t>(k)] << "\n";
+    rows.push_back({"  " + detail::label_name(f, k),
+                    std::to_string(mv[static_cast<std::size_t>(k)]),
+                    std::to_string(ds[static_cast<std::size_t>(k)])});
   }
+  detail::print_table(out, rows, "");
   out << "  Dawid-Skene: " << r.dawid_skene.iterations << " EM iterations, "
       << (r.dawid_skene.converged ? "converged" : "not converged")
       << (f.gold.empty() ? "" : ", gold items clamped") << "\n";
   out << "  they differ on " << r.differences.size() << " of " << f.items.size() << " items";
   out << (r.differences.empty() ? "\n" : ":\n");
+  rows.clear();
   for (std::size_t d = 0; d < r.differences.size() && d < max_rows; ++d) {
     const auto& x = r.differences[d];
-    out << "    item " << padded(f.items[static_cast<std::size_t>(x.item)], 12) << " majority "
-        << padded(detail::label_name(f, x.majority_vote), 10) << " Dawid-Skene "
-        << padded(detail::label_name(f, x.dawid_skene), 10) << " (p " << number(x.posterior, 2) << "; votes "
-        << detail::votes_text(f, x.votes) << ")\n";
+    rows.push_back(
+        {"item " + f.items[static_cast<std::size_t>(x.item)],
+         "majority " + detail::label_name(f, x.majority_vote),
+         "Dawid-Skene " + detail::label_name(f, x.dawid_skene),
+         "(p " + number(x.posterior, 2) + "; votes " + detail::votes_text(f, x.votes) + ")"});
   }
-  if (r.differences.size() > max_rows) out << "    ... and " << r.differences.size() - max_rows << " more (see --json)\n";
+  detail::print_table(out, rows, "    ");
+  if (r.differences.size() > max_rows)
+    out << "    ... and " << r.differences.size() - max_rows << " more (see --json)\n";
 
-  out << "\nannotators (consensus = Dawid-Skene)\n  " << padded("annotator", 14) << padded("answers", 9)
-      << padded("items", 7) << padded("gold acc", 13) << padded("consensus", 11) << padded("worst class", 20) << "flags\n";
+  out << "\nannotators (consensus = Dawid-Skene)\n";
+  rows = {{"annotator", "answers", "items", "gold acc", "consensus", "worst class", "flags"}};
   for (const auto& a : r.annotators.annotators) {
-    const std::string name = f.annotators[static_cast<std::size_t>(a.annotator)];
     std::string flags;
     for (const auto& reason : a.reasons) flags += (flags.empty() ? "" : ",") + reason;
-    out << "  " << padded(name, 14) << padded(std::to_string(a.n_answers), 9) << padded(std::to_string(a.n_items), 7)
-        << padded(a.gold_accuracy ? number(*a.gold_accuracy) + " (" + std::to_string(a.n_gold) + ")" : "-", 13)
-        << padded(number(a.consensus_agreement), 11)
-        << padded(a.worst_class < 0 ? "-" : detail::label_name(f, a.worst_class) + " (" + number(a.worst_class_agreement) + ")", 20)
-        << (flags.empty() ? "-" : flags) << "\n";
+    rows.push_back(
+        {f.annotators[static_cast<std::size_t>(a.annotator)], std::to_string(a.n_answers),
+         std::to_string(a.n_items),
+         a.gold_accuracy ? number(*a.gold_accuracy) + " (" + std::to_string(a.n_gold) + ")" : "-",
+         number(a.consensus_agreement),
+         a.worst_class < 0
+             ? "-"
+             : detail::label_name(f, a.worst_class) + " (" + number(a.worst_class_agreement) + ")",
+         flags.empty() ? "-" : flags});
   }
+  detail::print_table(out, rows, "  ");
   out << "  mean agreement with consensus " << number(r.annotators.mean_consensus_agreement);
-  if (r.annotators.gold_accuracy) out << ", pooled gold accuracy " << number(*r.annotators.gold_accuracy);
+  if (r.annotators.gold_accuracy)
+    out << ", pooled gold accuracy " << number(*r.annotators.gold_accuracy);
   out << ", " << r.annotators.n_flagged << " of " << r.annotators.n_annotators << " flagged\n";
 
-  out << "\nitems to adjudicate (normalised vote entropy >= " << number(r.entropy_threshold, 2) << "): "
-      << r.adjudication.size() << "\n";
+  out << "\nitems to adjudicate (normalised vote entropy >= " << number(r.entropy_threshold, 2)
+      << "): " << r.adjudication.size() << "\n";
+  rows.clear();
   for (std::size_t d = 0; d < r.adjudication.size() && d < max_rows; ++d) {
     const auto& x = r.adjudication[d];
-    out << "    item " << padded(f.items[static_cast<std::size_t>(x.item)], 12) << " entropy " << number(x.entropy)
-        << "  votes " << padded(detail::votes_text(f, x.votes), 24) << " suggested " << detail::label_name(f, x.consensus) << "\n";
+    rows.push_back({"item " + f.items[static_cast<std::size_t>(x.item)],
+                    "entropy " + number(x.entropy), "votes " + detail::votes_text(f, x.votes),
+                    "suggested " + detail::label_name(f, x.consensus)});
   }
-  if (r.adjudication.size() > max_rows) out << "    ... and " << r.adjudication.size() - max_rows << " more (see --json)\n";
+  detail::print_table(out, rows, "    ");
+  if (r.adjudication.size() > max_rows)
+    out << "    ... and " << r.adjudication.size() - max_rows << " more (see --json)\n";
 }
 
 /// The report on one field as JSON.
@@ -351,7 +420,8 @@ inline nlohmann::json to_json(const FieldReport& r) {
   const auto counts = [&](const std::vector<int>& labels) {
     json c = json::object();
     const auto n = label_counts(labels, r.n_classes);
-    for (int k = 0; k < r.n_classes; ++k) c[detail::label_name(f, k)] = n[static_cast<std::size_t>(k)];
+    for (int k = 0; k < r.n_classes; ++k)
+      c[detail::label_name(f, k)] = n[static_cast<std::size_t>(k)];
     return c;
   };
   json items = json::array();
@@ -359,7 +429,8 @@ inline nlohmann::json to_json(const FieldReport& r) {
     items.push_back({{"item", f.items[i]},
                      {"majority_vote", detail::label_name(f, r.majority.labels[i])},
                      {"dawid_skene", detail::label_name(f, r.dawid_skene.labels[i])},
-                     {"dawid_skene_posterior", r.dawid_skene.posterior(static_cast<Eigen::Index>(i), r.dawid_skene.labels[i])}});
+                     {"dawid_skene_posterior", r.dawid_skene.posterior(static_cast<Eigen::Index>(i),
+                                                                       r.dawid_skene.labels[i])}});
   }
   json differences = json::array();
   for (const auto& d : r.differences) {
@@ -370,9 +441,10 @@ inline nlohmann::json to_json(const FieldReport& r) {
                            {"votes", detail::votes_json(f, d.votes)}});
   }
   j["aggregation"] = {{"majority_vote", {{"counts", counts(r.majority.labels)}}},
-                      {"dawid_skene", {{"counts", counts(r.dawid_skene.labels)},
-                                       {"iterations", r.dawid_skene.iterations},
-                                       {"converged", r.dawid_skene.converged}}},
+                      {"dawid_skene",
+                       {{"counts", counts(r.dawid_skene.labels)},
+                        {"iterations", r.dawid_skene.iterations},
+                        {"converged", r.dawid_skene.converged}}},
                       {"n_differences", r.differences.size()},
                       {"differences", differences},
                       {"items", items}};
@@ -395,7 +467,8 @@ inline nlohmann::json to_json(const FieldReport& r) {
   json matrix = json::array();
   for (Eigen::Index g = 0; g < r.pairwise_kappa.rows(); ++g) {
     json row = json::array();
-    for (Eigen::Index h = 0; h < r.pairwise_kappa.cols(); ++h) row.push_back(nan_null(r.pairwise_kappa(g, h)));
+    for (Eigen::Index h = 0; h < r.pairwise_kappa.cols(); ++h)
+      row.push_back(nan_null(r.pairwise_kappa(g, h)));
     matrix.push_back(row);
   }
   j["pairwise_cohen_kappa"] = {{"annotators", f.annotators}, {"matrix", matrix}};
@@ -436,7 +509,7 @@ inline std::vector<std::pair<std::string, std::string>> heat_maps(const FieldRep
   const std::string stem = detail::file_safe(f.name);
   std::vector<std::string> class_names;
   for (int k = 0; k < r.n_classes; ++k) class_names.push_back(detail::label_name(f, k));
-  svg::HeatMap pairwise;
+  examples::svg::HeatMap pairwise;
   pairwise.title = "Cohen's kappa between annotators, field '" + f.name + "'";
   pairwise.x_label = "annotator";
   pairwise.y_label = "annotator";
@@ -447,9 +520,9 @@ inline std::vector<std::pair<std::string, std::string>> heat_maps(const FieldRep
   const auto n = static_cast<int>(f.annotators.size());
   pairwise.cell = std::clamp(900 / std::max(1, n), 22, 56);
   pairwise.decimals = pairwise.cell < 34 ? 1 : 2;
-  out.emplace_back(stem + "_agreement.svg", svg::render(pairwise));
+  out.emplace_back(stem + "_agreement.svg", examples::svg::render(pairwise));
   for (std::size_t a = 0; a < f.annotators.size(); ++a) {
-    svg::HeatMap map;
+    examples::svg::HeatMap map;
     map.title = "annotator " + f.annotators[a] + " vs consensus, field '" + f.name + "'";
     map.x_label = "annotator's label";
     map.y_label = "consensus (Dawid-Skene)";
@@ -457,9 +530,10 @@ inline std::vector<std::pair<std::string, std::string>> heat_maps(const FieldRep
     map.values = r.confusion[a];
     map.min = 0.0;
     map.decimals = 0;
-    out.emplace_back(stem + "_confusion_" + detail::file_safe(f.annotators[a]) + ".svg", svg::render(map));
+    out.emplace_back(stem + "_confusion_" + detail::file_safe(f.annotators[a]) + ".svg",
+                     examples::svg::render(map));
   }
   return out;
 }
 
-}  // namespace examples::report
+}  // namespace labelkit_tools::report

@@ -2,7 +2,7 @@
 /// @file
 /// Forward declarations of labelkit's public types, and `labelkit::Index`, for headers that only
 /// name them (in a declaration, by pointer or by reference). Includes no Eigen and no
-/// nlohmann_json: a translation unit that includes only this header pays for <cstddef>.
+/// nlohmann_json: a translation unit that includes only this header pays for `<cstddef>`.
 ///
 /// The full definitions are in the area headers (labelkit/core.hpp, labelkit/quality.hpp, ...)
 /// or the umbrella labelkit/labelkit.hpp. Class templates with default arguments or constraints

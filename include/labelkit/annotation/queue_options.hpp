@@ -38,7 +38,9 @@ struct QueueOptions {
   int overlap = 1;  ///< Distinct annotators per (regular) item, >= 1.
   /// How long an annotator holds a task; zero means leases never expire.
   std::chrono::milliseconds lease_timeout{std::chrono::minutes(30)};
-  LatePolicy late_submissions = LatePolicy::accept;
+  LatePolicy late_submissions =
+      LatePolicy::accept;  ///< What to do with an answer after its lease expired.
+  /// What to do when an annotator answers the same item again.
   DuplicatePolicy duplicate_submissions = DuplicatePolicy::idempotent;
   /// Probability in [0, 1] that next() hands out a gold item (when one is left for the annotator).
   double gold_rate = 0.0;
@@ -69,7 +71,9 @@ using Clock = std::function<Millis()>;
 /// so pass it to the queue and keep a copy to advance it. Thread-safe.
 class ManualClock {
  public:
+  /// A clock that reads `start` (ms since the epoch) until advanced.
   explicit ManualClock(Millis start = 0) : now_(std::make_shared<std::atomic<Millis>>(start)) {}
+  /// The current time, in ms since the epoch.
   Millis operator()() const noexcept { return now_->load(std::memory_order_relaxed); }
   /// Moves the time by `by` (saturating at the ends of Millis).
   void advance(std::chrono::milliseconds by) noexcept {
@@ -78,6 +82,7 @@ class ManualClock {
                                         std::memory_order_relaxed)) {
     }
   }
+  /// Sets the time to `now` (ms since the epoch).
   void set(Millis now) noexcept { now_->store(now, std::memory_order_relaxed); }
 
  private:
@@ -87,33 +92,33 @@ class ManualClock {
 /// Task and lease counts. A regular task is `pending` (no answer, no lease), `in_progress`
 /// (some answers or leases, fewer than `overlap` answers) or `complete` (`overlap` answers).
 struct TaskCounts {
-  Eigen::Index regular = 0;
-  Eigen::Index gold = 0;
-  Eigen::Index pending = 0;
-  Eigen::Index in_progress = 0;
-  Eigen::Index complete = 0;
-  Eigen::Index active_leases = 0;
-  Eigen::Index accepted = 0;  ///< Answers counted (regular and gold), late ones included.
-  Eigen::Index accepted_late = 0;
-  Eigen::Index expired = 0;  ///< Leases that expired.
-  Eigen::Index skipped = 0;
-  Eigen::Index duplicates = 0;  ///< Idempotent repeats ignored.
+  Eigen::Index regular = 0;        ///< Regular (non-gold) tasks.
+  Eigen::Index gold = 0;           ///< Gold tasks.
+  Eigen::Index pending = 0;        ///< Regular tasks with no answer and no lease.
+  Eigen::Index in_progress = 0;    ///< Regular tasks with answers or leases, not yet complete.
+  Eigen::Index complete = 0;       ///< Regular tasks with `overlap` answers.
+  Eigen::Index active_leases = 0;  ///< Leases held now.
+  Eigen::Index accepted = 0;       ///< Answers counted (regular and gold), late ones included.
+  Eigen::Index accepted_late = 0;  ///< Answers accepted after their lease expired.
+  Eigen::Index expired = 0;        ///< Leases that expired.
+  Eigen::Index skipped = 0;        ///< Tasks skipped by an annotator.
+  Eigen::Index duplicates = 0;     ///< Idempotent repeats ignored.
 };
 
 /// One annotator's figures. Durations are from hand-out to accepted answer, in milliseconds.
 struct AnnotatorProgress {
-  Eigen::Index annotator = 0;
-  Eigen::Index assigned = 0;   ///< Leases received (gold included).
-  Eigen::Index submitted = 0;  ///< Answers accepted (gold and late included).
-  Eigen::Index late = 0;
-  Eigen::Index skipped = 0;
-  Eigen::Index expired = 0;
-  Eigen::Index active = 0;  ///< Leases held now.
-  Eigen::Index gold_answered = 0;
-  Eigen::Index gold_correct = 0;
-  Millis total_duration = 0;
-  Millis first_assigned_at = 0;
-  Millis last_submitted_at = 0;
+  Eigen::Index annotator = 0;      ///< Annotator id.
+  Eigen::Index assigned = 0;       ///< Leases received (gold included).
+  Eigen::Index submitted = 0;      ///< Answers accepted (gold and late included).
+  Eigen::Index late = 0;           ///< Answers accepted after their lease expired.
+  Eigen::Index skipped = 0;        ///< Tasks this annotator skipped.
+  Eigen::Index expired = 0;        ///< Leases this annotator let expire.
+  Eigen::Index active = 0;         ///< Leases held now.
+  Eigen::Index gold_answered = 0;  ///< Gold items answered.
+  Eigen::Index gold_correct = 0;   ///< ... of which correctly.
+  Millis total_duration = 0;       ///< Sum of hand-out-to-answer times (ms).
+  Millis first_assigned_at = 0;    ///< Time of the first hand-out (ms since the epoch).
+  Millis last_submitted_at = 0;    ///< Time of the last accepted answer (ms since the epoch).
 
   /// Mean time per accepted answer (ms); 0 without answers.
   [[nodiscard]] double mean_duration_ms() const noexcept {
@@ -137,7 +142,7 @@ struct AnnotatorProgress {
 
 /// A snapshot of the queue's progress.
 struct Progress {
-  TaskCounts tasks;
+  TaskCounts tasks;                           ///< Task and lease counts.
   std::vector<AnnotatorProgress> annotators;  ///< Ascending annotator id.
 
   /// Whether every regular task has `overlap` answers.

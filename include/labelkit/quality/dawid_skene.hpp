@@ -78,7 +78,7 @@ class DawidSkeneModel {
 
   void accumulate(Eigen::Index i, const double* row) {
     for (Eigen::Index k = 0; k < c_; ++k) mass_(k) += row[k];
-    for (Eigen::Index a = begin(i); a < end(i); ++a) {
+    for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
       double* column = counts_.col(code_[static_cast<std::size_t>(a)]).data();
       for (Eigen::Index k = 0; k < c_; ++k) column[k] += row[k];
     }
@@ -109,7 +109,7 @@ class DawidSkeneModel {
 
   void log_joint(Eigen::Index i, double* row) const {
     for (Eigen::Index k = 0; k < c_; ++k) row[k] = log_prior_(k);
-    for (Eigen::Index a = begin(i); a < end(i); ++a) {
+    for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
       const double* column = log_theta_.col(code_[static_cast<std::size_t>(a)]).data();
       for (Eigen::Index k = 0; k < c_; ++k) row[k] += column[k];
     }
@@ -125,13 +125,6 @@ class DawidSkeneModel {
   }
 
  private:
-  [[nodiscard]] Eigen::Index begin(Eigen::Index i) const {
-    return crowd_->item_start[static_cast<std::size_t>(i)];
-  }
-  [[nodiscard]] Eigen::Index end(Eigen::Index i) const {
-    return crowd_->item_start[static_cast<std::size_t>(i) + 1];
-  }
-
   const Crowd* crowd_;
   Eigen::Index c_;
   double alpha_;
@@ -158,7 +151,7 @@ class OneCoinModel {
 
   void accumulate(Eigen::Index i, const double* row) {
     for (Eigen::Index k = 0; k < c_; ++k) mass_(k) += row[k];
-    for (Eigen::Index a = begin(i); a < end(i); ++a) {
+    for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
       const auto s = static_cast<std::size_t>(a);
       correct_(crowd_->annotator[s]) += row[crowd_->label[s]];
     }
@@ -184,7 +177,7 @@ class OneCoinModel {
 
   void log_joint(Eigen::Index i, double* row) const {
     for (Eigen::Index k = 0; k < c_; ++k) row[k] = log_prior_(k);
-    for (Eigen::Index a = begin(i); a < end(i); ++a) {
+    for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
       const auto s = static_cast<std::size_t>(a);
       const Eigen::Index j = crowd_->annotator[s];
       const Eigen::Index l = crowd_->label[s];
@@ -204,13 +197,6 @@ class OneCoinModel {
   }
 
  private:
-  [[nodiscard]] Eigen::Index begin(Eigen::Index i) const {
-    return crowd_->item_start[static_cast<std::size_t>(i)];
-  }
-  [[nodiscard]] Eigen::Index end(Eigen::Index i) const {
-    return crowd_->item_start[static_cast<std::size_t>(i) + 1];
-  }
-
   const Crowd* crowd_;
   Eigen::Index c_;
   double alpha_;

@@ -82,7 +82,7 @@ class GladModel {
       grad_b_ = -b_;
       for (Eigen::Index i = 0; i < crowd_->n_items(); ++i) {
         const double beta = std::exp(b_(i));
-        for (Eigen::Index a = begin(i); a < end(i); ++a) {
+        for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
           const auto s = static_cast<std::size_t>(a);
           const Eigen::Index j = crowd_->annotator[s];
           const double x = alpha_(j) * beta;
@@ -97,7 +97,7 @@ class GladModel {
         alpha_(j) += rate * grad_alpha_(j) / (n + 1);
       }
       for (Eigen::Index i = 0; i < crowd_->n_items(); ++i) {
-        const auto n = static_cast<double>(end(i) - begin(i));
+        const auto n = static_cast<double>(crowd_->end(i) - crowd_->begin(i));
         b_(i) += rate * grad_b_(i) / (n + 1);
       }
     }
@@ -108,7 +108,7 @@ class GladModel {
   void log_joint(Eigen::Index i, double* row) const {
     const double beta = std::exp(b_(i));
     for (Eigen::Index k = 0; k < c_; ++k) row[k] = log_prior_(k);
-    for (Eigen::Index a = begin(i); a < end(i); ++a) {
+    for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
       const auto s = static_cast<std::size_t>(a);
       const double x = alpha_(crowd_->annotator[s]) * beta;
       const double hit = log_sigmoid(x);
@@ -126,13 +126,6 @@ class GladModel {
   }
 
  private:
-  [[nodiscard]] Eigen::Index begin(Eigen::Index i) const {
-    return crowd_->item_start[static_cast<std::size_t>(i)];
-  }
-  [[nodiscard]] Eigen::Index end(Eigen::Index i) const {
-    return crowd_->item_start[static_cast<std::size_t>(i) + 1];
-  }
-
   const Crowd* crowd_;
   Eigen::Index c_;
   const quality::GladOptions* options_;

@@ -68,7 +68,7 @@ class MaceModel {
 
   // Expected counts from the posterior row of item i.
   void accumulate(Eigen::Index i, const double* row) {
-    for (Eigen::Index a = begin(i); a < end(i); ++a) {
+    for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
       const auto q = static_cast<std::size_t>(a);
       const Eigen::Index j = crowd_->annotator[q];
       const int l = crowd_->label[q];
@@ -103,7 +103,7 @@ class MaceModel {
 
   void log_joint(Eigen::Index i, double* row) const {
     for (Eigen::Index k = 0; k < c_; ++k) row[k] = log_uniform_;
-    for (Eigen::Index a = begin(i); a < end(i); ++a) {
+    for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
       const auto q = static_cast<std::size_t>(a);
       const Eigen::Index j = crowd_->annotator[q];
       const auto l = static_cast<Eigen::Index>(crowd_->label[q]);
@@ -129,13 +129,6 @@ class MaceModel {
       }
     }
   }
-  [[nodiscard]] Eigen::Index begin(Eigen::Index i) const {
-    return crowd_->item_start[static_cast<std::size_t>(i)];
-  }
-  [[nodiscard]] Eigen::Index end(Eigen::Index i) const {
-    return crowd_->item_start[static_cast<std::size_t>(i) + 1];
-  }
-
   const Crowd* crowd_;
   Eigen::Index c_;
   double s_;

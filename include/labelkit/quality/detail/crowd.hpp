@@ -78,6 +78,14 @@ struct Crowd {
 
   [[nodiscard]] Eigen::Index n_items() const noexcept { return items.size(); }
   [[nodiscard]] Eigen::Index n_annotators() const noexcept { return annotators.size(); }
+  /// First grouped position of dense item i's answers.
+  [[nodiscard]] Eigen::Index begin(Eigen::Index i) const {
+    return item_start[static_cast<std::size_t>(i)];
+  }
+  /// One past the last grouped position of dense item i's answers.
+  [[nodiscard]] Eigen::Index end(Eigen::Index i) const {
+    return item_start[static_cast<std::size_t>(i) + 1];
+  }
   [[nodiscard]] Eigen::Index size() const noexcept {
     return static_cast<Eigen::Index>(record.size());
   }

@@ -286,37 +286,46 @@ template <class Derived>
       options.confidence, options.zero_division, "gwet_ac1_estimate", &p.multiplicity, &options);
 }
 
+}  // namespace agreement
+namespace detail {
+
+/// The count-table overloads with inference settings: validate the table and the options, then
+/// estimate the coefficient of `model` with `scheme`'s weights.
+inline agreement::Estimate table_estimate(const agreement::CountTable& table,
+                                          agreement::WeightScheme scheme,
+                                          const agreement::InferenceOptions& options,
+                                          ChanceModel model, const char* function) {
+  check_count_table(table, function);
+  check_inference(options, static_cast<double>(table.counts.rows()), function);
+  return chance_corrected_estimate(
+      table.counts, agreement::agreement_weights(table.categories, scheme), model,
+      options.confidence, options.zero_division, function, nullptr, &options);
+}
+
+}  // namespace detail
+namespace agreement {
+
 /// Gwet's AC2 from a count table with inference settings (see InferenceOptions; N counts items).
 /// @throws as gwet_ac2; labelkit::invalid_argument for a bad confidence or N < items.
 [[nodiscard]] inline Estimate gwet_ac2(const CountTable& table, WeightScheme scheme,
                                        const InferenceOptions& options) {
-  detail::check_count_table(table, "gwet_ac2");
-  detail::check_inference(options, static_cast<double>(table.counts.rows()), "gwet_ac2");
-  return detail::chance_corrected_estimate(
-      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::gwet,
-      options.confidence, options.zero_division, "gwet_ac2", nullptr, &options);
+  return detail::table_estimate(table, scheme, options, detail::ChanceModel::gwet, "gwet_ac2");
 }
 
 /// Percent agreement from a count table with inference settings (see InferenceOptions).
 /// @throws as percent_agreement; labelkit::invalid_argument for a bad confidence or N < items.
 [[nodiscard]] inline Estimate percent_agreement(const CountTable& table, WeightScheme scheme,
                                                 const InferenceOptions& options) {
-  detail::check_count_table(table, "percent_agreement");
-  detail::check_inference(options, static_cast<double>(table.counts.rows()), "percent_agreement");
-  return detail::chance_corrected_estimate(
-      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::none,
-      options.confidence, options.zero_division, "percent_agreement", nullptr, &options);
+  return detail::table_estimate(table, scheme, options, detail::ChanceModel::none,
+                                "percent_agreement");
 }
 
 /// Brennan-Prediger from a count table with inference settings (see InferenceOptions).
 /// @throws as brennan_prediger; labelkit::invalid_argument for a bad confidence or N < items.
 [[nodiscard]] inline Estimate brennan_prediger(const CountTable& table, WeightScheme scheme,
                                                const InferenceOptions& options) {
-  detail::check_count_table(table, "brennan_prediger");
-  detail::check_inference(options, static_cast<double>(table.counts.rows()), "brennan_prediger");
-  return detail::chance_corrected_estimate(
-      table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::uniform,
-      options.confidence, options.zero_division, "brennan_prediger", nullptr, &options);
+  return detail::table_estimate(table, scheme, options, detail::ChanceModel::uniform,
+                                "brennan_prediger");
 }
 
 }  // namespace agreement

@@ -55,7 +55,7 @@ const std::vector<double>& scores(std::uint64_t seed) {
 
 std::unique_ptr<la::TaskQueue> make_queue(int overlap) {
   auto queue = std::make_unique<la::TaskQueue>(la::QueueOptions{.overlap = overlap}, la::ManualClock(0));
-  const int set = queue->add_label_set({"digit", {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}});
+  const int set = queue->add_label_set(la::LabelSet(std::vector<std::string>{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, {.from_name = "digit"}));
   queue->add_tasks(item_ids(), set, scores(1));
   return queue;
 }

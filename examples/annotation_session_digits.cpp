@@ -86,8 +86,9 @@ int main() {
 
   la::ManualClock clock(1'764'316'800'000);  // 2025-11-28T08:00:00Z
   la::TaskQueue queue({.overlap = 2, .lease_timeout = 10min, .gold_rate = 0.1, .seed = 11}, clock);
-  la::LabelSet digit_set{"digit", {}, la::AnnotationType::single_label, "image"};
-  for (int k = 0; k < n_classes; ++k) digit_set.classes.push_back(std::to_string(k));
+  std::vector<std::string> digit_names;
+  for (int k = 0; k < n_classes; ++k) digit_names.push_back(std::to_string(k));
+  const la::LabelSet digit_set(digit_names, {.from_name = "digit", .to_name = "image"});
   const int digits = queue.add_label_set(digit_set);
   std::vector<Eigen::Index> items(static_cast<std::size_t>(n_items));
   for (Eigen::Index i = 0; i < n_items; ++i) items[static_cast<std::size_t>(i)] = i;

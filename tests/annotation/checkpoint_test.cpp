@@ -32,7 +32,7 @@ namespace {
 /// A queue in a state with every kind of slot: answers (one late), leases, a skip, an expiry,
 /// gold answers, a per-annotator cap, predictions, duplicates.
 void play(la::TaskQueue& queue, la::ManualClock& clock, Eigen::Index n_items, int rounds) {
-  const int set = queue.add_label_set({"digit", {"0", "1", "2"}, la::AnnotationType::single_label, "image"});
+  const int set = queue.add_label_set(la::LabelSet(std::vector<std::string>{"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
   Ids items(static_cast<std::size_t>(n_items));
   std::iota(items.begin(), items.end(), Eigen::Index{0});
   std::vector<double> priority(items.size());

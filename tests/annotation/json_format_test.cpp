@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 namespace {
 
 la::LabelSet animals() {
-  return la::LabelSet{"animal", {"cat", "dog", "bird"}, la::AnnotationType::single_label, "image"};
+  return la::LabelSet({"cat", "dog", "bird"}, {.type = la::AnnotationType::single_label, .from_name = "animal", .to_name = "image"});
 }
 
 /// A queue after a small session: answers (one late), gold, predictions, priorities, payloads.
@@ -37,8 +37,7 @@ la::TaskSet session(bool with_multi_label) {
   queue.add_prediction(12, {"lr-v1", 0.8125, {1}});
   queue.add_prediction(12, {"gpt-prelabel", 0.6, {2}});
   if (with_multi_label) {
-    const int topics = queue.add_label_set(
-        {"topics", {"a/b", "c~d", "e"}, la::AnnotationType::multi_label, "text"});
+    const int topics = queue.add_label_set(la::LabelSet(std::vector<std::string>{"a/b", "c~d", "e"}, {.type = la::AnnotationType::multi_label, .from_name = "topics", .to_name = "text"}));
     queue.add_task(900, topics, std::string("plain text payload"), -2.5);
   }
   for (const Eigen::Index annotator : {3, 4, 5}) {
@@ -46,7 +45,7 @@ la::TaskSet session(bool with_multi_label) {
       auto task = queue.next(annotator);
       if (!task) break;
       clock.advance(std::chrono::milliseconds(1000 + 37 * k + annotator));
-      if (task->label_set->type == la::AnnotationType::multi_label) {
+      if (task->label_set->type() == la::AnnotationType::multi_label) {
         queue.submit(annotator, task->item, std::vector<int>{2, 0});
       } else {
         queue.submit(annotator, task->item, static_cast<int>((task->item + annotator) % 3));

@@ -67,7 +67,7 @@ TEST_CASE("16 annotator threads: no task lost or duplicated, exactly `overlap` a
   const Eigen::Index n_items = static_cast<Eigen::Index>(n_threads) * ops_per_thread / (2 * overlap);
   la::ManualClock clock(0);
   la::TaskQueue queue({.overlap = overlap, .lease_timeout = 4000ms, .gold_rate = 0.05, .seed = 99}, clock);
-  const int set = queue.add_label_set({"digit", {"0", "1", "2", "3"}});
+  const int set = queue.add_label_set(la::LabelSet(std::vector<std::string>{"0", "1", "2", "3"}, {.from_name = "digit"}));
   std::vector<Eigen::Index> items(static_cast<std::size_t>(n_items));
   std::iota(items.begin(), items.end(), Eigen::Index{0});
   queue.add_tasks(items, set);
@@ -177,7 +177,7 @@ TEST_CASE("16 annotator threads: no task lost or duplicated, exactly `overlap` a
   // What the threads were told was counted is exactly what the queue holds: nothing lost,
   // nothing counted twice.
   std::vector<Answer> held;
-  for (const auto& a : queue.annotations()) held.push_back({a.item, a.annotator, a.label});
+  for (const auto& a : queue.regular_annotations()) held.push_back({a.item, a.annotator, a.label});
   for (const auto& a : queue.gold_annotations()) held.push_back({a.item, a.annotator, a.label});
   std::sort(recorded.begin(), recorded.end());
   std::sort(held.begin(), held.end());
@@ -188,7 +188,7 @@ TEST_CASE("16 annotator threads: no task lost or duplicated, exactly `overlap` a
   std::vector<int> count(static_cast<std::size_t>(n_items), 0);
   std::set<std::pair<Eigen::Index, Eigen::Index>> pairs;
   bool distinct = true;
-  for (const auto& a : queue.annotations()) {
+  for (const auto& a : queue.regular_annotations()) {
     ++count[static_cast<std::size_t>(a.item)];
     distinct = pairs.emplace(a.item, a.annotator).second && distinct;
   }

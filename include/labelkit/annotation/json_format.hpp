@@ -43,11 +43,11 @@ inline constexpr std::string_view tasks_jsonl_format = "labelkit.annotation.task
 /// label set exists. @throws labelkit::invalid_argument.
 inline void check_writable(const annotation::TaskSet& set, std::string_view function) {
   for (std::size_t s = 0; s < set.label_sets.size(); ++s) {
-    if (set.label_sets[s].name.empty())
+    if (set.label_sets[s].from_name().empty())
       labelkit::detail::fail(function, "label set ", s, " has an empty name");
     for (std::size_t r = 0; r < s; ++r) {
-      if (set.label_sets[r].name == set.label_sets[s].name) {
-        labelkit::detail::fail(function, "label set name '", set.label_sets[s].name,
+      if (set.label_sets[r].from_name() == set.label_sets[s].from_name()) {
+        labelkit::detail::fail(function, "label set name '", set.label_sets[s].from_name(),
                                "' is repeated");
       }
     }
@@ -75,9 +75,9 @@ inline void check_writable(const annotation::TaskSet& set, std::string_view func
   std::vector<annotation::LabelSet> result;
   for (std::size_t s = 0; s < sets.size(); ++s) {
     result.push_back(label_set_from_json(sets[s], path_of("/label_sets", s), context));
-    if (find_label_set(result, result.back().name) != static_cast<int>(s)) {
+    if (find_label_set(result, result.back().from_name()) != static_cast<int>(s)) {
       bad_json(context, path_of(path_of("/label_sets", s), "name"), "label set name '",
-               result.back().name, "' is repeated");
+               result.back().from_name(), "' is repeated");
     }
   }
   return result;

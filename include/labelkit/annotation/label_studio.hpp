@@ -164,10 +164,10 @@ namespace detail {
                                                    const annotation::LabelSet& set,
                                                    const std::vector<int>& labels) {
   nlohmann::json choices = nlohmann::json::array();
-  for (const int label : labels) choices.push_back(set.classes[static_cast<std::size_t>(label)]);
+  for (const int label : labels) choices.push_back(set.names()[static_cast<std::size_t>(label)]);
   return nlohmann::json::array({nlohmann::json{{"id", id},
-                                               {"from_name", set.name},
-                                               {"to_name", set.to_name},
+                                               {"from_name", set.from_name()},
+                                               {"to_name", set.to_name()},
                                                {"type", "choices"},
                                                {"value", {{"choices", std::move(choices)}}}}});
 }
@@ -187,7 +187,7 @@ namespace detail {
         as_string(member(result[r], "from_name", rp, context), path_of(rp, "from_name"), context);
     const auto type =
         as_string(member(result[r], "type", rp, context), path_of(rp, "type"), context);
-    if (from != set.name || type != "choices") continue;
+    if (from != set.from_name() || type != "choices") continue;
     found = true;
     const auto vp = path_of(rp, "value");
     const nlohmann::json& choices =
@@ -197,12 +197,12 @@ namespace detail {
     for (std::size_t c = 0; c < choices.size(); ++c) {
       const auto name = as_string(choices[c], path_of(cp, c), context);
       int label = -1;
-      for (std::size_t k = 0; k < set.classes.size(); ++k) {
-        if (set.classes[k] == name) label = static_cast<int>(k);
+      for (std::size_t k = 0; k < set.names().size(); ++k) {
+        if (set.names()[k] == name) label = static_cast<int>(k);
       }
       if (label < 0)
         bad_json(context, path_of(cp, c), "choice '", name, "' is not a class of label set '",
-                 set.name, "'");
+                 set.from_name(), "'");
       labels.push_back(label);
     }
   }
@@ -288,7 +288,6 @@ inline void write_label_studio(std::ostream& out, const TaskSet& set, int indent
 [[nodiscard]] inline TaskSet read_label_studio(std::istream& in, const LabelSet& label_set,
                                                const JsonLimits& limits = {}) {
   using nlohmann::json;
-  detail::check_label_set_utf8(label_set, "read_label_studio");
   const detail::JsonContext context{"read_label_studio", "", limits};
   const json document = detail::parse_document(
       detail::read_all(in, limits.max_bytes, context.function), limits, context);
@@ -401,9 +400,7 @@ inline void write_label_studio(std::ostream& out, const TaskSet& set, int indent
             detail::labels_from_result(detail::member(prediction, "result", p, context), label_set,
                                        detail::path_of(p, "result"), context, found);
         if (!found) continue;
-        LabelSet relaxed = label_set;
-        relaxed.type = AnnotationType::multi_label;
-        const auto checked = detail::check_labels(labels, relaxed);
+        const auto checked = detail::check_labels(labels, label_set, /*any_count=*/true);
         if (!checked.problem.empty())
           detail::bad_json(context, detail::path_of(p, "result"), checked.problem);
         Prediction record;

@@ -16,7 +16,7 @@
 #include "labelkit/annotation/task.hpp"
 #include "labelkit/config.hpp"
 #include "labelkit/core/json.hpp"
-#include "labelkit/quality/gold_label.hpp"
+#include "labelkit/core/gold_label.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace annotation {
@@ -151,7 +151,7 @@ struct Progress {
 
 /// A gold item's known answer: labelkit::quality's record, so that gold_labels() feeds
 /// quality::gold_standard() and the `gold` option of quality::dawid_skene() directly.
-using GoldLabel = labelkit::quality::GoldLabel;
+using GoldLabel = labelkit::GoldLabel;
 
 }  // namespace annotation
 LABELKIT_END_NAMESPACE

@@ -20,6 +20,7 @@
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/json.hpp"
+#include "labelkit/core/label_set.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace annotation {
@@ -36,31 +37,12 @@ inline constexpr Millis min_time = -62'167'219'200'000;
 /// The latest time labelkit stores: 9999-12-31T23:59:59.999Z (see min_time).
 inline constexpr Millis max_time = 253'402'300'799'999;
 
-/// What an annotator answers for a task.
-enum class AnnotationType {
-  single_label,  ///< Exactly one class (multi-class classification).
-  multi_label,   ///< Any subset of the classes, possibly empty (multi-label classification).
-};
-
-/// The name of an annotation type as written in JSON ("single_label", "multi_label").
-[[nodiscard]] constexpr std::string_view to_string(AnnotationType type) noexcept {
-  return type == AnnotationType::single_label ? "single_label" : "multi_label";
-}
-
-/// A named set of classes and the kind of answer expected. Labels in annotations are indices
-/// into `classes`.
-///
-/// For Label Studio, `name` is the control tag's name (`from_name`) and `to_name` the object tag
-/// it labels (e.g. `<Choices name="digit" toName="image">`).
-struct LabelSet {
-  std::string name = "label";        ///< Unique within a queue; Label Studio from_name.
-  std::vector<std::string> classes;  ///< Class names; label k is classes[k].
-  AnnotationType type = AnnotationType::single_label;  ///< Single- or multi-label answers.
-  std::string to_name = "text";                        ///< Label Studio to_name.
-
-  /// Member-wise equality.
-  friend bool operator==(const LabelSet&, const LabelSet&) = default;
-};
+/// The label set of every area (labelkit/core/label_set.hpp): class names, single- or
+/// multi-label, and the Label Studio control names.
+using LabelSet = labelkit::LabelSet;
+/// Single- or multi-label answers (labelkit/core/label_set.hpp).
+using AnnotationType = labelkit::AnnotationType;
+using labelkit::to_string;
 
 /// One annotator's answer for one task, with the lease's timing.
 struct AnnotationRecord {
@@ -144,22 +126,8 @@ namespace detail {
   return std::clamp(time, annotation::min_time, annotation::max_time);
 }
 
-/// Throws labelkit::invalid_argument unless every name in `set` is valid UTF-8 (nlohmann refuses
-/// to write anything else, so one bad byte would block every checkpoint and export later).
-inline void check_label_set_utf8(const annotation::LabelSet& set, std::string_view function) {
-  const auto check = [&](const std::string& text, std::string_view what) {
-    if (!valid_utf8(text)) fail(function, "label set ", what, " is not valid UTF-8");
-  };
-  check(set.name, "name");
-  check(set.to_name, "to_name");
-  for (std::size_t k = 0; k < set.classes.size(); ++k) {
-    if (!valid_utf8(set.classes[k])) {
-      fail(function, "class ", k, " of label set '", set.name, "' is not valid UTF-8");
-    }
-  }
-}
-
-/// Checks `labels` against `label_set` and returns them canonical (ascending). An empty string
+/// Checks `labels` against `label_set` and returns them canonical (ascending); `any_count`
+/// accepts any number of labels (a prediction may abstain or propose several). An empty string
 /// means valid; otherwise the returned `problem` says what is wrong.
 struct LabelCheck {
   std::vector<int> labels;
@@ -167,19 +135,20 @@ struct LabelCheck {
 };
 
 [[nodiscard]] inline LabelCheck check_labels(std::span<const int> labels,
-                                             const annotation::LabelSet& set) {
+                                             const annotation::LabelSet& set,
+                                             bool any_count = false) {
   LabelCheck result;
-  const auto n_classes = static_cast<long long>(set.classes.size());
+  const auto n_classes = static_cast<long long>(set.size());
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] < 0 || labels[i] >= n_classes) {
       result.problem = labelkit::detail::concat("label ", labels[i], " at position ", i,
-                                                " is not in label set '", set.name,
+                                                " is not in label set '", set.from_name(),
                                                 "' (expected 0 <= label < ", n_classes, ")");
       return result;
     }
   }
-  if (set.type == annotation::AnnotationType::single_label && labels.size() != 1) {
-    result.problem = labelkit::detail::concat("label set '", set.name,
+  if (!any_count && !set.multi_label() && labels.size() != 1) {
+    result.problem = labelkit::detail::concat("label set '", set.from_name(),
                                               "' is single-label: expected exactly 1 label (got ",
                                               labels.size(), ")");
     return result;

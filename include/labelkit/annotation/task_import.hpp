@@ -32,8 +32,8 @@ namespace detail {
 /// @throws labelkit::invalid_argument naming task `task` and `what` if `labels` are not valid.
 inline void check_labels_or_fail(const std::vector<int>& labels, const annotation::LabelSet& set,
                                  std::string_view function, std::size_t task,
-                                 std::string_view what) {
-  const auto checked = check_labels(labels, set);
+                                 std::string_view what, bool any_count = false) {
+  const auto checked = check_labels(labels, set, any_count);
   if (!checked.problem.empty()) fail(function, "task ", task, " ", what, ": ", checked.problem);
 }
 
@@ -51,13 +51,13 @@ inline void check_import(const QueueState& state, const annotation::TaskSet& set
     const auto& label_set = set.label_sets[s];
     check_label_set(label_set, function);
     for (std::size_t r = 0; r < s; ++r) {
-      if (set.label_sets[r].name == label_set.name) {
-        fail(function, "label set name '", label_set.name, "' is repeated");
+      if (set.label_sets[r].from_name() == label_set.from_name()) {
+        fail(function, "label set name '", label_set.from_name(), "' is repeated");
       }
     }
-    const int existing = state.find_label_set(label_set.name);
+    const int existing = state.find_label_set(label_set.from_name());
     if (existing >= 0 && *state.label_sets[static_cast<std::size_t>(existing)] != label_set) {
-      fail(function, "label set '", label_set.name,
+      fail(function, "label set '", label_set.from_name(),
            "' differs from the queue's label set of that name");
     }
   }
@@ -103,9 +103,7 @@ inline void check_import(const QueueState& state, const annotation::TaskSet& set
       if (!std::isfinite(prediction.score)) {
         fail(function, "task ", t, " has a prediction with a non-finite score");
       }
-      annotation::LabelSet relaxed = label_set;
-      relaxed.type = annotation::AnnotationType::multi_label;
-      check_labels_or_fail(prediction.labels, relaxed, function, t, "prediction labels");
+      check_labels_or_fail(prediction.labels, label_set, function, t, "prediction labels", true);
     }
   }
 }

@@ -56,11 +56,12 @@
 #include "labelkit/annotation/task_import.hpp"
 #include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
+#include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/json.hpp"
 #include "labelkit/core/limits.hpp"
 #include "labelkit/core/random.hpp"
-#include "labelkit/quality/gold_label.hpp"
+#include "labelkit/core/gold_label.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace annotation {
@@ -204,9 +205,8 @@ class TaskQueue {
     std::lock_guard lock(mutex_);
     const std::size_t index = state_.find_or_fail(item, "add_prediction");
     auto& task = state_.tasks[index];
-    LabelSet relaxed = *state_.label_sets[static_cast<std::size_t>(task.label_set)];
-    relaxed.type = AnnotationType::multi_label;
-    auto checked = detail::check_labels(prediction.labels, relaxed);
+    auto checked = detail::check_labels(
+        prediction.labels, *state_.label_sets[static_cast<std::size_t>(task.label_set)], true);
     if (!checked.problem.empty())
       labelkit::detail::fail("add_prediction", "item ", item, ": ", checked.problem);
     if (!std::isfinite(prediction.score))
@@ -444,16 +444,52 @@ class TaskQueue {
     return static_cast<Eigen::Index>(state_.tasks.size());
   }
 
-  /// Accepted answers on regular single-label tasks as labelkit::Annotation
-  /// records (task order, then hand-out order), for labelkit::agreement and
-  /// labelkit::quality. With `label_set` >= 0 only that label set's tasks.
+  /// Everything the quality and agreement functions need from the queue, for single-label set
+  /// `label_set`: its LabelSet, every accepted answer on its tasks (ordinary and gold, task
+  /// order, then hand-out order), the known labels of its gold items, and each answer's time
+  /// from hand-out to acceptance. Pass it straight to `quality::dawid_skene`, `majority_vote`,
+  /// `gold_standard`, ...: the gold items are then clamped and scored without further glue.
+  /// @throws labelkit::invalid_argument for an unknown or multi-label set (use
+  ///   class_annotations() for a multi-label set, one class at a time).
+  [[nodiscard]] AnswerSet answer_set(int label_set = 0) const {
+    std::lock_guard lock(mutex_);
+    state_.check_label_set_index(label_set, "answer_set");
+    const auto& set = *state_.label_sets[static_cast<std::size_t>(label_set)];
+    if (set.multi_label()) {
+      labelkit::detail::fail("answer_set", "label set '", set.from_name(),
+                             "' is multi-label (use class_annotations() for one class at a time)");
+    }
+    AnswerSet out{set, {}, {}, {}};
+    for (const auto& task : state_.tasks) {
+      if (task.label_set != label_set) continue;
+      if (task.gold && task.gold->size() == 1) out.gold.push_back({task.item, task.gold->front()});
+      for (const auto& slot : task.slots) {
+        if (slot.state != detail::SlotState::submitted) continue;
+        out.answers.push_back({task.item, slot.annotator, slot.labels.front()});
+        out.durations.emplace_back(
+            static_cast<double>(detail::saturating_sub(slot.submitted_at, slot.started_at)) /
+            1000.0);
+      }
+    }
+    return out;
+  }
+
+  /// Accepted answers on single-label tasks, ordinary and gold alike, as labelkit::Annotation
+  /// records (task order, then hand-out order). With `label_set` >= 0 only that label set's
+  /// tasks. Gold items are included so that `dawid_skene(queue.annotations(), C, {.gold =
+  /// queue.gold_labels()})` clamps them; prefer answer_set(), which carries both.
   [[nodiscard]] std::vector<Annotation> annotations(int label_set = -1) const {
-    return collect(label_set, false);
+    return collect(label_set, Which::all);
+  }
+
+  /// Accepted answers on ordinary (non-gold) single-label tasks only.
+  [[nodiscard]] std::vector<Annotation> regular_annotations(int label_set = -1) const {
+    return collect(label_set, Which::regular);
   }
 
   /// Accepted answers on gold single-label tasks, for gold-standard testing.
   [[nodiscard]] std::vector<Annotation> gold_annotations(int label_set = -1) const {
-    return collect(label_set, true);
+    return collect(label_set, Which::gold);
   }
 
   /// The known answers of the single-label gold items, in task order.
@@ -474,9 +510,9 @@ class TaskQueue {
     std::lock_guard lock(mutex_);
     state_.check_label_set_index(label_set, "class_annotations");
     const auto& set = *state_.label_sets[static_cast<std::size_t>(label_set)];
-    if (label < 0 || static_cast<std::size_t>(label) >= set.classes.size()) {
+    if (label < 0 || label >= set.size()) {
       labelkit::detail::fail("class_annotations", "'label' is out of range (got ", label,
-                             ", expected 0 <= label < ", set.classes.size(), ")");
+                             ", expected 0 <= label < ", set.size(), ")");
     }
     std::vector<Annotation> result;
     for (const auto& task : state_.tasks) {
@@ -705,17 +741,20 @@ class TaskQueue {
     return late ? SubmitStatus::accepted_late : SubmitStatus::accepted;
   }
 
-  [[nodiscard]] std::vector<Annotation> collect(int label_set, bool gold) const {
+  enum class Which { all, regular, gold };
+
+  [[nodiscard]] std::vector<Annotation> collect(int label_set, Which which) const {
     std::lock_guard lock(mutex_);
-    if (label_set >= 0)
-      state_.check_label_set_index(label_set, gold ? "gold_annotations" : "annotations");
+    if (label_set >= 0) {
+      state_.check_label_set_index(label_set,
+                                   which == Which::gold ? "gold_annotations" : "annotations");
+    }
     std::vector<Annotation> result;
     for (const auto& task : state_.tasks) {
-      if (task.gold.has_value() != gold || (label_set >= 0 && task.label_set != label_set))
+      if ((which == Which::gold && !task.gold) || (which == Which::regular && task.gold) ||
+          (label_set >= 0 && task.label_set != label_set))
         continue;
-      if (state_.label_sets[static_cast<std::size_t>(task.label_set)]->type !=
-          AnnotationType::single_label)
-        continue;
+      if (state_.label_sets[static_cast<std::size_t>(task.label_set)]->multi_label()) continue;
       for (const auto& slot : task.slots) {
         if (slot.state == detail::SlotState::submitted)
           result.push_back({task.item, slot.annotator, slot.labels.front()});

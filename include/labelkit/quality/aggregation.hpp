@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/gold_label.hpp"
+#include <span>
 
 LABELKIT_BEGIN_NAMESPACE
 namespace quality {
@@ -53,4 +55,21 @@ struct EmTrace {
 };
 
 }  // namespace quality
+namespace detail {
+
+/// Sets every gold item present in `result` to its known label, with a one-hot posterior: what
+/// a vote-based aggregator does with gold labels (EM aggregators clamp them during EM instead).
+/// A gold record for an item without answers changes nothing. O(G log I + G·C).
+template <class Result>
+void clamp_gold_rows(Result& result, std::span<const GoldLabel> gold) {
+  for (const GoldLabel& g : gold) {
+    const auto r = result.row_of(g.item);
+    if (!r || g.label < 0 || g.label >= result.posterior.cols()) continue;
+    result.posterior.row(*r).setZero();
+    result.posterior(*r, g.label) = 1.0;
+    result.labels[static_cast<std::size_t>(*r)] = g.label;
+  }
+}
+
+}  // namespace detail
 LABELKIT_END_NAMESPACE

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
@@ -215,6 +216,14 @@ struct ConsistencyReport {
       report.adjudication.begin(), report.adjudication.end(),
       [](const AdjudicationItem& x, const AdjudicationItem& y) { return x.entropy > y.entropy; });
   return report;
+}
+
+/// Consistency checks over an AnswerSet, with its durations (if any).
+[[nodiscard]] inline ConsistencyReport consistency_checks(const AnswerSet& answers,
+                                                          ConsistencyOptions options = {}) {
+  detail::check_answer_set(answers, "consistency_checks");
+  const auto seconds = answers.seconds();
+  return consistency_checks(answers.answers, answers.n_classes(), options, seconds);
 }
 
 }  // namespace quality

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/quality/aggregation.hpp"
@@ -256,6 +257,16 @@ namespace quality {
                                                           "dawid_skene");
 }
 
+/// Dawid–Skene over an AnswerSet (e.g. `queue.answer_set()`): its gold labels (and any in
+/// `options.gold`) are clamped during EM, and its label set gives the class count.
+/// @throws as dawid_skene(annotations, n_classes, options).
+[[nodiscard]] inline DawidSkeneResult dawid_skene(const AnswerSet& answers,
+                                                  DawidSkeneOptions options = {}) {
+  detail::check_answer_set(answers, "dawid_skene");
+  options.gold = detail::merged_gold(answers, options.gold);
+  return dawid_skene(answers.answers, answers.n_classes(), std::move(options));
+}
+
 /// One-coin Dawid–Skene: each annotator j has one accuracy p_j and spreads errors evenly, so
 /// theta_j(k, l) = p_j if l = k, else (1 - p_j) / (C - 1). Fewer parameters (J instead of
 /// J·C·(C - 1)), hence steadier on sparse crowds.
@@ -273,6 +284,14 @@ namespace quality {
                                                            DawidSkeneOptions options = {}) {
   return detail::run_dawid_skene<detail::OneCoinModel>(annotations, n_classes, options, 1,
                                                        "one_coin_dawid_skene");
+}
+
+/// One-coin Dawid–Skene over an AnswerSet, its gold labels clamped (see dawid_skene(AnswerSet)).
+[[nodiscard]] inline DawidSkeneResult one_coin_dawid_skene(const AnswerSet& answers,
+                                                           DawidSkeneOptions options = {}) {
+  detail::check_answer_set(answers, "one_coin_dawid_skene");
+  options.gold = detail::merged_gold(answers, options.gold);
+  return one_coin_dawid_skene(answers.answers, answers.n_classes(), std::move(options));
 }
 
 }  // namespace quality

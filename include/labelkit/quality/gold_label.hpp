@@ -1,7 +1,7 @@
 #pragma once
 /// @file
-/// A known true label for one item ("gold" or "honeypot" item), used to clamp items during EM
-/// aggregation and to test annotators.
+/// Gold labels (labelkit/core/gold_label.hpp) as the quality functions read them: one label per
+/// dense item, checked.
 
 #include <Eigen/Core>
 #include <span>
@@ -9,20 +9,15 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/gold_label.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/id_map.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace quality {
 
-/// The true label of one item, known in advance (a gold-standard or honeypot item).
-struct GoldLabel {
-  Eigen::Index item;  ///< Item id, as in Annotation::item.
-  int label;          ///< True class in [0, n_classes).
-
-  /// Member-wise equality.
-  friend bool operator==(const GoldLabel&, const GoldLabel&) = default;
-};
+/// The gold label of every area (labelkit/core/gold_label.hpp).
+using GoldLabel = labelkit::GoldLabel;
 
 }  // namespace quality
 namespace detail {

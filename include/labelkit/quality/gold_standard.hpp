@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
@@ -148,6 +149,14 @@ struct GoldStandardResult {
                         : 0.0;
   result.interval = wilson_interval(result.n_correct, result.n_gold, options.z);
   return result;
+}
+
+/// Gold-standard testing over an AnswerSet (e.g. `queue.answer_set()`): its answers on gold
+/// items scored against its gold labels.
+[[nodiscard]] inline GoldStandardResult gold_standard(const AnswerSet& answers,
+                                                      GoldStandardOptions options = {}) {
+  detail::check_answer_set(answers, "gold_standard");
+  return gold_standard(answers.answers, answers.gold, answers.n_classes(), options);
 }
 
 }  // namespace quality

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/quality/aggregation.hpp"
@@ -172,6 +173,13 @@ namespace quality {
   detail::fill_em_result(crowd, std::move(run), result);
   model.fill(result);
   return result;
+}
+
+/// MACE over an AnswerSet, its gold labels clamped during EM (see dawid_skene(AnswerSet)).
+[[nodiscard]] inline MaceResult mace(const AnswerSet& answers, MaceOptions options = {}) {
+  detail::check_answer_set(answers, "mace");
+  options.gold = detail::merged_gold(answers, options.gold);
+  return mace(answers.answers, answers.n_classes(), std::move(options));
 }
 
 }  // namespace quality

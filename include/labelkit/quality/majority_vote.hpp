@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/answer_set.hpp"
+#include "labelkit/quality/gold_label.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/id_map.hpp"
@@ -73,6 +75,17 @@ namespace quality {
   result.labels = detail::argmax_rows(votes);
   result.posterior = detail::normalise_rows(votes);
   result.votes = std::move(votes);
+  return result;
+}
+
+/// Majority vote over an AnswerSet (e.g. `queue.answer_set()`): every answer counts, and each
+/// gold item takes its known label with a one-hot posterior (its `votes` row is left as counted).
+/// @throws as majority_vote(annotations, n_classes), and for a gold label out of range.
+[[nodiscard]] inline MajorityVoteResult majority_vote(const AnswerSet& answers) {
+  detail::check_answer_set(answers, "majority_vote");
+  auto result = majority_vote(answers.answers, answers.n_classes());
+  (void)detail::dense_gold(answers.gold, IdMap{}, answers.n_classes(), "majority_vote");
+  detail::clamp_gold_rows(result, answers.gold);
   return result;
 }
 

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/quality/gold_label.hpp"
+#include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
@@ -55,6 +57,16 @@ struct WawaResult : Aggregation {
   result.annotators = crowd.annotators.ids();
   result.labels = detail::argmax_rows(votes);
   result.posterior = detail::normalise_rows(votes);
+  return result;
+}
+
+/// Wawa over an AnswerSet: every answer counts, and each gold item takes its known label with a
+/// one-hot posterior (as majority_vote(AnswerSet)).
+[[nodiscard]] inline WawaResult wawa(const AnswerSet& answers) {
+  detail::check_answer_set(answers, "wawa");
+  auto result = wawa(answers.answers, answers.n_classes());
+  (void)detail::dense_gold(answers.gold, IdMap{}, answers.n_classes(), "wawa");
+  detail::clamp_gold_rows(result, answers.gold);
   return result;
 }
 

@@ -157,14 +157,15 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
 /// Class indices checked against `set` (range, count for single-label, no repeats).
 [[nodiscard]] inline std::vector<int> as_labels(const json& value, const annotation::LabelSet& set,
                                                 const std::string& path,
-                                                const JsonContext& context) {
+                                                const JsonContext& context,
+                                                bool any_count = false) {
   expect_array(value, path, context);
   std::vector<int> labels;
   labels.reserve(value.size());
   for (std::size_t i = 0; i < value.size(); ++i) {
     labels.push_back(as_integer<int>(value[i], path_of(path, i), context));
   }
-  auto checked = check_labels(labels, set);
+  auto checked = check_labels(labels, set, any_count);
   if (!checked.problem.empty()) bad_json(context, path, checked.problem);
   return std::move(checked.labels);
 }
@@ -172,23 +173,24 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
 // ---- The project's JSON form of the value types ------------------------------------------------
 
 [[nodiscard]] inline json label_set_to_json(const annotation::LabelSet& set) {
-  return json{{"name", set.name},
-              {"type", std::string(to_string(set.type))},
-              {"classes", set.classes},
-              {"to_name", set.to_name}};
+  return json{{"name", set.from_name()},
+              {"type", std::string(to_string(set.type()))},
+              {"classes", set.names()},
+              {"to_name", set.to_name()}};
 }
 
 [[nodiscard]] inline annotation::LabelSet label_set_from_json(const json& value,
                                                               const std::string& path,
                                                               const JsonContext& context) {
-  annotation::LabelSet set;
-  set.name = as_string(member(value, "name", path, context), path_of(path, "name"), context);
-  if (set.name.empty()) bad_json(context, path_of(path, "name"), "label set name is empty");
+  LabelSetOptions options;
+  options.from_name =
+      as_string(member(value, "name", path, context), path_of(path, "name"), context);
+  if (options.from_name.empty()) bad_json(context, path_of(path, "name"), "label set name is empty");
   const auto type = as_string(member(value, "type", path, context), path_of(path, "type"), context);
   if (type == "single_label") {
-    set.type = annotation::AnnotationType::single_label;
+    options.type = AnnotationType::single_label;
   } else if (type == "multi_label") {
-    set.type = annotation::AnnotationType::multi_label;
+    options.type = AnnotationType::multi_label;
   } else {
     bad_json(context, path_of(path, "type"), "unknown annotation type '", type,
              "' (expected single_label or multi_label)");
@@ -197,16 +199,27 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
   const json& classes = member(value, "classes", path, context);
   expect_array(classes, classes_path, context);
   if (classes.empty()) bad_json(context, classes_path, "a label set needs at least one class");
+  if (classes.size() > static_cast<std::size_t>(max_classes)) {
+    bad_json(context, classes_path, "a label set holds at most ", max_classes, " classes (got ",
+             classes.size(), ")");
+  }
+  std::vector<std::string> names;
+  names.reserve(classes.size());
   std::set<std::string> seen;
   for (std::size_t i = 0; i < classes.size(); ++i) {
-    set.classes.push_back(as_string(classes[i], path_of(classes_path, i), context));
-    if (!seen.insert(set.classes.back()).second) {
-      bad_json(context, path_of(classes_path, i), "class '", set.classes.back(), "' is repeated");
+    names.push_back(as_string(classes[i], path_of(classes_path, i), context));
+    if (!seen.insert(LabelSet::normalize(names.back())).second) {
+      bad_json(context, path_of(classes_path, i), "class '", names.back(),
+               "' is repeated (names are compared ignoring case and whitespace)");
     }
   }
-  set.to_name =
+  options.to_name =
       as_string(member(value, "to_name", path, context), path_of(path, "to_name"), context);
-  return set;
+  try {
+    return annotation::LabelSet(std::move(names), std::move(options));
+  } catch (const labelkit::invalid_argument& e) {
+    bad_json(context, path, e.what());
+  }
 }
 
 [[nodiscard]] inline json annotation_to_json(const annotation::AnnotationRecord& record) {
@@ -250,10 +263,8 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
       as_number(member(value, "score", path, context), path_of(path, "score"), context);
   // A prediction may propose any subset (a single-label model may abstain), so only the range
   // and repetitions are checked.
-  annotation::LabelSet relaxed = set;
-  relaxed.type = annotation::AnnotationType::multi_label;
-  prediction.labels =
-      as_labels(member(value, "labels", path, context), relaxed, path_of(path, "labels"), context);
+  prediction.labels = as_labels(member(value, "labels", path, context), set,
+                                path_of(path, "labels"), context, /*any_count=*/true);
   return prediction;
 }
 
@@ -262,7 +273,7 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
                                        const std::vector<annotation::LabelSet>& label_sets) {
   json value{{"item", static_cast<std::int64_t>(task.item)},
              {"data", task.data},
-             {"label_set", label_sets[static_cast<std::size_t>(task.label_set)].name},
+             {"label_set", label_sets[static_cast<std::size_t>(task.label_set)].from_name()},
              {"priority", task.priority},
              {"annotations", json::array()},
              {"predictions", json::array()}};
@@ -278,7 +289,7 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
 [[nodiscard]] inline int find_label_set(const std::vector<annotation::LabelSet>& sets,
                                         std::string_view name) {
   for (std::size_t i = 0; i < sets.size(); ++i) {
-    if (sets[i].name == name) return static_cast<int>(i);
+    if (sets[i].from_name() == name) return static_cast<int>(i);
   }
   return -1;
 }

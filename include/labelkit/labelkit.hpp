@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// Umbrella header: all of labelkit, as the eight module headers. For faster builds include one
+/// Umbrella header: all of labelkit, as the nine module headers. For faster builds include one
 /// module (labelkit/quality.hpp, ...), or the single headers a translation unit uses; headers
 /// that only name labelkit's types can include labelkit/fwd.hpp.
 
@@ -19,3 +19,5 @@
 
 #include "labelkit/annotation.hpp"
 #include "labelkit/prelabel.hpp"
+
+#include "labelkit/pipeline.hpp"

@@ -6,3 +6,5 @@
 /// smallest builds.
 
 #include "labelkit/pipeline/final_label.hpp"
+#include "labelkit/pipeline/final_labels.hpp"
+#include "labelkit/pipeline/prelabel_tasks.hpp"

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/label_set.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/prelabel/detail/thread_pool.hpp"
 #include "labelkit/prelabel/prelabeler.hpp"
@@ -290,6 +291,15 @@ template <class Item>
   report.needs_review = progress.needs_review;
   report.failed = progress.failed;
   return report;
+}
+
+/// run_prelabeler() for the classes of `labels` (its size is the class count).
+template <class Item>
+[[nodiscard]] RunReport run_prelabeler(PreLabeler<Item>& labeler,
+                                       std::type_identity_t<std::span<const Item>> items,
+                                       const LabelSet& labels, const Router& router,
+                                       const RunOptions& options = {}) {
+  return run_prelabeler(labeler, items, labels.size(), router, options);
 }
 
 }  // namespace prelabel

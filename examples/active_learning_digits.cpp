@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <unistd.h>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
 
   std::vector<examples::CurveColumn> columns{
       {"entropy", {}}, {"margin", {}}, {"least conf.", {}}, {"random", {}, 0, true}};
+  const bool tty = isatty(fileno(stderr)) != 0;
   for (int seed = 0; seed < n_seeds; ++seed) {
     const auto split = examples::train_test_split(digits, 0.3, 1000 + static_cast<std::uint64_t>(seed));
     const auto s = static_cast<std::uint64_t>(seed);
@@ -62,9 +64,10 @@ int main(int argc, char** argv) {
     columns[1].runs.push_back(run(split, labelkit::query::margin_sampling, s));
     columns[2].runs.push_back(run(split, labelkit::query::least_confidence_sampling, s));
     columns[3].runs.push_back(run(split, labelkit::query::random_sampling, s));
-    std::fprintf(stderr, "\rseed %d/%d done", seed + 1, n_seeds);
+    // Progress redraws one line on a terminal; a log file gets nothing.
+    if (tty) std::fprintf(stderr, "\rseed %d/%d done", seed + 1, n_seeds);
   }
-  std::fprintf(stderr, "\n");
+  if (tty) std::fprintf(stderr, "\r%*s\r", 24, "");
 
   // Every 20 labels (every second point), and the last.
   const std::vector<double> areas_mean = examples::print_curve_table(columns, 2, 12);

@@ -40,9 +40,9 @@ int main() {
   const auto mv = q::majority_vote(crowd.annotations, 2);
   // Progress on stderr (stdout stays the table): one line rewritten in place per EM iteration.
   q::DawidSkeneOptions ds_options;
-  ds_options.progress = [](int iteration, double objective) {
-    std::fprintf(stderr, "\rDawid-Skene: iteration %d, log-likelihood %.1f  ", iteration,
-                 objective);  // trailing blanks clear a longer previous line
+  ds_options.progress = [](const q::EmProgress& p) {
+    std::fprintf(stderr, "\rDawid-Skene: iteration %d, log-likelihood %.1f  ", p.iteration,
+                 p.objective);  // trailing blanks clear a longer previous line
   };
   const auto ds = q::dawid_skene(crowd.annotations, 2, ds_options);
   std::fputc('\n', stderr);

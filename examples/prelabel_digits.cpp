@@ -253,11 +253,11 @@ int main() {
   const pl::Router llm_router =
       llm_plan.threshold ? pl::Router(*llm_plan.threshold) : pl::Router::review_all();
   std::size_t progress_calls = 0;
-  options.on_progress = [&](const pl::RunProgress&) { ++progress_calls; };
+  options.progress = [&](const pl::RunProgress&) { ++progress_calls; };
   const pl::RunReport llm_run = pl::run_prelabeler(calibrated_llm, pool_texts, 10, llm_router, options);
   const Figures llm_figures = score(llm_run, pool_truth);
   pl::RunOptions raw_options = options;
-  raw_options.on_progress = nullptr;
+  raw_options.progress = nullptr;
   const pl::RunReport llm_raw_run =
       pl::run_prelabeler(llm_labeler, pool_texts, 10, pl::Router(0.0), raw_options);
   const Figures llm_raw_figures = score(llm_raw_run, pool_truth);

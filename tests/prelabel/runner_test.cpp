@@ -325,7 +325,7 @@ TEST_CASE("progress is reported once per batch, on the calling thread, ending at
     RunOptions options;
     options.batch_size = 10;
     options.concurrency = concurrency;
-    options.on_progress = [&](const RunProgress& p) {
+    options.progress = [&](const RunProgress& p) {
       seen.push_back(p);
       other_thread = other_thread || std::this_thread::get_id() != caller;
     };
@@ -351,7 +351,7 @@ TEST_CASE("an exception from the progress callback stops the run and propagates"
     RunOptions options;
     options.batch_size = 5;
     options.concurrency = concurrency;
-    options.on_progress = [](const RunProgress& p) {
+    options.progress = [](const RunProgress& p) {
       if (p.batches_done == 3) throw std::runtime_error("user cancelled");
     };
     CHECK_THROWS_WITH_AS((void)run_prelabeler(labeler, items, n_classes, Router(0.5), options),

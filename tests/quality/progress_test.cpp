@@ -31,9 +31,9 @@ struct Calls {
 // Attaches a recording callback to a copy of `options`.
 template <class Options>
 Options recording(Options options, Calls& calls) {
-  options.progress = [&calls](int iteration, double objective) {
-    calls.iterations.push_back(iteration);
-    calls.objectives.push_back(objective);
+  options.progress = [&calls](const labelkit::quality::EmProgress& p) {
+    calls.iterations.push_back(p.iteration);
+    calls.objectives.push_back(p.objective);
   };
   return options;
 }
@@ -247,9 +247,9 @@ TEST_CASE("an exception from the progress callback propagates and stops EM") {
   q::DawidSkeneOptions options;
   options.tolerance = 0;
   int calls = 0;
-  options.progress = [&calls](int iteration, double) {
+  options.progress = [&calls](const labelkit::quality::EmProgress& p) {
     ++calls;
-    if (iteration == 3) throw std::runtime_error("cancelled");
+    if (p.iteration == 3) throw std::runtime_error("cancelled");
   };
   CHECK_THROWS_AS((void)q::dawid_skene(crowd.annotations, 3, options), std::runtime_error);
   CHECK(calls == 3);

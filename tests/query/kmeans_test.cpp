@@ -105,7 +105,9 @@ TEST_CASE("kmeans recovers well-separated blobs; result is self-consistent") {
   double last = std::numeric_limits<double>::infinity();
   KMeansOptions options;
   options.seed = 17;
-  options.progress = [&](int iteration, double inertia) {
+  options.progress = [&](const labelkit::models::KMeansProgress& p) {
+    const int iteration = p.iteration;
+    const double inertia = p.inertia;
     ++calls;
     CHECK(iteration == calls);
     CHECK(inertia <= last + 1e-9);  // Lloyd never increases the inertia

@@ -31,6 +31,12 @@
 LABELKIT_BEGIN_NAMESPACE
 namespace models {
 
+/// Where k-means stands, passed to `KMeansOptions::progress` after each assignment step.
+struct KMeansProgress {
+  int iteration = 0;     ///< 1-based iteration.
+  double inertia = 0.0;  ///< Sum of squared distances to the nearest centre.
+};
+
 /// Options for `kmeans`.
 struct KMeansOptions {
   /// Upper bound on Lloyd iterations (>= 1).
@@ -41,7 +47,7 @@ struct KMeansOptions {
   /// Seed of the k-means++ draws.
   std::uint64_t seed = 0;
   /// Called after each assignment step with the iteration (1-based) and the inertia.
-  std::function<void(int iteration, double inertia)> progress;
+  std::function<void(const KMeansProgress&)> progress;
 };
 
 /// What `kmeans` returns.
@@ -180,7 +186,7 @@ models::KMeansResult<Scalar> lloyd(const PointMatrix<Scalar>& x, const PointVect
   for (int iteration = 1; iteration <= options.max_iterations; ++iteration) {
     previous = result.assignments;
     result.inertia = assign_to_nearest(x, x_sq, centres, result.assignments, distance, tile);
-    if (options.progress) options.progress(iteration, result.inertia);
+    if (options.progress) options.progress(models::KMeansProgress{iteration, result.inertia});
     if (iteration > 1 && previous == result.assignments) {
       result.converged = true;  // the centres are already the means of these assignments
       final_assignment_current = true;

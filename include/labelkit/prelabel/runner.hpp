@@ -29,7 +29,7 @@
 LABELKIT_BEGIN_NAMESPACE
 namespace prelabel {
 
-/// Where a run stands; passed to `RunOptions::on_progress` after each batch completes.
+/// Where a run stands; passed to `RunOptions::progress` after each batch completes.
 struct RunProgress {
   Eigen::Index items_total = 0;    ///< Items in the run.
   Eigen::Index items_done = 0;     ///< Items with a final outcome so far.
@@ -52,7 +52,7 @@ struct RunOptions {
   int concurrency = 1;
   /// Called on the calling thread after each batch (never concurrently). May be empty. An
   /// exception it throws stops the run (running batches finish first) and propagates.
-  std::function<void(const RunProgress&)> on_progress{};
+  std::function<void(const RunProgress&)> progress{};
 };
 
 /// The result for one input item.
@@ -215,7 +215,7 @@ namespace prelabel {
 /// Complexity: O(n) besides the pre-labeler's own cost; memory O(n).
 /// @throws labelkit::invalid_argument if batch_size < 1, max_retries < 0, concurrency < 1 or
 /// n_classes < 1; labelkit::dimension_mismatch if a per-class router has a different number of
-/// classes. Exceptions from the pre-labeler are never propagated; one from `on_progress` is.
+/// classes. Exceptions from the pre-labeler are never propagated; one from `progress` is.
 template <class Item>
 [[nodiscard]] RunReport run_prelabeler(PreLabeler<Item>& labeler,
                                        std::type_identity_t<std::span<const Item>> items,
@@ -243,7 +243,7 @@ template <class Item>
       report.calls += detail::run_batch(labeler, items, first, count, n_classes, router,
                                         options.max_retries, out);
       detail::tally(progress, out.subspan(first, count));
-      if (options.on_progress) options.on_progress(progress);
+      if (options.progress) options.progress(progress);
     }
   } else {
     // Declared before the pool: the pool's destructor waits for running tasks, which use these.
@@ -284,7 +284,7 @@ template <class Item>
       const auto [first, count] = batch_span(b);
       detail::tally(progress, out.subspan(first, count));
       report.calls += calls[b];
-      if (options.on_progress) options.on_progress(progress);
+      if (options.progress) options.progress(progress);
     }
   }
   report.auto_accepted = progress.auto_accepted;

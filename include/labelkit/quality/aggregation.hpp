@@ -46,6 +46,12 @@ struct Aggregation {
   }
 };
 
+/// Where an EM aggregator stands, passed to its options' `progress` callback once per iteration.
+struct EmProgress {
+  int iteration = 0;       ///< 1-based iteration just finished (M-step then E-step).
+  double objective = 0.0;  ///< Its objective, the value appended to EmTrace::log_likelihood.
+};
+
 /// How an EM aggregator's run went.
 struct EmTrace {
   /// The objective EM maximises, after each iteration (see each aggregator for its terms).

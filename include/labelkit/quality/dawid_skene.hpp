@@ -39,10 +39,10 @@ struct DawidSkeneOptions {
   /// for items without annotations are ignored.
   std::vector<GoldLabel> gold = {};
   /// Optional progress callback (empty by default), e.g. to print a progress line: called once
-  /// per EM iteration, after its M-step and E-step, with the 1-based iteration number and that
-  /// iteration's objective, i.e. the value appended to DawidSkeneResult::log_likelihood. It
+  /// per EM iteration, after its M-step and E-step, with an EmProgress: the 1-based iteration
+  /// number and that iteration's objective (the value appended to log_likelihood). It
   /// does not change any result; an exception it throws propagates out of the aggregator.
-  std::function<void(int iteration, double objective)> progress = {};
+  std::function<void(const EmProgress&)> progress = {};
 };
 
 /// Result of dawid_skene() and one_coin_dawid_skene(): the shared Aggregation (items in

@@ -35,7 +35,7 @@ struct GladOptions {
   /// M-step and E-step, with the 1-based iteration and that iteration's objective (the value
   /// appended to GladResult::log_likelihood). It does not change any result; an exception it
   /// throws propagates out of glad().
-  std::function<void(int iteration, double objective)> progress = {};
+  std::function<void(const EmProgress&)> progress = {};
 };
 
 /// Result of glad(): the shared Aggregation (items in ascending id, posterior, labels,

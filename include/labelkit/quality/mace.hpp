@@ -35,7 +35,7 @@ struct MaceOptions {
   /// M-step and E-step, with the 1-based iteration and that iteration's objective (the value
   /// appended to MaceResult::log_likelihood). It does not change any result; an exception it
   /// throws propagates out of mace().
-  std::function<void(int iteration, double objective)> progress = {};
+  std::function<void(const EmProgress&)> progress = {};
 };
 
 /// Result of mace(): the shared Aggregation (items in ascending id, posterior, labels,

@@ -44,6 +44,7 @@ using models::kmeans;
 using models::kmeans_plus_plus_seeds;
 using models::KMeansOptions;
 using models::KMeansResult;
+using models::KMeansProgress;
 
 /// Cluster-based selection, most central: clusters the rows of `embeddings` into k clusters
 /// with `kmeans` and returns, for each cluster, the row nearest its centre (ties to the lower

@@ -116,7 +116,7 @@ struct EmControl {
   int max_iterations = 100;  ///< >= 1.
   double tolerance = 0;      ///< 0: run every iteration.
   /// Called once per iteration, after its E-step, with the 1-based iteration and the objective.
-  const std::function<void(int, double)>* progress = nullptr;
+  const std::function<void(const quality::EmProgress&)>* progress = nullptr;
 };
 
 /// The run of run_em(): the final posterior and the objective after each iteration.
@@ -159,7 +159,7 @@ EmRun run_em(const Crowd& crowd, const std::vector<int>& gold, const EmControl& 
     run.log_likelihood.push_back(objective);
     run.iterations = iteration + 1;
     if (control.progress != nullptr && *control.progress) {
-      (*control.progress)(run.iterations, objective);
+      (*control.progress)(quality::EmProgress{run.iterations, objective});
     }
     if (em_converged(run.log_likelihood, control.tolerance)) {
       run.converged = true;

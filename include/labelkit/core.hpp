@@ -15,6 +15,7 @@
 #include "labelkit/core/gold_label.hpp"
 #include "labelkit/core/id_map.hpp"
 #include "labelkit/core/index.hpp"
+#include "labelkit/core/interval.hpp"
 #include "labelkit/core/json.hpp"
 #include "labelkit/core/label_set.hpp"
 #include "labelkit/core/label_pool.hpp"

@@ -26,7 +26,10 @@ TEST_CASE("wilson_interval matches statsmodels proportion_confint(method='wilson
     CHECK(w.lower == doctest::Approx(c.lower).epsilon(1e-12));
     CHECK(w.upper == doctest::Approx(c.upper).epsilon(1e-12));
   }
-  CHECK(wilson_interval(0, 0) == labelkit::quality::Interval{0, 1});
+  CHECK(wilson_interval(0, 0).lower == 0.0);
+  CHECK(wilson_interval(0, 0).upper == 1.0);
+  CHECK(wilson_interval(0, 0).level == doctest::Approx(0.95).epsilon(1e-12));  // erf(1.96/sqrt 2)
+  CHECK(wilson_interval(3, 10, 2.5758293035489).level == doctest::Approx(0.99).epsilon(1e-12));
   CHECK_THROWS_WITH_AS(static_cast<void>(wilson_interval(3, 2)), doctest::Contains("expected 0 <= successes <= n"),
                        labelkit::invalid_argument);
 }
@@ -64,7 +67,8 @@ TEST_CASE("gold_standard scores annotators on gold items, with confusion and a f
   const auto& none = r.annotators[3];
   CHECK(none.annotator == 4);
   CHECK(none.n_gold == 0);
-  CHECK(none.interval == labelkit::quality::Interval{0, 1});
+  CHECK(none.interval.lower == 0.0);
+  CHECK(none.interval.upper == 1.0);
   CHECK(!none.flagged);
   CHECK(r.n_gold_items == 12);
   CHECK(r.n_gold == 27);

@@ -14,6 +14,29 @@
 #include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/interval.hpp"
+#include "labelkit/quality/detail/crowd.hpp"
+#include "labelkit/quality/gold_label.hpp"
+
+LABELKIT_BEGIN_NAMESPACE
+namespace quality {
+
+/// The confidence interval of every area (labelkit/core/interval.hpp).
+using Interval = labelkit::Interval;
+
+/// Wilson score interval, a confusion matrix, and a flag once there is enough evidence.
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "labelkit/config.hpp"
+#include "labelkit/core/answer_set.hpp"
+#include "labelkit/core/annotation.hpp"
+#include "labelkit/core/error.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/gold_label.hpp"
 
@@ -32,7 +55,7 @@ struct Interval {
 /// Wilson score interval for a binomial proportion (Wilson 1927): with p = successes / n,
 /// centre (p + z²/2n) / (1 + z²/n), half-width z/(1 + z²/n) · sqrt(p(1 - p)/n + z²/4n²).
 /// Stays inside [0, 1] and is sensible at p = 0 or 1, unlike the Wald interval. n = 0 gives
-/// [0, 1]. O(1).
+/// [0, 1]. The interval's `level` is the two-sided coverage of z, erf(z/√2). O(1).
 /// @throws labelkit::invalid_argument unless 0 <= successes <= n and z is finite and >= 0.
 [[nodiscard]] inline Interval wilson_interval(Eigen::Index successes, Eigen::Index n,
                                               double z = 1.959963984540054) {
@@ -42,14 +65,15 @@ struct Interval {
                            ")");
   }
   detail::check_nonnegative(z, "wilson_interval", "z");
-  if (n == 0) return {0.0, 1.0};
+  const double level = std::erf(z / std::sqrt(2.0));
+  if (n == 0) return {0.0, 1.0, level};
   const auto nd = static_cast<double>(n);
   const double p = static_cast<double>(successes) / nd;
   const double z2 = z * z;
   const double denominator = 1 + z2 / nd;
   const double centre = (p + z2 / (2 * nd)) / denominator;
   const double half = z / denominator * std::sqrt(p * (1 - p) / nd + z2 / (4 * nd * nd));
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half), level};
 }
 
 /// Options of gold_standard().

@@ -9,6 +9,7 @@
 #include "labelkit/version.hpp"
 
 #include "labelkit/core/annotation.hpp"
+#include "labelkit/core/duplicates.hpp"
 #include "labelkit/core/eigen.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/id_map.hpp"

@@ -35,12 +35,14 @@
 #include <optional>
 #include <span>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "labelkit/agreement/detail/krippendorff_passes.hpp"
 #include "labelkit/agreement/detail/krippendorff_units.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/krippendorff_types.hpp"
+#include "labelkit/agreement/tables.hpp"
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/limits.hpp"
@@ -286,6 +288,42 @@ template <class Derived>
   return out;
 }
 
+/// Krippendorff's alpha of a RatingTable (items x annotators with ids): the table is read as
+/// Krippendorff's reliability data, annotators x items, so the value equals
+/// `krippendorff_alpha(table.annotators_by_items(), level, zero_division)`. This overload is the
+/// one to use on wide_ratings()' output; the table converts to no matrix, so it cannot reach the
+/// matrix overloads in the wrong orientation.
+/// @throws as the matrix overload.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] double krippendorff_alpha(const Table& table, Level level = Level::nominal,
+                                        ZeroDivision zero_division = ZeroDivision::one) {
+  return krippendorff_alpha(table.annotators_by_items(), level, zero_division);
+}
+
+/// Krippendorff's alpha of a RatingTable with a custom difference function (see the matrix
+/// overload with `distance`).
+template <std::same_as<RatingTable> Table, class Distance>
+requires std::invocable<Distance&, double, double> &&
+    std::convertible_to < std::invoke_result_t<Distance&, double, double>,
+double > [[nodiscard]] double krippendorff_alpha(const Table& table, Distance&& distance,
+                                                 ZeroDivision zero_division = ZeroDivision::one) {
+  return krippendorff_alpha(table.annotators_by_items(), std::forward<Distance>(distance),
+                            zero_division);
+}
+
+/// Alpha of a RatingTable with D_o, D_e, the number of pairable values and items.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] AlphaParts krippendorff_alpha_parts(const Table& table, Level level = Level::nominal,
+                                                  ZeroDivision zero_division = ZeroDivision::one) {
+  return krippendorff_alpha_parts(table.annotators_by_items(), level, zero_division);
+}
+
+/// The coincidence matrix of a RatingTable (read as annotators x items).
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] Coincidences coincidence_matrix(const Table& table) {
+  return coincidence_matrix(table.annotators_by_items());
+}
+
 }  // namespace agreement
 namespace detail {
 
@@ -387,7 +425,11 @@ template <class Derived>
   for (std::size_t i = 0; i < size.size(); ++i) pa_prime += agree[i] / (r_bar * (size[i] - 1));
   pa_prime /= n;
   const Eigen::VectorXd pi = totals / sum_r;
-  const Eigen::VectorXd w_pi = 0.5 * (w * pi + w.transpose() * pi);
+  // Two named products, then their mean: the same arithmetic as one nested expression, which
+  // GCC 12's -Wuse-after-free misreads inside Eigen's temporaries at some inlining depths.
+  const Eigen::VectorXd w_pi_rows = w * pi;
+  const Eigen::VectorXd w_pi_cols = w.transpose() * pi;
+  const Eigen::VectorXd w_pi = 0.5 * (w_pi_rows + w_pi_cols);
   const double pe = pi.dot(w * pi);
   Estimate e;
   e.n = static_cast<Eigen::Index>(size.size());
@@ -512,6 +554,23 @@ template <class Derived>
   out.se = sorted.size() > 1 ? std::sqrt(ss / static_cast<double>(sorted.size() - 1)) : 0.0;
   out.probability_below_minimum = static_cast<double>(below) / static_cast<double>(sorted.size());
   return out;
+}
+
+/// Krippendorff's alpha with Gwet's analytic standard error for a RatingTable (read as
+/// annotators x items; see the matrix overload).
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] Estimate krippendorff_alpha_estimate(const Table& table, Level level = Level::nominal,
+                                                   const InferenceOptions& options = {}) {
+  return krippendorff_alpha_estimate(table.annotators_by_items(), level, options);
+}
+
+/// Seeded bootstrap of alpha for a RatingTable (read as annotators x items; see the matrix
+/// overload).
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] AlphaBootstrap krippendorff_alpha_bootstrap(const Table& table,
+                                                          Level level = Level::nominal,
+                                                          const BootstrapOptions& options = {}) {
+  return krippendorff_alpha_bootstrap(table.annotators_by_items(), level, options);
 }
 
 }  // namespace agreement

@@ -98,7 +98,11 @@ inline agreement::Estimate chance_corrected_estimate(
       break;
     case ChanceModel::fleiss: {
       pe = pi.dot(w * pi);
-      const Eigen::VectorXd pw = 0.5 * (w * pi + w.transpose() * pi);
+      // Two named products, then their mean: the arithmetic of one nested expression, which
+      // GCC 12's -Wuse-after-free misreads inside Eigen's temporaries at some inlining depths.
+      const Eigen::VectorXd pw_rows = w * pi;
+      const Eigen::VectorXd pw_cols = w.transpose() * pi;
+      const Eigen::VectorXd pw = 0.5 * (pw_rows + pw_cols);
       pe_i = (a * pw).array() / r.array();
       break;
     }

@@ -112,7 +112,7 @@ TEST_CASE("records -> table -> alpha reads the table the right way round") {
   // Alpha's other entry points agree with the matrix ones.
   const AlphaParts parts = krippendorff_alpha_parts(table, Level::interval);
   CHECK(parts.alpha == krippendorff_alpha(d, Level::interval));
-  CHECK(parts.pairable_units == 11);
+  CHECK(parts.pairable_items == 11);
   const Estimate e = krippendorff_alpha_estimate(table);
   const Estimate em = krippendorff_alpha_estimate(d);
   CHECK(e.value == em.value);

@@ -13,5 +13,6 @@
 #include "labelkit/agreement/krippendorff.hpp"
 #include "labelkit/agreement/krippendorff_types.hpp"
 #include "labelkit/agreement/multi_rater.hpp"
+#include "labelkit/agreement/records.hpp"
 #include "labelkit/agreement/scott.hpp"
 #include "labelkit/agreement/tables.hpp"

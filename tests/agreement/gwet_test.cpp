@@ -322,14 +322,16 @@ TEST_CASE("input shapes: long records with int or string keys, wide ratings, cou
   // Long records, sparse ids, missing answers are absent.
   const std::vector<labelkit::Annotation> records = {
       {100, 7, 1}, {100, 9, 1}, {205, 7, 2}, {205, 9, 2}, {205, 11, 2}, {300, 11, 0}, {300, 9, 1}};
-  const WideRatings w = wide_ratings(records);
-  REQUIRE(w.ratings.rows() == 3);
-  REQUIRE(w.ratings.cols() == 3);
-  CHECK(w.item_ids == std::vector<Eigen::Index>{100, 205, 300});
-  CHECK(w.rater_ids == std::vector<Eigen::Index>{7, 9, 11});
-  CHECK(std::isnan(w.ratings(0, 2)));
-  CHECK(w.ratings(2, 2) == 0.0);
-  const CountTable t = count_table(w.ratings);
+  const RatingTable w = wide_ratings(records);
+  REQUIRE(w.items() == 3);
+  REQUIRE(w.annotators() == 3);
+  CHECK(w.item_ids() == std::vector<Eigen::Index>{100, 205, 300});
+  CHECK(w.annotator_ids() == std::vector<Eigen::Index>{7, 9, 11});
+  CHECK(std::isnan(w.items_by_annotators()(0, 2)));
+  CHECK(w.items_by_annotators()(2, 2) == 0.0);
+  CHECK(w.label(300, 11) == 0.0);
+  CHECK_FALSE(w.label(100, 11).has_value());
+  const CountTable t = count_table(w);
   CHECK(t.categories == std::vector<double>{0, 1, 2});
   CHECK(t.counts.row(0).sum() == 2.0);  // missing is never a category
   CHECK(t.counts.row(1).sum() == 3.0);

@@ -133,6 +133,6 @@ TEST_CASE("Cohen's kappa: the single-category message is kept for single-categor
   const std::vector<int> b{3, 3, 3};
   const std::string what =
       message_of([&] { (void)cohens_kappa(a, b, Weights::none, ZeroDivision::raise); });
-  CHECK(what.find("both raters used one and the same single category") != std::string::npos);
+  CHECK(what.find("both annotators used one and the same single category") != std::string::npos);
   CHECK(cohens_kappa(a, b) == 1.0);
 }

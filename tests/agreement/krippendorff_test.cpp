@@ -192,7 +192,7 @@ TEST_CASE("coincidence matrix, value counts and the reference expected disagreem
   CHECK((co.matrix - co.matrix.transpose()).norm() == 0.0);
   const auto parts = krippendorff_alpha_parts(d);
   CHECK(parts.pairable_values == 40);
-  CHECK(parts.pairable_units == 11);
+  CHECK(parts.pairable_items == 11);
   // Value counts: units x values.
   Eigen::MatrixXd counts = Eigen::MatrixXd::Zero(12, 5);
   for (Eigen::Index u = 0; u < 12; ++u)

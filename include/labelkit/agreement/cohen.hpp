@@ -1,11 +1,11 @@
 #pragma once
 /// @file
-/// Cohen's kappa for two raters (Cohen 1960), weighted kappa (Cohen 1968) and its asymptotic
+/// Cohen's kappa for two annotators (Cohen 1960), weighted kappa (Cohen 1968) and its asymptotic
 /// inference (Fleiss, Cohen & Everitt 1969, as in SAS PROC FREQ and statsmodels).
 ///
 /// kappa_w = 1 - sum_ij w_ij o_ij / sum_ij w_ij e_ij with disagreement weights w (0 on the
 /// diagonal), observed proportions o and expected e_ij = p_i. p_.j. Categories are the sorted
-/// distinct codes seen in either rater; linear and quadratic weights use the distance between
+/// distinct codes seen in either annotator; linear and quadratic weights use the distance between
 /// category *positions* in that order, |i - j| and (i - j)^2, exactly as scikit-learn's
 /// `cohen_kappa_score`.
 
@@ -30,14 +30,14 @@ enum class Weights {
   quadratic,  ///< Disagreement (i - j)^2 between category positions.
 };
 
-/// The two raters' contingency table: counts(i, j) = items rater a put in categories[i] and
-/// rater b in categories[j]; categories are the sorted distinct codes of both raters.
+/// The two annotators' contingency table: counts(i, j) = items annotator a put in categories[i] and
+/// annotator b in categories[j]; categories are the sorted distinct codes of both annotators.
 struct ContingencyTable {
   Eigen::MatrixXd counts;       ///< K x K item counts, rater a by row, rater b by column.
   std::vector<int> categories;  ///< The K category codes, ascending (row/column order).
 };
 
-/// Builds the contingency table of two raters in O(n) (compact codes) or O(n log n).
+/// Builds the contingency table of two annotators in O(n) (compact codes) or O(n log n).
 /// @throws labelkit::dimension_mismatch if lengths differ; invalid_argument if empty.
 [[nodiscard]] inline ContingencyTable contingency_table(
     std::span<const int> a, std::span<const int> b, const char* function = "contingency_table") {
@@ -183,7 +183,7 @@ inline std::vector<Eigen::Index> weight_rows(const std::vector<int>& categories,
     return rows;
   }
   if (static_cast<Eigen::Index>(categories.size()) != m) {
-    fail<dimension_mismatch>(function, "'weights' is ", m, " x ", m, " but the raters used ",
+    fail<dimension_mismatch>(function, "'weights' is ", m, " x ", m, " but the annotators used ",
                              categories.size(), " categories whose codes are not all in [0, ", m,
                              ") (rows are indexed by code in [0, C), or by position among the "
                              "sorted observed codes when exactly C are observed)");
@@ -218,11 +218,11 @@ inline agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const
       // Several categories are in use, yet the weights give none of their pairs a disagreement:
       // a property of the weights, not of the data, so no policy value stands in for it.
       fail(function, "the weights give no disagreement between any two of the ", used,
-           " categories the raters used, so kappa is undefined (expected at least one positive "
+           " categories the annotators used, so kappa is undefined (expected at least one positive "
            "disagreement weight among the observed categories)");
     }
     e.value = zero_division_value(policy, function,
-                                  "no disagreement is expected by chance (both raters used one "
+                                  "no disagreement is expected by chance (both annotators used one "
                                   "and the same single category)");
     return e;
   }
@@ -263,9 +263,9 @@ inline agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const
 }  // namespace detail
 namespace agreement {
 
-/// Cohen's kappa of two raters; `a[i]` and `b[i]` are their labels for item i (any int codes).
+/// Cohen's kappa of two annotators; `a[i]` and `b[i]` are their labels for item i (any int codes).
 /// O(n) for compact codes (O(n log n) otherwise) plus O(C^2).
-/// Degenerate case: both raters use one and the same category only (p_e = 1) -> 1
+/// Degenerate case: both annotators use one and the same category only (p_e = 1) -> 1
 /// (`ZeroDivision::one`; see the overload taking a policy).
 /// @throws labelkit::dimension_mismatch if the lengths differ; labelkit::invalid_argument if empty.
 [[nodiscard]] inline double cohens_kappa(std::span<const int> a, std::span<const int> b,
@@ -291,9 +291,9 @@ namespace agreement {
 /// and columns are indexed by the label code when every code lies in [0, C), otherwise by the
 /// position among the sorted observed codes (then exactly C codes must be observed).
 /// A matrix that gives no pair of categories a disagreement (all zero disagreement weights, all
-/// one agreement weights), or none among the categories the raters used, is refused: kappa is
+/// one agreement weights), or none among the categories the annotators used, is refused: kappa is
 /// 0/0 there whatever the ratings are. The `zero_division` policy covers only data in which both
-/// raters used one and the same single category.
+/// annotators used one and the same single category.
 /// @throws labelkit::dimension_mismatch for mismatched lengths or a weight matrix that does not
 ///         fit the codes; labelkit::invalid_argument for a malformed weight matrix or one with
 ///         no disagreement among the observed categories.
@@ -329,8 +329,8 @@ template <class Derived>
                                   confidence, zero_division, true, "cohens_kappa_estimate");
 }
 
-/// Cohen's kappa with inference from a C x C contingency table (rows: rater a, columns: rater b,
-/// categories in order; weights by position).
+/// Cohen's kappa with inference from a C x C contingency table (rows: annotator a, columns:
+/// annotator b, categories in order; weights by position).
 /// @throws labelkit::invalid_argument for a non-square, empty, negative or all-zero table.
 template <class Derived>
 [[nodiscard]] Estimate cohens_kappa_estimate(const Eigen::MatrixBase<Derived>& table,
@@ -365,8 +365,8 @@ template <class Derived>
                                   "cohens_kappa_estimate", &options);
 }
 
-/// Cohen's kappa with inference settings from a C x C contingency table (rows: rater a, columns:
-/// rater b; weights by position). See the overload on two label vectors.
+/// Cohen's kappa with inference settings from a C x C contingency table (rows: annotator a,
+/// columns: annotator b; weights by position). See the overload on two label vectors.
 /// @throws labelkit::invalid_argument for a non-square, empty, negative or all-zero table, a bad
 ///         confidence or N < n.
 template <class Derived>

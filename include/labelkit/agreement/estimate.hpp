@@ -17,10 +17,10 @@
 LABELKIT_BEGIN_NAMESPACE
 namespace agreement {
 
-/// What a chance-corrected coefficient returns when it is 0/0: every rater used one and the same
-/// category (p_e = 1, p_o = 1), or alpha's data hold a single distinct value (D_e = 0).
+/// What a chance-corrected coefficient returns when it is 0/0: every annotator used one and the
+/// same category (p_e = 1, p_o = 1), or alpha's data hold a single distinct value (D_e = 0).
 /// scikit-learn returned NaN there and later added `zero_division`; labelkit makes the choice
-/// explicit. The default, `one`, reads "the raters never disagreed" as perfect agreement.
+/// explicit. The default, `one`, reads "the annotators never disagreed" as perfect agreement.
 enum class ZeroDivision {
   one,    ///< Return 1 (the default).
   zero,   ///< Return 0 (scikit-learn's `zero_division="warn"` value).
@@ -43,7 +43,7 @@ struct Estimate {
   double p_value_one_sided =
       std::numeric_limits<double>::quiet_NaN();         ///< P(stat > observed) under H0.
   double df = std::numeric_limits<double>::infinity();  ///< Degrees of freedom (inf = normal).
-  Eigen::Index n = 0;  ///< Number of units/items that entered the estimate.
+  Eigen::Index n = 0;  ///< Number of items that entered the estimate.
 };
 
 /// Which variance estimator a standard error uses, named after the functions of Gwet's R package
@@ -57,7 +57,7 @@ enum class SeConvention {
   /// Gwet (2014) as in irrCAC's `*.raw` and `*.dist` functions:
   /// var = (1 - f) / (n (n - 1)) sum_i (c_i - c)^2 over the per-item linearised terms c_i.
   irrcac_raw,
-  /// irrCAC's `*.table` functions (two raters, contingency table): var = (1 - f) / n^2 sum_i
+  /// irrCAC's `*.table` functions (two annotators, contingency table): var = (1 - f) / n^2 sum_i
   /// (c_i - c)^2, the large-sample form (for Cohen's kappa this is Fleiss, Cohen & Everitt 1969).
   irrcac_table,
 };

@@ -1,13 +1,13 @@
 #pragma once
 /// @file
-/// Fleiss' kappa for many raters from a count table (Fleiss 1971, "Measuring nominal scale
+/// Fleiss' kappa for many annotators from a count table (Fleiss 1971, "Measuring nominal scale
 /// agreement among many raters", Psychological Bulletin 76:378-382), its null-hypothesis
 /// variance (Fleiss, Nee & Landis 1979), per-category kappas, specific agreement, Randolph's
-/// (2005) free-marginal kappa, and the generalisation to unequal numbers of raters per item with
-/// weights and Gwet's (2014) variance.
+/// (2005) free-marginal kappa, and the generalisation to unequal numbers of annotators per item
+/// with weights and Gwet's (2014) variance.
 ///
-/// Input: `counts`, items x categories (rows are items): counts(i, k) = number of raters who put
-/// item i in category k. Any Eigen dense expression, float/double/int, either storage order.
+/// Input: `counts`, items x categories (rows are items): counts(i, k) = number of annotators who
+/// put item i in category k. Any Eigen dense expression, float/double/int, either storage order.
 
 #include <Eigen/Core>
 #include <cmath>
@@ -23,7 +23,8 @@
 LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
-/// Validates an equal-raters table and returns the common number of raters per item.
+/// Validates a table with equal answers per item and returns the common number of annotators per
+/// item.
 template <class Derived>
 double check_fleiss_table(const Eigen::MatrixBase<Derived>& counts, const char* function) {
   check_counts(counts, function);
@@ -32,13 +33,13 @@ double check_fleiss_table(const Eigen::MatrixBase<Derived>& counts, const char* 
     const double ni = static_cast<double>(counts.row(i).sum());
     if (ni != n) {
       fail(function, "row ", i, " of 'counts' has ", ni, " ratings but row 0 has ", n,
-           "; Fleiss' kappa needs the same number of raters for every item (use "
-           "fleiss_kappa_generalized() or gwet_ac2() for unequal numbers of raters, or "
+           "; Fleiss' kappa needs the same number of annotators for every item (use "
+           "fleiss_kappa_generalized() or gwet_ac2() for unequal numbers of annotators, or "
            "krippendorff_alpha())");
     }
   }
   if (n < 2)
-    fail(function, "every item has ", n, " rating(s) (expected at least 2 raters per item)");
+    fail(function, "every item has ", n, " rating(s) (expected at least 2 annotators per item)");
   return n;
 }
 
@@ -71,7 +72,7 @@ namespace agreement {
 /// (n (n - 1)), P_e = sum_j p_j^2. O(items * categories).
 /// Degenerate: all ratings in one category (P_e = 1) -> 1 (ZeroDivision::one).
 /// @throws labelkit::invalid_argument if rows have different totals (the message points to
-///         fleiss_kappa_generalized / gwet_ac2 / krippendorff_alpha), fewer than 2 raters per
+///         fleiss_kappa_generalized / gwet_ac2 / krippendorff_alpha), fewer than 2 annotators per
 ///         item, an empty table, or a negative / non-finite count.
 template <class Derived>
 [[nodiscard]] double fleiss_kappa(const Eigen::MatrixBase<Derived>& counts) {
@@ -115,10 +116,10 @@ template <class Derived>
   return e;
 }
 
-/// Fleiss' kappa generalised to unequal numbers of raters per item and to agreement weights
+/// Fleiss' kappa generalised to unequal numbers of annotators per item and to agreement weights
 /// (Gwet 2014, ch. 2-3; irrCAC `fleiss.kappa.raw`): p_a over items with >= 2 ratings,
 /// pi_k = mean_i r_ik / r_i, p_e = sum_kl w_kl pi_k pi_l, with Gwet's variance and a t interval.
-/// Equals fleiss_kappa() when every item has the same number of raters. Rows with no rating are
+/// Equals fleiss_kappa() when every item has the same number of annotators. Rows with no rating are
 /// ignored. Categories' values for the weights are the column positions 1..q unless given.
 /// @throws labelkit::invalid_argument if no item has two ratings.
 template <class Derived>
@@ -147,7 +148,7 @@ template <class Derived>
 }
 
 /// Randolph's (2005) free-marginal multirater kappa: p_e = 1 / q with q = number of columns
-/// (categories available to the raters, used or not). Observed agreement as in Fleiss; rows may
+/// (categories available to the annotators, used or not). Observed agreement as in Fleiss; rows may
 /// have unequal totals (items with one rating are skipped). Degenerate q = 1 -> policy.
 /// @throws labelkit::invalid_argument if no item has two ratings.
 template <class Derived>
@@ -176,7 +177,7 @@ template <class Derived>
     const double pq = parts.p(j) * (1.0 - parts.p(j));
     if (pq == 0.0) {
       out(j) = detail::zero_division_value(zero_division, "per_category_kappa",
-                                           "a category used by no rater or by every rater");
+                                           "a category used by no annotator or by every annotator");
       continue;
     }
     const double disagreement = (c.col(j).array() * (n - c.col(j).array())).sum();
@@ -185,9 +186,9 @@ template <class Derived>
   return out;
 }
 
-/// Specific (category-wise) agreement: the probability that, given one rater put an item in
-/// category k, another rater of the same item did too: sum_i n_ik (n_ik - 1) / sum_i n_ik (n_i -
-/// 1). Rows may have unequal totals. A category never paired gets the policy value.
+/// Specific (category-wise) agreement: the probability that, given one annotator put an item in
+/// category k, another annotator of the same item did too: sum_i n_ik (n_ik - 1) / sum_i n_ik (n_i
+/// - 1). Rows may have unequal totals. A category never paired gets the policy value.
 template <class Derived>
 [[nodiscard]] Eigen::VectorXd specific_agreement(const Eigen::MatrixBase<Derived>& counts,
                                                  ZeroDivision zero_division = ZeroDivision::one) {

@@ -3,7 +3,7 @@
 /// Gwet's AC1 and AC2 (Gwet 2008, "Computing inter-rater reliability and its variance in the
 /// presence of high agreement", BJMSP 61:29-48; Handbook of Inter-Rater Reliability, 4th ed.
 /// 2014), percent agreement and Brennan-Prediger's coefficient (Bennett et al. 1954's S) with
-/// weights, standard errors, confidence intervals and p-values, for two or more raters and
+/// weights, standard errors, confidence intervals and p-values, for two or more annotators and
 /// missing ratings. Formulas and variances follow the Handbook (and its R package irrCAC):
 ///   p_a = mean over items with r_i >= 2 of sum_k r_ik (r*_ik - 1) / (r_i (r_i - 1)),
 ///   r*_ik = sum_l w_kl r_il; AC: p_e = sum(W) / (q (q-1)) sum_k pi_k (1 - pi_k);
@@ -140,8 +140,8 @@ template <class Derived>
   return w;
 }
 
-/// The count table of two raters as distinct patterns with multiplicities (one row per
-/// non-empty cell of their contingency table), so two-rater estimates cost O(n + C^2).
+/// The count table of two annotators as distinct patterns with multiplicities (one row per
+/// non-empty cell of their contingency table), so two-annotator estimates cost O(n + C^2).
 struct PatternTable {
   Eigen::MatrixXd counts;
   Eigen::VectorXd multiplicity;
@@ -178,7 +178,7 @@ inline PatternTable two_rater_patterns(std::span<const int> a, std::span<const i
 }  // namespace detail
 namespace agreement {
 
-/// Gwet's AC1 of two raters (`a[i]`, `b[i]`: their labels for item i). Same value as the
+/// Gwet's AC1 of two annotators (`a[i]`, `b[i]`: their labels for item i). Same value as the
 /// contingency-table formula p_e = sum_k pi_k (1 - pi_k) / (q - 1), pi_k = (p_k. + p_.k) / 2.
 /// Degenerate: a single category in all ratings -> 1 (ZeroDivision::one). O(n + C^2).
 /// @throws labelkit::dimension_mismatch if lengths differ; invalid_argument if empty.
@@ -191,7 +191,8 @@ namespace agreement {
       .value;
 }
 
-/// Gwet's AC1 (or AC2 with `scheme`) of two raters with Gwet's variance, t interval and p-values.
+/// Gwet's AC1 (or AC2 with `scheme`) of two annotators with Gwet's variance, t interval and
+/// p-values.
 [[nodiscard]] inline Estimate gwet_ac1_estimate(std::span<const int> a, std::span<const int> b,
                                                 WeightScheme scheme = WeightScheme::identity,
                                                 double confidence = 0.95,
@@ -203,8 +204,8 @@ namespace agreement {
                                            "gwet_ac1_estimate", &p.multiplicity);
 }
 
-/// Gwet's AC2 (AC1 with identity weights) for any number of raters from a count table (rows are
-/// items; raters per item may differ; items with one rating enter pi only). O(n q^2).
+/// Gwet's AC2 (AC1 with identity weights) for any number of annotators from a count table (rows are
+/// items; annotators per item may differ; items with one rating enter pi only). O(n q^2).
 /// @throws labelkit::invalid_argument if no item has two ratings, or for bad weights/confidence.
 [[nodiscard]] inline Estimate gwet_ac2(const CountTable& table,
                                        WeightScheme scheme = WeightScheme::identity,
@@ -240,7 +241,7 @@ template <class Derived>
       confidence, ZeroDivision::one, "percent_agreement");
 }
 
-/// Share of items on which the two raters agree. O(n).
+/// Share of items on which the two annotators agree. O(n).
 /// @throws labelkit::dimension_mismatch if lengths differ; invalid_argument if empty.
 [[nodiscard]] inline double percent_agreement(std::span<const int> a, std::span<const int> b) {
   detail::check_pair(a, b, "percent_agreement");
@@ -262,7 +263,7 @@ template <class Derived>
       confidence, zero_division, "brennan_prediger");
 }
 
-/// Brennan-Prediger coefficient of two raters over the categories either of them used.
+/// Brennan-Prediger coefficient of two annotators over the categories either of them used.
 [[nodiscard]] inline double brennan_prediger(std::span<const int> a, std::span<const int> b) {
   const auto p = detail::two_rater_patterns(a, b, "brennan_prediger");
   const Eigen::Index q = p.counts.cols();
@@ -272,7 +273,7 @@ template <class Derived>
       .value;
 }
 
-/// Gwet's AC1 (AC2 with `scheme`) of two raters with inference settings: finite-population
+/// Gwet's AC1 (AC2 with `scheme`) of two annotators with inference settings: finite-population
 /// correction, variance convention (`SeConvention::irrcac_table` gives irrCAC's
 /// `gwet.ac1.table` standard error, sqrt((n - 1) / n) times the default `*.raw` one) and interval.
 /// @throws as gwet_ac1_estimate; labelkit::invalid_argument for a bad confidence or N < n.

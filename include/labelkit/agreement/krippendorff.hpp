@@ -1,14 +1,14 @@
 #pragma once
 /// @file
 /// Krippendorff's alpha (Krippendorff 2011, "Computing Krippendorff's Alpha-Reliability";
-/// Content Analysis, 2004/2013) for any number of coders, missing values and the nominal,
+/// Content Analysis, 2004/2013) for any number of annotators, missing values and the nominal,
 /// ordinal, interval and ratio metrics or a custom difference function; alpha from value counts,
 /// alpha of a subset against the expected disagreement of a reference set, the coincidence
 /// matrix, and a seeded bootstrap interval (after Hayes & Krippendorff 2007).
 ///
-/// Reliability data are **coders x units** (Krippendorff's layout and the `krippendorff` Python
-/// package's): data(c, u) is coder c's value for unit u, NaN = missing. Missing values are absent:
-/// a unit with m_u < 2 values is not pairable and contributes nothing.
+/// Reliability data are **annotators x items** (Krippendorff's coders x units; the layout of the
+/// `krippendorff` Python package): data(c, u) is annotator c's value for item u, NaN = missing.
+/// Missing values are absent: an item with m_u < 2 values is not pairable and contributes nothing.
 ///
 ///   alpha = 1 - D_o / D_e = 1 - (n - 1) sum_ck o_ck d2_ck / sum_ck n_c n_k d2_ck,
 ///   o_ck = sum_u (number of c-k pairs in u) / (m_u - 1), n_c = sum_k o_ck, n = sum_c n_c.
@@ -16,11 +16,11 @@
 /// Difference functions d2: nominal [c != k]; ordinal (sum_{g=c..k} n_g - (n_c + n_k) / 2)^2;
 /// interval (c - k)^2; ratio ((c - k) / (c + k))^2.
 ///
-/// Complexity (N = coders * units, V = distinct values): nominal O(N + V) time and O(V) memory;
+/// Complexity (N = annotators * items, V = distinct values): nominal O(N + V) time and O(V) memory;
 /// interval O(N) time and O(1) extra memory (sums of n_v v and n_v v^2, never a V^2 table);
 /// ordinal O(N + V) after sorting the V distinct values, since its metric is the interval metric
 /// on the mid-ranks M_g = sum_{h<g} n_h + n_g / 2; ratio and custom metrics O(N * d + V^2) time
-/// and O(V) memory, d = distinct values within a unit (at most the number of coders). Value
+/// and O(V) memory, d = distinct values within an item (at most the number of annotators). Value
 /// lookup is a direct table for integer codes in a compact range and a binary search otherwise.
 ///
 /// This header is the API. The result types are in krippendorff_types.hpp; the data walk in
@@ -35,12 +35,14 @@
 #include <optional>
 #include <span>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "labelkit/agreement/detail/krippendorff_passes.hpp"
 #include "labelkit/agreement/detail/krippendorff_units.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/krippendorff_types.hpp"
+#include "labelkit/agreement/tables.hpp"
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/limits.hpp"
@@ -49,11 +51,11 @@
 LABELKIT_BEGIN_NAMESPACE
 namespace agreement {
 
-/// Krippendorff's alpha of coders x units reliability data (NaN = missing).
-/// Degenerate cases: no unit with two or more values (everything missing, a single coder, one
-/// value per unit) -> labelkit::invalid_argument; all pairable values equal (D_e = 0) -> 1
+/// Krippendorff's alpha of annotators x items reliability data (NaN = missing).
+/// Degenerate cases: no item with two or more values (everything missing, a single annotator, one
+/// value per item) -> labelkit::invalid_argument; all pairable values equal (D_e = 0) -> 1
 /// (ZeroDivision::one; see the overload with a policy).
-/// @throws labelkit::invalid_argument for empty data, an infinite value, no pairable unit, or a
+/// @throws labelkit::invalid_argument for empty data, an infinite value, no pairable item, or a
 ///         negative value at the ratio level.
 template <class Derived>
 [[nodiscard]] double krippendorff_alpha(const Eigen::MatrixBase<Derived>& data,
@@ -86,7 +88,7 @@ double > [[nodiscard]] double krippendorff_alpha(const Eigen::MatrixBase<Derived
       .alpha;
 }
 
-/// Alpha with D_o, D_e, the number of pairable values and units.
+/// Alpha with D_o, D_e, the number of pairable values and items.
 template <class Derived>
 [[nodiscard]] AlphaParts krippendorff_alpha_parts(const Eigen::MatrixBase<Derived>& data,
                                                   Level level = Level::nominal,
@@ -95,25 +97,25 @@ template <class Derived>
                                  zero_division, "krippendorff_alpha_parts");
 }
 
-/// Alpha from value counts: `counts` is units x values (rows are units), counts(u, v) = how many
-/// coders gave unit u the value values[v] (the `value_counts` input of the `krippendorff`
+/// Alpha from value counts: `counts` is items x values (rows are items), counts(u, v) = how many
+/// annotators gave item u the value values[v] (the `value_counts` input of the `krippendorff`
 /// package). `values` must be strictly increasing; when empty, the values are 0..V-1.
-/// O(units * V + V^2).
+/// O(items * V + V^2).
 /// @throws labelkit::invalid_argument for negative counts, non-increasing values or no pairable
-///         unit; labelkit::dimension_mismatch if values.size() != counts.cols().
+///         item; labelkit::dimension_mismatch if values.size() != counts.cols().
 template <class Derived>
 [[nodiscard]] double krippendorff_alpha_from_counts(
     const Eigen::MatrixBase<Derived>& counts, Level level = Level::nominal,
     std::span<const double> values = {}, ZeroDivision zero_division = ZeroDivision::one) {
   const char* function = "krippendorff_alpha_from_counts";
   if (counts.rows() == 0 || counts.cols() == 0) {
-    detail::fail(function, "'counts' is empty (expected units x values)");
+    detail::fail(function, "'counts' is empty (expected items x values)");
   }
   for (Eigen::Index k = 0; k < counts.cols(); ++k) {
     for (Eigen::Index u = 0; u < counts.rows(); ++u) {
       const double x = static_cast<double>(counts(u, k));
       if (!(x >= 0) || std::isinf(x)) {
-        detail::fail(function, "'counts' has an invalid count at unit (row) ", u,
+        detail::fail(function, "'counts' has an invalid count at item (row) ", u,
                      ", value (column) ", k, " (got ", x, ")");
       }
     }
@@ -230,9 +232,9 @@ template <class Value>
   return krippendorff_alpha_from_counts(counts, level, values, zero_division);
 }
 
-/// Alpha of `data` (e.g. a subset of units or coders) with the expected disagreement D_e (and,
+/// Alpha of `data` (e.g. a subset of items or annotators) with the expected disagreement D_e (and,
 /// at the ordinal level, the mid-ranks) taken from `reference` (e.g. the full data set), both
-/// coders x units with NaN missing. Useful to compare subsets on a common yardstick.
+/// annotators x items with NaN missing. Useful to compare subsets on a common yardstick.
 /// @throws as krippendorff_alpha, for either input.
 template <class Derived, class Reference>
 [[nodiscard]] double krippendorff_alpha_with_reference(
@@ -248,7 +250,7 @@ template <class Derived, class Reference>
   detail::DataUnits<Eigen::MatrixXd> ref_units(ref, index);
   const Eigen::VectorXd ref_totals = detail::pairable_totals(ref_units, index.size());
   if (ref_totals.sum() == 0) {
-    detail::fail(function, "'reference' has no unit with two or more values");
+    detail::fail(function, "'reference' has no item with two or more values");
   }
   detail::DataUnits<Eigen::MatrixXd> units(dat, index);
   double expected = 0;
@@ -259,7 +261,7 @@ template <class Derived, class Reference>
   return detail::finish_alpha(s, expected, expected_n, zero_division, function).alpha;
 }
 
-/// The coincidence matrix o_ck of coders x units data over the sorted distinct values.
+/// The coincidence matrix o_ck of annotators x items data over the sorted distinct values.
 /// O(N + sum_u d_u^2 + V^2) time, O(V^2) memory (it is the output).
 /// @throws labelkit::invalid_argument for empty data or an infinite value.
 template <class Derived>
@@ -284,6 +286,42 @@ template <class Derived>
   });
   out.totals = out.matrix.rowwise().sum();
   return out;
+}
+
+/// Krippendorff's alpha of a RatingTable (items x annotators with ids): the table is read as
+/// Krippendorff's reliability data, annotators x items, so the value equals
+/// `krippendorff_alpha(table.annotators_by_items(), level, zero_division)`. This overload is the
+/// one to use on wide_ratings()' output; the table converts to no matrix, so it cannot reach the
+/// matrix overloads in the wrong orientation.
+/// @throws as the matrix overload.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] double krippendorff_alpha(const Table& table, Level level = Level::nominal,
+                                        ZeroDivision zero_division = ZeroDivision::one) {
+  return krippendorff_alpha(table.annotators_by_items(), level, zero_division);
+}
+
+/// Krippendorff's alpha of a RatingTable with a custom difference function (see the matrix
+/// overload with `distance`).
+template <std::same_as<RatingTable> Table, class Distance>
+requires std::invocable<Distance&, double, double> &&
+    std::convertible_to < std::invoke_result_t<Distance&, double, double>,
+double > [[nodiscard]] double krippendorff_alpha(const Table& table, Distance&& distance,
+                                                 ZeroDivision zero_division = ZeroDivision::one) {
+  return krippendorff_alpha(table.annotators_by_items(), std::forward<Distance>(distance),
+                            zero_division);
+}
+
+/// Alpha of a RatingTable with D_o, D_e, the number of pairable values and items.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] AlphaParts krippendorff_alpha_parts(const Table& table, Level level = Level::nominal,
+                                                  ZeroDivision zero_division = ZeroDivision::one) {
+  return krippendorff_alpha_parts(table.annotators_by_items(), level, zero_division);
+}
+
+/// The coincidence matrix of a RatingTable (read as annotators x items).
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] Coincidences coincidence_matrix(const Table& table) {
+  return coincidence_matrix(table.annotators_by_items());
 }
 
 }  // namespace agreement
@@ -387,7 +425,11 @@ template <class Derived>
   for (std::size_t i = 0; i < size.size(); ++i) pa_prime += agree[i] / (r_bar * (size[i] - 1));
   pa_prime /= n;
   const Eigen::VectorXd pi = totals / sum_r;
-  const Eigen::VectorXd w_pi = 0.5 * (w * pi + w.transpose() * pi);
+  // Two named products, then their mean: the same arithmetic as one nested expression, which
+  // GCC 12's -Wuse-after-free misreads inside Eigen's temporaries at some inlining depths.
+  const Eigen::VectorXd w_pi_rows = w * pi;
+  const Eigen::VectorXd w_pi_cols = w.transpose() * pi;
+  const Eigen::VectorXd w_pi = 0.5 * (w_pi_rows + w_pi_cols);
   const double pe = pi.dot(w * pi);
   Estimate e;
   e.n = static_cast<Eigen::Index>(size.size());
@@ -445,11 +487,11 @@ struct AlphaBootstrap {
 /// Seeded bootstrap of alpha in the spirit of Hayes & Krippendorff (2007, "Answering the call
 /// for a standard reliability measure for coding data", Communication Methods and Measures
 /// 1:77-89): the expected disagreement D_e of the full data is held fixed and the observed
-/// disagreement is resampled — here by drawing pairable units with replacement (each carries its
+/// disagreement is resampled — here by drawing pairable items with replacement (each carries its
 /// disagreement sum and its m_u), alpha_b = 1 - (sum d_u / sum m_u) / D_e. Replicates are
 /// capped at [-1, 1] as in Hayes & Krippendorff. The interval is the percentile interval
 /// (linear interpolation between order statistics); `probability_below_minimum` is the share of
-/// replicates below `options.minimum` (their q). O(N + samples * units).
+/// replicates below `options.minimum` (their q). O(N + samples * items).
 /// @throws as krippendorff_alpha; labelkit::invalid_argument for samples < 1 or a bad confidence.
 template <class Derived>
 [[nodiscard]] AlphaBootstrap krippendorff_alpha_bootstrap(const Eigen::MatrixBase<Derived>& data,
@@ -512,6 +554,23 @@ template <class Derived>
   out.se = sorted.size() > 1 ? std::sqrt(ss / static_cast<double>(sorted.size() - 1)) : 0.0;
   out.probability_below_minimum = static_cast<double>(below) / static_cast<double>(sorted.size());
   return out;
+}
+
+/// Krippendorff's alpha with Gwet's analytic standard error for a RatingTable (read as
+/// annotators x items; see the matrix overload).
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] Estimate krippendorff_alpha_estimate(const Table& table, Level level = Level::nominal,
+                                                   const InferenceOptions& options = {}) {
+  return krippendorff_alpha_estimate(table.annotators_by_items(), level, options);
+}
+
+/// Seeded bootstrap of alpha for a RatingTable (read as annotators x items; see the matrix
+/// overload).
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] AlphaBootstrap krippendorff_alpha_bootstrap(const Table& table,
+                                                          Level level = Level::nominal,
+                                                          const BootstrapOptions& options = {}) {
+  return krippendorff_alpha_bootstrap(table.annotators_by_items(), level, options);
 }
 
 }  // namespace agreement

@@ -21,8 +21,8 @@ struct AlphaParts {
   double alpha = std::numeric_limits<double>::quiet_NaN();
   double observed_disagreement = std::numeric_limits<double>::quiet_NaN();  ///< D_o.
   double expected_disagreement = std::numeric_limits<double>::quiet_NaN();  ///< D_e.
-  double pairable_values = 0;       ///< n: values in units with two or more values.
-  Eigen::Index pairable_units = 0;  ///< Units with two or more values.
+  double pairable_values = 0;       ///< n: values in items with two or more values.
+  Eigen::Index pairable_items = 0;  ///< Items (Krippendorff's units) with two or more values.
 };
 
 /// The coincidence matrix behind alpha over the sorted distinct values.

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
-/// Coefficients for more than two raters that keep the raters' identities: Conger's (1980)
+/// Coefficients for more than two annotators that keep the annotators' identities: Conger's (1980)
 /// kappa, Light's (1971) kappa, and the pairwise agreement matrix over many annotators.
-/// Input: wide ratings, items x raters (rows are items), NaN = missing; entries are category
+/// Input: wide ratings, items x annotators (rows are items), NaN = missing; entries are category
 /// codes (any finite numbers). See tables.hpp to build them from long records.
 
 #include <Eigen/Core>
@@ -95,8 +95,9 @@ inline double pairwise_value(std::span<const int> a, std::span<const int> b,
 }  // namespace detail
 namespace agreement {
 
-/// R x R matrix of a two-rater coefficient between every pair of raters (columns of `ratings`),
-/// each over the items both rated. Diagonal: 1. Pairs without a common item: NaN. O(R^2 n).
+/// R x R matrix of a two-annotator coefficient between every pair of annotators (columns of
+/// `ratings`), each over the items both rated. Diagonal: 1. Pairs without a common item: NaN. O(R^2
+/// n).
 /// @throws labelkit::invalid_argument for empty ratings or an infinite value.
 template <class Derived>
 [[nodiscard]] Eigen::MatrixXd pairwise_agreement(
@@ -124,9 +125,9 @@ template <class Derived>
   return out;
 }
 
-/// Light's (1971) kappa: the mean of Cohen's kappa over all pairs of raters that share at least
+/// Light's (1971) kappa: the mean of Cohen's kappa over all pairs of annotators that share at least
 /// one item (each pair over its common items). Degenerate pairs follow the policy.
-/// @throws labelkit::invalid_argument if no two raters share an item.
+/// @throws labelkit::invalid_argument if no two annotators share an item.
 template <class Derived>
 [[nodiscard]] double light_kappa(const Eigen::MatrixBase<Derived>& ratings,
                                  ZeroDivision zero_division = ZeroDivision::one) {
@@ -149,15 +150,16 @@ template <class Derived>
       }
     }
   }
-  if (pairs == 0) detail::fail("light_kappa", "no two raters share an item");
+  if (pairs == 0) detail::fail("light_kappa", "no two annotators share an item");
   return sum / static_cast<double>(pairs);
 }
 
-/// Conger's (1980) kappa for any number of raters with missing ratings and weights, with Gwet's
+/// Conger's (1980) kappa for any number of annotators with missing ratings and weights, with Gwet's
 /// (2014) variance (irrCAC `conger.kappa.raw`): p_e = sum_kl w_kl (pbar_k pbar_l - s2_kl / r),
-/// where p_gk is rater g's share of category k, pbar_k its mean over raters and s2_kl their
-/// covariance. Rows with no rating and raters with no rating are dropped. O(n r q + r q^2).
-/// @throws labelkit::invalid_argument if fewer than two raters rated anything or no item has two
+/// where p_gk is annotator g's share of category k, pbar_k its mean over annotators and s2_kl their
+/// covariance. Rows with no rating and annotators with no rating are dropped. O(n r q + r q^2).
+/// @throws labelkit::invalid_argument if fewer than two annotators rated anything or no item has
+/// two
 ///         ratings.
 template <class Derived>
 [[nodiscard]] Estimate conger_kappa(const Eigen::MatrixBase<Derived>& ratings,
@@ -167,7 +169,7 @@ template <class Derived>
   const char* function = "conger_kappa";
   detail::check_confidence(confidence, function);
   const auto coded_all = detail::code_ratings(ratings, function);
-  // Keep rated rows and raters.
+  // Keep rated rows and annotators.
   std::vector<Eigen::Index> rows;
   std::vector<Eigen::Index> cols;
   for (Eigen::Index i = 0; i < coded_all.codes.rows(); ++i) {
@@ -178,7 +180,7 @@ template <class Derived>
   }
   const auto n = static_cast<Eigen::Index>(rows.size());
   const auto r = static_cast<Eigen::Index>(cols.size());
-  if (r < 2) detail::fail(function, "fewer than two raters gave a rating (got ", r, ")");
+  if (r < 2) detail::fail(function, "fewer than two annotators gave a rating (got ", r, ")");
   const Eigen::MatrixXi codes = coded_all.codes(rows, cols);
   const auto q = static_cast<Eigen::Index>(coded_all.categories.size());
   detail::check_category_count(q, function, "distinct values in 'ratings'");

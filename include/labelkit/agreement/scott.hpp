@@ -1,8 +1,8 @@
 #pragma once
 /// @file
-/// Scott's pi for two raters (Scott 1955): (p_o - p_e) / (1 - p_e) with p_e = sum_k pi_k^2 and
+/// Scott's pi for two annotators (Scott 1955): (p_o - p_e) / (1 - p_e) with p_e = sum_k pi_k^2 and
 /// pi_k = (p_k. + p_.k) / 2, the pooled share of category k. It equals Fleiss' kappa for two
-/// raters; the variance is Gwet's (2014) linearisation with a t interval.
+/// annotators; the variance is Gwet's (2014) linearisation with a t interval.
 
 #include <Eigen/Core>
 #include <span>
@@ -15,8 +15,8 @@
 LABELKIT_BEGIN_NAMESPACE
 namespace agreement {
 
-/// Scott's pi of two raters (`a[i]`, `b[i]`: their labels for item i). O(n + C^2).
-/// Degenerate: both raters use one and the same category only -> 1 (ZeroDivision::one).
+/// Scott's pi of two annotators (`a[i]`, `b[i]`: their labels for item i). O(n + C^2).
+/// Degenerate: both annotators use one and the same category only -> 1 (ZeroDivision::one).
 /// @throws labelkit::dimension_mismatch if lengths differ; invalid_argument if empty.
 [[nodiscard]] inline double scotts_pi(std::span<const int> a, std::span<const int> b) {
   const auto p = detail::two_rater_patterns(a, b, "scotts_pi");
@@ -39,7 +39,7 @@ namespace agreement {
                                            "scotts_pi_estimate", &p.multiplicity);
 }
 
-/// Scott's pi of two raters with inference settings (see InferenceOptions;
+/// Scott's pi of two annotators with inference settings (see InferenceOptions;
 /// `SeConvention::irrcac_table` gives irrCAC's `scott2.table` standard error).
 /// @throws as scotts_pi_estimate; labelkit::invalid_argument for a bad confidence or N < n.
 [[nodiscard]] inline Estimate scotts_pi_estimate(std::span<const int> a, std::span<const int> b,

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// Gwet's (2014) unified framework for chance-corrected coefficients over a count table
-/// (items x categories, unequal numbers of raters per item allowed) with agreement weights,
+/// (items x categories, unequal numbers of annotators per item allowed) with agreement weights,
 /// and the linearisation variance of each coefficient (Gwet 2008, 2014; irrCAC's formulas).
 
 #include <Eigen/Core>
@@ -67,7 +67,7 @@ inline agreement::Estimate chance_corrected_estimate(
   if (n2 == 0.0) {
     fail(function,
          "no item has two or more ratings (agreement needs at least one item rated "
-         "by two raters)");
+         "by two annotators)");
   }
   agreement::Estimate e;
   e.n = n;
@@ -98,7 +98,11 @@ inline agreement::Estimate chance_corrected_estimate(
       break;
     case ChanceModel::fleiss: {
       pe = pi.dot(w * pi);
-      const Eigen::VectorXd pw = 0.5 * (w * pi + w.transpose() * pi);
+      // Two named products, then their mean: the arithmetic of one nested expression, which
+      // GCC 12's -Wuse-after-free misreads inside Eigen's temporaries at some inlining depths.
+      const Eigen::VectorXd pw_rows = w * pi;
+      const Eigen::VectorXd pw_cols = w.transpose() * pi;
+      const Eigen::VectorXd pw = 0.5 * (pw_rows + pw_cols);
       pe_i = (a * pw).array() / r.array();
       break;
     }

@@ -53,7 +53,7 @@ inline Eigen::VectorXd ordinal_positions(const Eigen::VectorXd& totals) {
   return m;
 }
 
-/// One pass computing totals and observed sums with a per-unit kernel `unit(idx, cnt, m)`.
+/// One pass computing totals and observed sums with a per-item kernel `unit(idx, cnt, m)`.
 template <class Units, class Kernel>
 AlphaSums alpha_pass(Units& units, Eigen::Index v, bool keep_units, Kernel&& unit) {
   AlphaSums s;
@@ -123,7 +123,7 @@ inline double ratio_metric(double c, double k) {
 }
 
 /// Largest number of value slots for which alpha accumulates the (upper-triangular) coincidence
-/// matrix in one pass instead of evaluating the metric per unit: 512^2 doubles = 2 MiB.
+/// matrix in one pass instead of evaluating the metric per item: 512^2 doubles = 2 MiB.
 inline constexpr Eigen::Index coincidence_path_max_values = 512;
 
 /// One pass accumulating totals and the off-diagonal coincidences o_ck (c < k); the observed
@@ -280,12 +280,12 @@ inline agreement::AlphaParts finish_alpha(const AlphaSums& s, double expected, d
                                           agreement::ZeroDivision policy, const char* function) {
   if (s.units == 0) {
     fail(function,
-         "no unit has two or more values (alpha needs at least one pairable unit; "
-         "data are coders x units with NaN for missing values)");
+         "no item has two or more values (alpha needs at least one pairable item; "
+         "data are annotators x items with NaN for missing values)");
   }
   agreement::AlphaParts p;
   p.pairable_values = s.n;
-  p.pairable_units = s.units;
+  p.pairable_items = s.units;
   p.observed_disagreement = s.observed / s.n;
   p.expected_disagreement = expected_n > 1 ? expected / (expected_n * (expected_n - 1)) : 0.0;
   if (p.expected_disagreement == 0.0) {
@@ -344,7 +344,7 @@ template <class Derived>
 void check_reliability_shape(const Eigen::MatrixBase<Derived>& data, const char* function) {
   if (data.rows() == 0 || data.cols() == 0) {
     fail(function, "'data' is empty (got ", data.rows(), " x ", data.cols(),
-         ", expected coders x units)");
+         ", expected annotators x items)");
   }
 }
 
@@ -354,7 +354,7 @@ void check_no_infinity(const Eigen::MatrixBase<Derived>& data, const char* funct
   for (Eigen::Index u = 0; u < data.cols(); ++u) {
     for (Eigen::Index c = 0; c < data.rows(); ++c) {
       if (std::isinf(static_cast<double>(data(c, u)))) {
-        fail(function, "'data' has an infinite value at coder (row) ", c, ", unit (column) ", u,
+        fail(function, "'data' has an infinite value at annotator (row) ", c, ", item (column) ", u,
              " (NaN marks a missing value)");
       }
     }

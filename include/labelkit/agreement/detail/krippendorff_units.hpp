@@ -142,10 +142,10 @@ class ValueIndex {
   double offset_ = 0;
 };
 
-/// Visits every pairable unit of coders x units data as (distinct value slots, their counts,
-/// m_u). Branch-free inner loop: per-slot counts are stamped with the unit that last wrote them
-/// (no reset pass, no "first time in this unit?" branch) and missing values add 0. Scratch
-/// memory O(V + coders); no allocation per unit.
+/// Visits every pairable item of annotators x items data as (distinct value slots, their counts,
+/// m_u). Branch-free inner loop: per-slot counts are stamped with the item that last wrote them
+/// (no reset pass, no "first time in this item?" branch) and missing values add 0. Scratch
+/// memory O(V + annotators); no allocation per item.
 template <class Derived>
 class DataUnits {
  public:
@@ -173,7 +173,7 @@ class DataUnits {
   }
 
  private:
-  /// Domains of at most this many slots (rating scales) count each unit in a local array.
+  /// Domains of at most this many slots (rating scales) count each item in a local array.
   static constexpr Eigen::Index small_domain = 16;
 
   template <class F>
@@ -248,7 +248,7 @@ class DataUnits {
   std::vector<double> counts_;
 };
 
-/// Visits every pairable row of a units x values count table.
+/// Visits every pairable row of an items x values count table.
 template <class Derived>
 class CountUnits {
  public:

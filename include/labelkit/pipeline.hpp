@@ -5,4 +5,5 @@
 /// their export. Includes every public header of the area; include single headers for the
 /// smallest builds.
 
+#include "labelkit/pipeline/export.hpp"
 #include "labelkit/pipeline/final_label.hpp"

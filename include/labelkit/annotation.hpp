@@ -9,6 +9,7 @@
 #include "labelkit/annotation/errors.hpp"
 #include "labelkit/annotation/json_format.hpp"
 #include "labelkit/annotation/label_studio.hpp"
+#include "labelkit/annotation/label_studio_names.hpp"
 #include "labelkit/annotation/queue_options.hpp"
 #include "labelkit/annotation/queue_state.hpp"
 #include "labelkit/annotation/task.hpp"

@@ -1,8 +1,9 @@
 #pragma once
 /// @file
-/// Module header of labelkit/core/. Core vocabulary: the index type, errors, ids, the label pool,
-/// the Model concept, rows, random numbers, validation, softmax, JSON and size limits. Includes
-/// every public header of the area; include single headers for the smallest builds.
+/// Module header of labelkit/core/. Core vocabulary: the index type, errors, ids (integer and
+/// string), the label pool, the Model concept, rows, random numbers, validation, softmax, JSON and
+/// size limits. Includes every public header of the area; include single headers for the smallest
+/// builds.
 
 #include "labelkit/config.hpp"
 #include "labelkit/fwd.hpp"
@@ -15,11 +16,12 @@
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/gold_label.hpp"
 #include "labelkit/core/id_map.hpp"
+#include "labelkit/core/id_names.hpp"
 #include "labelkit/core/index.hpp"
 #include "labelkit/core/interval.hpp"
 #include "labelkit/core/json.hpp"
-#include "labelkit/core/label_set.hpp"
 #include "labelkit/core/label_pool.hpp"
+#include "labelkit/core/label_set.hpp"
 #include "labelkit/core/limits.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/random.hpp"

@@ -5,6 +5,7 @@
 /// their export. Includes every public header of the area; include single headers for the
 /// smallest builds.
 
+#include "labelkit/pipeline/export.hpp"
 #include "labelkit/pipeline/final_label.hpp"
 #include "labelkit/pipeline/final_labels.hpp"
 #include "labelkit/pipeline/prelabel_tasks.hpp"

@@ -60,7 +60,7 @@ TEST_CASE("two dispatches before any teach never pick an item twice") {
                                   labelkit::query::entropy_sampling, 1);
   learner.teach(Ids{0, 10}, {0, 1});
   const auto first = learner.dispatch(3);
-  CHECK(first.items == Ids{5, 4, 6});  // 4 and 6 tie: the lower id first
+  CHECK(first.items == Ids{5, 4, 6});
   CHECK(learner.pending() == Ids{4, 5, 6});
   CHECK(learner.pending_count() == 3);
   const auto second = learner.dispatch(3);
@@ -154,6 +154,23 @@ TEST_CASE("the scores behind the picks are the strategy's scores at those items"
   CHECK_THROWS_WITH((void)learner.scores_of(Ids{0}), doctest::Contains("is already labeled"));
   CHECK_THROWS_AS((void)learner.scores_of(Ids{1}, labelkit::query::core_set_sampling),
                   labelkit::state_error);
+}
+
+TEST_CASE("exactly tied scores go to the lower item id, by template and by name") {
+  // x = 1, 0.5, -0.5, -1 with the ends labeled: items 1 and 2 mirror each other, so their
+  // softmax rows are the same two numbers swapped and every uncertainty score ties exactly.
+  Eigen::MatrixXd x(4, 1);
+  x << 1.0, 0.5, -0.5, -1.0;
+  for (const char* name : {"entropy", "margin", "least_confidence", "ratio"}) {
+    CAPTURE(name);
+    labelkit::ActiveLearner learner(
+        NearestCentroid{}, x,
+        labelkit::query::make_strategy<NearestCentroid, Eigen::MatrixXd>(name), 2);
+    learner.teach(Ids{3, 0}, {0, 1});
+    const auto result = learner.dispatch(2);
+    CHECK(result.items == Ids{1, 2});
+    CHECK(result.scores[0] == result.scores[1]);
+  }
 }
 
 TEST_CASE("batch strategies report rank priorities; random sampling its draws") {
@@ -440,13 +457,10 @@ TEST_CASE("a subset round reuses its parent's work and refuses foreign ids") {
   CHECK(subset.candidates().row(0) == x.row(5));
   CHECK(predictions == 1);
   CHECK(embeddings == 2);
-  const auto subset_of = [&](const Ids& some) {
-    const labelkit::query::PoolRound<test_models::CountingCentroid, Eigen::MatrixXd> round(parent,
-                                                                                           some);
-    return round.size();
-  };
-  CHECK(subset_of(Ids{7, 3, 11}) == 3);
-  CHECK_THROWS_WITH((void)subset_of(Ids{5, 8}),
-                    doctest::Contains("'ids' entry 1 (item 8) is not a candidate of the round"));
-  CHECK_THROWS_WITH((void)subset_of(Ids{7, 7}), doctest::Contains("'ids' entry 1 repeats item 7"));
+  // The constructor maps the ids with positions_of, which refuses foreign and repeated ids.
+  CHECK(parent.positions_of(Ids{7, 3, 11}) == Ids{4, 1, 2});
+  CHECK_THROWS_WITH((void)parent.positions_of(Ids{5, 8}, "PoolRound"),
+                    doctest::Contains("PoolRound(): 'ids' entry 1 (item 8) is not a candidate"));
+  CHECK_THROWS_WITH((void)parent.positions_of(Ids{7, 7}),
+                    doctest::Contains("'ids' entry 1 repeats item 7"));
 }

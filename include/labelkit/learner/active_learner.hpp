@@ -56,8 +56,9 @@ enum class Refit {
 /// With a task queue, where items are labeled asynchronously:
 ///
 ///     const auto batch = learner.dispatch(20);   // picks + scores; the picks become pending
-///     queue.add_tasks(...batch.items...);
-///     queue.update_priorities(batch.items, batch.scores);
+///     queue.add_tasks(batch.items, label_set, batch.scores);  // the scores as priorities
+///     const auto open = learner.pending();        // refresh what is still out, same round
+///     queue.update_priorities(open, learner.scores_of(open));
 ///     // ... annotators answer; some tasks are skipped or expire ...
 ///     learner.teach(done_items, done_labels);    // labeled: no longer pending
 ///     learner.release(expired_items);            // back among the candidates

@@ -4,6 +4,7 @@
 /// committees, diversity, density, hybrids, stopping rules and selection. Includes every public
 /// header of the area; include single headers for the smallest builds.
 
+#include "labelkit/query/any_strategy.hpp"
 #include "labelkit/query/badge.hpp"
 #include "labelkit/query/bagging.hpp"
 #include "labelkit/query/committee.hpp"
@@ -17,6 +18,7 @@
 #include "labelkit/query/pool_round.hpp"
 #include "labelkit/query/random.hpp"
 #include "labelkit/query/ranked_batch.hpp"
+#include "labelkit/query/scored.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/stopping.hpp"
 #include "labelkit/query/strategy.hpp"

@@ -64,6 +64,41 @@ struct NearestCentroid : CentroidModel {
   NearestCentroid() : CentroidModel(2, 1e3) {}
 };
 
+/// A nearest-centroid model (3 classes) that counts its predict_proba and embed calls and the
+/// rows they saw; embeddings are twice the features.
+struct CountingCentroid : CentroidModel {
+  int* predictions = nullptr;
+  int* embeddings = nullptr;
+  Eigen::Index* predicted_rows = nullptr;
+
+  CountingCentroid(int* p, int* e, Eigen::Index* rows = nullptr)
+      : CentroidModel(3), predictions(p), embeddings(e), predicted_rows(rows) {}
+
+  Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const {
+    ++*predictions;
+    if (predicted_rows != nullptr) *predicted_rows += x.rows();
+    return CentroidModel::predict_proba(x);
+  }
+  Eigen::MatrixXd embed(const Eigen::MatrixXd& x) const {
+    ++*embeddings;
+    return 2.0 * x;
+  }
+};
+
+/// A committee of two over the centroid model: the softmax itself and a sharper one (each
+/// probability squared, renormalised), so the members disagree most where the model is unsure.
+struct CentroidCommittee : CentroidModel {
+  CentroidCommittee() : CentroidModel(2, 1e3) {}
+
+  template <class X>
+  std::vector<Eigen::MatrixXd> predict_proba_members(const X& x) const {
+    const Eigen::MatrixXd p = predict_proba(x);
+    Eigen::MatrixXd sharp = p.array().square().matrix();
+    for (Eigen::Index i = 0; i < sharp.rows(); ++i) sharp.row(i) /= sharp.row(i).sum();
+    return {p, sharp};
+  }
+};
+
 /// Ignores the features: predicts the training label frequencies for every item (C = largest
 /// label + 1). Its expected error reduction values are easy to compute by hand.
 struct PriorModel {

@@ -40,6 +40,38 @@ concept QueryStrategy = requires(S& strategy, const QueryContext<M, X>& context,
   { strategy(context, k) } -> std::convertible_to<std::vector<Eigen::Index>>;
 };
 
+/// The items a query picked, most wanted first, and the score behind each pick: `scores[r]`
+/// belongs to `items[r]`, higher = more informative, ready for a task queue's priorities
+/// (`queue.update_priorities(result.items, result.scores)`). What a score is depends on the
+/// strategy (labelkit/query/scored.hpp lists them): the strategy's own per-item score where it
+/// has one (entropy, margin, BALD, information density, ...), else the rank priority
+/// `rank_priorities` (1 for the first pick down to 1/m for the last of m), so that a queue
+/// serving the highest priority first serves the picks in the strategy's order.
+struct QueryResult {
+  std::vector<Eigen::Index> items;  ///< Item ids (rows of the pool's features), most wanted first.
+  std::vector<double> scores;       ///< One score per item, aligned with `items`.
+};
+
+/// A strategy that also reports the scores behind its picks: `strategy.scored(context, k)`
+/// returns the same items as `strategy(context, k)` with their scores (`QueryResult`).
+template <class S, class M, class X>
+concept ScoredQueryStrategy = QueryStrategy<S, M, X> &&
+    requires(S& strategy, const QueryContext<M, X>& context, Eigen::Index k) {
+  { strategy.scored(context, k) } -> std::convertible_to<QueryResult>;
+};
+
+/// The rank priorities of m picks in order: entry r is (m - r) / m, so 1 for the first pick and
+/// 1/m for the last, strictly decreasing. The score `QueryResult` reports for strategies without
+/// a per-item score (batch strategies such as core-set, BADGE, k-means, ranked batch, and
+/// callables). O(m).
+[[nodiscard]] inline std::vector<double> rank_priorities(std::size_t m) {
+  std::vector<double> priorities(m);
+  for (std::size_t r = 0; r < m; ++r) {
+    priorities[r] = static_cast<double>(m - r) / static_cast<double>(m);
+  }
+  return priorities;
+}
+
 /// Maps positions in a candidate list back to pool item ids: entry r of the result is
 /// `candidates[positions[r]]`. Strategies score the candidates they were given as rows 0..n-1
 /// and return pool ids through this. Positions are not checked (they come from the strategy).

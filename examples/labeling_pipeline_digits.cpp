@@ -103,7 +103,7 @@ class StandInLlm final : public labelkit::prelabel::PreLabeler<Index> {
  private:
   const Eigen::MatrixXd& features_;
   labelkit::LabelSet classes_;
-  labelkit::LogisticRegression model_{0.05};
+  labelkit::models::LogisticRegression model_{0.05};
   std::uint64_t calls_ = 0;
 };
 
@@ -162,7 +162,7 @@ int main() {
   queue.add_gold(gold, set, gold_labels);
 
   // The learner starts from the lead's labels and the auto-accepted pre-labels.
-  labelkit::ActiveLearner learner(labelkit::LogisticRegression(1.0, {.n_classes = 10}),
+  labelkit::ActiveLearner learner(labelkit::models::LogisticRegression(1.0, {.n_classes = 10}),
                                   split.pool.features, labelkit::query::entropy_sampling, 5);
   learner.teach(seed, seed_labels, labelkit::Refit::no);
   learner.teach(gold, gold_labels, labelkit::Refit::no);
@@ -177,23 +177,24 @@ int main() {
     // The learner picks the next batch; its scores become the queue's priorities.
     const Index left = learner.pool().unlabeled_count();
     if (left > 0) {
-      const auto picked = learner.query_scored(std::min<Index>(batch, left));
+      const auto picked = learner.dispatch(std::min<Index>(batch, left));
       std::vector<double> priority;
       for (double s : picked.scores) priority.push_back(10.0 + s);
       queue.update_priorities(picked.items, priority);
     }
-    // Annotators work from six threads until the round's budget of answers is spent.
-    std::atomic<int> budget = 2 * batch;
+    // Six annotators work from six threads, each through a shift of 2 * batch / 6 answers.
     std::vector<std::thread> team;
     for (Index a = 0; a < static_cast<Index>(skill.size()); ++a) {
       team.emplace_back([&, a] {
-        for (int idle = 0; idle < 100000 && budget.fetch_sub(1) > 0 && !queue.finished();) {
+        for (int shift = 2 * batch / 6, idle = 0;
+             shift > 0 && idle < 100000 && !queue.finished();) {
           const auto task = queue.next(a);
           if (!task) {
-            ++idle, budget.fetch_add(1);
+            ++idle;
             std::this_thread::yield();
             continue;
           }
+          --shift;
           const int label = annotate(a, task->item, truth[static_cast<std::size_t>(task->item)],
                                      skill[static_cast<std::size_t>(a)]);
           (void)queue.submit(a, task->item, label);
@@ -213,9 +214,7 @@ int main() {
       labels.push_back(ds.labels[r]);
     }
     learner.teach(taught, labels);
-    const double alpha = labelkit::agreement::krippendorff_alpha(
-        labelkit::agreement::rating_table(answers.regular_answers()),
-        labelkit::agreement::Level::nominal);
+    const double alpha = labelkit::agreement::krippendorff_alpha(answers.regular_answers());
     const auto test_pred = learner.model().predict(split.test.features);
     Index right = 0;
     for (std::size_t i = 0; i < test_pred.size(); ++i)

@@ -24,34 +24,6 @@ namespace quality {
 /// The confidence interval of every area (labelkit/core/interval.hpp).
 using Interval = labelkit::Interval;
 
-/// Wilson score interval, a confusion matrix, and a flag once there is enough evidence.
-
-#include <Eigen/Core>
-#include <algorithm>
-#include <cmath>
-#include <cstddef>
-#include <span>
-#include <vector>
-
-#include "labelkit/config.hpp"
-#include "labelkit/core/answer_set.hpp"
-#include "labelkit/core/annotation.hpp"
-#include "labelkit/core/error.hpp"
-#include "labelkit/quality/detail/crowd.hpp"
-#include "labelkit/quality/gold_label.hpp"
-
-LABELKIT_BEGIN_NAMESPACE
-namespace quality {
-
-/// A two-sided interval [lower, upper].
-struct Interval {
-  double lower = 0;  ///< Lower bound.
-  double upper = 1;  ///< Upper bound.
-
-  /// Member-wise equality.
-  friend bool operator==(const Interval&, const Interval&) = default;
-};
-
 /// Wilson score interval for a binomial proportion (Wilson 1927): with p = successes / n,
 /// centre (p + z²/2n) / (1 + z²/n), half-width z/(1 + z²/n) · sqrt(p(1 - p)/n + z²/4n²).
 /// Stays inside [0, 1] and is sensible at p = 0 or 1, unlike the Wald interval. n = 0 gives

@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <fstream>
 #include <numeric>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -114,10 +115,16 @@ int annotate(Index annotator, Index item, int truth, double skill) {
   return (truth + 1 + static_cast<int>(dice(item, annotator + 100) * 9)) % 10;
 }
 
-double accuracy(const labelkit::pipeline::FinalLabels& labels, const std::vector<int>& truth) {
-  Index right = 0;
-  for (const auto& f : labels.items) right += f.label == truth[static_cast<std::size_t>(f.item)];
-  return static_cast<double>(right) / static_cast<double>(labels.items.size());
+// Share of `labels` (from `source`, or all) equal to the truth.
+double accuracy(const labelkit::pipeline::FinalLabels& labels, const std::vector<int>& truth,
+                std::optional<labelkit::pipeline::LabelSource> source = std::nullopt) {
+  Index right = 0, n = 0;
+  for (const auto& f : labels.items) {
+    if (source && f.source != *source) continue;
+    ++n;
+    right += f.label == truth[static_cast<std::size_t>(f.item)];
+  }
+  return n == 0 ? 1.0 : static_cast<double>(right) / static_cast<double>(n);
 }
 
 }  // namespace
@@ -205,7 +212,7 @@ int main() {
 
     // Aggregate with gold clamping, teach the learner what the crowd said, retrain.
     const auto answers = queue.answer_set(set);
-    ds = labelkit::quality::dawid_skene(answers);
+    ds = labelkit::quality::one_coin_dawid_skene(answers);
     std::vector<Index> taught;
     std::vector<int> labels;
     for (std::size_t r = 0; r < ds.items.size(); ++r) {
@@ -267,6 +274,11 @@ int main() {
   std::printf("pre-labeling: auto_accepted=%zu review=%zu failed=%zu calls=%lld\n",
               routed.auto_accepted.size(), routed.review.size(), routed.failed.size(),
               static_cast<long long>(report.calls));
+  using Source = labelkit::pipeline::LabelSource;
+  std::printf("accuracy by source: auto_accepted %.3f, reviewed %.3f (majority vote: %.3f)\n",
+              accuracy(final_labels, truth, Source::auto_accepted),
+              accuracy(final_labels, truth, Source::aggregated),
+              accuracy(mv_labels, truth, Source::aggregated));
   std::printf("label accuracy: dawid_skene+gold %.3f, majority vote %.3f\n", label_accuracy,
               mv_accuracy);
   std::printf("wrote labeling_pipeline_labels.jsonl (%zu labels)\n", final_labels.items.size());

@@ -470,7 +470,7 @@ TEST_CASE("journal kill test: SIGKILL at random moments loses no acknowledged an
   return;
 #else
   TempDir dir;
-  const Eigen::Index n_items = 2000;
+  const Eigen::Index n_items = 1000;
   la::QueueOptions o;
   o.overlap = 1000;  // items stay open for every annotator of every round
   {
@@ -484,7 +484,7 @@ TEST_CASE("journal kill test: SIGKILL at random moments loses no acknowledged an
   }
   labelkit::Random random(20261205);
   std::map<std::pair<Eigen::Index, Eigen::Index>, int> acknowledged;  // (annotator, item) -> label
-  constexpr int kills = 40;
+  constexpr int kills = 32;
   constexpr int threads = 4;
   std::int64_t last_lsn = 0;
   for (int round = 0; round < kills; ++round) {
@@ -513,7 +513,7 @@ TEST_CASE("journal kill test: SIGKILL at random moments loses no acknowledged an
                                           static_cast<long long>(annotator),
                                           static_cast<long long>(task->item), label);
               if (::write(channel[1], line, static_cast<std::size_t>(n)) != n) ::_exit(4);
-              if (t == 0 && ++k % 40 == 0) (void)la::compact_journal(queue);
+              if (t == 0 && ++k % 150 == 0) (void)la::compact_journal(queue);
             }
           });
         }
@@ -536,11 +536,11 @@ TEST_CASE("journal kill test: SIGKILL at random moments loses no acknowledged an
       received.append(buffer, static_cast<std::size_t>(n));
       return true;
     };
-    // Let it start (recovery included) and answer for a random 5-80 ms.
+    // Let it start (recovery included) and answer for a random 5-40 ms.
     const auto begin = std::chrono::steady_clock::now();
     while (received.empty() && std::chrono::steady_clock::now() - begin < 10s) read_some(10);
     const auto delay =
-        std::chrono::milliseconds(5 + static_cast<std::int64_t>(random.uniform_index(76)));
+        std::chrono::milliseconds(5 + static_cast<std::int64_t>(random.uniform_index(36)));
     const auto stop = std::chrono::steady_clock::now() + delay;
     while (std::chrono::steady_clock::now() < stop) read_some(1);
     ::kill(child, SIGKILL);

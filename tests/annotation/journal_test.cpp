@@ -205,6 +205,42 @@ TEST_CASE("journal round trip: recover gives the same state as the queue that wr
   }
 }
 
+TEST_CASE("journal: refused calls and empty polls write nothing; options are checked") {
+  TempDir dir;
+  la::ManualClock clock(1'764'315'204'123);
+  la::TaskQueue queue(options(), clock);
+  CHECK_FALSE(la::journal_lsn(queue).has_value());
+  CHECK_THROWS_AS(la::recover(queue, dir.snapshot(), dir.journal(),
+                              {la::Durability::interval, std::chrono::milliseconds(0)}),
+                  labelkit::invalid_argument);
+  (void)la::recover(queue, dir.snapshot(), dir.journal());
+  CHECK_THROWS_AS(la::recover(queue, dir.snapshot(), dir.journal()), labelkit::invalid_argument);
+  CHECK(la::journal_lsn(queue) == 0U);
+  const int set =
+      queue.add_label_set({"digit", {"0", "1"}, la::AnnotationType::single_label, "image"});
+  queue.add_tasks(Ids{0}, set);
+  CHECK(la::journal_lsn(queue) == 2U);
+  CHECK_THROWS_AS(queue.add_tasks(Ids{0}, set), labelkit::invalid_argument);  // exists
+  CHECK_THROWS_AS(queue.submit(1, 0, 1), la::not_lease_holder);
+  CHECK_THROWS_AS(queue.skip(1, 0), la::not_lease_holder);
+  CHECK(la::journal_lsn(queue) == 2U);
+  CHECK(queue.next(1).has_value());  // lease
+  CHECK(la::journal_lsn(queue) == 3U);
+  CHECK_FALSE(queue.next(1).has_value());  // a known annotator's empty poll: nothing
+  CHECK(la::journal_lsn(queue) == 3U);
+  CHECK(queue.next(2).has_value());        // overlap 2: the second lease
+  CHECK_FALSE(queue.next(3).has_value());  // a new annotator is registered: one record
+  CHECK(la::journal_lsn(queue) == 5U);
+  CHECK_FALSE(queue.next(3).has_value());
+  CHECK(la::journal_lsn(queue) == 5U);
+  CHECK(queue.submit(1, 0, 1) == la::SubmitStatus::accepted);
+  CHECK(queue.submit(1, 0, 1) == la::SubmitStatus::duplicate);  // counted: journaled
+  CHECK(la::journal_lsn(queue) == 7U);
+  la::detach_journal(queue);
+  CHECK_FALSE(la::journal_lsn(queue).has_value());
+  CHECK_THROWS_AS(la::compact_journal(queue), labelkit::invalid_argument);
+}
+
 TEST_CASE("journal: a torn last record at every byte offset is dropped and the file truncated") {
   TempDir dir;
   la::ManualClock clock(1'764'315'204'123);

@@ -35,14 +35,6 @@ namespace fs = std::filesystem;
 using Ids = std::vector<Eigen::Index>;
 using namespace std::chrono_literals;
 
-#if defined(__SANITIZE_THREAD__)
-#define LABELKIT_JOURNAL_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LABELKIT_JOURNAL_TSAN 1
-#endif
-#endif
-
 namespace {
 
 /// A fresh, empty directory under the system's temporary directory, removed at scope exit.
@@ -499,12 +491,6 @@ TEST_CASE("journal: concurrent submitters with group commit lose nothing") {
 }
 
 TEST_CASE("journal kill test: SIGKILL at random moments loses no acknowledged answer") {
-#ifdef LABELKIT_JOURNAL_TSAN
-  // ThreadSanitizer does not support starting threads in a child forked from a process that has
-  // run threads; the threads' own races are covered by the group-commit test above.
-  MESSAGE("kill test skipped under ThreadSanitizer");
-  return;
-#else
   TempDir dir;
   const Eigen::Index n_items = 1000;
   la::QueueOptions o;
@@ -618,5 +604,4 @@ TEST_CASE("journal kill test: SIGKILL at random moments loses no acknowledged an
     CHECK(wrong == 0);
   }
   MESSAGE(acknowledged.size() << " acknowledged answers over " << kills << " kills");
-#endif
 }

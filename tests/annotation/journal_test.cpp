@@ -325,6 +325,36 @@ TEST_CASE("journal: a corrupt record with records after it is a parse_error, nev
                   labelkit::parse_error);
 }
 
+TEST_CASE("journal: a snapshot whose journal is missing or torn in its header starts a new one") {
+  TempDir dir;
+  la::ManualClock clock(1'764'315'204'123);
+  std::string expected;
+  {
+    la::TaskQueue queue(options(), clock);
+    const int set =
+        queue.add_label_set({"digit", {"0", "1"}, la::AnnotationType::single_label, "image"});
+    queue.add_tasks(Ids{0, 1}, set);
+    (void)la::recover(queue, dir.snapshot(), dir.journal());
+    expected = queue.checkpoint();
+  }
+  const std::string header = read_bytes(dir.journal());
+  REQUIRE(header.size() == ld::journal_header_bytes);
+  for (const std::size_t keep :
+       {std::size_t{0}, std::size_t{1}, std::size_t{20}, std::size_t{31}}) {
+    CAPTURE(keep);
+    if (keep == 0) {
+      fs::remove(dir.journal());  // killed between writing the first snapshot and the journal
+    } else {
+      write_bytes(dir.journal(), header.substr(0, keep));  // killed while writing the header
+    }
+    la::TaskQueue queue(la::QueueOptions{}, clock);
+    const auto result = la::recover(queue, dir.snapshot(), dir.journal());
+    CHECK(result.replayed == 0);
+    CHECK(queue.checkpoint() == expected);
+    CHECK(read_bytes(dir.journal()) == header);
+  }
+}
+
 TEST_CASE("journal: hostile records with out-of-range values are refused") {
   TempDir dir;
   la::ManualClock clock(1'764'315'204'123);

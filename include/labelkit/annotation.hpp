@@ -8,6 +8,9 @@
 #include "labelkit/annotation/checkpoint_codec.hpp"
 #include "labelkit/annotation/errors.hpp"
 #include "labelkit/annotation/json_format.hpp"
+#if defined(__unix__) || defined(__APPLE__)  // the journal needs POSIX files
+#include "labelkit/annotation/journal.hpp"
+#endif
 #include "labelkit/annotation/label_studio.hpp"
 #include "labelkit/annotation/label_studio_names.hpp"
 #include "labelkit/annotation/queue_options.hpp"

@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "labelkit/annotation/checkpoint_codec.hpp"
+#include "labelkit/annotation/detail/journal_sink.hpp"
 #include "labelkit/annotation/detail/json_io.hpp"
 #include "labelkit/annotation/errors.hpp"
 #include "labelkit/annotation/queue_options.hpp"
@@ -113,8 +114,12 @@ class TaskQueue {
   ///         classes are empty or repeated, or a name is not valid UTF-8.
   int add_label_set(LabelSet set) {
     detail::check_label_set(set, "add_label_set");
-    std::lock_guard lock(mutex_);
-    return state_.add_label_set(std::move(set), "add_label_set");
+    std::unique_lock lock(mutex_);
+    const std::size_t before = state_.label_sets.size();
+    const int index = state_.add_label_set(std::move(set), "add_label_set");
+    if (journal_ && state_.label_sets.size() != before)
+      commit(lock, journal_->log_label_set(*state_.label_sets.back()));
+    return index;
   }
 
   /// The label set at `index`. @throws labelkit::invalid_argument if out of
@@ -151,8 +156,8 @@ class TaskQueue {
     const nlohmann::json payload = checked_payload(data, item, "add_task");
     const Eigen::Index items[1] = {item};
     const double priorities[1] = {priority};
-    std::lock_guard lock(mutex_);
-    add_locked(items, label_set, priorities, &payload, nullptr, "add_task");
+    std::unique_lock lock(mutex_);
+    commit(lock, add_locked(items, label_set, priorities, &payload, nullptr, "add_task"));
   }
 
   /// Adds regular tasks for `items` (null payloads) with optional `priorities`
@@ -160,8 +165,8 @@ class TaskQueue {
   /// @throws labelkit::invalid_argument naming the first bad item or priority.
   void add_tasks(std::span<const Eigen::Index> items, int label_set,
                  std::span<const double> priorities = {}) {
-    std::lock_guard lock(mutex_);
-    add_locked(items, label_set, priorities, nullptr, nullptr, "add_tasks");
+    std::unique_lock lock(mutex_);
+    commit(lock, add_locked(items, label_set, priorities, nullptr, nullptr, "add_tasks"));
   }
 
   /// Adds a hidden gold item with its known answer. Gold items are served at
@@ -176,8 +181,8 @@ class TaskQueue {
     const nlohmann::json payload = checked_payload(data, item, "add_gold");
     const Eigen::Index items[1] = {item};
     const std::vector<int> answers(answer.begin(), answer.end());
-    std::lock_guard lock(mutex_);
-    add_locked(items, label_set, {}, &payload, &answers, "add_gold");
+    std::unique_lock lock(mutex_);
+    commit(lock, add_locked(items, label_set, {}, &payload, &answers, "add_gold"));
   }
 
   /// Adds single-label gold items, one answer per item. All-or-nothing.
@@ -189,8 +194,8 @@ class TaskQueue {
           "add_gold", "'items' has ", items.size(), " entries but 'answers' has ", answers.size());
     }
     const std::vector<int> copy(answers.begin(), answers.end());
-    std::lock_guard lock(mutex_);
-    add_locked(items, label_set, {}, nullptr, &copy, "add_gold");
+    std::unique_lock lock(mutex_);
+    commit(lock, add_locked(items, label_set, {}, nullptr, &copy, "add_gold"));
   }
 
   /// Attaches a model prediction (pre-label) to a task; exported to Label
@@ -202,7 +207,7 @@ class TaskQueue {
     if (!labelkit::detail::valid_utf8(prediction.model_version)) {
       labelkit::detail::fail("add_prediction", "'model_version' is not valid UTF-8");
     }
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     const std::size_t index = state_.find_or_fail(item, "add_prediction");
     auto& task = state_.tasks[index];
     auto checked = detail::check_labels(
@@ -213,6 +218,7 @@ class TaskQueue {
       labelkit::detail::fail("add_prediction", "'score' is not finite");
     prediction.labels = std::move(checked.labels);
     task.predictions.push_back(std::move(prediction));
+    if (journal_) commit(lock, journal_->log_prediction(item, task.predictions.back()));
   }
 
   /// Sets the priorities of `items` (e.g. active-learning scores; higher is
@@ -229,7 +235,7 @@ class TaskQueue {
           "update_priorities", "'items' has ", items.size(), " entries but 'priorities' has ",
           priorities.size());
     }
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     for (std::size_t i = 0; i < items.size(); ++i) {
       (void)state_.find_or_fail(items[i], "update_priorities");
       if (!std::isfinite(priorities[i])) {
@@ -246,10 +252,11 @@ class TaskQueue {
         state_.tasks[state_.index_of.find(items[i])->second].priority = priorities[i];
       }
       state_.rebuild_ranked_sets();
-      return;
+    } else {
+      for (std::size_t i = 0; i < items.size(); ++i)
+        state_.set_priority(state_.index_of.find(items[i])->second, priorities[i]);
     }
-    for (std::size_t i = 0; i < items.size(); ++i)
-      state_.set_priority(state_.index_of.find(items[i])->second, priorities[i]);
+    if (journal_) commit(lock, journal_->log_priorities(items, priorities));
   }
 
   /// Eigen overload: `priorities` is any dense vector (float or double), one
@@ -271,8 +278,9 @@ class TaskQueue {
     check_annotator(annotator, "set_annotator_cap");
     if (cap < -1)
       labelkit::detail::fail("set_annotator_cap", "'cap' must be >= -1 (got ", cap, ")");
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     state_.annotator_state(annotator).cap = cap;
+    if (journal_) commit(lock, journal_->log_annotator_cap(annotator, cap));
   }
 
   /// The next task for `annotator`, leased until the returned deadline, or
@@ -282,46 +290,14 @@ class TaskQueue {
   [[nodiscard]] std::optional<Assignment> next(Eigen::Index annotator) {
     check_annotator(annotator, "next");
     const Millis now = now_clamped();
-    std::lock_guard lock(mutex_);
-    state_.expire_due(now);
-    auto& who = state_.annotator_state(annotator);
-    const auto& options = state_.options;
-    const Eigen::Index cap = who.cap >= 0 ? who.cap : options.max_tasks_per_annotator;
-    if ((who.cap >= 0 || cap > 0) && who.figures.submitted + who.figures.active >= cap)
-      return std::nullopt;
-    if (options.max_active_per_annotator > 0 &&
-        who.figures.active >= options.max_active_per_annotator) {
-      return std::nullopt;
-    }
-    const auto regular = state_.first_unseen(state_.open, annotator);
-    if (regular == state_.open.end()) return std::nullopt;
-    std::size_t index = regular->index;
-    if (options.gold_rate > 0.0 && !state_.gold.empty()) {
-      const double u = detail::gold_draw(options.seed, annotator, who.draws++);
-      if (u < options.gold_rate) {
-        const auto gold = state_.first_unseen(state_.gold, annotator);
-        if (gold != state_.gold.end()) index = gold->index;
-      }
-    }
-    auto& task = state_.tasks[index];
-    const Millis timeout = options.lease_timeout.count();
-    // Saturating: a timeout of milliseconds::max() (or a clock near the end of
-    // time) leases until the end of time instead of wrapping to a deadline in
-    // the past.
-    const Millis deadline =
-        timeout > 0 ? detail::saturating_add(now, timeout) : std::numeric_limits<Millis>::max();
-    task.slots.push_back(
-        detail::Slot{annotator, detail::SlotState::leased, false, now, deadline, 0, {}});
-    ++task.active;
-    if (deadline != std::numeric_limits<Millis>::max()) {
-      state_.leases.insert(detail::LeaseKey{deadline, index, annotator});
-    }
-    if (who.figures.assigned == 0) who.figures.first_assigned_at = now;
-    ++who.figures.assigned;
-    ++who.figures.active;
-    state_.refresh_open(index);
-    return Assignment{task.item, task.payload(),
-                      state_.label_sets[static_cast<std::size_t>(task.label_set)], deadline};
+    std::unique_lock lock(mutex_);
+    std::uint64_t ticket = expire_locked(now);
+    const bool known = state_.annotators.count(annotator) != 0;
+    auto assignment = next_locked(annotator, now);
+    if (journal_ && (assignment || !known))
+      ticket = journal_->log_lease(annotator, now, assignment ? assignment->item : -1);
+    commit(lock, ticket);
+    return assignment;
   }
 
   /// Submits `annotator`'s answer for `item`; returns accepted, accepted_late
@@ -372,8 +348,8 @@ class TaskQueue {
   /// unchanged.
   void skip(Eigen::Index annotator, Eigen::Index item) {
     const Millis now = now_clamped();
-    std::lock_guard lock(mutex_);
-    state_.expire_due(now);
+    std::unique_lock lock(mutex_);
+    (void)expire_locked(now);
     const auto found = state_.index_of.find(item);
     if (found == state_.index_of.end()) {
       throw unknown_task(labelkit::detail::concat("labelkit: skip(): item ", item,
@@ -395,13 +371,14 @@ class TaskQueue {
     ++state_.skipped;
     ++state_.annotators[annotator].figures.skipped;
     state_.refresh_open(index);
+    if (journal_) commit(lock, journal_->log_skip(annotator, item, now));
   }
 
   /// Processes leases whose deadline has passed (every call does this too).
   void expire_leases() {
     const Millis now = now_clamped();
-    std::lock_guard lock(mutex_);
-    state_.expire_due(now);
+    std::unique_lock lock(mutex_);
+    commit(lock, expire_locked(now));
   }
 
   /// Counts per state and per-annotator figures (leases past their deadline
@@ -540,9 +517,10 @@ class TaskQueue {
   ///         label set).
   void import_tasks(const TaskSet& set) {
     constexpr std::string_view function = "import_tasks";
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     detail::check_import(state_, set, limits_, function);
     detail::apply_import(state_, set, function);
+    if (journal_) commit(lock, journal_->log_import(set));
   }
 
   /// Writes the whole state (options, label sets, tasks, leases, skips,
@@ -585,8 +563,9 @@ class TaskQueue {
     const detail::JsonContext context{"restore", "", limits_};
     detail::QueueState fresh =
         detail::decode_checkpoint(detail::parse_document(body, limits_, context), limits_);
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     state_ = std::move(fresh);
+    if (journal_) commit(lock, journal_->log_restore(text));
   }
 
  private:
@@ -626,10 +605,11 @@ class TaskQueue {
 
   /// Adds tasks (all checks first). `payload` (one, for a single item) or null
   /// payloads; `answers`: gold answers — one multi-label answer for a single
-  /// item with a payload, else one single label per item.
-  void add_locked(std::span<const Eigen::Index> items, int label_set,
-                  std::span<const double> priorities, const nlohmann::json* payload,
-                  const std::vector<int>* answers, std::string_view function) {
+  /// item with a payload, else one single label per item. Returns the journal
+  /// ticket (0 without a journal).
+  std::uint64_t add_locked(std::span<const Eigen::Index> items, int label_set,
+                           std::span<const double> priorities, const nlohmann::json* payload,
+                           const std::vector<int>* answers, std::string_view function) {
     state_.check_label_set_index(label_set, function);
     if (!priorities.empty() && priorities.size() != items.size()) {
       labelkit::detail::fail<labelkit::dimension_mismatch>(function, "'items' has ", items.size(),
@@ -678,14 +658,57 @@ class TaskQueue {
       }
       (void)state_.adopt_task(std::move(task));
     }
+    return journal_ ? journal_->log_add(items, label_set, priorities, payload, answers) : 0;
+  }
+
+  /// next() after the expiry of due leases, with the lock held.
+  [[nodiscard]] std::optional<Assignment> next_locked(Eigen::Index annotator, Millis now) {
+    auto& who = state_.annotator_state(annotator);
+    const auto& options = state_.options;
+    const Eigen::Index cap = who.cap >= 0 ? who.cap : options.max_tasks_per_annotator;
+    if ((who.cap >= 0 || cap > 0) && who.figures.submitted + who.figures.active >= cap)
+      return std::nullopt;
+    if (options.max_active_per_annotator > 0 &&
+        who.figures.active >= options.max_active_per_annotator) {
+      return std::nullopt;
+    }
+    const auto regular = state_.first_unseen(state_.open, annotator);
+    if (regular == state_.open.end()) return std::nullopt;
+    std::size_t index = regular->index;
+    if (options.gold_rate > 0.0 && !state_.gold.empty()) {
+      const double u = detail::gold_draw(options.seed, annotator, who.draws++);
+      if (u < options.gold_rate) {
+        const auto gold = state_.first_unseen(state_.gold, annotator);
+        if (gold != state_.gold.end()) index = gold->index;
+      }
+    }
+    auto& task = state_.tasks[index];
+    const Millis timeout = options.lease_timeout.count();
+    // Saturating: a timeout of milliseconds::max() (or a clock near the end of
+    // time) leases until the end of time instead of wrapping to a deadline in
+    // the past.
+    const Millis deadline =
+        timeout > 0 ? detail::saturating_add(now, timeout) : std::numeric_limits<Millis>::max();
+    task.slots.push_back(
+        detail::Slot{annotator, detail::SlotState::leased, false, now, deadline, 0, {}});
+    ++task.active;
+    if (deadline != std::numeric_limits<Millis>::max()) {
+      state_.leases.insert(detail::LeaseKey{deadline, index, annotator});
+    }
+    if (who.figures.assigned == 0) who.figures.first_assigned_at = now;
+    ++who.figures.assigned;
+    ++who.figures.active;
+    state_.refresh_open(index);
+    return Assignment{task.item, task.payload(),
+                      state_.label_sets[static_cast<std::size_t>(task.label_set)], deadline};
   }
 
   SubmitStatus submit_impl(Eigen::Index annotator, Eigen::Index item, std::span<const int> labels,
                            std::string* message) {
     using labelkit::detail::concat;
     const Millis now = now_clamped();
-    std::lock_guard lock(mutex_);
-    state_.expire_due(now);
+    std::unique_lock lock(mutex_);
+    (void)expire_locked(now);
     const auto found = state_.index_of.find(item);
     if (found == state_.index_of.end()) {
       *message = concat("labelkit: submit(): item ", item, " is not a task of this queue");
@@ -709,6 +732,10 @@ class TaskQueue {
       if (slot->labels == checked.labels &&
           state_.options.duplicate_submissions == DuplicatePolicy::idempotent) {
         ++state_.duplicates;
+        if (journal_) {
+          commit(lock, journal_->log_submit(annotator, item, now, checked.labels,
+                                            SubmitStatus::duplicate));
+        }
         return SubmitStatus::duplicate;
       }
       *message = concat("labelkit: submit(): annotator ", annotator, " already submitted item ",
@@ -738,7 +765,9 @@ class TaskQueue {
     state_.count_answer(task, *slot, who);
     if (!task.gold && task.accepted == state_.options.overlap) ++state_.complete;
     state_.refresh_open(index);
-    return late ? SubmitStatus::accepted_late : SubmitStatus::accepted;
+    const SubmitStatus status = late ? SubmitStatus::accepted_late : SubmitStatus::accepted;
+    if (journal_) commit(lock, journal_->log_submit(annotator, item, now, slot->labels, status));
+    return status;
   }
 
   enum class Which { all, regular, gold };
@@ -763,10 +792,31 @@ class TaskQueue {
     return result;
   }
 
+  /// Expires due leases and journals the expiry if any lease expired; returns
+  /// the journal ticket (0: nothing logged).
+  std::uint64_t expire_locked(Millis now) {
+    const Eigen::Index before = state_.expired;
+    state_.expire_due(now);
+    return journal_ && state_.expired != before ? journal_->log_expire(now) : 0;
+  }
+
+  /// Releases the lock and waits until the journal record `ticket` is durable
+  /// (nothing to wait for when `ticket` is 0).
+  void commit(std::unique_lock<std::mutex>& lock, std::uint64_t ticket) {
+    if (ticket == 0) return;
+    const std::shared_ptr<detail::QueueJournalSink> sink = journal_;
+    lock.unlock();
+    sink->commit(ticket);
+  }
+
+  friend struct detail::JournalAccess;
+
   Clock clock_;
   const JsonLimits limits_;  ///< options.json_limits, which a restore keeps.
   mutable std::mutex mutex_;
   detail::QueueState state_;
+  /// The attached journal (labelkit/annotation/journal.hpp), or null.
+  std::shared_ptr<detail::QueueJournalSink> journal_;
 };
 
 }  // namespace annotation

@@ -80,11 +80,10 @@ la::QueueOptions options() {
 /// an import.
 void exercise(la::TaskQueue& queue, la::ManualClock& clock) {
   const int digits =
-      queue.add_label_set({"digit", {"0", "1", "2"}, la::AnnotationType::single_label, "image"});
+      queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
   const int tags =
-      queue.add_label_set({"tags", {"a", "b", "c"}, la::AnnotationType::multi_label, "text"});
-  CHECK(queue.add_label_set(
-            {"digit", {"0", "1", "2"}, la::AnnotationType::single_label, "image"}) == digits);
+      queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"a", "b", "c"}, {.type = la::AnnotationType::multi_label, .from_name = "tags", .to_name = "text"}));
+  CHECK(queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"})) == digits);
   Ids items(12);
   std::iota(items.begin(), items.end(), Eigen::Index{0});
   std::vector<double> priorities(items.size());
@@ -107,7 +106,7 @@ void exercise(la::TaskQueue& queue, la::ManualClock& clock) {
         queue.skip(annotator, task->item);
       } else if ((round + annotator) % 5 == 0) {
         // left open: expires 10 s later
-      } else if (task->label_set->type == la::AnnotationType::multi_label) {
+      } else if (task->label_set->type() == la::AnnotationType::multi_label) {
         const int labels[2] = {0, 1};
         queue.submit(annotator, task->item, labels);
       } else {
@@ -125,7 +124,7 @@ void exercise(la::TaskQueue& queue, la::ManualClock& clock) {
   queue.expire_leases();
   const int labels[2] = {1, 2};
   const int one[1] = {1};
-  const auto status = late->label_set->type == la::AnnotationType::multi_label
+  const auto status = late->label_set->type() == la::AnnotationType::multi_label
                           ? queue.submit(5, late->item, labels)
                           : queue.submit(5, late->item, one);
   CHECK(status == la::SubmitStatus::accepted_late);
@@ -186,7 +185,7 @@ TEST_CASE("journal round trip: recover gives the same state as the queue that wr
     const int label[1] = {0};
     const int tags[1] = {2};
     (void)recovered.submit(60, task->item,
-                           task->label_set->type == la::AnnotationType::multi_label
+                           task->label_set->type() == la::AnnotationType::multi_label
                                ? std::span<const int>(tags)
                                : std::span<const int>(label));
     expected = recovered.checkpoint();
@@ -209,7 +208,7 @@ TEST_CASE("journal: refused calls and empty polls write nothing; options are che
   CHECK_THROWS_AS(la::recover(queue, dir.snapshot(), dir.journal()), labelkit::invalid_argument);
   CHECK(la::journal_lsn(queue) == 0U);
   const int set =
-      queue.add_label_set({"digit", {"0", "1"}, la::AnnotationType::single_label, "image"});
+      queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
   queue.add_tasks(Ids{0}, set);
   CHECK(la::journal_lsn(queue) == 2U);
   CHECK_THROWS_AS(queue.add_tasks(Ids{0}, set), labelkit::invalid_argument);  // exists
@@ -332,7 +331,7 @@ TEST_CASE("journal: a snapshot whose journal is missing or torn in its header st
   {
     la::TaskQueue queue(options(), clock);
     const int set =
-        queue.add_label_set({"digit", {"0", "1"}, la::AnnotationType::single_label, "image"});
+        queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
     queue.add_tasks(Ids{0, 1}, set);
     (void)la::recover(queue, dir.snapshot(), dir.journal());
     expected = queue.checkpoint();
@@ -362,7 +361,7 @@ TEST_CASE("journal: hostile records with out-of-range values are refused") {
     la::TaskQueue queue(options(), clock);
     (void)la::recover(queue, dir.snapshot(), dir.journal());
     const int set =
-        queue.add_label_set({"digit", {"0", "1"}, la::AnnotationType::single_label, "image"});
+        queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
     queue.add_tasks(Ids{0, 1}, set);
   }
   const std::string bytes = read_bytes(dir.journal());
@@ -488,7 +487,7 @@ TEST_CASE("journal: concurrent submitters with group commit lose nothing") {
     o.overlap = 4;
     la::TaskQueue queue(o);
     const int set =
-        queue.add_label_set({"digit", {"0", "1", "2"}, la::AnnotationType::single_label, "image"});
+        queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
     Ids items(static_cast<std::size_t>(n_items));
     std::iota(items.begin(), items.end(), Eigen::Index{0});
     queue.add_tasks(items, set);
@@ -528,7 +527,7 @@ TEST_CASE("journal kill test: SIGKILL at random moments loses no acknowledged an
   {
     la::TaskQueue queue(o);
     const int set =
-        queue.add_label_set({"digit", {"0", "1", "2"}, la::AnnotationType::single_label, "image"});
+        queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
     Ids items(static_cast<std::size_t>(n_items));
     std::iota(items.begin(), items.end(), Eigen::Index{0});
     queue.add_tasks(items, set);

@@ -419,17 +419,19 @@ inline void apply_journal_record(annotation::TaskQueue& queue, annotation::Manua
     const std::uint8_t kind = in.u8();
     switch (static_cast<JournalKind>(kind)) {
       case JournalKind::label_set: {
-        annotation::LabelSet set;
-        set.name = std::string(in.str("label set name"));
+        LabelSetOptions options;
+        options.from_name = std::string(in.str("label set name"));
         const std::uint8_t type = in.u8();
         if (type > 1) in.bad("unknown annotation type ", +type);
-        set.type = type == 0 ? annotation::AnnotationType::single_label
-                             : annotation::AnnotationType::multi_label;
-        set.to_name = std::string(in.str("to_name"));
+        options.type = type == 0 ? annotation::AnnotationType::single_label
+                                 : annotation::AnnotationType::multi_label;
+        options.to_name = std::string(in.str("to_name"));
         const std::size_t n = in.count(4, "classes");
-        set.classes.reserve(n);
-        for (std::size_t k = 0; k < n; ++k) set.classes.emplace_back(in.str("class name"));
+        std::vector<std::string> names;
+        names.reserve(n);
+        for (std::size_t k = 0; k < n; ++k) names.emplace_back(in.str("class name"));
         in.finish();
+        annotation::LabelSet set(std::move(names), std::move(options));
         std::size_t before = 0;
         {
           std::lock_guard lock(JournalAccess::mutex(queue));
@@ -676,11 +678,11 @@ class JournalWriter final : public QueueJournalSink {
 
   std::uint64_t log_label_set(const annotation::LabelSet& set) override {
     JournalBytes b(JournalKind::label_set);
-    b.str(set.name);
-    b.u8(set.type == annotation::AnnotationType::single_label ? 0 : 1);
-    b.str(set.to_name);
-    b.count(set.classes.size());
-    for (const auto& name : set.classes) b.str(name);
+    b.str(set.from_name());
+    b.u8(set.type() == annotation::AnnotationType::single_label ? 0 : 1);
+    b.str(set.to_name());
+    b.count(set.names().size());
+    for (const auto& name : set.names()) b.str(name);
     return append(b);
   }
   std::uint64_t log_add(std::span<const Eigen::Index> items, int label_set,

@@ -184,13 +184,14 @@ int main() {
 
   // Agreement between the annotators on the regular items.
   const auto answers = queue.annotations();
-  const auto wide = labelkit::agreement::wide_ratings(answers);  // items x annotators
-  const double alpha = labelkit::agreement::krippendorff_alpha(wide.ratings.transpose());
+  const auto wide = labelkit::agreement::wide_ratings(answers);  // knows it is items x annotators
+  const double alpha = labelkit::agreement::krippendorff_alpha(wide, labelkit::agreement::Level::nominal);
+  const Eigen::MatrixXd& ratings = wide.items_by_annotators();
   std::size_t pairs = 0, agree = 0;
-  for (Eigen::Index i = 0; i < wide.ratings.rows(); ++i) {
+  for (Eigen::Index i = 0; i < ratings.rows(); ++i) {
     std::vector<double> row;
-    for (Eigen::Index j = 0; j < wide.ratings.cols(); ++j) {
-      if (wide.ratings(i, j) == wide.ratings(i, j)) row.push_back(wide.ratings(i, j));
+    for (Eigen::Index j = 0; j < ratings.cols(); ++j) {
+      if (ratings(i, j) == ratings(i, j)) row.push_back(ratings(i, j));
     }
     if (row.size() == 2) {
       ++pairs;

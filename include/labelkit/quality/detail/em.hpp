@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/gold_label.hpp"
 

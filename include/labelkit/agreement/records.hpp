@@ -183,6 +183,14 @@ template <std::same_as<RatingTable> Table>
   return fleiss_kappa(count_table(table).counts, zero_division);
 }
 
+/// Fleiss' kappa of a table with the Fleiss-Nee-Landis null test and Gwet's standard error (see
+/// fleiss_kappa_estimate); every item must have the same number of labels.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] Estimate fleiss_kappa_estimate(const Table& table, double confidence = 0.95,
+                                             ZeroDivision zero_division = ZeroDivision::one) {
+  return fleiss_kappa_estimate(count_table(table).counts, confidence, zero_division);
+}
+
 /// Fleiss' kappa generalised to unequal numbers of labels per item, with weights and inference
 /// (see fleiss_kappa_generalized on a CountTable; weights use the label values).
 template <std::same_as<RatingTable> Table>

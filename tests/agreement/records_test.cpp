@@ -228,6 +228,7 @@ TEST_CASE("Fleiss' kappa from records equals the count table (Fleiss 1971)") {
   CHECK(fleiss_kappa(records) == fleiss_kappa(t));
   CHECK_REL(fleiss_kappa(records), 0.43024452006014074, 1e-12);
   CHECK(fleiss_kappa(wide_ratings(records)) == fleiss_kappa(t));
+  CHECK(fleiss_kappa_estimate(wide_ratings(records)).se == fleiss_kappa_estimate(t).se);
   // Unequal numbers of answers per item are refused with the generalised coefficients named.
   records.pop_back();
   CHECK_THROWS_WITH_AS((void)fleiss_kappa(records), doctest::Contains("fleiss_kappa_generalized"),

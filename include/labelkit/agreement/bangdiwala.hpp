@@ -8,6 +8,7 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <concepts>
 #include <limits>
 #include <span>
 
@@ -90,6 +91,15 @@ template <class Derived>
   const Eigen::MatrixXd counts = table.template cast<double>();
   if (counts.sum() <= 0) detail::fail("bangdiwala_b", "'table' has no ratings");
   return detail::bangdiwala_from_table(counts, options, "bangdiwala_b");
+}
+
+/// Bangdiwala's B of two annotators of a table (by id), over the items both labelled.
+/// @throws as annotator_pair and bangdiwala_b.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] Estimate bangdiwala_b(const Table& table, Index annotator_a, Index annotator_b,
+                                    const InferenceOptions& options = {}) {
+  const AnnotatorPair p = annotator_pair(table, annotator_a, annotator_b);
+  return bangdiwala_b(p.a, p.b, options);
 }
 
 }  // namespace agreement

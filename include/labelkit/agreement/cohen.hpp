@@ -12,6 +12,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <span>
 #include <vector>
 
@@ -383,6 +384,17 @@ template <class Derived>
   return detail::kappa_from_table(counts, detail::disagreement_weights(counts.rows(), w),
                                   options.confidence, options.zero_division, true,
                                   "cohens_kappa_estimate", &options);
+}
+
+/// Cohen's kappa of two annotators of a table (by id), over the items both labelled. Equals
+/// `cohens_kappa(p.a, p.b, weights, zero_division)` with `p = annotator_pair(table, a, b)`.
+/// @throws as annotator_pair and cohens_kappa.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] double cohens_kappa(const Table& table, Index annotator_a, Index annotator_b,
+                                  Weights weights = Weights::none,
+                                  ZeroDivision zero_division = ZeroDivision::one) {
+  const AnnotatorPair p = annotator_pair(table, annotator_a, annotator_b);
+  return cohens_kappa(p.a, p.b, weights, zero_division);
 }
 
 }  // namespace agreement

@@ -11,6 +11,7 @@
 
 #include <Eigen/Core>
 #include <cmath>
+#include <concepts>
 #include <limits>
 
 #include "labelkit/agreement/detail/chance_corrected.hpp"
@@ -218,6 +219,38 @@ template <class Derived>
   return detail::chance_corrected_estimate(
       table.counts, agreement_weights(table.categories, scheme), detail::ChanceModel::fleiss,
       options.confidence, options.zero_division, "fleiss_kappa_generalized", nullptr, &options);
+}
+
+/// Fleiss' kappa of a table; every item must have the same number of labels (see fleiss_kappa).
+/// @throws as fleiss_kappa on count_table(table).counts.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] double fleiss_kappa(const Table& table,
+                                  ZeroDivision zero_division = ZeroDivision::one) {
+  return fleiss_kappa(count_table(table).counts, zero_division);
+}
+
+/// Fleiss' kappa of a table with the Fleiss-Nee-Landis null test and Gwet's standard error (see
+/// fleiss_kappa_estimate); every item must have the same number of labels.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] Estimate fleiss_kappa_estimate(const Table& table, double confidence = 0.95,
+                                             ZeroDivision zero_division = ZeroDivision::one) {
+  return fleiss_kappa_estimate(count_table(table).counts, confidence, zero_division);
+}
+
+/// Fleiss' kappa generalised to unequal numbers of labels per item, with weights and inference
+/// (see fleiss_kappa_generalized on a CountTable; weights use the label values).
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] Estimate fleiss_kappa_generalized(const Table& table,
+                                                WeightScheme scheme = WeightScheme::identity,
+                                                const InferenceOptions& options = {}) {
+  return fleiss_kappa_generalized(count_table(table), scheme, options);
+}
+
+/// Randolph's free-marginal kappa of a table (q = the categories the table holds).
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] double randolph_kappa(const Table& table,
+                                    ZeroDivision zero_division = ZeroDivision::one) {
+  return randolph_kappa(count_table(table).counts, zero_division);
 }
 
 }  // namespace agreement

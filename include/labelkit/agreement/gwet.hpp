@@ -14,6 +14,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <numbers>
 #include <span>
 #include <vector>
@@ -327,6 +328,63 @@ namespace agreement {
                                                const InferenceOptions& options) {
   return detail::table_estimate(table, scheme, options, detail::ChanceModel::uniform,
                                 "brennan_prediger");
+}
+
+/// Gwet's AC1 of two annotators of a table (by id), over the items both labelled.
+/// @throws as annotator_pair and gwet_ac1.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] double gwet_ac1(const Table& table, Index annotator_a, Index annotator_b,
+                              ZeroDivision zero_division = ZeroDivision::one) {
+  const AnnotatorPair p = annotator_pair(table, annotator_a, annotator_b);
+  if (zero_division == ZeroDivision::one) return gwet_ac1(p.a, p.b);
+  return gwet_ac1_estimate(p.a, p.b, WeightScheme::identity, 0.95, zero_division).value;
+}
+
+/// Share of the items both annotators (by id) labelled on which they agree.
+/// @throws as annotator_pair.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] double percent_agreement(const Table& table, Index annotator_a, Index annotator_b) {
+  const AnnotatorPair p = annotator_pair(table, annotator_a, annotator_b);
+  return percent_agreement(p.a, p.b);
+}
+
+/// Brennan-Prediger coefficient of two annotators of a table (by id), over the items both
+/// labelled and the categories either used.
+/// @throws as annotator_pair.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] double brennan_prediger(const Table& table, Index annotator_a, Index annotator_b,
+                                      ZeroDivision zero_division = ZeroDivision::one) {
+  const AnnotatorPair p = annotator_pair(table, annotator_a, annotator_b);
+  if (zero_division == ZeroDivision::one) return brennan_prediger(p.a, p.b);
+  const auto patterns = detail::two_rater_patterns(p.a, p.b, "brennan_prediger");
+  const Eigen::Index q = patterns.counts.cols();
+  return detail::chance_corrected_estimate(patterns.counts, Eigen::MatrixXd::Identity(q, q),
+                                           detail::ChanceModel::uniform, 0.95, zero_division,
+                                           "brennan_prediger", &patterns.multiplicity)
+      .value;
+}
+
+/// Gwet's AC2 (AC1 with identity weights) of a table with inference (see gwet_ac2).
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] Estimate gwet_ac2(const Table& table, WeightScheme scheme = WeightScheme::identity,
+                                const InferenceOptions& options = {}) {
+  return gwet_ac2(count_table(table), scheme, options);
+}
+
+/// (Weighted) percent agreement of a table over items with two or more labels, with inference.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] Estimate percent_agreement(const Table& table,
+                                         WeightScheme scheme = WeightScheme::identity,
+                                         const InferenceOptions& options = {}) {
+  return percent_agreement(count_table(table), scheme, options);
+}
+
+/// Brennan-Prediger coefficient of a table over the categories it holds, with inference.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] Estimate brennan_prediger(const Table& table,
+                                        WeightScheme scheme = WeightScheme::identity,
+                                        const InferenceOptions& options = {}) {
+  return brennan_prediger(count_table(table), scheme, options);
 }
 
 }  // namespace agreement

@@ -8,7 +8,9 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <limits>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -251,6 +253,55 @@ template <class Derived>
   e.se = std::sqrt(ss / (dn * (dn - 1)));
   detail::finish_inference(e, e.se, confidence, true);
   return e;
+}
+
+/// A two-annotator coefficient between every pair of annotators, with their ids.
+struct PairwiseAgreement {
+  std::vector<Index> annotators;  ///< Annotator id of each row and column, ascending.
+  /// values(g, h): the coefficient of annotators[g] and annotators[h] over the items both
+  /// labelled; 1 on the diagonal, NaN for a pair without a common item.
+  Eigen::MatrixXd values;
+
+  /// The coefficient of two annotators (by id), or std::nullopt if an id is absent or the two
+  /// share no item. O(log annotators).
+  [[nodiscard]] std::optional<double> between(Index annotator_a, Index annotator_b) const {
+    const auto g = std::lower_bound(annotators.begin(), annotators.end(), annotator_a);
+    const auto h = std::lower_bound(annotators.begin(), annotators.end(), annotator_b);
+    if (g == annotators.end() || *g != annotator_a || h == annotators.end() || *h != annotator_b) {
+      return std::nullopt;
+    }
+    const double v = values(g - annotators.begin(), h - annotators.begin());
+    if (v != v) return std::nullopt;
+    return v;
+  }
+};
+
+/// Conger's kappa of a table, with Gwet's variance (see conger_kappa on a matrix).
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] Estimate conger_kappa(const Table& table,
+                                    WeightScheme scheme = WeightScheme::identity,
+                                    double confidence = 0.95,
+                                    ZeroDivision zero_division = ZeroDivision::one) {
+  return conger_kappa(table.items_by_annotators(), scheme, confidence, zero_division);
+}
+
+/// Light's kappa of a table: the mean Cohen's kappa over the pairs of annotators who share an item.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] double light_kappa(const Table& table,
+                                 ZeroDivision zero_division = ZeroDivision::one) {
+  return light_kappa(table.items_by_annotators(), zero_division);
+}
+
+/// A two-annotator coefficient between every pair of the table's annotators, with their ids.
+/// O(annotators^2 * items).
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] PairwiseAgreement pairwise_agreement(
+    const Table& table, PairwiseMetric metric = PairwiseMetric::cohens_kappa,
+    ZeroDivision zero_division = ZeroDivision::one) {
+  PairwiseAgreement out;
+  out.values = pairwise_agreement(table.items_by_annotators(), metric, zero_division);
+  out.annotators = table.annotator_ids();
+  return out;
 }
 
 }  // namespace agreement

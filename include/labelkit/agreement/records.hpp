@@ -1,9 +1,10 @@
 #pragma once
 /// @file
-/// Every agreement coefficient from a RatingTable (items x annotators with ids, see tables.hpp)
-/// or straight from `labelkit::Annotation` records, and the two-annotator coefficients for two
-/// annotators named by id. These overloads read each input in the orientation its coefficient
-/// needs, so no matrix changes hands between functions:
+/// Every agreement coefficient straight from `labelkit::Annotation` records, and the
+/// two-annotator coefficients for two annotators named by id. (The RatingTable overloads, for a
+/// table built once by wide_ratings(), sit beside each coefficient in its own header.) These
+/// overloads read each input in the orientation its coefficient needs, so no matrix changes hands
+/// between functions:
 ///
 ///   auto table = agreement::wide_ratings(records);          // items x annotators, with ids
 ///   double alpha = agreement::krippendorff_alpha(table);    // read as annotators x items
@@ -55,27 +56,6 @@ struct RecordOptions {
   ZeroDivision zero_division = ZeroDivision::one;
 };
 
-/// A two-annotator coefficient between every pair of annotators, with their ids.
-struct PairwiseAgreement {
-  std::vector<Index> annotators;  ///< Annotator id of each row and column, ascending.
-  /// values(g, h): the coefficient of annotators[g] and annotators[h] over the items both
-  /// labelled; 1 on the diagonal, NaN for a pair without a common item.
-  Eigen::MatrixXd values;
-
-  /// The coefficient of two annotators (by id), or std::nullopt if an id is absent or the two
-  /// share no item. O(log annotators).
-  [[nodiscard]] std::optional<double> between(Index annotator_a, Index annotator_b) const {
-    const auto g = std::lower_bound(annotators.begin(), annotators.end(), annotator_a);
-    const auto h = std::lower_bound(annotators.begin(), annotators.end(), annotator_b);
-    if (g == annotators.end() || *g != annotator_a || h == annotators.end() || *h != annotator_b) {
-      return std::nullopt;
-    }
-    const double v = values(g - annotators.begin(), h - annotators.begin());
-    if (v != v) return std::nullopt;
-    return v;
-  }
-};
-
 }  // namespace agreement
 namespace detail {
 
@@ -109,146 +89,6 @@ agreement::RatingTable pair_table(const Records& records, Index annotator_a, Ind
 
 }  // namespace detail
 namespace agreement {
-
-// ---------------------------------------------------------------------------------------------
-// Two annotators of a RatingTable, by id (over the items both labelled).
-
-/// Cohen's kappa of two annotators of a table (by id), over the items both labelled. Equals
-/// `cohens_kappa(p.a, p.b, weights, zero_division)` with `p = annotator_pair(table, a, b)`.
-/// @throws as annotator_pair and cohens_kappa.
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] double cohens_kappa(const Table& table, Index annotator_a, Index annotator_b,
-                                  Weights weights = Weights::none,
-                                  ZeroDivision zero_division = ZeroDivision::one) {
-  const AnnotatorPair p = annotator_pair(table, annotator_a, annotator_b);
-  return cohens_kappa(p.a, p.b, weights, zero_division);
-}
-
-/// Scott's pi of two annotators of a table (by id), over the items both labelled.
-/// @throws as annotator_pair and scotts_pi.
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] double scotts_pi(const Table& table, Index annotator_a, Index annotator_b,
-                               ZeroDivision zero_division = ZeroDivision::one) {
-  const AnnotatorPair p = annotator_pair(table, annotator_a, annotator_b);
-  if (zero_division == ZeroDivision::one) return scotts_pi(p.a, p.b);
-  return scotts_pi_estimate(p.a, p.b, WeightScheme::identity, 0.95, zero_division).value;
-}
-
-/// Gwet's AC1 of two annotators of a table (by id), over the items both labelled.
-/// @throws as annotator_pair and gwet_ac1.
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] double gwet_ac1(const Table& table, Index annotator_a, Index annotator_b,
-                              ZeroDivision zero_division = ZeroDivision::one) {
-  const AnnotatorPair p = annotator_pair(table, annotator_a, annotator_b);
-  if (zero_division == ZeroDivision::one) return gwet_ac1(p.a, p.b);
-  return gwet_ac1_estimate(p.a, p.b, WeightScheme::identity, 0.95, zero_division).value;
-}
-
-/// Share of the items both annotators (by id) labelled on which they agree.
-/// @throws as annotator_pair.
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] double percent_agreement(const Table& table, Index annotator_a, Index annotator_b) {
-  const AnnotatorPair p = annotator_pair(table, annotator_a, annotator_b);
-  return percent_agreement(p.a, p.b);
-}
-
-/// Brennan-Prediger coefficient of two annotators of a table (by id), over the items both
-/// labelled and the categories either used.
-/// @throws as annotator_pair.
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] double brennan_prediger(const Table& table, Index annotator_a, Index annotator_b,
-                                      ZeroDivision zero_division = ZeroDivision::one) {
-  const AnnotatorPair p = annotator_pair(table, annotator_a, annotator_b);
-  if (zero_division == ZeroDivision::one) return brennan_prediger(p.a, p.b);
-  return detail::pairwise_value(p.a, p.b, PairwiseMetric::brennan_prediger, zero_division);
-}
-
-/// Bangdiwala's B of two annotators of a table (by id), over the items both labelled.
-/// @throws as annotator_pair and bangdiwala_b.
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] Estimate bangdiwala_b(const Table& table, Index annotator_a, Index annotator_b,
-                                    const InferenceOptions& options = {}) {
-  const AnnotatorPair p = annotator_pair(table, annotator_a, annotator_b);
-  return bangdiwala_b(p.a, p.b, options);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Every annotator of a RatingTable.
-
-/// Fleiss' kappa of a table; every item must have the same number of labels (see fleiss_kappa).
-/// @throws as fleiss_kappa on count_table(table).counts.
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] double fleiss_kappa(const Table& table,
-                                  ZeroDivision zero_division = ZeroDivision::one) {
-  return fleiss_kappa(count_table(table).counts, zero_division);
-}
-
-/// Fleiss' kappa generalised to unequal numbers of labels per item, with weights and inference
-/// (see fleiss_kappa_generalized on a CountTable; weights use the label values).
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] Estimate fleiss_kappa_generalized(const Table& table,
-                                                WeightScheme scheme = WeightScheme::identity,
-                                                const InferenceOptions& options = {}) {
-  return fleiss_kappa_generalized(count_table(table), scheme, options);
-}
-
-/// Gwet's AC2 (AC1 with identity weights) of a table with inference (see gwet_ac2).
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] Estimate gwet_ac2(const Table& table, WeightScheme scheme = WeightScheme::identity,
-                                const InferenceOptions& options = {}) {
-  return gwet_ac2(count_table(table), scheme, options);
-}
-
-/// (Weighted) percent agreement of a table over items with two or more labels, with inference.
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] Estimate percent_agreement(const Table& table,
-                                         WeightScheme scheme = WeightScheme::identity,
-                                         const InferenceOptions& options = {}) {
-  return percent_agreement(count_table(table), scheme, options);
-}
-
-/// Brennan-Prediger coefficient of a table over the categories it holds, with inference.
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] Estimate brennan_prediger(const Table& table,
-                                        WeightScheme scheme = WeightScheme::identity,
-                                        const InferenceOptions& options = {}) {
-  return brennan_prediger(count_table(table), scheme, options);
-}
-
-/// Randolph's free-marginal kappa of a table (q = the categories the table holds).
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] double randolph_kappa(const Table& table,
-                                    ZeroDivision zero_division = ZeroDivision::one) {
-  return randolph_kappa(count_table(table).counts, zero_division);
-}
-
-/// Conger's kappa of a table, with Gwet's variance (see conger_kappa on a matrix).
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] Estimate conger_kappa(const Table& table,
-                                    WeightScheme scheme = WeightScheme::identity,
-                                    double confidence = 0.95,
-                                    ZeroDivision zero_division = ZeroDivision::one) {
-  return conger_kappa(table.items_by_annotators(), scheme, confidence, zero_division);
-}
-
-/// Light's kappa of a table: the mean Cohen's kappa over the pairs of annotators who share an item.
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] double light_kappa(const Table& table,
-                                 ZeroDivision zero_division = ZeroDivision::one) {
-  return light_kappa(table.items_by_annotators(), zero_division);
-}
-
-/// A two-annotator coefficient between every pair of the table's annotators, with their ids.
-/// O(annotators^2 * items).
-template <std::same_as<RatingTable> Table>
-[[nodiscard]] PairwiseAgreement pairwise_agreement(
-    const Table& table, PairwiseMetric metric = PairwiseMetric::cohens_kappa,
-    ZeroDivision zero_division = ZeroDivision::one) {
-  PairwiseAgreement out;
-  out.values = pairwise_agreement(table.items_by_annotators(), metric, zero_division);
-  out.annotators = table.annotator_ids();
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Two annotators named by id, straight from records.

@@ -5,11 +5,13 @@
 /// annotators; the variance is Gwet's (2014) linearisation with a t interval.
 
 #include <Eigen/Core>
+#include <concepts>
 #include <span>
 
 #include "labelkit/agreement/detail/chance_corrected.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/gwet.hpp"
+#include "labelkit/agreement/tables.hpp"
 #include "labelkit/config.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -50,6 +52,16 @@ namespace agreement {
   return detail::chance_corrected_estimate(
       p.counts, agreement_weights(p.categories, scheme), detail::ChanceModel::fleiss,
       options.confidence, options.zero_division, "scotts_pi_estimate", &p.multiplicity, &options);
+}
+
+/// Scott's pi of two annotators of a table (by id), over the items both labelled.
+/// @throws as annotator_pair and scotts_pi.
+template <std::same_as<RatingTable> Table>
+[[nodiscard]] double scotts_pi(const Table& table, Index annotator_a, Index annotator_b,
+                               ZeroDivision zero_division = ZeroDivision::one) {
+  const AnnotatorPair p = annotator_pair(table, annotator_a, annotator_b);
+  if (zero_division == ZeroDivision::one) return scotts_pi(p.a, p.b);
+  return scotts_pi_estimate(p.a, p.b, WeightScheme::identity, 0.95, zero_division).value;
 }
 
 }  // namespace agreement

@@ -13,7 +13,9 @@
 // Label Studio mapping (its documented task format): a task's `id` is the item; every annotation
 // in `annotations` is one annotator's answer (`completed_by`: a number, a string, or an object
 // with `id` or `email`); every result item of `type` "choices" gives a label of the field named
-// by its `from_name` (several choices in one answer are joined as one label "a|b", sorted).
+// by its `from_name`. An answer with several choices makes its field multi-label: agreement is
+// then measured on the sets of choices (MASI distance, per-label yes/no; multi_label.hpp), and
+// only the aggregation tables take each combination "a|b" (sorted, joined) as one answer.
 // Skipped, with a note: results of other types, cancelled annotations (`was_cancelled: true`),
 // `predictions` (model output is not an annotator). An annotation with `ground_truth: true` marks
 // gold: its labels become the items' gold labels (and it is not counted as an answer).
@@ -41,6 +43,7 @@
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/json.hpp"
 #include "labelkit/quality/gold_label.hpp"
+#include "multi_label.hpp"
 
 namespace labelkit_tools::report {
 
@@ -57,6 +60,11 @@ struct Field {
   std::vector<std::string> labels;                 ///< Label name of each class.
   std::vector<labelkit::Annotation> records;       ///< (item, annotator, label), dense.
   std::vector<labelkit::quality::GoldLabel> gold;  ///< Gold labels (dense item, class).
+  /// True when some answer holds more than one choice: agreement is then measured on sets.
+  bool multi_label = false;
+  std::vector<std::string> choice_labels;  ///< Each single choice's name (sorted), for `sets`.
+  /// Every answer as its set of choices (indices into choice_labels); multi-label fields only.
+  std::vector<SetAnswer> sets;
 };
 
 /// Everything read from the input (and gold) files.
@@ -72,6 +80,7 @@ namespace detail {
 /// One answer before ids are made dense; `where` locates it for messages.
 struct RawRecord {
   std::string item, annotator, label, where;
+  std::vector<std::string> choices;  ///< The answer's choices (sorted, distinct); empty: {label}.
 };
 struct RawGold {
   std::string item, label, where;
@@ -136,9 +145,29 @@ inline Field finish(const RawField& raw) {
   const auto item_index = index_of(f.items);
   const auto annotator_index = index_of(f.annotators);
   const auto label_index = index_of(f.labels);
+  std::vector<std::string> choices;
   for (const auto& r : raw.records) {
     f.records.push_back({item_index.at(r.item), annotator_index.at(r.annotator),
                          static_cast<int>(label_index.at(r.label))});
+    if (r.choices.size() > 1) f.multi_label = true;
+    if (r.choices.empty()) choices.push_back(r.label);
+    choices.insert(choices.end(), r.choices.begin(), r.choices.end());
+  }
+  if (f.multi_label) {
+    f.choice_labels = sorted_names(std::move(choices));
+    const auto choice_index = index_of(f.choice_labels);
+    for (std::size_t k = 0; k < raw.records.size(); ++k) {
+      const auto& r = raw.records[k];
+      SetAnswer answer{f.records[k].item, f.records[k].annotator, {}};
+      if (r.choices.empty()) {
+        answer.labels.push_back(static_cast<int>(choice_index.at(r.label)));
+      } else {
+        for (const auto& c : r.choices)
+          answer.labels.push_back(static_cast<int>(choice_index.at(c)));
+      }
+      std::sort(answer.labels.begin(), answer.labels.end());
+      f.sets.push_back(std::move(answer));
+    }
   }
   std::map<std::string, std::string> seen;
   for (const auto& g : raw.gold) {
@@ -279,7 +308,7 @@ inline std::vector<detail::RawField> read_csv_records(std::istream& in, const st
   detail::read_csv(
       in, source, "item,annotator,label", 3, 0,
       [&](const std::vector<std::string>& c, std::size_t line) {
-        fields[0].records.push_back({c[0], c[1], c[2], "line " + std::to_string(line)});
+        fields[0].records.push_back({c[0], c[1], c[2], "line " + std::to_string(line), {}});
       });
   if (fields[0].records.empty()) throw InputError(source + ": no annotations after the header");
   return fields;
@@ -401,7 +430,7 @@ inline std::vector<detail::RawField> read_label_studio_records(
         if (gold) {
           field.gold.push_back({item, label, source + ": " + p});
         } else {
-          field.records.push_back({item, annotator, label, p});
+          field.records.push_back({item, annotator, label, p, choices});
         }
       }
     }

@@ -44,6 +44,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "labelkit/annotation/json_format.hpp"
 #include "report/analysis.hpp"
 #include "report/input.hpp"
 #include "report/multi_label.hpp"
@@ -146,4 +147,51 @@ TEST_CASE("single-choice fields keep the nominal coefficients") {
   const auto r = rep::analyse(data.fields[0]);
   CHECK_FALSE(r.sets.has_value());
   CHECK(r.coefficients.size() > 1);
+}
+
+TEST_CASE("the report reads labelkit's own task export, JSON and JSON Lines") {
+  namespace la = labelkit::annotation;
+  la::TaskSet set;
+  set.label_sets.push_back(
+      labelkit::LabelSet({"politics", "sports", "tech"},
+                         {.type = labelkit::AnnotationType::multi_label, .from_name = "topic"}));
+  // The MASI script's data: annotators 0, 1, 2 for coders a, b, c.
+  const std::vector<std::vector<std::vector<int>>> answers = {{{0}, {0}, {0, 1}},
+                                                              {{1}, {1}, {1}},
+                                                              {{0, 1}, {0, 1}, {2}},
+                                                              {{2}, {1, 2}, {2}},
+                                                              {{0, 2}, {0}, {1, 2}}};
+  for (std::size_t item = 0; item < answers.size(); ++item) {
+    la::TaskRecord task;
+    task.item = static_cast<Eigen::Index>(item) + 100;
+    task.data = {{"text", "t"}};
+    for (std::size_t coder = 0; coder < 3; ++coder) {
+      task.annotations.push_back({static_cast<Eigen::Index>(coder), answers[item][coder], 0, 0});
+    }
+    set.tasks.push_back(task);
+  }
+  set.tasks[0].gold = std::vector<int>{0};
+  for (const bool lines : {false, true}) {
+    std::ostringstream out;
+    if (lines) {
+      la::write_jsonl(out, set);
+    } else {
+      la::write_json(out, set);
+    }
+    const auto data = rep::parse(out.str(), "tasks");
+    CHECK(data.format == (lines ? "labelkit_jsonl" : "labelkit_json"));
+    REQUIRE(data.fields.size() == 1);
+    const auto& f = data.fields[0];
+    CHECK(f.name == "topic");
+    CHECK(f.items == std::vector<std::string>{"100", "101", "102", "103", "104"});
+    CHECK(f.annotators == std::vector<std::string>{"0", "1", "2"});
+    CHECK(f.multi_label);
+    CHECK(f.gold.size() == 1);
+    const auto r = rep::analyse(f);
+    REQUIRE(r.sets.has_value());
+    CHECK(r.sets->masi_alpha == doctest::Approx(0.35825105782792654).epsilon(1e-12));
+  }
+  // A malformed export is an input error naming the file.
+  CHECK_THROWS_WITH_AS((void)rep::parse("{\"format\": \"labelkit.annotation.tasks\"}", "bad.json"),
+                       doctest::Contains("bad.json"), rep::InputError);
 }

@@ -39,6 +39,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "labelkit/annotation/json_format.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/json.hpp"
@@ -455,6 +456,60 @@ inline std::vector<detail::RawField> read_label_studio_records(
   return fields;
 }
 
+/// Reads labelkit's own task export (annotation::write_json, or annotation::write_jsonl as the
+/// pipeline writes it: `queue.export_tasks()`): one field per label set, items and annotators by
+/// their integer ids, each answer's classes by name (several classes make the field
+/// multi-label), a gold task's known answer as gold. Empty answers (a multi-label "none") are
+/// skipped with a note.
+inline std::vector<detail::RawField> read_labelkit_tasks(std::string_view text,
+                                                         const std::string& source, bool lines,
+                                                         std::vector<std::string>& notes,
+                                                         const labelkit::JsonLimits& limits) {
+  labelkit::annotation::TaskSet set;
+  try {
+    std::istringstream in{std::string(text)};
+    set = lines ? labelkit::annotation::read_jsonl(in, limits)
+                : labelkit::annotation::read_json(in, limits);
+  } catch (const labelkit::error& e) {
+    throw InputError(source + ": " + e.what());
+  }
+  std::vector<detail::RawField> fields;
+  std::size_t empty = 0;
+  for (const auto& task : set.tasks) {
+    const auto& labels = set.label_sets[static_cast<std::size_t>(task.label_set)];
+    auto& field = detail::field_named(fields, labels.from_name());
+    const std::string item = std::to_string(task.item);
+    const auto names_of = [&](const std::vector<int>& classes) {
+      std::vector<std::string> names;
+      for (const int c : classes) names.push_back(labels.name(c));
+      std::sort(names.begin(), names.end());
+      std::string joined;
+      for (const auto& n : names) joined += (joined.empty() ? "" : "|") + n;
+      return std::pair{joined, names};
+    };
+    if (task.gold && !task.gold->empty()) {
+      field.gold.push_back({item, names_of(*task.gold).first, source + ": item " + item});
+    }
+    for (const auto& answer : task.annotations) {
+      if (answer.labels.empty()) {
+        ++empty;
+        continue;
+      }
+      auto [label, names] = names_of(answer.labels);
+      field.records.push_back({item, std::to_string(answer.annotator), label,
+                               source + ": item " + item, std::move(names)});
+    }
+  }
+  if (empty > 0) notes.push_back("skipped " + std::to_string(empty) + " empty answer(s)");
+  std::erase_if(fields, [&](const detail::RawField& f) {
+    if (!f.records.empty()) return false;
+    notes.push_back("label set '" + f.name + "' has no answers: skipped");
+    return true;
+  });
+  if (fields.empty()) throw InputError(source + ": no answers found");
+  return fields;
+}
+
 /// Adds a gold file to raw fields: CSV with header `item,label` (every field) or
 /// `item,field,label`. Unknown field names are an error naming the line.
 inline void read_gold(std::istream& in, const std::string& source,
@@ -479,6 +534,30 @@ inline void read_gold(std::istream& in, const std::string& source,
 
 namespace detail {
 
+/// "labelkit_jsonl" if `text` is labelkit's JSON Lines task export (its first line is the header
+/// `{"format": "labelkit.annotation.tasks.jsonl", ...}`), "labelkit_json" if it is the JSON
+/// document (`{"format": "labelkit.annotation.tasks", ...}`), else empty.
+inline std::string_view labelkit_format(std::string_view text, const labelkit::JsonLimits& limits) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || text[first] != '{') return {};
+  const auto format_of = [&](std::string_view document) -> std::string {
+    try {
+      const auto value = labelkit::detail::parse_json(document, limits, "labelkit-report");
+      if (value.is_object() && value.contains("format") && value["format"].is_string()) {
+        return value["format"].get<std::string>();
+      }
+    } catch (const labelkit::error&) {
+    }
+    return {};
+  };
+  const auto end = text.find('\n', first);
+  const std::string_view line =
+      text.substr(first, end == std::string_view::npos ? std::string_view::npos : end - first);
+  if (format_of(line) == "labelkit.annotation.tasks.jsonl") return "labelkit_jsonl";
+  if (format_of(text) == "labelkit.annotation.tasks") return "labelkit_json";
+  return {};
+}
+
 /// `text` without a leading UTF-8 byte order mark.
 inline std::string_view without_bom(std::string_view text) {
   constexpr std::string_view bom = "\xEF\xBB\xBF";
@@ -488,7 +567,8 @@ inline std::string_view without_bom(std::string_view text) {
 }  // namespace detail
 
 /// Reads an input given as text, detecting the format by content: after an optional UTF-8 byte
-/// order mark, a first non-blank character '[' or '{' means Label Studio JSON, anything else CSV.
+/// order mark, labelkit's task export (JSON or JSON Lines, by its "format" member), else a first
+/// non-blank character '[' or '{' means Label Studio JSON, anything else CSV.
 /// `gold_text` (optional) is a gold file. JSON is read within `limits`.
 inline Dataset parse(const std::string& text_with_bom, const std::string& source,
                      const std::string* gold_text = nullptr, const std::string& gold_source = "",
@@ -498,7 +578,12 @@ inline Dataset parse(const std::string& text_with_bom, const std::string& source
   std::vector<detail::RawField> raw;
   const std::string_view text = detail::without_bom(text_with_bom);
   const auto first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && (text[first] == '[' || text[first] == '{')) {
+  const std::string_view kind =
+      first == std::string::npos ? std::string_view{} : detail::labelkit_format(text, limits);
+  if (!kind.empty()) {
+    data.format = std::string(kind);
+    raw = read_labelkit_tasks(text, source, kind == "labelkit_jsonl", data.notes, limits);
+  } else if (first != std::string::npos && (text[first] == '[' || text[first] == '{')) {
     data.format = "label_studio";
     raw = read_label_studio_records(text, source, data.notes, limits);
   } else {

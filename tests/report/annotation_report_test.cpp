@@ -57,7 +57,8 @@ void check_coefficients_match_library(const std::vector<labelkit::Annotation>& r
   const auto table = ag::count_table(wide.ratings);
   const Eigen::MatrixXd coders = wide.ratings.transpose();
   const auto boot = ag::krippendorff_alpha_bootstrap(coders, ag::Level::nominal, {});
-  CHECK(find(cs, "krippendorff_alpha").value == doctest::Approx(ag::krippendorff_alpha(coders)).epsilon(1e-12));
+  CHECK(find(cs, "krippendorff_alpha").value ==
+        doctest::Approx(ag::krippendorff_alpha(coders)).epsilon(1e-12));
   CHECK(find(cs, "krippendorff_alpha").ci_lower == boot.ci_lower);
   CHECK(find(cs, "krippendorff_alpha").ci_upper == boot.ci_upper);
   const auto fleiss = ag::fleiss_kappa_generalized(table);
@@ -91,7 +92,9 @@ int wrong(const rep::Field& f, const std::vector<int>& labels,
 
 struct TempDir {
   std::filesystem::path path;
-  TempDir() : path(std::filesystem::temp_directory_path() / ("labelkit_report_test_" + std::to_string(::getpid()))) {
+  TempDir()
+      : path(std::filesystem::temp_directory_path() /
+             ("labelkit_report_test_" + std::to_string(::getpid()))) {
     std::filesystem::create_directories(path);
   }
   ~TempDir() {
@@ -211,7 +214,10 @@ TEST_CASE("annotation report on the Label Studio fixture") {
   CHECK(t.name == "topic");
   CHECK(t.items.size() == 4);
   CHECK(t.records.size() == 8);
-  // Two choices in one answer form one label.
+  // Two choices in one answer make the field multi-label: agreement on sets of choices, and the
+  // aggregation's classes are the combinations.
+  CHECK(t.multi_label);
+  CHECK(t.choice_labels == std::vector<std::string>{"politics", "sports"});
   CHECK(t.labels == std::vector<std::string>{"politics", "politics|sports", "sports"});
 }
 
@@ -255,10 +261,12 @@ TEST_CASE("annotation report: coefficients that are undefined say why; the rest 
   CHECK(std::isnan(r.pairwise_kappa(0, 1)));  // a and b share no item
   const auto j = rep::to_json(r);
   CHECK(j["agreement"]["fleiss_kappa"]["value"].is_null());
-  CHECK(j["agreement"]["fleiss_kappa"]["error"].get<std::string>().find("no item has two") != std::string::npos);
+  CHECK(j["agreement"]["fleiss_kappa"]["error"].get<std::string>().find("no item has two") !=
+        std::string::npos);
   std::ostringstream text;
   rep::print_text(text, r);
-  CHECK(text.str().find("Light's kappa                   not available: labelkit: light_kappa(): no two raters share an item") != std::string::npos);
+  CHECK(text.str().find("Light's kappa                   not available: labelkit: light_kappa(): "
+                        "no two raters share an item") != std::string::npos);
 }
 
 TEST_CASE("annotation report: bad files name the line or the JSON path") {
@@ -271,22 +279,29 @@ TEST_CASE("annotation report: bad files name the line or the JSON path") {
   const std::string ok_result =
       R"({"from_name": "f", "to_name": "t", "type": "choices", "value": {"choices": ["a"]}})";
   // Missing result.
-  const std::string missing_result = parse_error(
-      "[{\"id\": 1, \"annotations\": [{\"completed_by\": 1, \"result\": [" + ok_result +
-      "]}]}, {\"id\": 2, \"annotations\": [{\"completed_by\": 1}]}]");
+  const std::string missing_result =
+      parse_error("[{\"id\": 1, \"annotations\": [{\"completed_by\": 1, \"result\": [" + ok_result +
+                  "]}]}, {\"id\": 2, \"annotations\": [{\"completed_by\": 1}]}]");
   CHECK(missing_result == "in.json: [1].annotations[0].result: missing");
   // Empty choices, in the second result of the fourth task.
   std::string tasks = "[";
   for (int t = 0; t < 3; ++t) {
-    tasks += "{\"id\": " + std::to_string(t) + ", \"annotations\": [{\"completed_by\": 1, \"result\": [" + ok_result + "]}]},";
+    tasks += "{\"id\": " + std::to_string(t) +
+             ", \"annotations\": [{\"completed_by\": 1, \"result\": [" + ok_result + "]}]},";
   }
-  tasks += "{\"id\": 3, \"annotations\": [{\"completed_by\": 1, \"result\": [" + ok_result +
-           R"(, {"from_name": "f", "to_name": "t", "type": "choices", "value": {"choices": []}}]}]}])";
+  tasks +=
+      "{\"id\": 3, \"annotations\": [{\"completed_by\": 1, \"result\": [" + ok_result +
+      R"(, {"from_name": "f", "to_name": "t", "type": "choices", "value": {"choices": []}}]}]}])";
   const std::string empty_choices = parse_error(tasks);
-  CHECK(empty_choices.find("in.json: [3].annotations[0].result[1].value.choices: expected a non-empty array") == 0);
+  CHECK(empty_choices.find(
+            "in.json: [3].annotations[0].result[1].value.choices: expected a non-empty array") ==
+        0);
   // A choice that is not a string.
-  CHECK(parse_error(R"([{"id": 1, "annotations": [{"completed_by": 1, "result": [{"from_name": "f", "type": "choices", "value": {"choices": [7]}}]}]}])")
-            .find("[0].annotations[0].result[0].value.choices[0]: expected a non-empty string, got number 7") != std::string::npos);
+  CHECK(
+      parse_error(
+          R"([{"id": 1, "annotations": [{"completed_by": 1, "result": [{"from_name": "f", "type": "choices", "value": {"choices": [7]}}]}]}])")
+          .find("[0].annotations[0].result[0].value.choices[0]: expected a non-empty string, got "
+                "number 7") != std::string::npos);
   // Missing completed_by (not a ground-truth annotation), missing task id.
   CHECK(parse_error(R"([{"id": 1, "annotations": [{"result": []}]}])")
             .find("[0].annotations[0].completed_by: missing") != std::string::npos);
@@ -297,9 +312,13 @@ TEST_CASE("annotation report: bad files name the line or the JSON path") {
           R"(, {"from_name": "box", "type": "rectanglelabels", "value": {"rectanglelabels": ["x"]}}]}]}])",
       "in.json");
   CHECK(skipped.fields.size() == 1);
-  CHECK(skipped.notes == std::vector<std::string>{"skipped 1 result(s) of type 'rectanglelabels' (only 'choices' is analysed)"});
-  CHECK(parse_error(R"([{"id": 1, "annotations": [{"completed_by": 1, "result": [{"from_name": "c", "type": "textarea", "value": {"text": ["x"]}}]}]}])")
-            .find("no 'choices' annotations found") != std::string::npos);
+  CHECK(skipped.notes ==
+        std::vector<std::string>{
+            "skipped 1 result(s) of type 'rectanglelabels' (only 'choices' is analysed)"});
+  CHECK(
+      parse_error(
+          R"([{"id": 1, "annotations": [{"completed_by": 1, "result": [{"from_name": "c", "type": "textarea", "value": {"text": ["x"]}}]}]}])")
+          .find("no 'choices' annotations found") != std::string::npos);
   // Bad CSV lines: wrong field count, empty field, unterminated quote.
   CHECK(parse_error("item,annotator,label\n1,2,3\n1,2\n") ==
         "in.json:3: expected 3 comma-separated fields (item,annotator,label), got 2");
@@ -310,11 +329,13 @@ TEST_CASE("annotation report: bad files name the line or the JSON path") {
   // Bad gold files: wrong width, unknown field, contradiction.
   const std::string csv = "item,annotator,label\n1,a,x\n1,b,y\n";
   std::string gold = "item,label\n1\n";
-  CHECK(parse_error(csv, &gold) == "gold.csv:2: expected 2 comma-separated fields (item,label or item,field,label), got 1");
+  CHECK(parse_error(csv, &gold) ==
+        "gold.csv:2: expected 2 comma-separated fields (item,label or item,field,label), got 1");
   gold = "item,field,label\n1,nosuch,x\n";
   CHECK(parse_error(csv, &gold) == "gold.csv:2: unknown field 'nosuch'");
   gold = "item,label\n1,x\n1,y\n";
-  CHECK(parse_error(csv, &gold) == "gold.csv:3: gold label 'y' for item '1' contradicts an earlier gold label 'x'");
+  CHECK(parse_error(csv, &gold) ==
+        "gold.csv:3: gold label 'y' for item '1' contradicts an earlier gold label 'x'");
 }
 
 TEST_CASE("annotation report command line: exit codes, JSON and SVG output") {
@@ -342,8 +363,10 @@ TEST_CASE("annotation report command line: exit codes, JSON and SVG output") {
   const auto bad = dir.write("bad.csv", "item,annotator,label\n1,2,3\n4,5,6,7\n");
   err.str("");
   CHECK(rep::run({bad}, out, err) == 2);
-  CHECK(err.str() == "labelkit-report: " + bad + ":3: expected 3 comma-separated fields (item,annotator,label), got 4\n");
-  const auto bad_json = dir.write("bad.json", R"([{"id": 1, "annotations": [{"completed_by": 1}]}])");
+  CHECK(err.str() == "labelkit-report: " + bad +
+                         ":3: expected 3 comma-separated fields (item,annotator,label), got 4\n");
+  const auto bad_json =
+      dir.write("bad.json", R"([{"id": 1, "annotations": [{"completed_by": 1}]}])");
   err.str("");
   CHECK(rep::run({bad_json}, out, err) == 2);
   CHECK(err.str().find("[0].annotations[0].result: missing") != std::string::npos);
@@ -355,9 +378,12 @@ TEST_CASE("annotation report command line: exit codes, JSON and SVG output") {
   const auto svg_dir = (dir.path / "svg").string();
   rep::Options fast;
   fast.bootstrap_samples = 200;
-  REQUIRE(rep::run({"--json", json_path, "--svg-dir", svg_dir, data_dir + "/label_studio_sentiment.json"}, out, err, fast) == 0);
+  REQUIRE(rep::run({"--json", json_path, "--svg-dir", svg_dir,
+                    data_dir + "/label_studio_sentiment.json"},
+                   out, err, fast) == 0);
   CHECK(err.str().empty());
-  CHECK(out.str().find("== field 'sentiment': 6 items, 3 annotators, 16 annotations") != std::string::npos);
+  CHECK(out.str().find("== field 'sentiment': 6 items, 3 annotators, 16 annotations") !=
+        std::string::npos);
   CHECK(out.str().find("Krippendorff's alpha (nominal)") != std::string::npos);
   CHECK(out.str().find("note: skipped 1 result(s) of type 'textarea'") != std::string::npos);
   std::ifstream file(json_path);
@@ -365,7 +391,8 @@ TEST_CASE("annotation report command line: exit codes, JSON and SVG output") {
   CHECK(j["format"] == "label_studio");
   REQUIRE(j["fields"].size() == 2);
   CHECK(j["fields"][0]["field"] == "sentiment");
-  CHECK(j["fields"][0]["agreement"]["percent_agreement"]["value"].get<double>() == doctest::Approx(13.0 / 18.0));
+  CHECK(j["fields"][0]["agreement"]["percent_agreement"]["value"].get<double>() ==
+        doctest::Approx(13.0 / 18.0));
   CHECK(j["fields"][0]["agreement"]["light_kappa"]["ci_lower"].is_null());
   CHECK(j["fields"][0]["aggregation"]["n_differences"] == 1);
   CHECK(j["fields"][0]["aggregation"]["differences"][0]["item"] == "4");

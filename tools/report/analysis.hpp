@@ -30,6 +30,7 @@
 #include "labelkit/quality/dawid_skene.hpp"
 #include "labelkit/quality/majority_vote.hpp"
 #include "labelkit/quality/report.hpp"
+#include "multi_label.hpp"
 #include "svg.hpp"
 
 namespace labelkit_tools::report {
@@ -86,6 +87,9 @@ struct FieldReport {
       confusion;                   ///< Per annotator: consensus (rows) x answer (columns) counts.
   double entropy_threshold = 0.5;  ///< As in Options.
   double confidence = 0.95;        ///< As in Options.
+  /// Multi-label fields only: agreement on sets (MASI) and per label. Their `coefficients` then
+  /// hold only the MASI alpha: nominal coefficients would make each combination a class.
+  std::optional<SetAgreement> sets;
 };
 
 namespace detail {
@@ -187,7 +191,23 @@ inline FieldReport analyse(const Field& field, const Options& options = {}) {
   r.entropy_threshold = options.entropy_threshold;
   r.confidence = options.confidence;
   r.n_classes = std::max<int>(2, static_cast<int>(field.labels.size()));
-  r.coefficients = agreement_coefficients(field.records, options);
+  if (field.multi_label) {
+    r.sets = set_agreement(field.sets, static_cast<Eigen::Index>(field.items.size()),
+                           static_cast<Eigen::Index>(field.annotators.size()),
+                           static_cast<int>(field.choice_labels.size()));
+    Coefficient masi;
+    masi.key = "krippendorff_alpha_masi";
+    masi.name = "Krippendorff's alpha (MASI distance on sets)";
+    masi.value = r.sets->masi_alpha;
+    masi.error = r.sets->masi_error;
+    if (masi.error.empty()) {
+      masi.interpretation = std::string(labelkit::agreement::to_string(
+          labelkit::agreement::krippendorff_reliability(masi.value)));
+    }
+    r.coefficients = {masi};
+  } else {
+    r.coefficients = agreement_coefficients(field.records, options);
+  }
   r.majority = q::majority_vote(field.records, r.n_classes);
   q::DawidSkeneOptions ds;
   ds.gold = field.gold;
@@ -329,6 +349,16 @@ inline void print_text(std::ostream& out, const FieldReport& r, std::size_t max_
     rows.push_back(std::move(row));
   }
   detail::print_table(out, rows, "  ");
+  if (r.sets) {
+    out << "\nper label (each label as a yes/no question on every answer)\n";
+    rows = {{"label", "answers", "share", "alpha (nominal)"}};
+    for (const auto& l : r.sets->labels) {
+      rows.push_back({f.choice_labels[static_cast<std::size_t>(l.label)], std::to_string(l.answers),
+                      number(l.share), l.error.empty() ? number(l.alpha) : "n/a: " + l.error});
+    }
+    detail::print_table(out, rows, "  ");
+    out << "  (the aggregation below takes each combination of choices as one answer)\n";
+  }
   const auto mv = label_counts(r.majority.labels, r.n_classes);
   const auto ds = label_counts(r.dawid_skene.labels, r.n_classes);
   out << "\n";
@@ -417,6 +447,20 @@ inline nlohmann::json to_json(const FieldReport& r) {
     agreement[c.key] = x;
   }
   j["agreement"] = agreement;
+  if (r.sets) {
+    json per_label = json::array();
+    for (const auto& l : r.sets->labels) {
+      json x{{"label", f.choice_labels[static_cast<std::size_t>(l.label)]},
+             {"answers", l.answers},
+             {"share", l.share},
+             {"alpha", nan_null(l.alpha)}};
+      if (!l.error.empty()) x["error"] = l.error;
+      per_label.push_back(std::move(x));
+    }
+    j["multi_label"] = {{"choice_labels", f.choice_labels},
+                        {"masi_alpha", nan_null(r.sets->masi_alpha)},
+                        {"per_label", per_label}};
+  }
   const auto counts = [&](const std::vector<int>& labels) {
     json c = json::object();
     const auto n = label_counts(labels, r.n_classes);

@@ -31,8 +31,11 @@ inline const char* usage_text() {
          "Agreement, majority vote against Dawid-Skene, a per-annotator report and the items to\n"
          "adjudicate, for every labeling field of INPUT.\n"
          "  INPUT     a Label Studio JSON export (tasks with annotations; 'choices' results are\n"
-         "            analysed per from_name; several choices in one answer are joined as one\n"
-         "            label 'a|b') or a CSV 'item,annotator,label' with a header\n"
+         "            analysed per from_name; a field whose answers hold several choices is\n"
+         "            multi-label: agreement on the sets (MASI) and per label) or a CSV\n"
+         "            'item,annotator,label' with a header, or labelkit's own task export\n"
+         "            (queue.export_tasks() written by annotation::write_json or write_jsonl;\n"
+         "            detected by its \"format\" member)\n"
          "  --gold    CSV 'item,label' (all fields) or 'item,field,label' with a header: known "
          "labels\n"
          "  --json    also write the report as JSON\n"
@@ -124,8 +127,10 @@ inline int run(const std::vector<std::string>& args, std::ostream& out, std::ost
     reports.reserve(data.fields.size());
     for (const auto& f : data.fields) reports.push_back(analyse(f, options));
     out << "annotation report: " << data.source << " ("
-        << (data.format == "csv" ? "CSV" : "Label Studio export") << "), " << data.fields.size()
-        << (data.fields.size() == 1 ? " field\n" : " fields\n");
+        << (data.format == "csv"            ? "CSV"
+            : data.format == "label_studio" ? "Label Studio export"
+                                            : "labelkit task export")
+        << "), " << data.fields.size() << (data.fields.size() == 1 ? " field\n" : " fields\n");
     for (const auto& n : data.notes) out << "note: " << n << "\n";
     for (const auto& r : reports) {
       out << "\n";

@@ -13,7 +13,9 @@
 // Label Studio mapping (its documented task format): a task's `id` is the item; every annotation
 // in `annotations` is one annotator's answer (`completed_by`: a number, a string, or an object
 // with `id` or `email`); every result item of `type` "choices" gives a label of the field named
-// by its `from_name` (several choices in one answer are joined as one label "a|b", sorted).
+// by its `from_name`. An answer with several choices makes its field multi-label: agreement is
+// then measured on the sets of choices (MASI distance, per-label yes/no; multi_label.hpp), and
+// only the aggregation tables take each combination "a|b" (sorted, joined) as one answer.
 // Skipped, with a note: results of other types, cancelled annotations (`was_cancelled: true`),
 // `predictions` (model output is not an annotator). An annotation with `ground_truth: true` marks
 // gold: its labels become the items' gold labels (and it is not counted as an answer).
@@ -37,10 +39,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "labelkit/annotation/json_format.hpp"
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/json.hpp"
 #include "labelkit/quality/gold_label.hpp"
+#include "multi_label.hpp"
 
 namespace labelkit_tools::report {
 
@@ -57,6 +61,11 @@ struct Field {
   std::vector<std::string> labels;                 ///< Label name of each class.
   std::vector<labelkit::Annotation> records;       ///< (item, annotator, label), dense.
   std::vector<labelkit::quality::GoldLabel> gold;  ///< Gold labels (dense item, class).
+  /// True when some answer holds more than one choice: agreement is then measured on sets.
+  bool multi_label = false;
+  std::vector<std::string> choice_labels;  ///< Each single choice's name (sorted), for `sets`.
+  /// Every answer as its set of choices (indices into choice_labels); multi-label fields only.
+  std::vector<SetAnswer> sets;
 };
 
 /// Everything read from the input (and gold) files.
@@ -72,6 +81,7 @@ namespace detail {
 /// One answer before ids are made dense; `where` locates it for messages.
 struct RawRecord {
   std::string item, annotator, label, where;
+  std::vector<std::string> choices;  ///< The answer's choices (sorted, distinct); empty: {label}.
 };
 struct RawGold {
   std::string item, label, where;
@@ -136,9 +146,29 @@ inline Field finish(const RawField& raw) {
   const auto item_index = index_of(f.items);
   const auto annotator_index = index_of(f.annotators);
   const auto label_index = index_of(f.labels);
+  std::vector<std::string> choices;
   for (const auto& r : raw.records) {
     f.records.push_back({item_index.at(r.item), annotator_index.at(r.annotator),
                          static_cast<int>(label_index.at(r.label))});
+    if (r.choices.size() > 1) f.multi_label = true;
+    if (r.choices.empty()) choices.push_back(r.label);
+    choices.insert(choices.end(), r.choices.begin(), r.choices.end());
+  }
+  if (f.multi_label) {
+    f.choice_labels = sorted_names(std::move(choices));
+    const auto choice_index = index_of(f.choice_labels);
+    for (std::size_t k = 0; k < raw.records.size(); ++k) {
+      const auto& r = raw.records[k];
+      SetAnswer answer{f.records[k].item, f.records[k].annotator, {}};
+      if (r.choices.empty()) {
+        answer.labels.push_back(static_cast<int>(choice_index.at(r.label)));
+      } else {
+        for (const auto& c : r.choices)
+          answer.labels.push_back(static_cast<int>(choice_index.at(c)));
+      }
+      std::sort(answer.labels.begin(), answer.labels.end());
+      f.sets.push_back(std::move(answer));
+    }
   }
   std::map<std::string, std::string> seen;
   for (const auto& g : raw.gold) {
@@ -279,7 +309,7 @@ inline std::vector<detail::RawField> read_csv_records(std::istream& in, const st
   detail::read_csv(
       in, source, "item,annotator,label", 3, 0,
       [&](const std::vector<std::string>& c, std::size_t line) {
-        fields[0].records.push_back({c[0], c[1], c[2], "line " + std::to_string(line)});
+        fields[0].records.push_back({c[0], c[1], c[2], "line " + std::to_string(line), {}});
       });
   if (fields[0].records.empty()) throw InputError(source + ": no annotations after the header");
   return fields;
@@ -401,7 +431,7 @@ inline std::vector<detail::RawField> read_label_studio_records(
         if (gold) {
           field.gold.push_back({item, label, source + ": " + p});
         } else {
-          field.records.push_back({item, annotator, label, p});
+          field.records.push_back({item, annotator, label, p, choices});
         }
       }
     }
@@ -423,6 +453,60 @@ inline std::vector<detail::RawField> read_label_studio_records(
   if (fields.empty())
     throw InputError(source + ": no 'choices' annotations found in " + std::to_string(root.size()) +
                      " task(s)");
+  return fields;
+}
+
+/// Reads labelkit's own task export (annotation::write_json, or annotation::write_jsonl as the
+/// pipeline writes it: `queue.export_tasks()`): one field per label set, items and annotators by
+/// their integer ids, each answer's classes by name (several classes make the field
+/// multi-label), a gold task's known answer as gold. Empty answers (a multi-label "none") are
+/// skipped with a note.
+inline std::vector<detail::RawField> read_labelkit_tasks(std::string_view text,
+                                                         const std::string& source, bool lines,
+                                                         std::vector<std::string>& notes,
+                                                         const labelkit::JsonLimits& limits) {
+  labelkit::annotation::TaskSet set;
+  try {
+    std::istringstream in{std::string(text)};
+    set = lines ? labelkit::annotation::read_jsonl(in, limits)
+                : labelkit::annotation::read_json(in, limits);
+  } catch (const labelkit::error& e) {
+    throw InputError(source + ": " + e.what());
+  }
+  std::vector<detail::RawField> fields;
+  std::size_t empty = 0;
+  for (const auto& task : set.tasks) {
+    const auto& labels = set.label_sets[static_cast<std::size_t>(task.label_set)];
+    auto& field = detail::field_named(fields, labels.from_name());
+    const std::string item = std::to_string(task.item);
+    const auto names_of = [&](const std::vector<int>& classes) {
+      std::vector<std::string> names;
+      for (const int c : classes) names.push_back(labels.name(c));
+      std::sort(names.begin(), names.end());
+      std::string joined;
+      for (const auto& n : names) joined += (joined.empty() ? "" : "|") + n;
+      return std::pair{joined, names};
+    };
+    if (task.gold && !task.gold->empty()) {
+      field.gold.push_back({item, names_of(*task.gold).first, source + ": item " + item});
+    }
+    for (const auto& answer : task.annotations) {
+      if (answer.labels.empty()) {
+        ++empty;
+        continue;
+      }
+      auto [label, names] = names_of(answer.labels);
+      field.records.push_back({item, std::to_string(answer.annotator), label,
+                               source + ": item " + item, std::move(names)});
+    }
+  }
+  if (empty > 0) notes.push_back("skipped " + std::to_string(empty) + " empty answer(s)");
+  std::erase_if(fields, [&](const detail::RawField& f) {
+    if (!f.records.empty()) return false;
+    notes.push_back("label set '" + f.name + "' has no answers: skipped");
+    return true;
+  });
+  if (fields.empty()) throw InputError(source + ": no answers found");
   return fields;
 }
 
@@ -450,6 +534,30 @@ inline void read_gold(std::istream& in, const std::string& source,
 
 namespace detail {
 
+/// "labelkit_jsonl" if `text` is labelkit's JSON Lines task export (its first line is the header
+/// `{"format": "labelkit.annotation.tasks.jsonl", ...}`), "labelkit_json" if it is the JSON
+/// document (`{"format": "labelkit.annotation.tasks", ...}`), else empty.
+inline std::string_view labelkit_format(std::string_view text, const labelkit::JsonLimits& limits) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || text[first] != '{') return {};
+  const auto format_of = [&](std::string_view document) -> std::string {
+    try {
+      const auto value = labelkit::detail::parse_json(document, limits, "labelkit-report");
+      if (value.is_object() && value.contains("format") && value["format"].is_string()) {
+        return value["format"].get<std::string>();
+      }
+    } catch (const labelkit::error&) {
+    }
+    return {};
+  };
+  const auto end = text.find('\n', first);
+  const std::string_view line =
+      text.substr(first, end == std::string_view::npos ? std::string_view::npos : end - first);
+  if (format_of(line) == "labelkit.annotation.tasks.jsonl") return "labelkit_jsonl";
+  if (format_of(text) == "labelkit.annotation.tasks") return "labelkit_json";
+  return {};
+}
+
 /// `text` without a leading UTF-8 byte order mark.
 inline std::string_view without_bom(std::string_view text) {
   constexpr std::string_view bom = "\xEF\xBB\xBF";
@@ -459,7 +567,8 @@ inline std::string_view without_bom(std::string_view text) {
 }  // namespace detail
 
 /// Reads an input given as text, detecting the format by content: after an optional UTF-8 byte
-/// order mark, a first non-blank character '[' or '{' means Label Studio JSON, anything else CSV.
+/// order mark, labelkit's task export (JSON or JSON Lines, by its "format" member), else a first
+/// non-blank character '[' or '{' means Label Studio JSON, anything else CSV.
 /// `gold_text` (optional) is a gold file. JSON is read within `limits`.
 inline Dataset parse(const std::string& text_with_bom, const std::string& source,
                      const std::string* gold_text = nullptr, const std::string& gold_source = "",
@@ -469,7 +578,12 @@ inline Dataset parse(const std::string& text_with_bom, const std::string& source
   std::vector<detail::RawField> raw;
   const std::string_view text = detail::without_bom(text_with_bom);
   const auto first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && (text[first] == '[' || text[first] == '{')) {
+  const std::string_view kind =
+      first == std::string::npos ? std::string_view{} : detail::labelkit_format(text, limits);
+  if (!kind.empty()) {
+    data.format = std::string(kind);
+    raw = read_labelkit_tasks(text, source, kind == "labelkit_jsonl", data.notes, limits);
+  } else if (first != std::string::npos && (text[first] == '[' || text[first] == '{')) {
     data.format = "label_studio";
     raw = read_label_studio_records(text, source, data.notes, limits);
   } else {

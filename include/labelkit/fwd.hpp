@@ -23,6 +23,11 @@ class state_error;
 class numerical_error;
 
 struct Annotation;
+struct AnswerSet;
+struct GoldLabel;
+class IdNames;
+struct Interval;
+class LabelSet;
 class IdMap;
 class LabelPool;
 class Random;
@@ -37,6 +42,7 @@ class GaussianNaiveBayes;
 
 namespace agreement {
 struct Estimate;
+class RatingTable;
 }  // namespace agreement
 
 namespace quality {
@@ -48,6 +54,11 @@ struct PreLabel;
 template <class Item>
 class PreLabeler;
 }  // namespace prelabel
+
+namespace pipeline {
+struct FinalLabel;
+struct FinalLabels;
+}  // namespace pipeline
 
 namespace annotation {
 struct TaskRecord;

@@ -131,8 +131,8 @@ void exercise(la::TaskQueue& queue, la::ManualClock& clock) {
   // Refused calls change nothing and write nothing.
   CHECK_THROWS_AS(queue.submit(77, 0, 1), la::not_lease_holder);
   la::TaskSet imported;
-  imported.label_sets.push_back(
-      {"digit", {"0", "1", "2"}, la::AnnotationType::single_label, "image"});
+  imported.label_sets.push_back(labelkit::LabelSet(
+      {"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
   imported.tasks.push_back(
       {300, nlohmann::json{{"x", 1}}, 0, 0.25, std::nullopt, {{40, {1}, 5, 9, false}}, {}});
   queue.import_tasks(imported);

@@ -54,21 +54,20 @@ const rep::Coefficient& find(const std::vector<rep::Coefficient>& cs, const std:
 void check_coefficients_match_library(const std::vector<labelkit::Annotation>& records,
                                       const std::vector<rep::Coefficient>& cs) {
   const auto wide = ag::wide_ratings(records);
-  const auto table = ag::count_table(wide.ratings);
-  const Eigen::MatrixXd coders = wide.ratings.transpose();
-  const auto boot = ag::krippendorff_alpha_bootstrap(coders, ag::Level::nominal, {});
+  const auto table = ag::count_table(wide);
+  const auto boot = ag::krippendorff_alpha_bootstrap(wide, ag::Level::nominal, {});
   CHECK(find(cs, "krippendorff_alpha").value ==
-        doctest::Approx(ag::krippendorff_alpha(coders)).epsilon(1e-12));
+        doctest::Approx(ag::krippendorff_alpha(wide, ag::Level::nominal)).epsilon(1e-12));
   CHECK(find(cs, "krippendorff_alpha").ci_lower == boot.ci_lower);
   CHECK(find(cs, "krippendorff_alpha").ci_upper == boot.ci_upper);
   const auto fleiss = ag::fleiss_kappa_generalized(table);
   CHECK(find(cs, "fleiss_kappa").value == fleiss.value);
   CHECK(find(cs, "fleiss_kappa").ci_lower == fleiss.ci_lower);
   CHECK(find(cs, "fleiss_kappa").ci_upper == fleiss.ci_upper);
-  const auto conger = ag::conger_kappa(wide.ratings);
+  const auto conger = ag::conger_kappa(wide);
   CHECK(find(cs, "conger_kappa").value == conger.value);
   CHECK(find(cs, "conger_kappa").ci_upper == conger.ci_upper);
-  CHECK(find(cs, "light_kappa").value == ag::light_kappa(wide.ratings));
+  CHECK(find(cs, "light_kappa").value == ag::light_kappa(wide));
   const auto ac1 = ag::gwet_ac2(table);
   CHECK(find(cs, "gwet_ac1").value == ac1.value);
   CHECK(find(cs, "gwet_ac1").ci_lower == ac1.ci_lower);

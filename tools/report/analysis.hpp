@@ -129,8 +129,8 @@ inline std::vector<Coefficient> agreement_coefficients(
     const std::vector<labelkit::Annotation>& records, const Options& options = {}) {
   namespace ag = labelkit::agreement;
   using detail::coefficient;
-  const ag::WideRatings wide = ag::wide_ratings(records);
-  const ag::CountTable table = ag::count_table(wide.ratings);
+  const ag::RatingTable wide = ag::wide_ratings(records);
+  const ag::CountTable table = ag::count_table(wide);
   const char* gwet_ci = "Gwet's variance, t interval";
   std::vector<Coefficient> out;
   out.push_back(
@@ -139,8 +139,7 @@ inline std::vector<Coefficient> agreement_coefficients(
         b.samples = options.bootstrap_samples;
         b.seed = options.seed;
         b.confidence = options.confidence;
-        const Eigen::MatrixXd coders_by_units = wide.ratings.transpose();
-        const auto boot = ag::krippendorff_alpha_bootstrap(coders_by_units, ag::Level::nominal, b);
+        const auto boot = ag::krippendorff_alpha_bootstrap(wide, ag::Level::nominal, b);
         c.value = boot.alpha;
         c.ci_lower = boot.ci_lower;
         c.ci_upper = boot.ci_upper;
@@ -155,11 +154,11 @@ inline std::vector<Coefficient> agreement_coefficients(
   }));
   out.push_back(coefficient("conger_kappa", "Conger's kappa", [&](Coefficient& c) {
     detail::from_estimate(
-        c, ag::conger_kappa(wide.ratings, ag::WeightScheme::identity, options.confidence), gwet_ci);
+        c, ag::conger_kappa(wide, ag::WeightScheme::identity, options.confidence), gwet_ci);
     c.interpretation = detail::landis_koch(c.value);
   }));
   out.push_back(coefficient("light_kappa", "Light's kappa", [&](Coefficient& c) {
-    c.value = ag::light_kappa(wide.ratings);
+    c.value = ag::light_kappa(wide);
     c.interpretation = detail::landis_koch(c.value);
   }));
   out.push_back(coefficient("gwet_ac1", "Gwet's AC1", [&](Coefficient& c) {
@@ -232,7 +231,7 @@ inline FieldReport analyse(const Field& field, const Options& options = {}) {
                               r.dawid_skene.labels[static_cast<std::size_t>(a.item)]});
   }
   const auto wide = labelkit::agreement::wide_ratings(field.records);
-  r.pairwise_kappa = labelkit::agreement::pairwise_agreement(wide.ratings);
+  r.pairwise_kappa = labelkit::agreement::pairwise_agreement(wide).values;
   r.confusion.assign(field.annotators.size(), Eigen::MatrixXd::Zero(r.n_classes, r.n_classes));
   for (const auto& a : field.records) {
     r.confusion[static_cast<std::size_t>(a.annotator)](

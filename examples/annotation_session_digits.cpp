@@ -160,14 +160,13 @@ int main() {
       completed = queue.progress().tasks.complete;
     }
     // 3. Aggregate every answer so far (gold clamped) and teach the learner the complete items.
-    std::vector<labelkit::Annotation> answers = queue.annotations();
-    const auto gold_answered = queue.gold_annotations();
-    answers.insert(answers.end(), gold_answered.begin(), gold_answered.end());
+    // queue.answer_set(): every answer (gold items' too), the gold labels and the label set.
+    const labelkit::AnswerSet answers = queue.answer_set(digits);
     // One-coin Dawid-Skene: with 10 classes and two answers per item, a full confusion matrix
     // per annotator (90 free parameters) overfits; one accuracy per annotator does not.
-    const auto ds = labelkit::quality::one_coin_dawid_skene(answers, n_classes, {.gold = queue.gold_labels()});
+    const auto ds = labelkit::quality::one_coin_dawid_skene(answers);
     std::vector<int> count(static_cast<std::size_t>(n_items), 0);
-    for (const auto& a : queue.annotations()) ++count[static_cast<std::size_t>(a.item)];
+    for (const auto& a : queue.regular_annotations()) ++count[static_cast<std::size_t>(a.item)];
     taught_items.clear();
     taught_labels.clear();
     for (std::size_t r = 0; r < ds.items.size(); ++r) {
@@ -178,12 +177,12 @@ int main() {
       }
     }
     learner.teach(taught_items, taught_labels);
-    std::printf("  %8zu  %10zu  %14.3f  %14.3f\n", taught_items.size(), answers.size(),
+    std::printf("  %8zu  %10zu  %14.3f  %14.3f\n", taught_items.size(), answers.answers.size(),
                 test_accuracy(learner.model(), split.test), accuracy_against(taught_items, taught_labels, truth));
   }
 
   // Agreement between the annotators on the regular items.
-  const auto answers = queue.annotations();
+  const auto answers = queue.regular_annotations();
   const auto wide = labelkit::agreement::wide_ratings(answers);  // knows it is items x annotators
   const double alpha = labelkit::agreement::krippendorff_alpha(wide, labelkit::agreement::Level::nominal);
   const Eigen::MatrixXd& ratings = wide.items_by_annotators();

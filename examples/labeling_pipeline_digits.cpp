@@ -130,33 +130,37 @@ double accuracy(const labelkit::pipeline::FinalLabels& labels, const std::vector
 }  // namespace
 
 int main() {
+  // The data: the digits, the lead's labeled items (60 to train the pre-labeler, 100 reviewed
+  // ones that calibrate the threshold and serve as hidden gold) and the unlabeled pool.
   const auto split = examples::train_test_split(examples::load_digits(), 1.0 / 6.0, 7);
   const auto& truth = split.pool.labels;  // known to the simulation only
-  const Index n_pool = split.pool.features.rows();
-  const std::vector<double> skill{0.95, 0.92, 0.88, 0.80, 0.70, 0.35};
-  const int batch = 120;
-  const bool tty = isatty(fileno(stderr)) != 0;
-
-  // ---- pipeline ---------------------------------------------------------------------------
   const labelkit::LabelSet digits(
       {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"},
       {.from_name = "digit", .to_name = "image"});
-  std::vector<Index> seed(60), gold(100), pool(static_cast<std::size_t>(n_pool - 160));
+  std::vector<Index> seed(60), gold(100),
+      pool(static_cast<std::size_t>(split.pool.features.rows() - 160));
   std::iota(seed.begin(), seed.end(), Index{0});
   std::iota(gold.begin(), gold.end(), Index{60});
   std::iota(pool.begin(), pool.end(), Index{160});
   std::vector<int> seed_labels, gold_labels;
   for (Index i : seed) seed_labels.push_back(truth[static_cast<std::size_t>(i)]);
   for (Index i : gold) gold_labels.push_back(truth[static_cast<std::size_t>(i)]);
+  const std::vector<double> skill{0.95, 0.92, 0.88, 0.80, 0.70, 0.35};
+  const int batch = 120;
+  const bool tty = isatty(fileno(stderr)) != 0;
+  const auto model_accuracy = [&](const auto& model) {
+    const auto predicted = model.predict(split.test.features);
+    Index right = 0;
+    for (std::size_t i = 0; i < predicted.size(); ++i)
+      right += predicted[i] == split.test.labels[i];
+    return static_cast<double>(right) / static_cast<double>(predicted.size());
+  };
 
+  // ---- pipeline ---------------------------------------------------------------------------
   // Pre-label; auto-accept above the threshold that reaches 98% precision on the reviewed items.
   StandInLlm llm(split.pool.features, seed, seed_labels, digits);
-  const auto calibration = labelkit::prelabel::run_prelabeler(llm, gold, digits, {});
-  std::vector<labelkit::prelabel::ReviewedItem> reviewed;
-  for (std::size_t g = 0; g < gold.size(); ++g) {
-    const auto& p = calibration.items[g].prelabel;
-    reviewed.push_back({p.has_label() ? p.label : -1, p.confidence, gold_labels[g]});
-  }
+  const auto reviewed = labelkit::prelabel::reviewed_items(
+      labelkit::prelabel::run_prelabeler(llm, gold, digits, {}), gold_labels);
   const auto choice = labelkit::prelabel::choose_threshold(reviewed, 0.98, 20);
   const labelkit::prelabel::Router router(choice.threshold.value_or(1.0));
   const auto report = labelkit::prelabel::run_prelabeler(llm, pool, digits, router);
@@ -164,8 +168,9 @@ int main() {
   // Review: the uncertain and failed items become tasks, the lead's 100 items hidden gold.
   labelkit::annotation::TaskQueue queue({.overlap = 2, .gold_rate = 0.1, .seed = 3});
   const int set = queue.add_label_set(digits);
-  const auto routed = labelkit::pipeline::add_prelabel_run(queue, set, pool, report,
-                                                           {.model_version = "stand-in-llm"});
+  const auto routed = labelkit::pipeline::add_prelabel_run(
+      queue, set, pool, report,
+      {.model_version = "stand-in-llm", .review_priority = 0.0, .failed_priority = 0.0});
   queue.add_gold(gold, set, gold_labels);
 
   // The learner starts from the lead's labels and the auto-accepted pre-labels.
@@ -173,21 +178,16 @@ int main() {
                                   split.pool.features, labelkit::query::entropy_sampling, 5);
   learner.teach(seed, seed_labels, labelkit::Refit::no);
   learner.teach(gold, gold_labels, labelkit::Refit::no);
-  std::vector<Index> accepted_items;
-  std::vector<int> accepted_labels;
-  for (const auto& f : routed.auto_accepted)
-    accepted_items.push_back(f.item), accepted_labels.push_back(f.label);
-  learner.teach(accepted_items, accepted_labels);
+  learner.teach(labelkit::pipeline::item_ids(routed.auto_accepted),
+                labelkit::pipeline::class_labels(routed.auto_accepted));
 
-  labelkit::quality::DawidSkeneResult ds;
+  labelkit::quality::DawidSkeneResult crowd;
   for (int round = 1; !queue.finished(); ++round) {
-    // The learner picks the next batch; its scores become the queue's priorities.
-    const Index left = learner.pool().unlabeled_count();
-    if (left > 0) {
-      const auto picked = learner.dispatch(std::min<Index>(batch, left));
-      std::vector<double> priority;
-      for (double s : picked.scores) priority.push_back(10.0 + s);
-      queue.update_priorities(picked.items, priority);
+    // The learner picks the next batch (entropy); its scores become the queue's priorities.
+    if (learner.candidates().size() > 0) {
+      const auto picked =
+          learner.dispatch(std::min<Index>(batch, learner.pool().unlabeled_count()));
+      queue.update_priorities(picked.items, picked.scores);
     }
     // Six annotators work from six threads, each through a shift of 2 * batch / 6 answers.
     std::vector<std::thread> team;
@@ -210,41 +210,31 @@ int main() {
     }
     for (auto& t : team) t.join();
 
-    // Aggregate with gold clamping, teach the learner what the crowd said, retrain.
+    // Aggregate with gold clamped (one accuracy per annotator), teach the learner, retrain.
     const auto answers = queue.answer_set(set);
-    ds = labelkit::quality::one_coin_dawid_skene(answers);
-    std::vector<Index> taught;
-    std::vector<int> labels;
-    for (std::size_t r = 0; r < ds.items.size(); ++r) {
-      if (answers.is_gold(ds.items[r])) continue;
-      taught.push_back(ds.items[r]);
-      labels.push_back(ds.labels[r]);
-    }
-    learner.teach(taught, labels);
-    const double alpha = labelkit::agreement::krippendorff_alpha(answers.regular_answers());
-    const auto test_pred = learner.model().predict(split.test.features);
-    Index right = 0;
-    for (std::size_t i = 0; i < test_pred.size(); ++i)
-      right += test_pred[i] == split.test.labels[i];
-    std::printf("round %d: answers=%zu reviewed_items=%zu alpha=%.3f model_accuracy=%.3f\n", round,
-                answers.answers.size(), taught.size(), alpha,
-                static_cast<double>(right) / static_cast<double>(test_pred.size()));
-    if (tty)
+    crowd = labelkit::quality::one_coin_dawid_skene(answers);
+    learner.teach(crowd.items, crowd.labels);
+    std::printf("round %d: answers=%zu items_answered=%zu alpha=%.3f model_accuracy=%.3f\n", round,
+                answers.answers.size(), crowd.items.size(),
+                labelkit::agreement::krippendorff_alpha(answers.regular_answers()),
+                model_accuracy(learner.model()));
+    if (tty) {
       std::fprintf(stderr, "\rqueue: %lld of %lld review tasks complete",
                    static_cast<long long>(queue.progress().tasks.complete),
                    static_cast<long long>(queue.progress().tasks.regular));
+    }
   }
   if (tty) std::fprintf(stderr, "\n");
 
-  // Final labels: gold, then the aggregate, then the auto-accepted pre-labels; export them.
-  std::vector<labelkit::pipeline::FinalLabel> lead;  // the lead's own labels
+  // Final labels: gold, the lead's, the aggregate, then the auto-accepted pre-labels; export.
+  std::vector<labelkit::pipeline::FinalLabel> lead;
   for (std::size_t i = 0; i < seed.size(); ++i) lead.push_back({seed[i], seed_labels[i]});
   const auto answers = queue.answer_set(set);
   const auto final_labels = labelkit::pipeline::final_labels(
       digits, labelkit::pipeline::LabelParts<labelkit::quality::DawidSkeneResult>{
                   .gold = answers.gold,
                   .adjudicated = lead,
-                  .aggregated = &ds,
+                  .aggregated = &crowd,
                   .auto_accepted = routed.auto_accepted});
   std::ofstream out("labeling_pipeline_labels.jsonl");
   labelkit::pipeline::write_jsonl(out, final_labels);
@@ -265,9 +255,6 @@ int main() {
                   .auto_accepted = routed.auto_accepted});
   const double label_accuracy = accuracy(final_labels, truth);
   const double mv_accuracy = accuracy(mv_labels, truth);
-  const auto test_pred = learner.model().predict(split.test.features);
-  Index right = 0;
-  for (std::size_t i = 0; i < test_pred.size(); ++i) right += test_pred[i] == split.test.labels[i];
   std::printf("auto-accept threshold %.3f (precision %.3f on the %lld reviewed items)\n",
               choice.threshold.value_or(1.0), choice.precision(),
               static_cast<long long>(choice.considered));
@@ -279,7 +266,7 @@ int main() {
               accuracy(final_labels, truth, Source::auto_accepted),
               accuracy(final_labels, truth, Source::aggregated),
               accuracy(mv_labels, truth, Source::aggregated));
-  std::printf("label accuracy: dawid_skene+gold %.3f, majority vote %.3f\n", label_accuracy,
+  std::printf("label accuracy: one-coin dawid_skene with gold %.3f, majority vote %.3f\n", label_accuracy,
               mv_accuracy);
   std::printf("wrote labeling_pipeline_labels.jsonl (%zu labels)\n", final_labels.items.size());
   std::printf(
@@ -289,7 +276,6 @@ int main() {
       static_cast<long long>(count(final_labels, labelkit::pipeline::LabelSource::auto_accepted)),
       static_cast<long long>(count(final_labels, labelkit::pipeline::LabelSource::aggregated)),
       static_cast<long long>(count(final_labels, labelkit::pipeline::LabelSource::gold)),
-      final_labels.items.size(), label_accuracy,
-      static_cast<double>(right) / static_cast<double>(test_pred.size()));
+      final_labels.items.size(), label_accuracy, model_accuracy(learner.model()));
   return label_accuracy < mv_accuracy ? 1 : 0;
 }

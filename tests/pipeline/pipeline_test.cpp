@@ -242,6 +242,12 @@ TEST_CASE("pipeline: concurrent annotators lose no answer, every item ends label
   CHECK(by_source[lp::LabelSource::auto_accepted] == static_cast<Index>(run.auto_accepted.size()));
   CHECK(by_source[lp::LabelSource::aggregated] ==
         static_cast<Index>(run.review.size() + run.failed.size()));
+  // The export reads back equal to the final labels, in both formats.
+  std::stringstream jsonl, csv;
+  lp::write_jsonl(jsonl, labels);
+  lp::write_csv(csv, labels);
+  CHECK(lp::read_jsonl(jsonl, three) == labels);
+  CHECK(lp::read_csv(csv, three) == labels);
   // Five honest annotators outvote the spammer: every aggregated label is the truth.
   for (const auto& f : labels.items) CHECK(f.label == truth_of(f.item));
 }

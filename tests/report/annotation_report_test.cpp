@@ -265,7 +265,7 @@ TEST_CASE("annotation report: coefficients that are undefined say why; the rest 
   std::ostringstream text;
   rep::print_text(text, r);
   CHECK(text.str().find("Light's kappa                   not available: labelkit: light_kappa(): "
-                        "no two raters share an item") != std::string::npos);
+                        "no two annotators share an item") != std::string::npos);
 }
 
 TEST_CASE("annotation report: bad files name the line or the JSON path") {

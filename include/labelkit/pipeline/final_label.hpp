@@ -4,6 +4,7 @@
 /// and how sure the source was. Export writes it (JSON Lines, CSV, Label Studio), the next
 /// training round reads it. A vocabulary header: no Eigen, no nlohmann_json.
 
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -57,6 +58,23 @@ struct FinalLabels {
   /// Member-wise equality.
   friend bool operator==(const FinalLabels&, const FinalLabels&) = default;
 };
+
+/// The item ids of `labels`, in order (e.g. to teach a learner: `learner.teach(item_ids(l),
+/// class_labels(l))`). O(n).
+[[nodiscard]] inline std::vector<Index> item_ids(std::span<const FinalLabel> labels) {
+  std::vector<Index> out;
+  out.reserve(labels.size());
+  for (const FinalLabel& f : labels) out.push_back(f.item);
+  return out;
+}
+
+/// The class labels of `labels`, in order. O(n).
+[[nodiscard]] inline std::vector<int> class_labels(std::span<const FinalLabel> labels) {
+  std::vector<int> out;
+  out.reserve(labels.size());
+  for (const FinalLabel& f : labels) out.push_back(f.label);
+  return out;
+}
 
 }  // namespace pipeline
 LABELKIT_END_NAMESPACE

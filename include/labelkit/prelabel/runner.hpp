@@ -293,6 +293,30 @@ template <class Item>
   return report;
 }
 
+/// The items of a run after human review, for choose_threshold(), calibration and acceptance
+/// tracking: `report.items[i]`'s pre-label (label -1 when the item failed or had no answer) with
+/// the reviewed label `final_labels[i]`. O(n).
+/// @throws labelkit::dimension_mismatch if the sizes differ; labelkit::invalid_argument for a
+///   negative final label.
+[[nodiscard]] inline std::vector<ReviewedItem> reviewed_items(const RunReport& report,
+                                                              std::span<const int> final_labels) {
+  if (final_labels.size() != report.items.size()) {
+    detail::fail<dimension_mismatch>("reviewed_items", "'final_labels' has ", final_labels.size(),
+                                     " labels for ", report.items.size(), " results");
+  }
+  std::vector<ReviewedItem> out;
+  out.reserve(final_labels.size());
+  for (std::size_t i = 0; i < final_labels.size(); ++i) {
+    if (final_labels[i] < 0) {
+      detail::fail("reviewed_items", "'final_labels' entry ", i, " is negative (got ",
+                   final_labels[i], ")");
+    }
+    const PreLabel& p = report.items[i].prelabel;
+    out.push_back({p.has_label() ? p.label : -1, p.confidence, final_labels[i]});
+  }
+  return out;
+}
+
 /// run_prelabeler() for the classes of `labels` (its size is the class count).
 template <class Item>
 [[nodiscard]] RunReport run_prelabeler(PreLabeler<Item>& labeler,

@@ -87,8 +87,8 @@ class LabelSet {
     }
   }
 
-  /// A single-label set with default Label Studio names. @copydetails
-  /// LabelSet(std::vector<std::string>, LabelSetOptions)
+  /// A single-label set with default Label Studio names.
+  /// @throws labelkit::invalid_argument as the constructor from a vector.
   LabelSet(std::initializer_list<std::string> names) : LabelSet(std::vector<std::string>(names)) {}
 
   /// Number of classes C (the `n_classes` every area asks for).

@@ -38,8 +38,9 @@ void BM_submit(benchmark::State& state) {
     fs::remove_all(dir);
     fs::create_directories(dir);
     auto queue = std::make_unique<la::TaskQueue>(la::QueueOptions{.overlap = 1});
-    const int set =
-        queue->add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, {.from_name = "digit"}));
+    const int set = queue->add_label_set(labelkit::LabelSet(
+        std::vector<std::string>{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
+        {.from_name = "digit"}));
     std::vector<Eigen::Index> items(static_cast<std::size_t>(n_tasks));
     std::iota(items.begin(), items.end(), Eigen::Index{0});
     queue->add_tasks(items, set);

@@ -266,8 +266,8 @@ int main() {
               accuracy(final_labels, truth, Source::auto_accepted),
               accuracy(final_labels, truth, Source::aggregated),
               accuracy(mv_labels, truth, Source::aggregated));
-  std::printf("label accuracy: one-coin dawid_skene with gold %.3f, majority vote %.3f\n", label_accuracy,
-              mv_accuracy);
+  std::printf("label accuracy: one-coin dawid_skene with gold %.3f, majority vote %.3f\n",
+              label_accuracy, mv_accuracy);
   std::printf("wrote labeling_pipeline_labels.jsonl (%zu labels)\n", final_labels.items.size());
   std::printf(
       "pipeline: items=%zu auto_accepted=%lld reviewed=%lld gold=%lld exported=%zu "

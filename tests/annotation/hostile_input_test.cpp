@@ -36,7 +36,9 @@ std::string deep_array(std::size_t depth = 70'000) {
 }
 
 la::LabelSet digits() {
-  return la::LabelSet({"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"});
+  return la::LabelSet(
+      {"0", "1", "2"},
+      {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"});
 }
 
 /// What a call threw: "labelkit" for a labelkit::error (with its message), "none", or "foreign"
@@ -232,15 +234,21 @@ TEST_CASE(
 TEST_CASE("hostile: invalid UTF-8 in a payload or a class name is refused on entry") {
   la::TaskQueue queue;
   const auto bad_class = outcome([&] {
-    (void)queue.add_label_set(la::LabelSet(std::vector<std::string>{"0", "\xc3\x28"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
+    (void)queue.add_label_set(la::LabelSet(
+        std::vector<std::string>{"0", "\xc3\x28"},
+        {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
   });
   CHECK(is_labelkit(bad_class));
   CHECK(bad_class.find("UTF-8") != std::string::npos);
   CHECK(is_labelkit(outcome([&] {
-    (void)queue.add_label_set(la::LabelSet(std::vector<std::string>{"0"}, {.type = la::AnnotationType::single_label, .from_name = "\xff", .to_name = "image"}));
+    (void)queue.add_label_set(la::LabelSet(
+        std::vector<std::string>{"0"},
+        {.type = la::AnnotationType::single_label, .from_name = "\xff", .to_name = "image"}));
   })));
   CHECK(is_labelkit(outcome([&] {
-    (void)queue.add_label_set(la::LabelSet(std::vector<std::string>{"0"}, {.type = la::AnnotationType::single_label, .from_name = "d", .to_name = "\xfe"}));
+    (void)queue.add_label_set(la::LabelSet(
+        std::vector<std::string>{"0"},
+        {.type = la::AnnotationType::single_label, .from_name = "d", .to_name = "\xfe"}));
   })));
   const int set = queue.add_label_set(digits());
   const auto bad_payload = outcome([&] {

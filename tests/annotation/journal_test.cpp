@@ -79,11 +79,16 @@ la::QueueOptions options() {
 /// predictions, priorities, caps, leases, answers (one late, one duplicate), skips, expiries and
 /// an import.
 void exercise(la::TaskQueue& queue, la::ManualClock& clock) {
-  const int digits =
-      queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
-  const int tags =
-      queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"a", "b", "c"}, {.type = la::AnnotationType::multi_label, .from_name = "tags", .to_name = "text"}));
-  CHECK(queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"})) == digits);
+  const int digits = queue.add_label_set(labelkit::LabelSet(
+      std::vector<std::string>{"0", "1", "2"},
+      {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
+  const int tags = queue.add_label_set(labelkit::LabelSet(
+      std::vector<std::string>{"a", "b", "c"},
+      {.type = la::AnnotationType::multi_label, .from_name = "tags", .to_name = "text"}));
+  CHECK(queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1", "2"},
+                                               {.type = la::AnnotationType::single_label,
+                                                .from_name = "digit",
+                                                .to_name = "image"})) == digits);
   Ids items(12);
   std::iota(items.begin(), items.end(), Eigen::Index{0});
   std::vector<double> priorities(items.size());
@@ -132,7 +137,8 @@ void exercise(la::TaskQueue& queue, la::ManualClock& clock) {
   CHECK_THROWS_AS(queue.submit(77, 0, 1), la::not_lease_holder);
   la::TaskSet imported;
   imported.label_sets.push_back(labelkit::LabelSet(
-      {"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
+      {"0", "1", "2"},
+      {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
   imported.tasks.push_back(
       {300, nlohmann::json{{"x", 1}}, 0, 0.25, std::nullopt, {{40, {1}, 5, 9, false}}, {}});
   queue.import_tasks(imported);
@@ -207,8 +213,9 @@ TEST_CASE("journal: refused calls and empty polls write nothing; options are che
   (void)la::recover(queue, dir.snapshot(), dir.journal());
   CHECK_THROWS_AS(la::recover(queue, dir.snapshot(), dir.journal()), labelkit::invalid_argument);
   CHECK(la::journal_lsn(queue) == 0U);
-  const int set =
-      queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
+  const int set = queue.add_label_set(labelkit::LabelSet(
+      std::vector<std::string>{"0", "1"},
+      {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
   queue.add_tasks(Ids{0}, set);
   CHECK(la::journal_lsn(queue) == 2U);
   CHECK_THROWS_AS(queue.add_tasks(Ids{0}, set), labelkit::invalid_argument);  // exists
@@ -330,8 +337,9 @@ TEST_CASE("journal: a snapshot whose journal is missing or torn in its header st
   std::string expected;
   {
     la::TaskQueue queue(options(), clock);
-    const int set =
-        queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
+    const int set = queue.add_label_set(labelkit::LabelSet(
+        std::vector<std::string>{"0", "1"},
+        {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
     queue.add_tasks(Ids{0, 1}, set);
     (void)la::recover(queue, dir.snapshot(), dir.journal());
     expected = queue.checkpoint();
@@ -360,8 +368,9 @@ TEST_CASE("journal: hostile records with out-of-range values are refused") {
   {
     la::TaskQueue queue(options(), clock);
     (void)la::recover(queue, dir.snapshot(), dir.journal());
-    const int set =
-        queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
+    const int set = queue.add_label_set(labelkit::LabelSet(
+        std::vector<std::string>{"0", "1"},
+        {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
     queue.add_tasks(Ids{0, 1}, set);
   }
   const std::string bytes = read_bytes(dir.journal());
@@ -486,8 +495,9 @@ TEST_CASE("journal: concurrent submitters with group commit lose nothing") {
     la::QueueOptions o;
     o.overlap = 4;
     la::TaskQueue queue(o);
-    const int set =
-        queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
+    const int set = queue.add_label_set(labelkit::LabelSet(
+        std::vector<std::string>{"0", "1", "2"},
+        {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
     Ids items(static_cast<std::size_t>(n_items));
     std::iota(items.begin(), items.end(), Eigen::Index{0});
     queue.add_tasks(items, set);
@@ -526,8 +536,9 @@ TEST_CASE("journal kill test: SIGKILL at random moments loses no acknowledged an
   o.overlap = 1000;  // items stay open for every annotator of every round
   {
     la::TaskQueue queue(o);
-    const int set =
-        queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
+    const int set = queue.add_label_set(labelkit::LabelSet(
+        std::vector<std::string>{"0", "1", "2"},
+        {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
     Ids items(static_cast<std::size_t>(n_items));
     std::iota(items.begin(), items.end(), Eigen::Index{0});
     queue.add_tasks(items, set);

@@ -20,7 +20,9 @@ using namespace std::chrono_literals;
 namespace {
 
 la::LabelSet animals() {
-  return la::LabelSet({"cat", "dog", "bird"}, {.type = la::AnnotationType::single_label, .from_name = "animal", .to_name = "image"});
+  return la::LabelSet(
+      {"cat", "dog", "bird"},
+      {.type = la::AnnotationType::single_label, .from_name = "animal", .to_name = "image"});
 }
 
 /// A queue after a small session: answers (one late), gold, predictions, priorities, payloads.
@@ -37,7 +39,9 @@ la::TaskSet session(bool with_multi_label) {
   queue.add_prediction(12, {"lr-v1", 0.8125, {1}});
   queue.add_prediction(12, {"gpt-prelabel", 0.6, {2}});
   if (with_multi_label) {
-    const int topics = queue.add_label_set(la::LabelSet(std::vector<std::string>{"a/b", "c~d", "e"}, {.type = la::AnnotationType::multi_label, .from_name = "topics", .to_name = "text"}));
+    const int topics = queue.add_label_set(la::LabelSet(
+        std::vector<std::string>{"a/b", "c~d", "e"},
+        {.type = la::AnnotationType::multi_label, .from_name = "topics", .to_name = "text"}));
     queue.add_task(900, topics, std::string("plain text payload"), -2.5);
   }
   for (const Eigen::Index annotator : {3, 4, 5}) {

@@ -20,8 +20,9 @@ namespace {
 /// Submissions, skips, expiries, late answers (accepted and refused), duplicates, gold answers
 /// (right and wrong) and open leases, from five annotators.
 void mixed_history(la::TaskQueue& queue, la::ManualClock& clock) {
-  const int set =
-      queue.add_label_set(la::LabelSet(std::vector<std::string>{"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
+  const int set = queue.add_label_set(la::LabelSet(
+      std::vector<std::string>{"0", "1", "2"},
+      {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
   Ids items(40);
   std::iota(items.begin(), items.end(), Eigen::Index{0});
   std::vector<double> priority(items.size());

@@ -46,10 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.json_limits.max_depth = 16;
   options.json_limits.max_bytes = std::size_t{1} << 16;
   la::TaskQueue queue(options, clock);
-  const int digits =
-      queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
-  const int tags =
-      queue.add_label_set(labelkit::LabelSet(std::vector<std::string>{"a", "b"}, {.type = la::AnnotationType::multi_label, .from_name = "tags", .to_name = "text"}));
+  const int digits = queue.add_label_set(labelkit::LabelSet(
+      std::vector<std::string>{"0", "1", "2"},
+      {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
+  const int tags = queue.add_label_set(labelkit::LabelSet(
+      std::vector<std::string>{"a", "b"},
+      {.type = la::AnnotationType::multi_label, .from_name = "tags", .to_name = "text"}));
   const Eigen::Index items[4] = {0, 1, 2, 3};
   queue.add_tasks(items, digits);
   queue.add_task(4, tags, nlohmann::json{{"text", "x"}});

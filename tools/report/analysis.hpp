@@ -153,8 +153,8 @@ inline std::vector<Coefficient> agreement_coefficients(
     c.interpretation = detail::landis_koch(c.value);
   }));
   out.push_back(coefficient("conger_kappa", "Conger's kappa", [&](Coefficient& c) {
-    detail::from_estimate(
-        c, ag::conger_kappa(wide, ag::WeightScheme::identity, options.confidence), gwet_ci);
+    detail::from_estimate(c, ag::conger_kappa(wide, ag::WeightScheme::identity, options.confidence),
+                          gwet_ci);
     c.interpretation = detail::landis_koch(c.value);
   }));
   out.push_back(coefficient("light_kappa", "Light's kappa", [&](Coefficient& c) {

@@ -240,7 +240,8 @@ namespace detail {
     auto set = label_set_from_json(sets[s], path_of("/label_sets", s), context);
     for (const auto& other : state.label_sets) {
       if (other->from_name() == set.from_name())
-        bad_json(context, path_of("/label_sets", s), "repeated label set name '", set.from_name(), "'");
+        bad_json(context, path_of("/label_sets", s), "repeated label set name '", set.from_name(),
+                 "'");
     }
     state.label_sets.push_back(std::make_shared<const LabelSet>(std::move(set)));
   }

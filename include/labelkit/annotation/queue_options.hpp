@@ -15,8 +15,8 @@
 
 #include "labelkit/annotation/task.hpp"
 #include "labelkit/config.hpp"
-#include "labelkit/core/json.hpp"
 #include "labelkit/core/gold_label.hpp"
+#include "labelkit/core/json.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace annotation {

@@ -59,10 +59,10 @@
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/gold_label.hpp"
 #include "labelkit/core/json.hpp"
 #include "labelkit/core/limits.hpp"
 #include "labelkit/core/random.hpp"
-#include "labelkit/core/gold_label.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace annotation {

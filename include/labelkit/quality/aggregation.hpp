@@ -10,9 +10,9 @@
 #include <optional>
 #include <vector>
 
+#include <span>
 #include "labelkit/config.hpp"
 #include "labelkit/core/gold_label.hpp"
-#include <span>
 
 LABELKIT_BEGIN_NAMESPACE
 namespace quality {

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
-#include "labelkit/core/gold_label.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/gold_label.hpp"
 #include "labelkit/core/id_map.hpp"
 
 LABELKIT_BEGIN_NAMESPACE

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
-#include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/annotation.hpp"
+#include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"

@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
-#include "labelkit/quality/gold_label.hpp"
-#include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/annotation.hpp"
+#include "labelkit/core/answer_set.hpp"
 #include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
+#include "labelkit/quality/gold_label.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace quality {

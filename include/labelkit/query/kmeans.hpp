@@ -43,8 +43,8 @@ namespace query {
 using models::kmeans;
 using models::kmeans_plus_plus_seeds;
 using models::KMeansOptions;
-using models::KMeansResult;
 using models::KMeansProgress;
+using models::KMeansResult;
 
 /// Cluster-based selection, most central: clusters the rows of `embeddings` into k clusters
 /// with `kmeans` and returns, for each cluster, the row nearest its centre (ties to the lower

@@ -156,8 +156,7 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
 
 /// Class indices checked against `set` (range, count for single-label, no repeats).
 [[nodiscard]] inline std::vector<int> as_labels(const json& value, const annotation::LabelSet& set,
-                                                const std::string& path,
-                                                const JsonContext& context,
+                                                const std::string& path, const JsonContext& context,
                                                 bool any_count = false) {
   expect_array(value, path, context);
   std::vector<int> labels;
@@ -185,7 +184,8 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
   LabelSetOptions options;
   options.from_name =
       as_string(member(value, "name", path, context), path_of(path, "name"), context);
-  if (options.from_name.empty()) bad_json(context, path_of(path, "name"), "label set name is empty");
+  if (options.from_name.empty())
+    bad_json(context, path_of(path, "name"), "label set name is empty");
   const auto type = as_string(member(value, "type", path, context), path_of(path, "type"), context);
   if (type == "single_label") {
     options.type = AnnotationType::single_label;

@@ -32,6 +32,10 @@ TEST_CASE("DuplicateAnswers: keep_first, keep_last and keep_all keep input order
     CHECK(apply_duplicate_policy(first, policy, "f") == first);
   }
   CHECK(apply_duplicate_policy({}, DuplicateAnswers::reject, "f").empty());
+  // The public form names itself in its errors.
+  CHECK(labelkit::apply_duplicates(records, DuplicateAnswers::keep_last) == last);
+  CHECK_THROWS_WITH_AS((void)labelkit::apply_duplicates(records, DuplicateAnswers::reject),
+                       doctest::Contains("apply_duplicates()"), labelkit::invalid_argument);
 }
 
 TEST_CASE("DuplicateAnswers::reject names the pair and the two records") {

@@ -103,4 +103,15 @@ inline std::vector<Annotation> apply_duplicate_policy(std::span<const Annotation
 }
 
 }  // namespace detail
+
+/// `records` under `policy`: the surviving records in input order (stable), e.g. to aggregate
+/// with another policy than the quality functions' `keep_all` (they count every record):
+/// `dawid_skene(apply_duplicates(records, DuplicateAnswers::keep_last), C)`. O(N log N).
+/// @throws labelkit::invalid_argument under `reject` if an (item, annotator) pair repeats,
+///   naming it and the two record positions.
+[[nodiscard]] inline std::vector<Annotation> apply_duplicates(std::span<const Annotation> records,
+                                                              DuplicateAnswers policy) {
+  return detail::apply_duplicate_policy(records, policy, "apply_duplicates");
+}
+
 LABELKIT_END_NAMESPACE

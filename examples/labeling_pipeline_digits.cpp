@@ -145,6 +145,8 @@ int main() {
   std::vector<int> seed_labels, gold_labels;
   for (Index i : seed) seed_labels.push_back(truth[static_cast<std::size_t>(i)]);
   for (Index i : gold) gold_labels.push_back(truth[static_cast<std::size_t>(i)]);
+  std::vector<labelkit::pipeline::FinalLabel> lead;  // the lead's own labels, as final labels
+  for (std::size_t i = 0; i < seed.size(); ++i) lead.push_back({seed[i], seed_labels[i]});
   const std::vector<double> skill{0.95, 0.92, 0.88, 0.80, 0.70, 0.35};
   const int batch = 120;
   const bool tty = isatty(fileno(stderr)) != 0;
@@ -227,8 +229,6 @@ int main() {
   if (tty) std::fprintf(stderr, "\n");
 
   // Final labels: gold, the lead's, the aggregate, then the auto-accepted pre-labels; export.
-  std::vector<labelkit::pipeline::FinalLabel> lead;
-  for (std::size_t i = 0; i < seed.size(); ++i) lead.push_back({seed[i], seed_labels[i]});
   const auto answers = queue.answer_set(set);
   const auto final_labels = labelkit::pipeline::final_labels(
       digits, labelkit::pipeline::LabelParts<labelkit::quality::DawidSkeneResult>{

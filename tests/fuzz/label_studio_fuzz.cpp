@@ -12,10 +12,12 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace la = labelkit::annotation;
-  static const la::LabelSet single{
-      "digit", {"0", "1", "2"}, la::AnnotationType::single_label, "image"};
-  static const la::LabelSet multi{
-      "topics", {"a", "b", "Ünï"}, la::AnnotationType::multi_label, "text"};
+  static const la::LabelSet single(
+      {"0", "1", "2"},
+      {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"});
+  static const la::LabelSet multi(
+      {"a", "b", "Ünï"},
+      {.type = la::AnnotationType::multi_label, .from_name = "topics", .to_name = "text"});
   if (size == 0) return 0;
   const la::LabelSet& label_set = data[0] % 2 == 0 ? single : multi;
   std::istringstream in(std::string(reinterpret_cast<const char*>(data + 1), size - 1));

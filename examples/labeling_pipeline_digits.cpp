@@ -130,8 +130,9 @@ double accuracy(const labelkit::pipeline::FinalLabels& labels, const std::vector
 }  // namespace
 
 int main() {
-  // The data: the digits, the lead's labeled items (60 to train the pre-labeler, 100 reviewed
-  // ones that calibrate the threshold and serve as hidden gold) and the unlabeled pool.
+  // Items 0-59 carry known labels that train the pre-labeler; items 60-159 carry known labels
+  // that calibrate the threshold and then serve as hidden gold; the rest of the pool is
+  // unlabeled. The test split measures the model.
   const auto split = examples::train_test_split(examples::load_digits(), 1.0 / 6.0, 7);
   const auto& truth = split.pool.labels;  // known to the simulation only
   const labelkit::LabelSet digits(

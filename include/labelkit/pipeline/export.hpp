@@ -133,29 +133,6 @@ inline void check_final_labels(const pipeline::FinalLabels& labels, const IdName
   return std::string(buffer, result.ptr);
 }
 
-/// Reads all of `in`, refusing more than `max_bytes` (labelkit::parse_error) and turning a
-/// stream failure into labelkit::error.
-[[nodiscard]] inline std::string read_bounded(std::istream& in, std::size_t max_bytes,
-                                              std::string_view function) {
-  std::string text;
-  try {
-    char buffer[65536];
-    while (in) {
-      in.read(buffer, sizeof buffer);
-      const auto got = static_cast<std::size_t>(in.gcount());
-      if (got > max_bytes - std::min(max_bytes, text.size())) {
-        fail<parse_error>(function, "input is larger than the limit of ", max_bytes,
-                          " bytes (FinalLabelsReadOptions::max_bytes)");
-      }
-      text.append(buffer, got);
-    }
-  } catch (const std::ios_base::failure& e) {
-    fail<error>(function, "reading the input failed: ", e.what());
-  }
-  if (in.bad()) fail<error>(function, "reading the input failed");
-  return text;
-}
-
 /// Collects records read from a file, then sorts them by item and refuses repeats. Item names
 /// are interned into a copy of the caller's table, which replaces it only when the whole input
 /// has been read (a failed read leaves the table as it was).
@@ -414,7 +391,8 @@ template <class Json = nlohmann::json>
                                      IdNames* items = nullptr,
                                      const FinalLabelsReadOptions& options = {}) {
   constexpr std::string_view function = "read_jsonl";
-  const std::string text = detail::read_bounded(in, options.max_bytes, function);
+  const std::string text =
+      detail::read_all(in, options.max_bytes, function, "FinalLabelsReadOptions::max_bytes");
   detail::FinalLabelsBuilder builder(label_set, items, function);
   std::size_t line_number = 0;
   std::size_t pos = 0;
@@ -518,7 +496,8 @@ inline void write_csv(std::ostream& out, const FinalLabels& labels,
                                           IdNames* items = nullptr,
                                           const FinalLabelsReadOptions& options = {}) {
   constexpr std::string_view function = "read_csv";
-  const std::string text = detail::read_bounded(in, options.max_bytes, function);
+  const std::string text =
+      detail::read_all(in, options.max_bytes, function, "FinalLabelsReadOptions::max_bytes");
   const auto records = detail::split_csv(text, options.record_limits.max_bytes, function);
   if (records.empty()) detail::fail<parse_error>(function, "no header row (the input is empty)");
   constexpr const char* columns[] = {"item", "label", "source", "confidence"};

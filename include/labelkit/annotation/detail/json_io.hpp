@@ -361,10 +361,12 @@ inline constexpr std::size_t envelope_depth = 8;
   return parse_json(text, document, context.function, context.where);
 }
 
-/// Reads all of `in` into a string, refusing more than `max_bytes`. A stream that fails in
-/// reading (e.g. one opened on a directory) is a labelkit::error, never std::ios_base::failure.
+/// Reads all of `in` into a string, refusing more than `max_bytes` (a labelkit::parse_error
+/// that names the setting `limit_name`). A stream that fails in reading (e.g. one opened on a
+/// directory) is a labelkit::error, never std::ios_base::failure.
 [[nodiscard]] inline std::string read_all(std::istream& in, std::size_t max_bytes,
-                                          std::string_view function) {
+                                          std::string_view function,
+                                          std::string_view limit_name = "JsonLimits::max_bytes") {
   std::string text;
   try {
     char buffer[65536];
@@ -373,7 +375,7 @@ inline constexpr std::size_t envelope_depth = 8;
       const auto got = static_cast<std::size_t>(in.gcount());
       if (got > max_bytes - std::min(max_bytes, text.size())) {
         fail<labelkit::parse_error>(function, "input is larger than the limit of ", max_bytes,
-                                    " bytes (JsonLimits::max_bytes)");
+                                    " bytes (", limit_name, ")");
       }
       text.append(buffer, got);
     }

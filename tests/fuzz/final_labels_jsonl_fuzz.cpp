@@ -1,45 +1,18 @@
-// libFuzzer target for labelkit::pipeline::read_jsonl: any byte string gives either FinalLabels
-// or a labelkit::error; anything else aborts. The first byte chooses integer item ids (even) or
-// string ids through an IdNames table (odd). Accepted labels must survive write_jsonl ->
-// read_jsonl unchanged, confidences bit for bit.
-#include <bit>
+// libFuzzer target for labelkit::pipeline::read_jsonl, with the round-trip property of
+// final_labels_fuzz.hpp (write_jsonl -> read_jsonl gives back what was read, bit for bit).
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <sstream>
-#include <string>
 
-#include "labelkit/core/error.hpp"
-#include "labelkit/core/id_names.hpp"
-#include "labelkit/pipeline/export.hpp"
+#include "final_labels_fuzz.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace lp = labelkit::pipeline;
-  if (size == 0) return 0;
-  const bool named = (data[0] & 1) != 0;
-  const labelkit::LabelSet set({"cat", "a, b", "say \"hi\"", "two\nlines", "Été"});
-  std::istringstream in(std::string(reinterpret_cast<const char*>(data + 1), size - 1));
-  labelkit::IdNames names;
-  lp::FinalLabels labels{set, {}};
-  try {
-    labels = lp::read_jsonl(in, set, named ? &names : nullptr);
-  } catch (const labelkit::error&) {
-    return 0;
-  }
-  try {
-    std::stringstream out;
-    lp::write_jsonl(out, labels, named ? &names : nullptr);
-    labelkit::IdNames again = names;
-    const auto back = lp::read_jsonl(out, set, named ? &again : nullptr);
-    if (!(back == labels) || !(again == names)) std::abort();
-    for (std::size_t i = 0; i < back.items.size(); ++i) {
-      if (std::bit_cast<std::uint64_t>(back.items[i].confidence) !=
-          std::bit_cast<std::uint64_t>(labels.items[i].confidence)) {
-        std::abort();
-      }
-    }
-  } catch (const labelkit::error&) {
-    std::abort();
-  }
-  return 0;
+  return final_labels_fuzz::run(
+      data, size,
+      [](auto& in, const labelkit::LabelSet& set, labelkit::IdNames* names) {
+        return lp::read_jsonl(in, set, names);
+      },
+      [](auto& out, const lp::FinalLabels& labels, const labelkit::IdNames* names) {
+        lp::write_jsonl(out, labels, names);
+      });
 }

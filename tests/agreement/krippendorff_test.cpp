@@ -10,6 +10,7 @@
 #include "labelkit/agreement/krippendorff.hpp"
 #include "labelkit/core/random.hpp"
 
+using agreement_test::NA;
 using labelkit::agreement::coincidence_matrix;
 using labelkit::agreement::krippendorff_alpha;
 using labelkit::agreement::krippendorff_alpha_bootstrap;
@@ -18,45 +19,42 @@ using labelkit::agreement::krippendorff_alpha_parts;
 using labelkit::agreement::krippendorff_alpha_with_reference;
 using labelkit::agreement::Level;
 using labelkit::agreement::ZeroDivision;
-using agreement_test::NA;
 
 namespace {
 
-// Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", the 4 coders x 12 units
-// example with missing values. Published: nominal .743, ordinal .815, interval .849, ratio .797.
-// Full-precision literals from a brute-force pairwise Python twin (/work/notes/agreement_ref/ref.py);
-// nominal also equals irrCAC's krippen.alpha.raw(cac.raw4raters) = 0.74342 (Gwet 2014).
-Eigen::MatrixXd krippendorff_2011() {
-  Eigen::MatrixXd d(4, 12);
-  d << 1, 2, 3, 3, 2, 1, 4, 1, 2, NA, NA, NA,  //
-      1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NA, 3,       //
-      NA, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NA,     //
-      1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NA;
-  return d;
-}
+// Krippendorff's 2011 example (agreement_check.hpp). Full-precision literals from a brute-force
+// pairwise Python twin (/work/notes/agreement_ref/ref.py); nominal also equals irrCAC's
+// krippen.alpha.raw(cac.raw4raters) = 0.74342 (Gwet 2014).
+using agreement_test::krippendorff_2011;
 
 // Brute force over ordered pairs of values within each unit: the definition, O(units * m^2 + V^3).
 double brute_alpha(const Eigen::MatrixXd& data, Level level) {
   std::vector<std::vector<double>> units;
   for (Eigen::Index u = 0; u < data.cols(); ++u) {
     std::vector<double> vals;
-    for (Eigen::Index c = 0; c < data.rows(); ++c) if (!std::isnan(data(c, u))) vals.push_back(data(c, u));
+    for (Eigen::Index c = 0; c < data.rows(); ++c)
+      if (!std::isnan(data(c, u))) vals.push_back(data(c, u));
     if (vals.size() >= 2) units.push_back(vals);
   }
   std::map<double, double> n;
-  for (const auto& u : units) for (double v : u) n[v] += 1;
+  for (const auto& u : units)
+    for (double v : u) n[v] += 1;
   double total = 0;
   for (const auto& [v, c] : n) total += c;
   auto delta = [&](double c, double k) -> double {
     switch (level) {
-      case Level::nominal: return c == k ? 0.0 : 1.0;
-      case Level::interval: return (c - k) * (c - k);
-      case Level::ratio: return c + k == 0 ? 0.0 : ((c - k) / (c + k)) * ((c - k) / (c + k));
+      case Level::nominal:
+        return c == k ? 0.0 : 1.0;
+      case Level::interval:
+        return (c - k) * (c - k);
+      case Level::ratio:
+        return c + k == 0 ? 0.0 : ((c - k) / (c + k)) * ((c - k) / (c + k));
       case Level::ordinal: {
         const double lo = std::min(c, k);
         const double hi = std::max(c, k);
         double s = 0;
-        for (const auto& [g, ng] : n) if (g >= lo && g <= hi) s += ng;
+        for (const auto& [g, ng] : n)
+          if (g >= lo && g <= hi) s += ng;
         s -= (n[c] + n[k]) / 2;
         return s * s;
       }
@@ -106,7 +104,8 @@ TEST_CASE("krippendorff_alpha: float, row-major, expressions and a custom distan
   CHECK_REL(krippendorff_alpha(d, [](double c, double k) { return c == k ? 0.0 : 1.0; }),
             0.743421052631579, 1e-12);
   // Translation invariance of interval alpha with large offsets (no cancellation).
-  CHECK_REL(krippendorff_alpha((d.array() + 1e9).matrix(), Level::interval), 0.8491071428571428, 1e-9);
+  CHECK_REL(krippendorff_alpha((d.array() + 1e9).matrix(), Level::interval), 0.8491071428571428,
+            1e-9);
 }
 
 TEST_CASE("krippendorff_alpha equals a brute-force pairwise twin on random inputs") {
@@ -118,7 +117,8 @@ TEST_CASE("krippendorff_alpha equals a brute-force pairwise twin on random input
     Eigen::MatrixXd d(coders, units);
     for (Eigen::Index u = 0; u < units; ++u) {
       for (Eigen::Index c = 0; c < coders; ++c) {
-        d(c, u) = random.uniform01() < 0.25 ? NA : static_cast<double>(1 + random.uniform_index(values));
+        d(c, u) =
+            random.uniform01() < 0.25 ? NA : static_cast<double>(1 + random.uniform_index(values));
       }
     }
     bool pairable = false;
@@ -170,7 +170,8 @@ TEST_CASE("every value layout and accumulation path agrees with the brute-force 
         CAPTURE(span);
         CHECK_REL(krippendorff_alpha(d, level), brute_alpha(d, level), 1e-10);
         const Eigen::MatrixXd shifted = (d.array() + 0.5).matrix();  // non-integral: search layout
-        if (level != Level::ratio) CHECK_REL(krippendorff_alpha(shifted, level), krippendorff_alpha(d, level), 1e-10);
+        if (level != Level::ratio)
+          CHECK_REL(krippendorff_alpha(shifted, level), krippendorff_alpha(d, level), 1e-10);
       }
     }
   }
@@ -200,7 +201,8 @@ TEST_CASE("coincidence matrix, value counts and the reference expected disagreem
       if (!std::isnan(d(c, u))) counts(u, static_cast<Eigen::Index>(d(c, u)) - 1) += 1;
   const std::vector<double> values = {1, 2, 3, 4, 5};
   for (const Level level : {Level::nominal, Level::ordinal, Level::interval, Level::ratio}) {
-    CHECK_REL(krippendorff_alpha_from_counts(counts, level, values), krippendorff_alpha(d, level), 1e-12);
+    CHECK_REL(krippendorff_alpha_from_counts(counts, level, values), krippendorff_alpha(d, level),
+              1e-12);
     // Reference = the data itself gives alpha itself.
     CHECK_REL(krippendorff_alpha_with_reference(d, d, level), krippendorff_alpha(d, level), 1e-12);
   }
@@ -213,7 +215,8 @@ TEST_CASE("coincidence matrix, value counts and the reference expected disagreem
   CHECK_REL(krippendorff_alpha_with_reference(subset, d),
             1.0 - sub.observed_disagreement / full.expected_disagreement, 1e-12);
   const std::vector<double> bad = {1, 1, 2, 3, 4};
-  CHECK_THROWS_AS((void)krippendorff_alpha_from_counts(counts, Level::interval, bad), labelkit::invalid_argument);
+  CHECK_THROWS_AS((void)krippendorff_alpha_from_counts(counts, Level::interval, bad),
+                  labelkit::invalid_argument);
 }
 
 TEST_CASE("krippendorff_alpha scales to many distinct real values (interval, ordinal)") {
@@ -257,7 +260,8 @@ TEST_CASE("krippendorff_alpha degenerate cases") {
     CHECK(krippendorff_alpha(constant, level) == 1.0);
     CHECK(krippendorff_alpha(constant, level, ZeroDivision::zero) == 0.0);
     CHECK(std::isnan(krippendorff_alpha(constant, level, ZeroDivision::nan)));
-    CHECK_THROWS_AS((void)krippendorff_alpha(constant, level, ZeroDivision::raise), labelkit::invalid_argument);
+    CHECK_THROWS_AS((void)krippendorff_alpha(constant, level, ZeroDivision::raise),
+                    labelkit::invalid_argument);
   }
   // One disagreement in otherwise constant data (3 coders x 5 units): brute-force value.
   Eigen::MatrixXd one = constant;
@@ -283,7 +287,9 @@ TEST_CASE("krippendorff_alpha degenerate cases") {
   CHECK_THROWS_AS((void)krippendorff_alpha(negative, Level::ratio), labelkit::invalid_argument);
 }
 
-TEST_CASE("krippendorff_alpha is invariant under relabelling at the nominal level and under coder order") {
+TEST_CASE(
+    "krippendorff_alpha is invariant under relabelling at the nominal level and under coder "
+    "order") {
   const Eigen::MatrixXd d = krippendorff_2011();
   Eigen::MatrixXd relabelled = d;
   const double map[6] = {0, 40, -7, 13, 2, 99};
@@ -317,7 +323,8 @@ TEST_CASE("krippendorff_alpha_bootstrap is seeded, brackets alpha and reports q(
   CHECK(c.replicates != a.replicates);
   CHECK(c.ci_lower == doctest::Approx(a.ci_lower).epsilon(0.1));
   options.samples = 0;
-  CHECK_THROWS_AS((void)krippendorff_alpha_bootstrap(d, Level::nominal, options), labelkit::invalid_argument);
+  CHECK_THROWS_AS((void)krippendorff_alpha_bootstrap(d, Level::nominal, options),
+                  labelkit::invalid_argument);
 }
 
 TEST_CASE("interpretation helpers") {

@@ -18,18 +18,6 @@ using labelkit::DuplicateAnswers;
 
 namespace {
 
-// Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability": 4 coders x 12 units with
-// missing values (nominal alpha .743). Transposed, they are irrCAC's cac.raw4raters except for
-// item 12's lone (unpairable) value, which cac.raw4raters gives to the third annotator.
-Eigen::MatrixXd annotators_by_items_2011() {
-  Eigen::MatrixXd d(4, 12);
-  d << 1, 2, 3, 3, 2, 1, 4, 1, 2, NA, NA, NA,  //
-      1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NA, 3,     //
-      NA, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NA,    //
-      1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NA;
-  return d;
-}
-
 // Sparse ids on purpose: item u is 100 + 5u, annotator c is 10 + 3c.
 labelkit::Index item_id(Eigen::Index u) { return 100 + 5 * u; }
 labelkit::Index annotator_id(Eigen::Index c) { return 10 + 3 * c; }
@@ -80,7 +68,7 @@ static_assert(!ReferenceAlphaAccepts<RatingTable>);  // a matrix-only alpha func
 static_assert(ReferenceAlphaAccepts<Eigen::MatrixXd>);
 
 TEST_CASE("records -> table -> alpha reads the table the right way round") {
-  const Eigen::MatrixXd d = annotators_by_items_2011();
+  const Eigen::MatrixXd d = agreement_test::krippendorff_2011();
   const std::vector<Annotation> records = records_of(d);
   const RatingTable table = wide_ratings(records);
   REQUIRE(table.items() == 12);
@@ -126,7 +114,7 @@ TEST_CASE("records -> table -> alpha reads the table the right way round") {
 }
 
 TEST_CASE("every coefficient from records equals the matrix- and count-based one") {
-  const Eigen::MatrixXd d = annotators_by_items_2011();
+  const Eigen::MatrixXd d = agreement_test::krippendorff_2011();
   const Eigen::MatrixXd wide = d.transpose();  // items x annotators, cac.raw4raters
   const std::vector<Annotation> records = records_of(d);
   const RatingTable table = wide_ratings(records);
@@ -236,7 +224,7 @@ TEST_CASE("Fleiss' kappa from records equals the count table (Fleiss 1971)") {
 }
 
 TEST_CASE("repeated answers follow one DuplicateAnswers policy") {
-  const Eigen::MatrixXd d = annotators_by_items_2011();
+  const Eigen::MatrixXd d = agreement_test::krippendorff_2011();
   std::vector<Annotation> records = records_of(d);
   // Annotator 19 (row 3) answers item 100 a second time, later, with label 2 instead of 1.
   records.push_back({100, 19, 2});
@@ -328,7 +316,7 @@ TEST_CASE("record and table entry points refuse bad input loudly") {
 }
 
 TEST_CASE("results do not depend on record order or on the ids' values") {
-  const Eigen::MatrixXd d = annotators_by_items_2011();
+  const Eigen::MatrixXd d = agreement_test::krippendorff_2011();
   std::vector<Annotation> records = records_of(d);
   const double alpha = krippendorff_alpha(records, Level::interval);
   const double ac2 = gwet_ac2(records).value;

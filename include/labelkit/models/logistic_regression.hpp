@@ -90,6 +90,9 @@ class LogisticRegression {
   /// @param c inverse regularisation strength C (> 0, finite), as in scikit-learn.
   /// @param options settings beyond C (class count, optimiser limits, warm start).
   /// @throws labelkit::invalid_argument if c <= 0 or not finite, or an option is out of range.
+  /// (A constructor template with nothing to deduce, so that the Eigen members' code is compiled
+  /// only where a model is constructed.)
+  template <class = void>
   explicit LogisticRegression(double c, LogisticRegressionOptions options = {})
       : c_(c), options_(options) {
     if (!(c > 0.0) || !std::isfinite(c)) {
@@ -162,7 +165,7 @@ class LogisticRegression {
       target[static_cast<std::size_t>(i)] =
           layout_.position[static_cast<std::size_t>(labels[static_cast<std::size_t>(i)])];
     }
-    Objective objective(design, target, k_params, c_);
+    Objective<double> objective(design, target, k_params, c_);
 
     // Diagonal preconditioner: the inverse of the Hessian's diagonal at θ = 0.
     const double q = k_params == 1 ? 0.25
@@ -287,16 +290,21 @@ class LogisticRegression {
   /// ascending order, see classes()), or a single row for the binary model (the weights of the
   /// second present class); 0 rows for a one-class fit. d columns.
   /// @throws labelkit::state_error before fit().
-  [[nodiscard]] Eigen::MatrixXd coefficients() const {
+  /// A function template (`Scalar` defaults to double, the stored type) so that its Eigen code
+  /// is compiled only where it is called.
+  template <class Scalar = double>
+  [[nodiscard]] Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> coefficients() const {
     require_fitted("LogisticRegression::coefficients");
-    return theta_.topRows(n_features_).transpose();
+    return theta_.template cast<Scalar>().topRows(n_features_).transpose();
   }
 
   /// Intercepts as scikit-learn's `intercept_` (one per row of coefficients()).
   /// @throws labelkit::state_error before fit().
-  [[nodiscard]] Eigen::VectorXd intercepts() const {
+  /// A function template like coefficients().
+  template <class Scalar = double>
+  [[nodiscard]] Eigen::Matrix<Scalar, Eigen::Dynamic, 1> intercepts() const {
     require_fitted("LogisticRegression::intercepts");
-    return theta_.row(n_features_).transpose();
+    return theta_.template cast<Scalar>().row(n_features_).transpose();
   }
 
   /// The classes present in the last fit's labels, ascending (scikit-learn's `classes_`).
@@ -323,11 +331,16 @@ class LogisticRegression {
 
  private:
   /// F(θ) = (1/n) Σ_i loss_i + (1/(2·C·n)) ‖W‖²: scikit-learn's objective divided by C·n, with
-  /// its gradient. Buffers are sized once; evaluations allocate nothing.
+  /// its gradient. Buffers are sized once; evaluations allocate nothing. A class template (fit
+  /// uses Scalar = double) so that its Eigen code is compiled only where fit() is.
+  template <class Scalar>
   class Objective {
+    using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+    using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+
    public:
-    Objective(const Eigen::MatrixXd& design, const std::vector<Eigen::Index>& target,
-              Eigen::Index k_params, double c)
+    Objective(const Matrix& design, const std::vector<Eigen::Index>& target, Eigen::Index k_params,
+              double c)
         : design_(design),
           target_(target),
           k_(k_params),
@@ -342,15 +355,15 @@ class LogisticRegression {
       }
     }
 
-    [[nodiscard]] double penalty() const noexcept { return penalty_; }
+    [[nodiscard]] Scalar penalty() const noexcept { return penalty_; }
 
-    double operator()(const Eigen::VectorXd& parameters, Eigen::VectorXd& gradient) {
+    Scalar operator()(const Vector& parameters, Vector& gradient) {
       const Eigen::Index p = design_.cols();
       const Eigen::Index d = p - 1;
-      const Eigen::Map<const Eigen::MatrixXd> theta(parameters.data(), p, k_);
-      Eigen::Map<Eigen::MatrixXd> grad(gradient.data(), p, k_);
+      const Eigen::Map<const Matrix> theta(parameters.data(), p, k_);
+      Eigen::Map<Matrix> grad(gradient.data(), p, k_);
       scores_.noalias() = design_ * theta;
-      double loss = 0.0;
+      Scalar loss = 0.0;
       if (k_ == 1) {
         // ln(1 + e^z) − y z, stably: max(z, 0) + ln(1 + e^−|z|); residual σ(z) − y.
         auto z = scores_.col(0).array();
@@ -381,15 +394,15 @@ class LogisticRegression {
     }
 
    private:
-    const Eigen::MatrixXd& design_;
+    const Matrix& design_;
     const std::vector<Eigen::Index>& target_;
     Eigen::Index k_;
-    double inverse_n_;
-    double penalty_;
-    Eigen::MatrixXd scores_;    // n x K: logits, then residuals
-    Eigen::VectorXd row_max_;   // n (binary: e^−|z|)
-    Eigen::VectorXd row_sum_;   // n
-    Eigen::VectorXd positive_;  // n, binary targets as 0/1
+    Scalar inverse_n_;
+    Scalar penalty_;
+    Matrix scores_;    // n x K: logits, then residuals
+    Vector row_max_;   // n (binary: e^−|z|)
+    Vector row_sum_;   // n
+    Vector positive_;  // n, binary targets as 0/1
   };
 
   template <class Derived>

@@ -50,6 +50,9 @@ struct GaussianNaiveBayesOptions {
 class GaussianNaiveBayes {
  public:
   /// @throws labelkit::invalid_argument if an option is out of range.
+  /// (A constructor template with nothing to deduce, so that the Eigen members' code is compiled
+  /// only where a model is constructed.)
+  template <class = void>
   explicit GaussianNaiveBayes(GaussianNaiveBayesOptions options = {}) : options_(options) {
     detail::check_requested_classes(options.n_classes, "GaussianNaiveBayes");
     if (!(options.var_smoothing >= 0.0) || !std::isfinite(options.var_smoothing)) {
@@ -195,9 +198,12 @@ class GaussianNaiveBayes {
 
   /// Class priors n_c / n of the present classes (scikit-learn's `class_prior_`).
   /// @throws labelkit::state_error before fit().
-  [[nodiscard]] Eigen::VectorXd priors() const {
+  /// A function template (`Scalar` defaults to double, the stored type) so that its Eigen code
+  /// is compiled only where it is called.
+  template <class Scalar = double>
+  [[nodiscard]] Eigen::Matrix<Scalar, Eigen::Dynamic, 1> priors() const {
     require_fitted("GaussianNaiveBayes::priors");
-    return log_prior_.array().exp().matrix();
+    return log_prior_.template cast<Scalar>().array().exp().matrix();
   }
 
   /// The variance added to every class and feature (scikit-learn's `epsilon_`).

@@ -70,8 +70,9 @@ namespace agreement {
 /// O(n + C^2).
 /// @throws labelkit::dimension_mismatch if the lengths differ; labelkit::invalid_argument if empty,
 ///         for a bad confidence or N < n.
-[[nodiscard]] inline Estimate bangdiwala_b(std::span<const int> a, std::span<const int> b,
-                                           const InferenceOptions& options = {}) {
+template <class = void>
+[[nodiscard]] Estimate bangdiwala_b(std::span<const int> a, std::span<const int> b,
+                                    const InferenceOptions& options = {}) {
   const ContingencyTable t = contingency_table(a, b, "bangdiwala_b");
   return detail::bangdiwala_from_table(t.counts, options, "bangdiwala_b");
 }

@@ -40,8 +40,9 @@ struct ContingencyTable {
 
 /// Builds the contingency table of two annotators in O(n) (compact codes) or O(n log n).
 /// @throws labelkit::dimension_mismatch if lengths differ; invalid_argument if empty.
-[[nodiscard]] inline ContingencyTable contingency_table(
-    std::span<const int> a, std::span<const int> b, const char* function = "contingency_table") {
+template <class = void>
+[[nodiscard]] ContingencyTable contingency_table(std::span<const int> a, std::span<const int> b,
+                                                 const char* function = "contingency_table") {
   detail::check_pair(a, b, function);
   ContingencyTable t;
   // Fast path: codes within a span of at most 256 values are counted straight into a dense
@@ -105,7 +106,8 @@ struct ContingencyTable {
 namespace detail {
 
 /// Disagreement weights for `c` categories (positions 0..c-1).
-[[nodiscard]] inline Eigen::MatrixXd disagreement_weights(Eigen::Index c, agreement::Weights w) {
+template <class = void>
+[[nodiscard]] Eigen::MatrixXd disagreement_weights(Eigen::Index c, agreement::Weights w) {
   Eigen::MatrixXd out(c, c);
   for (Eigen::Index i = 0; i < c; ++i) {
     for (Eigen::Index j = 0; j < c; ++j) {
@@ -194,10 +196,11 @@ inline std::vector<Eigen::Index> weight_rows(const std::vector<int>& categories,
 }
 
 /// Kappa and its inference from a contingency table and disagreement weights.
-inline agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const Eigen::MatrixXd& w,
-                                            double confidence, agreement::ZeroDivision policy,
-                                            bool inference, const char* function,
-                                            const agreement::InferenceOptions* options = nullptr) {
+template <class = void>
+agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const Eigen::MatrixXd& w,
+                                     double confidence, agreement::ZeroDivision policy,
+                                     bool inference, const char* function,
+                                     const agreement::InferenceOptions* options = nullptr) {
   const double n = counts.sum();
   const Eigen::VectorXd row = counts.rowwise().sum();
   const Eigen::RowVectorXd col = counts.colwise().sum();
@@ -269,8 +272,9 @@ namespace agreement {
 /// Degenerate case: both annotators use one and the same category only (p_e = 1) -> 1
 /// (`ZeroDivision::one`; see the overload taking a policy).
 /// @throws labelkit::dimension_mismatch if the lengths differ; labelkit::invalid_argument if empty.
-[[nodiscard]] inline double cohens_kappa(std::span<const int> a, std::span<const int> b,
-                                         Weights w = Weights::none) {
+template <class = void>
+[[nodiscard]] double cohens_kappa(std::span<const int> a, std::span<const int> b,
+                                  Weights w = Weights::none) {
   const ContingencyTable t = contingency_table(a, b, "cohens_kappa");
   return detail::kappa_from_table(t.counts, detail::disagreement_weights(t.counts.rows(), w), 0.95,
                                   ZeroDivision::one, false, "cohens_kappa")
@@ -278,8 +282,9 @@ namespace agreement {
 }
 
 /// Cohen's kappa with an explicit zero-division policy for p_e = 1.
-[[nodiscard]] inline double cohens_kappa(std::span<const int> a, std::span<const int> b, Weights w,
-                                         ZeroDivision zero_division) {
+template <class = void>
+[[nodiscard]] double cohens_kappa(std::span<const int> a, std::span<const int> b, Weights w,
+                                  ZeroDivision zero_division) {
   const ContingencyTable t = contingency_table(a, b, "cohens_kappa");
   return detail::kappa_from_table(t.counts, detail::disagreement_weights(t.counts.rows(), w), 0.95,
                                   zero_division, false, "cohens_kappa")
@@ -321,9 +326,10 @@ template <class Derived>
 /// `observed` and `expected` are the (weighted) agreement proportions with agreement weights
 /// 1 - w / max(w).
 /// @throws as cohens_kappa; labelkit::invalid_argument if confidence is not in (0, 1).
-[[nodiscard]] inline Estimate cohens_kappa_estimate(
-    std::span<const int> a, std::span<const int> b, Weights w = Weights::none,
-    double confidence = 0.95, ZeroDivision zero_division = ZeroDivision::one) {
+template <class = void>
+[[nodiscard]] Estimate cohens_kappa_estimate(std::span<const int> a, std::span<const int> b,
+                                             Weights w = Weights::none, double confidence = 0.95,
+                                             ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "cohens_kappa_estimate");
   const ContingencyTable t = contingency_table(a, b, "cohens_kappa_estimate");
   return detail::kappa_from_table(t.counts, detail::disagreement_weights(t.counts.rows(), w),
@@ -357,8 +363,9 @@ template <class Derived>
 /// limit not capped here); `SeConvention::irrcac_raw` scales the variance by n / (n - 1).
 /// The test of kappa = 0 keeps the null variance (irrCAC's one-sided p-value uses `se` instead).
 /// @throws as cohens_kappa_estimate; labelkit::invalid_argument for a bad confidence or N < n.
-[[nodiscard]] inline Estimate cohens_kappa_estimate(std::span<const int> a, std::span<const int> b,
-                                                    Weights w, const InferenceOptions& options) {
+template <class = void>
+[[nodiscard]] Estimate cohens_kappa_estimate(std::span<const int> a, std::span<const int> b,
+                                             Weights w, const InferenceOptions& options) {
   const ContingencyTable t = contingency_table(a, b, "cohens_kappa_estimate");
   detail::check_inference(options, static_cast<double>(a.size()), "cohens_kappa_estimate");
   return detail::kappa_from_table(t.counts, detail::disagreement_weights(t.counts.rows(), w),

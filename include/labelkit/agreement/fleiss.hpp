@@ -138,9 +138,11 @@ template <class Derived>
 }
 
 /// Generalised Fleiss' kappa on a CountTable (weights use the table's category values).
-[[nodiscard]] inline Estimate fleiss_kappa_generalized(
-    const CountTable& table, WeightScheme scheme = WeightScheme::identity, double confidence = 0.95,
-    ZeroDivision zero_division = ZeroDivision::one) {
+template <class = void>
+[[nodiscard]] Estimate fleiss_kappa_generalized(const CountTable& table,
+                                                WeightScheme scheme = WeightScheme::identity,
+                                                double confidence = 0.95,
+                                                ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "fleiss_kappa_generalized");
   detail::check_count_table(table, "fleiss_kappa_generalized");
   return detail::chance_corrected_estimate(
@@ -211,8 +213,9 @@ template <class Derived>
 /// Generalised Fleiss' kappa on a CountTable with inference settings (see InferenceOptions).
 /// @throws as fleiss_kappa_generalized; labelkit::invalid_argument for a bad confidence or N <
 /// items.
-[[nodiscard]] inline Estimate fleiss_kappa_generalized(const CountTable& table, WeightScheme scheme,
-                                                       const InferenceOptions& options) {
+template <class = void>
+[[nodiscard]] Estimate fleiss_kappa_generalized(const CountTable& table, WeightScheme scheme,
+                                                const InferenceOptions& options) {
   detail::check_count_table(table, "fleiss_kappa_generalized");
   detail::check_inference(options, static_cast<double>(table.counts.rows()),
                           "fleiss_kappa_generalized");

@@ -47,8 +47,9 @@ enum class WeightScheme {
 
 /// The q x q agreement weight matrix of `scheme` for sorted category values. O(q^2).
 /// @throws labelkit::invalid_argument for ratio weights with a negative category value.
-[[nodiscard]] inline Eigen::MatrixXd agreement_weights(std::span<const double> categories,
-                                                       WeightScheme scheme) {
+template <class = void>
+[[nodiscard]] Eigen::MatrixXd agreement_weights(std::span<const double> categories,
+                                                WeightScheme scheme) {
   const auto q = static_cast<Eigen::Index>(categories.size());
   Eigen::MatrixXd w = Eigen::MatrixXd::Identity(q, q);
   if (q < 2 || scheme == WeightScheme::identity) return w;
@@ -149,8 +150,9 @@ struct PatternTable {
   std::vector<double> categories;
 };
 
-inline PatternTable two_rater_patterns(std::span<const int> a, std::span<const int> b,
-                                       const char* function) {
+template <class = void>
+PatternTable two_rater_patterns(std::span<const int> a, std::span<const int> b,
+                                const char* function) {
   const agreement::ContingencyTable t = agreement::contingency_table(a, b, function);
   const Eigen::Index c = t.counts.rows();
   Eigen::Index cells = 0;
@@ -176,6 +178,22 @@ inline PatternTable two_rater_patterns(std::span<const int> a, std::span<const i
   return p;
 }
 
+/// The one body of the two-annotator coefficients of Gwet's framework (Scott's pi, Gwet's AC1 /
+/// AC2, Brennan-Prediger): the response patterns of `a` and `b`, then `model`'s coefficient with
+/// `scheme`'s agreement weights over the categories either annotator used. With `options`, checks
+/// them against the item count and applies them (confidence and policy come from the caller).
+template <class = void>
+agreement::Estimate two_rater_estimate(std::span<const int> a, std::span<const int> b,
+                                       agreement::WeightScheme scheme, ChanceModel model,
+                                       double confidence, agreement::ZeroDivision policy,
+                                       const char* function,
+                                       const agreement::InferenceOptions* options = nullptr) {
+  const auto p = two_rater_patterns(a, b, function);
+  if (options) check_inference(*options, static_cast<double>(a.size()), function);
+  return chance_corrected_estimate(p.counts, agreement::agreement_weights(p.categories, scheme),
+                                   model, confidence, policy, function, &p.multiplicity, options);
+}
+
 }  // namespace detail
 namespace agreement {
 
@@ -183,35 +201,33 @@ namespace agreement {
 /// contingency-table formula p_e = sum_k pi_k (1 - pi_k) / (q - 1), pi_k = (p_k. + p_.k) / 2.
 /// Degenerate: a single category in all ratings -> 1 (ZeroDivision::one). O(n + C^2).
 /// @throws labelkit::dimension_mismatch if lengths differ; invalid_argument if empty.
-[[nodiscard]] inline double gwet_ac1(std::span<const int> a, std::span<const int> b) {
-  const auto p = detail::two_rater_patterns(a, b, "gwet_ac1");
-  const Eigen::Index q = p.counts.cols();
-  return detail::chance_corrected_estimate(p.counts, Eigen::MatrixXd::Identity(q, q),
-                                           detail::ChanceModel::gwet, 0.95, ZeroDivision::one,
-                                           "gwet_ac1", &p.multiplicity)
+template <class = void>
+[[nodiscard]] double gwet_ac1(std::span<const int> a, std::span<const int> b) {
+  return detail::two_rater_estimate(a, b, WeightScheme::identity, detail::ChanceModel::gwet, 0.95,
+                                    ZeroDivision::one, "gwet_ac1")
       .value;
 }
 
 /// Gwet's AC1 (or AC2 with `scheme`) of two annotators with Gwet's variance, t interval and
 /// p-values.
-[[nodiscard]] inline Estimate gwet_ac1_estimate(std::span<const int> a, std::span<const int> b,
-                                                WeightScheme scheme = WeightScheme::identity,
-                                                double confidence = 0.95,
-                                                ZeroDivision zero_division = ZeroDivision::one) {
+template <class = void>
+[[nodiscard]] Estimate gwet_ac1_estimate(std::span<const int> a, std::span<const int> b,
+                                         WeightScheme scheme = WeightScheme::identity,
+                                         double confidence = 0.95,
+                                         ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "gwet_ac1_estimate");
-  const auto p = detail::two_rater_patterns(a, b, "gwet_ac1_estimate");
-  return detail::chance_corrected_estimate(p.counts, agreement_weights(p.categories, scheme),
-                                           detail::ChanceModel::gwet, confidence, zero_division,
-                                           "gwet_ac1_estimate", &p.multiplicity);
+  return detail::two_rater_estimate(a, b, scheme, detail::ChanceModel::gwet, confidence,
+                                    zero_division, "gwet_ac1_estimate");
 }
 
 /// Gwet's AC2 (AC1 with identity weights) for any number of annotators from a count table (rows are
 /// items; annotators per item may differ; items with one rating enter pi only). O(n q^2).
 /// @throws labelkit::invalid_argument if no item has two ratings, or for bad weights/confidence.
-[[nodiscard]] inline Estimate gwet_ac2(const CountTable& table,
-                                       WeightScheme scheme = WeightScheme::identity,
-                                       double confidence = 0.95,
-                                       ZeroDivision zero_division = ZeroDivision::one) {
+template <class = void>
+[[nodiscard]] Estimate gwet_ac2(const CountTable& table,
+                                WeightScheme scheme = WeightScheme::identity,
+                                double confidence = 0.95,
+                                ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "gwet_ac2");
   detail::check_count_table(table, "gwet_ac2");
   return detail::chance_corrected_estimate(
@@ -232,9 +248,10 @@ template <class Derived>
 }
 
 /// (Weighted) percent agreement p_a over items with two or more ratings, with Gwet's variance.
-[[nodiscard]] inline Estimate percent_agreement(const CountTable& table,
-                                                WeightScheme scheme = WeightScheme::identity,
-                                                double confidence = 0.95) {
+template <class = void>
+[[nodiscard]] Estimate percent_agreement(const CountTable& table,
+                                         WeightScheme scheme = WeightScheme::identity,
+                                         double confidence = 0.95) {
   detail::check_confidence(confidence, "percent_agreement");
   detail::check_count_table(table, "percent_agreement");
   return detail::chance_corrected_estimate(
@@ -253,10 +270,11 @@ template <class Derived>
 
 /// Brennan & Prediger (1981) / Bennett's S: p_e = sum(W) / q^2 (uniform chance over the q
 /// categories of the table), with Gwet's variance. Degenerate q = 1 -> ZeroDivision policy.
-[[nodiscard]] inline Estimate brennan_prediger(const CountTable& table,
-                                               WeightScheme scheme = WeightScheme::identity,
-                                               double confidence = 0.95,
-                                               ZeroDivision zero_division = ZeroDivision::one) {
+template <class = void>
+[[nodiscard]] Estimate brennan_prediger(const CountTable& table,
+                                        WeightScheme scheme = WeightScheme::identity,
+                                        double confidence = 0.95,
+                                        ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "brennan_prediger");
   detail::check_count_table(table, "brennan_prediger");
   return detail::chance_corrected_estimate(
@@ -265,12 +283,10 @@ template <class Derived>
 }
 
 /// Brennan-Prediger coefficient of two annotators over the categories either of them used.
-[[nodiscard]] inline double brennan_prediger(std::span<const int> a, std::span<const int> b) {
-  const auto p = detail::two_rater_patterns(a, b, "brennan_prediger");
-  const Eigen::Index q = p.counts.cols();
-  return detail::chance_corrected_estimate(p.counts, Eigen::MatrixXd::Identity(q, q),
-                                           detail::ChanceModel::uniform, 0.95, ZeroDivision::one,
-                                           "brennan_prediger", &p.multiplicity)
+template <class = void>
+[[nodiscard]] double brennan_prediger(std::span<const int> a, std::span<const int> b) {
+  return detail::two_rater_estimate(a, b, WeightScheme::identity, detail::ChanceModel::uniform,
+                                    0.95, ZeroDivision::one, "brennan_prediger")
       .value;
 }
 
@@ -278,14 +294,11 @@ template <class Derived>
 /// correction, variance convention (`SeConvention::irrcac_table` gives irrCAC's
 /// `gwet.ac1.table` standard error, sqrt((n - 1) / n) times the default `*.raw` one) and interval.
 /// @throws as gwet_ac1_estimate; labelkit::invalid_argument for a bad confidence or N < n.
-[[nodiscard]] inline Estimate gwet_ac1_estimate(std::span<const int> a, std::span<const int> b,
-                                                WeightScheme scheme,
-                                                const InferenceOptions& options) {
-  const auto p = detail::two_rater_patterns(a, b, "gwet_ac1_estimate");
-  detail::check_inference(options, static_cast<double>(a.size()), "gwet_ac1_estimate");
-  return detail::chance_corrected_estimate(
-      p.counts, agreement_weights(p.categories, scheme), detail::ChanceModel::gwet,
-      options.confidence, options.zero_division, "gwet_ac1_estimate", &p.multiplicity, &options);
+template <class = void>
+[[nodiscard]] Estimate gwet_ac1_estimate(std::span<const int> a, std::span<const int> b,
+                                         WeightScheme scheme, const InferenceOptions& options) {
+  return detail::two_rater_estimate(a, b, scheme, detail::ChanceModel::gwet, options.confidence,
+                                    options.zero_division, "gwet_ac1_estimate", &options);
 }
 
 }  // namespace agreement
@@ -293,10 +306,11 @@ namespace detail {
 
 /// The count-table overloads with inference settings: validate the table and the options, then
 /// estimate the coefficient of `model` with `scheme`'s weights.
-inline agreement::Estimate table_estimate(const agreement::CountTable& table,
-                                          agreement::WeightScheme scheme,
-                                          const agreement::InferenceOptions& options,
-                                          ChanceModel model, const char* function) {
+template <class = void>
+agreement::Estimate table_estimate(const agreement::CountTable& table,
+                                   agreement::WeightScheme scheme,
+                                   const agreement::InferenceOptions& options, ChanceModel model,
+                                   const char* function) {
   check_count_table(table, function);
   check_inference(options, static_cast<double>(table.counts.rows()), function);
   return chance_corrected_estimate(
@@ -309,23 +323,26 @@ namespace agreement {
 
 /// Gwet's AC2 from a count table with inference settings (see InferenceOptions; N counts items).
 /// @throws as gwet_ac2; labelkit::invalid_argument for a bad confidence or N < items.
-[[nodiscard]] inline Estimate gwet_ac2(const CountTable& table, WeightScheme scheme,
-                                       const InferenceOptions& options) {
+template <class = void>
+[[nodiscard]] Estimate gwet_ac2(const CountTable& table, WeightScheme scheme,
+                                const InferenceOptions& options) {
   return detail::table_estimate(table, scheme, options, detail::ChanceModel::gwet, "gwet_ac2");
 }
 
 /// Percent agreement from a count table with inference settings (see InferenceOptions).
 /// @throws as percent_agreement; labelkit::invalid_argument for a bad confidence or N < items.
-[[nodiscard]] inline Estimate percent_agreement(const CountTable& table, WeightScheme scheme,
-                                                const InferenceOptions& options) {
+template <class = void>
+[[nodiscard]] Estimate percent_agreement(const CountTable& table, WeightScheme scheme,
+                                         const InferenceOptions& options) {
   return detail::table_estimate(table, scheme, options, detail::ChanceModel::none,
                                 "percent_agreement");
 }
 
 /// Brennan-Prediger from a count table with inference settings (see InferenceOptions).
 /// @throws as brennan_prediger; labelkit::invalid_argument for a bad confidence or N < items.
-[[nodiscard]] inline Estimate brennan_prediger(const CountTable& table, WeightScheme scheme,
-                                               const InferenceOptions& options) {
+template <class = void>
+[[nodiscard]] Estimate brennan_prediger(const CountTable& table, WeightScheme scheme,
+                                        const InferenceOptions& options) {
   return detail::table_estimate(table, scheme, options, detail::ChanceModel::uniform,
                                 "brennan_prediger");
 }

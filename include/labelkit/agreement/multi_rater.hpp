@@ -71,8 +71,9 @@ CodedRatings code_ratings(const Eigen::MatrixBase<Derived>& ratings, const char*
   return out;
 }
 
-inline double pairwise_value(std::span<const int> a, std::span<const int> b,
-                             agreement::PairwiseMetric metric, agreement::ZeroDivision policy) {
+template <class = void>
+double pairwise_value(std::span<const int> a, std::span<const int> b,
+                      agreement::PairwiseMetric metric, agreement::ZeroDivision policy) {
   switch (metric) {
     case agreement::PairwiseMetric::percent_agreement:
       return agreement::percent_agreement(a, b);
@@ -83,11 +84,8 @@ inline double pairwise_value(std::span<const int> a, std::span<const int> b,
     case agreement::PairwiseMetric::gwet_ac1:
       return gwet_ac1_estimate(a, b, agreement::WeightScheme::identity, 0.95, policy).value;
     case agreement::PairwiseMetric::brennan_prediger: {
-      const auto p = two_rater_patterns(a, b, "pairwise_agreement");
-      const Eigen::Index q = p.counts.cols();
-      return chance_corrected_estimate(p.counts, Eigen::MatrixXd::Identity(q, q),
-                                       ChanceModel::uniform, 0.95, policy, "pairwise_agreement",
-                                       &p.multiplicity)
+      return two_rater_estimate(a, b, agreement::WeightScheme::identity, ChanceModel::uniform, 0.95,
+                                policy, "pairwise_agreement")
           .value;
     }
   }

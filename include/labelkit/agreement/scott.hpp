@@ -20,38 +20,32 @@ namespace agreement {
 /// Scott's pi of two annotators (`a[i]`, `b[i]`: their labels for item i). O(n + C^2).
 /// Degenerate: both annotators use one and the same category only -> 1 (ZeroDivision::one).
 /// @throws labelkit::dimension_mismatch if lengths differ; invalid_argument if empty.
-[[nodiscard]] inline double scotts_pi(std::span<const int> a, std::span<const int> b) {
-  const auto p = detail::two_rater_patterns(a, b, "scotts_pi");
-  const Eigen::Index q = p.counts.cols();
-  return detail::chance_corrected_estimate(p.counts, Eigen::MatrixXd::Identity(q, q),
-                                           detail::ChanceModel::fleiss, 0.95, ZeroDivision::one,
-                                           "scotts_pi", &p.multiplicity)
+template <class = void>
+[[nodiscard]] double scotts_pi(std::span<const int> a, std::span<const int> b) {
+  return detail::two_rater_estimate(a, b, WeightScheme::identity, detail::ChanceModel::fleiss, 0.95,
+                                    ZeroDivision::one, "scotts_pi")
       .value;
 }
 
 /// Scott's pi (weighted with `scheme`) with Gwet's standard error, t interval and p-values.
-[[nodiscard]] inline Estimate scotts_pi_estimate(std::span<const int> a, std::span<const int> b,
-                                                 WeightScheme scheme = WeightScheme::identity,
-                                                 double confidence = 0.95,
-                                                 ZeroDivision zero_division = ZeroDivision::one) {
+template <class = void>
+[[nodiscard]] Estimate scotts_pi_estimate(std::span<const int> a, std::span<const int> b,
+                                          WeightScheme scheme = WeightScheme::identity,
+                                          double confidence = 0.95,
+                                          ZeroDivision zero_division = ZeroDivision::one) {
   detail::check_confidence(confidence, "scotts_pi_estimate");
-  const auto p = detail::two_rater_patterns(a, b, "scotts_pi_estimate");
-  return detail::chance_corrected_estimate(p.counts, agreement_weights(p.categories, scheme),
-                                           detail::ChanceModel::fleiss, confidence, zero_division,
-                                           "scotts_pi_estimate", &p.multiplicity);
+  return detail::two_rater_estimate(a, b, scheme, detail::ChanceModel::fleiss, confidence,
+                                    zero_division, "scotts_pi_estimate");
 }
 
 /// Scott's pi of two annotators with inference settings (see InferenceOptions;
 /// `SeConvention::irrcac_table` gives irrCAC's `scott2.table` standard error).
 /// @throws as scotts_pi_estimate; labelkit::invalid_argument for a bad confidence or N < n.
-[[nodiscard]] inline Estimate scotts_pi_estimate(std::span<const int> a, std::span<const int> b,
-                                                 WeightScheme scheme,
-                                                 const InferenceOptions& options) {
-  const auto p = detail::two_rater_patterns(a, b, "scotts_pi_estimate");
-  detail::check_inference(options, static_cast<double>(a.size()), "scotts_pi_estimate");
-  return detail::chance_corrected_estimate(
-      p.counts, agreement_weights(p.categories, scheme), detail::ChanceModel::fleiss,
-      options.confidence, options.zero_division, "scotts_pi_estimate", &p.multiplicity, &options);
+template <class = void>
+[[nodiscard]] Estimate scotts_pi_estimate(std::span<const int> a, std::span<const int> b,
+                                          WeightScheme scheme, const InferenceOptions& options) {
+  return detail::two_rater_estimate(a, b, scheme, detail::ChanceModel::fleiss, options.confidence,
+                                    options.zero_division, "scotts_pi_estimate", &options);
 }
 
 /// Scott's pi of two annotators of a table (by id), over the items both labelled.

@@ -298,6 +298,7 @@ class RatingTable {
 
   /// The label annotator `annotator` gave item `item` (both ids), or std::nullopt if either id is
   /// absent or the annotator did not label the item. O(log items + log annotators).
+  template <class = void>
   [[nodiscard]] std::optional<double> label(Index item, Index annotator) const noexcept {
     const auto row = item_row(item);
     const auto column = annotator_column(annotator);
@@ -313,7 +314,10 @@ class RatingTable {
 
   /// The ratings as annotators x items (NaN = missing), a transposed view: the layout of
   /// Krippendorff's reliability data and of the `krippendorff_alpha(matrix, Level)` overloads.
-  [[nodiscard]] auto annotators_by_items() const noexcept { return ratings_.transpose(); }
+  template <class = void>
+  [[nodiscard]] auto annotators_by_items() const noexcept {
+    return ratings_.transpose();
+  }
 
  private:
   static std::vector<Index> ids_or_positions(std::vector<Index> ids, Index n, const char* function,

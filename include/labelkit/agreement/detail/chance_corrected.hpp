@@ -28,7 +28,8 @@ enum class ChanceModel {
 /// Variance: Gwet's linearisation, var = 1 / (n (n - 1)) * sum_i (c_i* - c)^2, df = n - 1;
 /// `options` (optional) applies the finite-population correction, the irrCAC `*.table` divisor
 /// and the interval distribution.
-inline agreement::Estimate chance_corrected_estimate(
+template <class = void>
+agreement::Estimate chance_corrected_estimate(
     const Eigen::MatrixXd& counts, const Eigen::MatrixXd& w, ChanceModel model, double confidence,
     agreement::ZeroDivision policy, const char* function,
     const Eigen::VectorXd* multiplicity = nullptr,

@@ -43,7 +43,8 @@ Eigen::VectorXd pairable_totals(Units& units, Eigen::Index v) {
 }
 
 /// Mid-ranks M_g = sum_{h<g} n_h + n_g / 2: the ordinal metric is (M_k - M_c)^2.
-inline Eigen::VectorXd ordinal_positions(const Eigen::VectorXd& totals) {
+template <class = void>
+Eigen::VectorXd ordinal_positions(const Eigen::VectorXd& totals) {
   Eigen::VectorXd m(totals.size());
   double below = 0;
   for (Eigen::Index g = 0; g < totals.size(); ++g) {
@@ -90,7 +91,8 @@ struct IntervalKernel {
 };
 
 /// Expected numerator of interval-type metrics: 2 n sum_c n_c (x_c - mean)^2.
-inline double interval_expected(const Eigen::VectorXd& totals, const Eigen::VectorXd& x, double n) {
+template <class = void>
+double interval_expected(const Eigen::VectorXd& totals, const Eigen::VectorXd& x, double n) {
   const double mean = totals.dot(x) / n;
   return 2.0 * n * (totals.array() * (x.array() - mean).square()).sum();
 }

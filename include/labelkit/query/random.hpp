@@ -19,12 +19,16 @@ namespace query {
 
 /// n independent uniform scores in [0, 1) from `seed`; `top_k(random_scores(n, seed), k)` is a
 /// uniform random sample of k items, reproducible from the seed. O(n).
+/// A function template (`Scalar` defaults to double) so that its Eigen code is compiled only
+/// where it is called.
 /// @throws labelkit::invalid_argument if n < 0.
-[[nodiscard]] inline Eigen::VectorXd random_scores(Eigen::Index n, std::uint64_t seed) {
+template <class Scalar = double>
+[[nodiscard]] Eigen::Matrix<Scalar, Eigen::Dynamic, 1> random_scores(Eigen::Index n,
+                                                                     std::uint64_t seed) {
   if (n < 0) labelkit::detail::fail("random_scores", "'n' is negative (got ", n, ")");
   Random random(seed);
-  Eigen::VectorXd scores(n);
-  for (Eigen::Index i = 0; i < n; ++i) scores(i) = random.uniform01();
+  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> scores(n);
+  for (Eigen::Index i = 0; i < n; ++i) scores(i) = static_cast<Scalar>(random.uniform01());
   return scores;
 }
 

@@ -53,8 +53,8 @@ struct AcceptanceReport {
   /// (C + 1) x C counts: row = pre-label (row C = no answer), column = final label.
   Eigen::Matrix<Eigen::Index, Eigen::Dynamic, Eigen::Dynamic> confusion{};
   std::vector<ClassAcceptance> per_class{};  ///< One entry per class.
-  double effort_without = 0.0;  ///< Cost of labeling every item from scratch.
-  double effort_with = 0.0;     ///< Cost with pre-labels (EffortModel).
+  double effort_without = 0.0;               ///< Cost of labeling every item from scratch.
+  double effort_with = 0.0;                  ///< Cost with pre-labels (EffortModel).
 
   /// accepted / (accepted + corrected): how often a shown pre-label was right (0 if none shown).
   [[nodiscard]] double accept_rate() const noexcept {
@@ -82,10 +82,12 @@ struct AcceptanceReport {
 /// @throws labelkit::invalid_argument if n_classes < 1, auto_accepted < 0, an effort cost is
 /// negative or not finite, or a record has predicted outside [-1, C) or final_label outside
 /// [0, C).
-[[nodiscard]] inline AcceptanceReport acceptance_report(std::span<const ReviewedItem> reviewed,
-                                                        int n_classes,
-                                                        Eigen::Index auto_accepted = 0,
-                                                        const EffortModel& effort = {}) {
+/// @tparam Count the count type of the confusion matrix (Eigen::Index; a template parameter so
+///   that the function is compiled only where it is used).
+template <class Count = Eigen::Index>
+[[nodiscard]] AcceptanceReport acceptance_report(std::span<const ReviewedItem> reviewed,
+                                                 int n_classes, Eigen::Index auto_accepted = 0,
+                                                 const EffortModel& effort = {}) {
   constexpr std::string_view function = "acceptance_report";
   if (n_classes < 1) {
     labelkit::detail::fail(function, "'n_classes' must be at least 1 (got ", n_classes, ")");
@@ -100,7 +102,8 @@ struct AcceptanceReport {
     }
   }
   AcceptanceReport out;
-  out.confusion.setZero(n_classes + 1, n_classes);
+  out.confusion =
+      Eigen::Matrix<Count, Eigen::Dynamic, Eigen::Dynamic>::Zero(n_classes + 1, n_classes);
   out.per_class.resize(static_cast<std::size_t>(n_classes));
   for (std::size_t i = 0; i < reviewed.size(); ++i) {
     const ReviewedItem& r = reviewed[i];
@@ -109,8 +112,8 @@ struct AcceptanceReport {
                              r.predicted, " (expected -1 <= predicted < ", n_classes, ")");
     }
     if (r.final_label < 0 || r.final_label >= n_classes) {
-      labelkit::detail::fail(function, "'reviewed' record ", i, " has final label ",
-                             r.final_label, " (expected 0 <= final_label < ", n_classes, ")");
+      labelkit::detail::fail(function, "'reviewed' record ", i, " has final label ", r.final_label,
+                             " (expected 0 <= final_label < ", n_classes, ")");
     }
     const int row = r.predicted < 0 ? n_classes : r.predicted;
     ++out.confusion(row, r.final_label);
@@ -132,7 +135,8 @@ struct AcceptanceReport {
   const auto count = [](Eigen::Index k) { return static_cast<double>(k); };
   out.effort_without = count(out.reviewed + auto_accepted) * effort.label;
   out.effort_with = count(out.accepted) * effort.confirm + count(out.corrected) * effort.correct +
-                    count(out.no_answer) * effort.label + count(auto_accepted) * effort.auto_accepted;
+                    count(out.no_answer) * effort.label +
+                    count(auto_accepted) * effort.auto_accepted;
   return out;
 }
 
@@ -144,8 +148,8 @@ class AcceptanceTracker {
   /// @throws labelkit::invalid_argument if n_classes < 1.
   explicit AcceptanceTracker(int n_classes) : n_classes_(n_classes) {
     if (n_classes < 1) {
-      labelkit::detail::fail("AcceptanceTracker", "'n_classes' must be at least 1 (got ",
-                             n_classes, ")");
+      labelkit::detail::fail("AcceptanceTracker", "'n_classes' must be at least 1 (got ", n_classes,
+                             ")");
     }
   }
 
@@ -179,8 +183,10 @@ class AcceptanceTracker {
   }
 
   /// The report so far. O(n + C^2).
+  /// @tparam Count as acceptance_report().
+  template <class Count = Eigen::Index>
   [[nodiscard]] AcceptanceReport report(const EffortModel& effort = {}) const {
-    return acceptance_report(reviewed_, n_classes_, auto_accepted_, effort);
+    return acceptance_report<Count>(reviewed_, n_classes_, auto_accepted_, effort);
   }
 
   /// Everything recorded, in order.

@@ -31,10 +31,12 @@ class HistogramBinning {
   }
 
   /// Fits on reviewed items with a pre-label.
+  /// @tparam Scalar as reliability_table(reviewed, n_bins).
+  template <class Scalar = double>
   [[nodiscard]] static HistogramBinning fit(std::span<const ReviewedItem> reviewed,
                                             int n_bins = 10) {
     HistogramBinning out;
-    out.table_ = reliability_table(reviewed, n_bins);
+    out.table_ = reliability_table<Scalar>(reviewed, n_bins);
     return out;
   }
 

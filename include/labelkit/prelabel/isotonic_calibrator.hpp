@@ -103,8 +103,10 @@ class IsotonicCalibrator {
   }
 
   /// Fits on reviewed items with a pre-label.
+  /// @tparam Scalar as reliability_table(reviewed, n_bins).
+  template <class Scalar = double>
   [[nodiscard]] static IsotonicCalibrator fit(std::span<const ReviewedItem> reviewed) {
-    const auto [c, y] = detail::answered(reviewed, "IsotonicCalibrator::fit");
+    const auto [c, y] = detail::answered<Scalar>(reviewed, "IsotonicCalibrator::fit");
     return fit(c, y);
   }
 

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/prelabel/label_set.hpp"
@@ -38,13 +40,19 @@ class LlmPreLabeler final : public PreLabeler<std::string> {
   /// The host's LLM call: the prompt in, the reply text out.
   using Complete = std::function<std::string(const Prompt&)>;
 
+  /// A constructor template whose parameter is always the default, so that the prompt builder
+  /// and the reply parser are compiled only in translation units that construct an
+  /// LlmPreLabeler, not in every one that includes this header.
+  /// @tparam Json the JSON type of the prompts and of the reply parser (nlohmann::json).
   /// @throws labelkit::invalid_argument if `complete` is empty.
+  template <class Json = nlohmann::json>
   LlmPreLabeler(LabelSet labels, Complete complete, PromptOptions options = {},
                 ReplyParserOptions parser_options = {})
       : labels_(std::move(labels)),
         complete_(std::move(complete)),
         options_(std::move(options)),
-        parser_options_(parser_options) {
+        parser_options_(parser_options),
+        label_batch_(&LlmPreLabeler::label_batch_with<Json>) {
     if (!complete_) labelkit::detail::fail("LlmPreLabeler", "'complete' is empty");
   }
 
@@ -52,20 +60,34 @@ class LlmPreLabeler final : public PreLabeler<std::string> {
   [[nodiscard]] const LabelSet& labels() const noexcept { return labels_; }
 
   std::vector<PreLabel> label_batch(std::span<const std::string> items) override {
+    return label_batch_(*this, items);
+  }
+
+ private:
+  LabelSet labels_;
+  Complete complete_;
+  PromptOptions options_;
+  ReplyParserOptions parser_options_;
+  std::vector<PreLabel> (*label_batch_)(const LlmPreLabeler&, std::span<const std::string>);
+
+  // The body of label_batch, for the JSON type chosen at construction.
+  template <class Json>
+  static std::vector<PreLabel> label_batch_with(const LlmPreLabeler& self,
+                                                std::span<const std::string> items) {
     std::vector<PreLabel> out;
     out.reserve(items.size());
-    const std::string system = system_message(labels_, options_);
+    const std::string system = system_message<Json>(self.labels_, self.options_);
     for (const std::string& item : items) {
       std::string reply;
       try {
-        reply = complete_(Prompt{system, user_message(item)});
+        reply = self.complete_(Prompt{system, user_message<Json>(item)});
       } catch (const std::exception& e) {
         PreLabel failed;
         failed.failure = labelkit::detail::concat("complete() threw: ", e.what());
         out.push_back(std::move(failed));
         continue;
       }
-      ParsedReply parsed = parse_reply(reply, labels_, parser_options_);
+      ParsedReply parsed = parse_reply<Json>(reply, self.labels_, self.parser_options_);
       if (parsed.ok()) {
         out.push_back(std::move(*parsed.prelabel));
       } else {
@@ -77,12 +99,6 @@ class LlmPreLabeler final : public PreLabeler<std::string> {
     }
     return out;
   }
-
- private:
-  LabelSet labels_;
-  Complete complete_;
-  PromptOptions options_;
-  ReplyParserOptions parser_options_;
 };
 
 }  // namespace prelabel

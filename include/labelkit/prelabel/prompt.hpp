@@ -40,10 +40,12 @@ struct Prompt {
 
 }  // namespace prelabel
 namespace detail {
-/// `text` as a JSON string literal (quotes included). Invalid UTF-8 becomes U+FFFD.
-[[nodiscard]] inline std::string json_string(std::string_view text) {
-  return nlohmann::json(std::string(text))
-      .dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+/// `text` as a JSON string literal (quotes included). Invalid UTF-8 becomes U+FFFD. A template
+/// (on the JSON type) so that nlohmann_json's serializer is compiled only where it is called.
+template <class Json = nlohmann::json>
+[[nodiscard]] std::string json_string(std::string_view text) {
+  return Json(std::string(text))
+      .dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
 }
 }  // namespace detail
 namespace prelabel {
@@ -52,14 +54,17 @@ namespace prelabel {
 /// guidelines, the rule that the item is data, and the answer format
 /// `{"label": ..., "confidence": ..., "rationale": ...}`. It does not depend on the item, so
 /// hosts can cache it (and LLM providers can reuse the prompt prefix). O(size of the texts).
-[[nodiscard]] inline std::string system_message(const LabelSet& labels,
-                                                const PromptOptions& options = {}) {
-  nlohmann::json names = nlohmann::json::array();
+/// @tparam Json the JSON type that encodes the label list (nlohmann::json; a template parameter
+///   so that the function is compiled only where it is used).
+template <class Json = nlohmann::json>
+[[nodiscard]] std::string system_message(const LabelSet& labels,
+                                         const PromptOptions& options = {}) {
+  Json names = Json::array();
   for (const std::string& name : labels.names()) names.push_back(name);
   std::string text = "You are a careful data annotator. ";
   text += options.task;
   text += "\n\nChoose exactly one label from this list (a JSON array of strings):\n";
-  text += names.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  text += names.dump(-1, ' ', false, Json::error_handler_t::replace);
   text += "\n";
   if (!options.guidelines.empty()) {
     text += "\nGuidelines:\n";
@@ -85,17 +90,21 @@ namespace prelabel {
 /// The user message for one item: `Item to label:\n{"item": "<escaped>"}`. The JSON object
 /// parses back (nlohmann_json) to exactly the item text (invalid UTF-8 replaced by U+FFFD).
 /// O(item size).
-[[nodiscard]] inline std::string user_message(std::string_view item_text) {
+/// @tparam Json the JSON type that escapes the item (as system_message).
+template <class Json = nlohmann::json>
+[[nodiscard]] std::string user_message(std::string_view item_text) {
   std::string text = "Item to label:\n{\"item\": ";
-  text += detail::json_string(item_text);
+  text += detail::json_string<Json>(item_text);
   text += "}\n";
   return text;
 }
 
 /// System and user messages for one item. See `system_message` and `user_message`.
-[[nodiscard]] inline Prompt build_prompt(const LabelSet& labels, std::string_view item_text,
-                                         const PromptOptions& options = {}) {
-  return Prompt{system_message(labels, options), user_message(item_text)};
+/// @tparam Json the JSON type (as system_message).
+template <class Json = nlohmann::json>
+[[nodiscard]] Prompt build_prompt(const LabelSet& labels, std::string_view item_text,
+                                  const PromptOptions& options = {}) {
+  return Prompt{system_message<Json>(labels, options), user_message<Json>(item_text)};
 }
 
 }  // namespace prelabel

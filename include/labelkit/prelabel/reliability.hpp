@@ -85,10 +85,13 @@ void check_confidence_pairs(const Eigen::DenseBase<D1>& confidence,
 }
 
 /// Confidences and 0/1 correctness of the reviewed items that had a pre-label (predicted >= 0).
-inline std::pair<Eigen::VectorXd, Eigen::VectorXd> answered(
-    std::span<const prelabel::ReviewedItem> reviewed, std::string_view function) {
-  std::vector<double> c;
-  std::vector<double> y;
+/// A template (on the scalar) so that its Eigen code is compiled only where it is used.
+template <class Scalar = double>
+std::pair<Eigen::Matrix<Scalar, Eigen::Dynamic, 1>, Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>
+answered(std::span<const prelabel::ReviewedItem> reviewed, std::string_view function) {
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  std::vector<Scalar> c;
+  std::vector<Scalar> y;
   for (std::size_t i = 0; i < reviewed.size(); ++i) {
     const prelabel::ReviewedItem& r = reviewed[i];
     if (r.predicted < 0) continue;
@@ -96,11 +99,11 @@ inline std::pair<Eigen::VectorXd, Eigen::VectorXd> answered(
       labelkit::detail::fail(function, "'reviewed' record ", i, " has final label ", r.final_label,
                              " (expected >= 0)");
     }
-    c.push_back(r.confidence);
-    y.push_back(r.correct() ? 1.0 : 0.0);
+    c.push_back(static_cast<Scalar>(r.confidence));
+    y.push_back(r.correct() ? Scalar(1) : Scalar(0));
   }
-  return {Eigen::Map<const Eigen::VectorXd>(c.data(), static_cast<Eigen::Index>(c.size())),
-          Eigen::Map<const Eigen::VectorXd>(y.data(), static_cast<Eigen::Index>(y.size()))};
+  return {Eigen::Map<const Vector>(c.data(), static_cast<Eigen::Index>(c.size())),
+          Eigen::Map<const Vector>(y.data(), static_cast<Eigen::Index>(y.size()))};
 }
 
 }  // namespace detail
@@ -147,9 +150,12 @@ template <class D1, class D2>
 /// Reliability table of the reviewed items that had a pre-label (predicted >= 0; "no answer"
 /// items make no claim and are left out). See the Eigen overload.
 /// @throws labelkit::invalid_argument as the Eigen overload, or for a final label < 0.
-[[nodiscard]] inline ReliabilityTable reliability_table(std::span<const ReviewedItem> reviewed,
-                                                        int n_bins = 15) {
-  const auto [c, y] = detail::answered(reviewed, "reliability_table");
+/// @tparam Scalar the scalar the confidences are binned in (double; a template parameter so
+///   that the function is compiled only where it is used).
+template <class Scalar = double>
+[[nodiscard]] ReliabilityTable reliability_table(std::span<const ReviewedItem> reviewed,
+                                                 int n_bins = 15) {
+  const auto [c, y] = detail::answered<Scalar>(reviewed, "reliability_table");
   return reliability_table(c, y, n_bins);
 }
 
@@ -163,9 +169,11 @@ template <class D1, class D2>
 }
 
 /// Expected calibration error over reviewed items with a pre-label.
-[[nodiscard]] inline double expected_calibration_error(std::span<const ReviewedItem> reviewed,
-                                                       int n_bins = 15) {
-  return reliability_table(reviewed, n_bins).ece;
+/// @tparam Scalar as reliability_table(reviewed, n_bins).
+template <class Scalar = double>
+[[nodiscard]] double expected_calibration_error(std::span<const ReviewedItem> reviewed,
+                                                int n_bins = 15) {
+  return reliability_table<Scalar>(reviewed, n_bins).ece;
 }
 
 }  // namespace prelabel

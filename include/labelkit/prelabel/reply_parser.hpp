@@ -200,9 +200,9 @@ template <class Json>
 }
 
 /// A key or string rendered as a quoted JSON string, cut like `describe`.
-[[nodiscard]] inline std::string json_quoted(std::string_view text) {
-  return cut_text(nlohmann::json(std::string(text))
-                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+template <class Json = nlohmann::json>
+[[nodiscard]] std::string json_quoted(std::string_view text) {
+  return cut_text(Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 /// The shortest decimal that reads back as `value` ("0.9", "1").
@@ -382,7 +382,7 @@ template <class Json>
   if (!index) {
     std::string expected;
     for (int c = 0; c < labels.size() && c < 20; ++c) {
-      expected += (c == 0 ? "" : ", ") + json_quoted(labels.name(c));
+      expected += (c == 0 ? "" : ", ") + json_quoted<Json>(labels.name(c));
     }
     if (labels.size() > 20) expected += ", ...";
     return reply_error(prelabel::ReplyError::unknown_label,
@@ -466,9 +466,12 @@ namespace prelabel {
 ///
 /// Never throws on any input text (only std::bad_alloc can escape). O(max_candidates * n) time,
 /// O(n) memory, and stack use independent of the input.
-[[nodiscard]] inline ParsedReply parse_reply(std::string_view reply, const LabelSet& labels,
-                                             const ReplyParserOptions& options = {}) {
-  using nlohmann::json;
+/// @tparam Json the JSON type the objects are parsed into (nlohmann::json; a template parameter
+///   so that the parser is compiled only where it is used).
+template <class Json = nlohmann::json>
+[[nodiscard]] ParsedReply parse_reply(std::string_view reply, const LabelSet& labels,
+                                      const ReplyParserOptions& options = {}) {
+  using json = Json;
   if (reply.size() > options.max_reply_bytes) {
     return detail::reply_error(ReplyError::reply_too_long,
                                detail::concat("the reply is ", reply.size(), " bytes (limit ",
@@ -507,7 +510,7 @@ namespace prelabel {
     }
     json value;
     try {
-      value = detail::parse_json(text, options.json_limits, "parse_reply");
+      value = detail::parse_json<json>(text, options.json_limits, "parse_reply");
     } catch (const parse_error&) {
       ++i;  // malformed: an inner object may still be well formed
       continue;
@@ -524,12 +527,12 @@ namespace prelabel {
       const std::string spelled =
           repeat->first == repeat->second
               ? std::string()
-              : detail::concat(" as ", detail::json_quoted(repeat->first), " and ",
-                               detail::json_quoted(repeat->second));
+              : detail::concat(" as ", detail::json_quoted<json>(repeat->first), " and ",
+                               detail::json_quoted<json>(repeat->second));
       return detail::reply_error(
           ReplyError::ambiguous,
           detail::concat("the reply's JSON object repeats the key ",
-                         detail::json_quoted(repeat->key), spelled, " (", repeat->first_value,
+                         detail::json_quoted<json>(repeat->key), spelled, " (", repeat->first_value,
                          " and ", repeat->second_value, ")"));
     }
     for (const json* answer : found) {

@@ -42,7 +42,9 @@ struct NllAt {
   double curvature;
 };
 
-inline NllAt nll_at(const Eigen::MatrixXd& z, std::span<const int> labels, double beta) {
+template <class Scalar>
+NllAt nll_at(const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& z,
+             std::span<const int> labels, double beta) {
   NllAt out{0.0, 0.0, 0.0};
   const Eigen::Index n = z.rows();
   for (Eigen::Index i = 0; i < n; ++i) {
@@ -69,10 +71,12 @@ inline NllAt nll_at(const Eigen::MatrixXd& z, std::span<const int> labels, doubl
   return out;
 }
 
-inline prelabel::TemperatureFit fit_temperature_impl(const Eigen::MatrixXd& z,
-                                                     std::span<const int> labels,
-                                                     double min_temperature,
-                                                     double max_temperature) {
+/// The fit behind fit_temperature (z already checked). A template (on the scalar of the logits,
+/// double) so that its Eigen code is compiled only where it is used.
+template <class Scalar>
+prelabel::TemperatureFit fit_temperature_impl(
+    const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& z, std::span<const int> labels,
+    double min_temperature, double max_temperature) {
   prelabel::TemperatureFit fit;
   fit.nll_before = nll_at(z, labels, 1.0).value;
   double lo = 1.0 / max_temperature;
@@ -167,8 +171,8 @@ template <class Derived>
   detail::check_labels_for(logits, labels, "fit_temperature");
   labelkit::detail::check_finite(logits, "fit_temperature", "logits");
   detail::check_temperature_range(min_temperature, max_temperature, "fit_temperature");
-  return detail::fit_temperature_impl(logits.template cast<double>(), labels, min_temperature,
-                                      max_temperature);
+  return detail::fit_temperature_impl<double>(logits.template cast<double>(), labels,
+                                              min_temperature, max_temperature);
 }
 
 /// Temperature scaling for a model that outputs probabilities: fits T on z = ln p, i.e. the

@@ -39,10 +39,14 @@ struct Aggregation {
     return labels[static_cast<std::size_t>(*r)];
   }
   /// The posterior (one value per class) of item id `item`, or std::nullopt. O(log I + C).
-  [[nodiscard]] std::optional<Eigen::RowVectorXd> posterior_of(Eigen::Index item) const {
+  /// @tparam Scalar the scalar of the row returned (double; a template parameter so that the
+  ///   function is compiled only where it is used).
+  template <class Scalar = double>
+  [[nodiscard]] std::optional<Eigen::Matrix<Scalar, 1, Eigen::Dynamic>> posterior_of(
+      Eigen::Index item) const {
     const auto r = row_of(item);
     if (!r) return std::nullopt;
-    return Eigen::RowVectorXd(posterior.row(*r));
+    return Eigen::Matrix<Scalar, 1, Eigen::Dynamic>(posterior.row(*r));
   }
 };
 

@@ -17,6 +17,7 @@
 #include <numeric>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -161,9 +162,13 @@ std::vector<int> confident_classes(const Eigen::MatrixBase<Derived>& p, const Ei
   return out;
 }
 
-inline Eigen::MatrixXd calibrate(const Eigen::MatrixXd& joint,
-                                 const Eigen::VectorXd& label_counts) {
-  Eigen::MatrixXd cj = joint;
+/// The confident joint calibrated: each row rescaled to its given-label count, then the whole
+/// to the number of items (Northcutt et al. 2021, eq. 2).
+template <class Scalar>
+Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> calibrate(
+    const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& joint,
+    const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>& label_counts) {
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> cj = joint;
   for (Eigen::Index i = 0; i < cj.rows(); ++i) {
     const double row = cj.row(i).sum();
     if (row > 0) cj.row(i) *= label_counts(i) / row;
@@ -174,8 +179,10 @@ inline Eigen::MatrixXd calibrate(const Eigen::MatrixXd& joint,
 }
 
 /// Rounds a non-negative vector to integers preserving its (rounded) total: largest remainders
-/// get the leftover units, ties to the lower index.
-inline std::vector<Eigen::Index> round_preserving_total(const std::vector<double>& v) {
+/// get the leftover units, ties to the lower index. A template (on the value type, double) so
+/// that its sort is compiled only where it is used.
+template <class Real>
+std::vector<Eigen::Index> round_preserving_total(const std::vector<Real>& v) {
   const double total = std::accumulate(v.begin(), v.end(), 0.0);
   auto target = static_cast<Eigen::Index>(std::llround(total));
   std::vector<Eigen::Index> out(v.size());
@@ -272,7 +279,13 @@ struct NoiseMatrices {
 /// See NoiseMatrices. O(C²).
 /// @throws labelkit::invalid_argument if `joint` is not square, is empty, or has a negative or
 ///   non-finite entry.
-[[nodiscard]] inline NoiseMatrices estimate_noise_matrices(const Eigen::MatrixXd& joint) {
+/// @tparam Scalar the scalar of `joint` (double; a template parameter, never deduced, so that
+///   the function is compiled only where it is used).
+template <class Scalar = double>
+[[nodiscard]] NoiseMatrices estimate_noise_matrices(
+    const Eigen::Matrix<std::type_identity_t<Scalar>, Eigen::Dynamic, Eigen::Dynamic>& joint) {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
   constexpr const char* function = "estimate_noise_matrices";
   if (joint.rows() != joint.cols() || joint.rows() == 0) {
     labelkit::detail::fail(function, "'joint' must be a non-empty square matrix (got ",
@@ -283,9 +296,9 @@ struct NoiseMatrices {
   const Eigen::Index c = joint.rows();
   const double total = joint.sum();
   NoiseMatrices m;
-  m.noise_matrix = Eigen::MatrixXd::Identity(c, c);
-  m.inverse_noise_matrix = Eigen::MatrixXd::Identity(c, c);
-  m.true_prior = Eigen::VectorXd::Zero(c);
+  m.noise_matrix = Matrix::Identity(c, c);
+  m.inverse_noise_matrix = Matrix::Identity(c, c);
+  m.true_prior = Vector::Zero(c);
   for (Eigen::Index j = 0; j < c; ++j) {
     const double column = joint.col(j).sum();
     if (column > 0) m.noise_matrix.col(j) = joint.col(j) / column;

@@ -90,10 +90,12 @@ struct ConsistencyReport {
 /// @throws labelkit::invalid_argument for bad annotations (naming the record), durations of the
 ///   wrong length (labelkit::dimension_mismatch) or negative / non-finite (naming the record),
 ///   or out-of-range options.
-[[nodiscard]] inline ConsistencyReport consistency_checks(std::span<const Annotation> annotations,
-                                                          int n_classes,
-                                                          ConsistencyOptions options = {},
-                                                          std::span<const double> durations = {}) {
+/// @tparam Scalar the scalar of the label counts (double; a template parameter so that the
+///   function is compiled only where it is used).
+template <class Scalar = double>
+[[nodiscard]] ConsistencyReport consistency_checks(std::span<const Annotation> annotations,
+                                                   int n_classes, ConsistencyOptions options = {},
+                                                   std::span<const double> durations = {}) {
   constexpr const char* function = "consistency_checks";
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
   detail::check_tables(1, crowd.n_annotators(), n_classes, function,
@@ -124,7 +126,7 @@ struct ConsistencyReport {
   for (Eigen::Index j = 0; j < crowd.n_annotators(); ++j) {
     auto& a = report.annotators[static_cast<std::size_t>(j)];
     a.annotator = crowd.annotators.id(j);
-    a.label_counts = Eigen::VectorXd::Zero(c);
+    a.label_counts = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>::Zero(c);
   }
 
   // Group the records by (annotator, item): within one item the records are already together,
@@ -219,11 +221,13 @@ struct ConsistencyReport {
 }
 
 /// Consistency checks over an AnswerSet, with its durations (if any).
-[[nodiscard]] inline ConsistencyReport consistency_checks(const AnswerSet& answers,
-                                                          ConsistencyOptions options = {}) {
+/// @tparam Scalar as consistency_checks(annotations, n_classes, options, durations).
+template <class Scalar = double>
+[[nodiscard]] ConsistencyReport consistency_checks(const AnswerSet& answers,
+                                                   ConsistencyOptions options = {}) {
   detail::check_answer_set(answers, "consistency_checks");
   const auto seconds = answers.seconds();
-  return consistency_checks(answers.answers, answers.n_classes(), options, seconds);
+  return consistency_checks<Scalar>(answers.answers, answers.n_classes(), options, seconds);
 }
 
 }  // namespace quality

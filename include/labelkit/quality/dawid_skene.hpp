@@ -60,7 +60,12 @@ struct DawidSkeneResult : Aggregation, EmTrace {
 namespace detail {
 
 /// The EM model of dawid_skene(): one C x C confusion matrix per annotator and class priors.
+/// `Scalar` is the scalar of its tables (double).
+template <class Scalar>
 class DawidSkeneModel {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+
  public:
   DawidSkeneModel(const Crowd& crowd, double smoothing)
       : crowd_(&crowd),
@@ -68,9 +73,9 @@ class DawidSkeneModel {
         alpha_(smoothing),
         code_(crowd.record.size()),
         log_theta_(c_, crowd.n_annotators() * c_),
-        counts_(Eigen::MatrixXd::Zero(c_, crowd.n_annotators() * c_)),
+        counts_(Matrix::Zero(c_, crowd.n_annotators() * c_)),
         log_prior_(c_),
-        mass_(Eigen::VectorXd::Zero(c_)) {
+        mass_(Vector::Zero(c_)) {
     // Codes j·C + l index the C-long columns of log_theta_ (log theta_j(., l)) and counts_.
     for (std::size_t a = 0; a < code_.size(); ++a) {
       code_[a] = crowd.annotator[a] * c_ + crowd.label[a];
@@ -130,25 +135,30 @@ class DawidSkeneModel {
   Eigen::Index c_;
   double alpha_;
   std::vector<Eigen::Index> code_;
-  Eigen::MatrixXd log_theta_;  // layout [k][j·C + l]: one answer's C values are contiguous
-  Eigen::MatrixXd counts_;     // expected counts n_jkl, same layout
-  Eigen::VectorXd log_prior_;
-  Eigen::VectorXd mass_;  // expected class counts, sum_i T_ik
+  Matrix log_theta_;  // layout [k][j·C + l]: one answer's C values are contiguous
+  Matrix counts_;     // expected counts n_jkl, same layout
+  Vector log_prior_;
+  Vector mass_;  // expected class counts, sum_i T_ik
 };
 
 /// The EM model of one_coin_dawid_skene(): one accuracy per annotator and class priors.
+/// `Scalar` is the scalar of its tables (double).
+template <class Scalar>
 class OneCoinModel {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+
  public:
   OneCoinModel(const Crowd& crowd, double smoothing)
       : crowd_(&crowd),
         c_(crowd.n_classes),
         alpha_(smoothing),
         log_spread_(std::log(static_cast<double>(crowd.n_classes - 1))),
-        correct_(Eigen::VectorXd::Zero(crowd.n_annotators())),
+        correct_(Vector::Zero(crowd.n_annotators())),
         log_hit_(crowd.n_annotators()),
         log_miss_(crowd.n_annotators()),
         log_prior_(c_),
-        mass_(Eigen::VectorXd::Zero(c_)) {}
+        mass_(Vector::Zero(c_)) {}
 
   void accumulate(Eigen::Index i, const double* row) {
     for (Eigen::Index k = 0; k < c_; ++k) mass_(k) += row[k];
@@ -191,7 +201,7 @@ class OneCoinModel {
     result.priors = log_prior_.array().exp().matrix();
     result.confusion.reserve(static_cast<std::size_t>(crowd_->n_annotators()));
     for (Eigen::Index j = 0; j < crowd_->n_annotators(); ++j) {
-      Eigen::MatrixXd m = Eigen::MatrixXd::Constant(c_, c_, std::exp(log_miss_(j)));
+      Matrix m = Matrix::Constant(c_, c_, std::exp(log_miss_(j)));
       m.diagonal().setConstant(std::exp(log_hit_(j)));
       result.confusion.push_back(std::move(m));
     }
@@ -201,12 +211,12 @@ class OneCoinModel {
   const Crowd* crowd_;
   Eigen::Index c_;
   double alpha_;
-  double log_spread_;         // log(C - 1)
-  Eigen::VectorXd correct_;   // expected correct answers per annotator
-  Eigen::VectorXd log_hit_;   // log p_j
-  Eigen::VectorXd log_miss_;  // log((1 - p_j) / (C - 1))
-  Eigen::VectorXd log_prior_;
-  Eigen::VectorXd mass_;
+  double log_spread_;  // log(C - 1)
+  Vector correct_;     // expected correct answers per annotator
+  Vector log_hit_;     // log p_j
+  Vector log_miss_;    // log((1 - p_j) / (C - 1))
+  Vector log_prior_;
+  Vector mass_;
 };
 
 /// Validation, layout and the EM run shared by dawid_skene() and one_coin_dawid_skene().
@@ -251,20 +261,25 @@ namespace quality {
 ///   labelkit::max_classes, the confusion matrices or posterior would exceed
 ///   labelkit::max_allocation_bytes, a record has a negative id or a label outside
 ///   [0, n_classes) (naming the record), an option is out of range, or a gold record is invalid.
-[[nodiscard]] inline DawidSkeneResult dawid_skene(std::span<const Annotation> annotations,
-                                                  int n_classes, DawidSkeneOptions options = {}) {
-  return detail::run_dawid_skene<detail::DawidSkeneModel>(annotations, n_classes, options, 3,
-                                                          "dawid_skene");
+/// @tparam Scalar the scalar of the EM tables (double; a template parameter so that the EM code
+///   is compiled only where it is used).
+template <class Scalar = double>
+[[nodiscard]] DawidSkeneResult dawid_skene(std::span<const Annotation> annotations, int n_classes,
+                                           DawidSkeneOptions options = {}) {
+  return detail::run_dawid_skene<detail::DawidSkeneModel<Scalar>>(annotations, n_classes, options,
+                                                                  3, "dawid_skene");
 }
 
 /// Dawid–Skene over an AnswerSet (e.g. `queue.answer_set()`): its gold labels (and any in
 /// `options.gold`) are clamped during EM, and its label set gives the class count.
 /// @throws as dawid_skene(annotations, n_classes, options).
-[[nodiscard]] inline DawidSkeneResult dawid_skene(const AnswerSet& answers,
-                                                  DawidSkeneOptions options = {}) {
+/// @tparam Scalar as dawid_skene(annotations, n_classes, options).
+template <class Scalar = double>
+[[nodiscard]] DawidSkeneResult dawid_skene(const AnswerSet& answers,
+                                           DawidSkeneOptions options = {}) {
   detail::check_answer_set(answers, "dawid_skene");
   options.gold = detail::merged_gold(answers, options.gold);
-  return dawid_skene(answers.answers, answers.n_classes(), std::move(options));
+  return dawid_skene<Scalar>(answers.answers, answers.n_classes(), std::move(options));
 }
 
 /// One-coin Dawid–Skene: each annotator j has one accuracy p_j and spreads errors evenly, so
@@ -279,19 +294,22 @@ namespace quality {
 ///
 /// Complexity: O(N·C) per iteration, no allocation inside the iterations.
 /// @throws labelkit::invalid_argument as dawid_skene().
-[[nodiscard]] inline DawidSkeneResult one_coin_dawid_skene(std::span<const Annotation> annotations,
-                                                           int n_classes,
-                                                           DawidSkeneOptions options = {}) {
-  return detail::run_dawid_skene<detail::OneCoinModel>(annotations, n_classes, options, 1,
-                                                       "one_coin_dawid_skene");
+/// @tparam Scalar as dawid_skene().
+template <class Scalar = double>
+[[nodiscard]] DawidSkeneResult one_coin_dawid_skene(std::span<const Annotation> annotations,
+                                                    int n_classes, DawidSkeneOptions options = {}) {
+  return detail::run_dawid_skene<detail::OneCoinModel<Scalar>>(annotations, n_classes, options, 1,
+                                                               "one_coin_dawid_skene");
 }
 
 /// One-coin Dawid–Skene over an AnswerSet, its gold labels clamped (see dawid_skene(AnswerSet)).
-[[nodiscard]] inline DawidSkeneResult one_coin_dawid_skene(const AnswerSet& answers,
-                                                           DawidSkeneOptions options = {}) {
+/// @tparam Scalar as dawid_skene().
+template <class Scalar = double>
+[[nodiscard]] DawidSkeneResult one_coin_dawid_skene(const AnswerSet& answers,
+                                                    DawidSkeneOptions options = {}) {
   detail::check_answer_set(answers, "one_coin_dawid_skene");
   options.gold = detail::merged_gold(answers, options.gold);
-  return one_coin_dawid_skene(answers.answers, answers.n_classes(), std::move(options));
+  return one_coin_dawid_skene<Scalar>(answers.answers, answers.n_classes(), std::move(options));
 }
 
 }  // namespace quality

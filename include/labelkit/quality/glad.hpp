@@ -55,20 +55,23 @@ namespace detail {
 }
 
 /// The EM model of glad(): ability alpha_j per annotator, log inverse difficulty b_i per item,
-/// class priors.
+/// class priors. `Scalar` is the scalar of its tables (double).
+template <class Scalar>
 class GladModel {
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+
  public:
   GladModel(const Crowd& crowd, const quality::GladOptions& options)
       : crowd_(&crowd),
         c_(crowd.n_classes),
         options_(&options),
         log_spread_(std::log(static_cast<double>(crowd.n_classes - 1))),
-        alpha_(Eigen::VectorXd::Ones(crowd.n_annotators())),
-        b_(Eigen::VectorXd::Zero(crowd.n_items())),
+        alpha_(Vector::Ones(crowd.n_annotators())),
+        b_(Vector::Zero(crowd.n_items())),
         grad_alpha_(crowd.n_annotators()),
         grad_b_(crowd.n_items()),
         log_prior_(c_),
-        mass_(Eigen::VectorXd::Zero(c_)) {}
+        mass_(Vector::Zero(c_)) {}
 
   void accumulate(Eigen::Index /*i*/, const double* row) {
     for (Eigen::Index k = 0; k < c_; ++k) mass_(k) += row[k];
@@ -131,12 +134,12 @@ class GladModel {
   Eigen::Index c_;
   const quality::GladOptions* options_;
   double log_spread_;
-  Eigen::VectorXd alpha_;
-  Eigen::VectorXd b_;  // log beta
-  Eigen::VectorXd grad_alpha_;
-  Eigen::VectorXd grad_b_;
-  Eigen::VectorXd log_prior_;
-  Eigen::VectorXd mass_;
+  Vector alpha_;
+  Vector b_;  // log beta
+  Vector grad_alpha_;
+  Vector grad_b_;
+  Vector log_prior_;
+  Vector mass_;
 };
 
 }  // namespace detail
@@ -162,8 +165,11 @@ namespace quality {
 /// Complexity O(N·(C + gradient_steps)) per iteration; no allocation inside the iterations.
 /// @throws labelkit::invalid_argument for bad annotations (naming the record), bad options or
 ///   a bad gold record.
-[[nodiscard]] inline GladResult glad(std::span<const Annotation> annotations, int n_classes,
-                                     GladOptions options = {}) {
+/// @tparam Scalar the scalar of the EM tables (double; a template parameter so that the EM code
+///   is compiled only where it is used).
+template <class Scalar = double>
+[[nodiscard]] GladResult glad(std::span<const Annotation> annotations, int n_classes,
+                              GladOptions options = {}) {
   constexpr const char* function = "glad";
   if (options.max_iterations < 1 || options.gradient_steps < 1) {
     detail::fail(function,
@@ -179,7 +185,7 @@ namespace quality {
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
   detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
   const auto gold = detail::dense_gold(options.gold, crowd.items, n_classes, function);
-  detail::GladModel model(crowd, options);
+  detail::GladModel<Scalar> model(crowd, options);
   auto run = detail::run_em(crowd, gold,
                             {options.max_iterations, options.tolerance, &options.progress}, model);
   GladResult result;
@@ -189,10 +195,12 @@ namespace quality {
 }
 
 /// GLAD over an AnswerSet, its gold labels clamped during EM (see dawid_skene(AnswerSet)).
-[[nodiscard]] inline GladResult glad(const AnswerSet& answers, GladOptions options = {}) {
+/// @tparam Scalar as glad(annotations, n_classes, options).
+template <class Scalar = double>
+[[nodiscard]] GladResult glad(const AnswerSet& answers, GladOptions options = {}) {
   detail::check_answer_set(answers, "glad");
   options.gold = detail::merged_gold(answers, options.gold);
-  return glad(answers.answers, answers.n_classes(), std::move(options));
+  return glad<Scalar>(answers.answers, answers.n_classes(), std::move(options));
 }
 
 }  // namespace quality

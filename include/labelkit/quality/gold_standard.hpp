@@ -91,10 +91,13 @@ struct GoldStandardResult {
 /// @throws labelkit::invalid_argument for bad annotations (naming the record), a bad gold record
 ///   (negative id, label out of range, conflicting duplicate), min_gold < 0, a threshold outside
 ///   [0, 1] or a bad z.
-[[nodiscard]] inline GoldStandardResult gold_standard(std::span<const Annotation> annotations,
-                                                      std::span<const GoldLabel> gold,
-                                                      int n_classes,
-                                                      GoldStandardOptions options = {}) {
+/// @tparam Scalar the scalar of the confusion matrices (double; a template parameter so that
+///   the function is compiled only where it is used).
+template <class Scalar = double>
+[[nodiscard]] GoldStandardResult gold_standard(std::span<const Annotation> annotations,
+                                               std::span<const GoldLabel> gold, int n_classes,
+                                               GoldStandardOptions options = {}) {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr const char* function = "gold_standard";
   if (options.min_gold < 0) {
     detail::fail(function, "'options.min_gold' is negative (got ", options.min_gold, ")");
@@ -109,12 +112,12 @@ struct GoldStandardResult {
   const auto dense = detail::dense_gold(gold, crowd.items, n_classes, function);
   const Eigen::Index c = n_classes;
   GoldStandardResult result;
-  result.confusion = Eigen::MatrixXd::Zero(c, c);
+  result.confusion = Matrix::Zero(c, c);
   result.annotators.resize(static_cast<std::size_t>(crowd.n_annotators()));
   for (Eigen::Index j = 0; j < crowd.n_annotators(); ++j) {
     auto& score = result.annotators[static_cast<std::size_t>(j)];
     score.annotator = crowd.annotators.id(j);
-    score.confusion = Eigen::MatrixXd::Zero(c, c);
+    score.confusion = Matrix::Zero(c, c);
   }
   for (Eigen::Index i = 0; i < crowd.n_items(); ++i) {
     const int g = dense[static_cast<std::size_t>(i)];
@@ -149,10 +152,12 @@ struct GoldStandardResult {
 
 /// Gold-standard testing over an AnswerSet (e.g. `queue.answer_set()`): its answers on gold
 /// items scored against its gold labels.
-[[nodiscard]] inline GoldStandardResult gold_standard(const AnswerSet& answers,
-                                                      GoldStandardOptions options = {}) {
+/// @tparam Scalar as gold_standard(annotations, gold, n_classes, options).
+template <class Scalar = double>
+[[nodiscard]] GoldStandardResult gold_standard(const AnswerSet& answers,
+                                               GoldStandardOptions options = {}) {
   detail::check_answer_set(answers, "gold_standard");
-  return gold_standard(answers.answers, answers.gold, answers.n_classes(), options);
+  return gold_standard<Scalar>(answers.answers, answers.gold, answers.n_classes(), options);
 }
 
 }  // namespace quality

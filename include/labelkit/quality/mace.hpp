@@ -49,21 +49,25 @@ struct MaceResult : Aggregation, EmTrace {
 namespace detail {
 
 /// The EM model of mace(): competence theta_j and spam distribution xi_j per annotator, a
-/// uniform class prior.
+/// uniform class prior. `Scalar` is the scalar of its tables (double).
+template <class Scalar>
 class MaceModel {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+
  public:
   MaceModel(const Crowd& crowd, double smoothing)
       : crowd_(&crowd),
         c_(crowd.n_classes),
         s_(smoothing),
         log_uniform_(-std::log(static_cast<double>(crowd.n_classes))),
-        theta_(Eigen::VectorXd::Constant(crowd.n_annotators(), 0.5)),
-        xi_(Eigen::MatrixXd::Constant(crowd.n_annotators(), c_, 1.0 / static_cast<double>(c_))),
+        theta_(Vector::Constant(crowd.n_annotators(), 0.5)),
+        xi_(Matrix::Constant(crowd.n_annotators(), c_, 1.0 / static_cast<double>(c_))),
         log_hit_(crowd.n_annotators(), c_),
         log_miss_(crowd.n_annotators(), c_),
         log_theta_(crowd.n_annotators()),
-        not_spam_(Eigen::VectorXd::Zero(crowd.n_annotators())),
-        spam_counts_(Eigen::MatrixXd::Zero(crowd.n_annotators(), c_)) {
+        not_spam_(Vector::Zero(crowd.n_annotators())),
+        spam_counts_(Matrix::Zero(crowd.n_annotators(), c_)) {
     refresh_logs();
   }
 
@@ -134,13 +138,13 @@ class MaceModel {
   Eigen::Index c_;
   double s_;
   double log_uniform_;
-  Eigen::VectorXd theta_;
-  Eigen::MatrixXd xi_;
-  Eigen::MatrixXd log_hit_;   // log(theta + (1 - theta) xi_l)
-  Eigen::MatrixXd log_miss_;  // log((1 - theta) xi_l)
-  Eigen::VectorXd log_theta_;
-  Eigen::VectorXd not_spam_;
-  Eigen::MatrixXd spam_counts_;
+  Vector theta_;
+  Matrix xi_;
+  Matrix log_hit_;   // log(theta + (1 - theta) xi_l)
+  Matrix log_miss_;  // log((1 - theta) xi_l)
+  Vector log_theta_;
+  Vector not_spam_;
+  Matrix spam_counts_;
 };
 
 }  // namespace detail
@@ -157,8 +161,11 @@ namespace quality {
 /// iterations. The paper's variational-Bayes variant and random restarts are not included.
 /// @throws labelkit::invalid_argument for bad annotations (naming the record), bad options or
 ///   a bad gold record.
-[[nodiscard]] inline MaceResult mace(std::span<const Annotation> annotations, int n_classes,
-                                     MaceOptions options = {}) {
+/// @tparam Scalar the scalar of the EM tables (double; a template parameter so that the EM code
+///   is compiled only where it is used).
+template <class Scalar = double>
+[[nodiscard]] MaceResult mace(std::span<const Annotation> annotations, int n_classes,
+                              MaceOptions options = {}) {
   constexpr const char* function = "mace";
   detail::check_em_options(options.max_iterations, options.tolerance, options.smoothing, function);
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
@@ -166,7 +173,7 @@ namespace quality {
   detail::check_tables(4, crowd.n_annotators(), n_classes, function,
                        "the annotators x classes spam tables");
   const auto gold = detail::dense_gold(options.gold, crowd.items, n_classes, function);
-  detail::MaceModel model(crowd, options.smoothing);
+  detail::MaceModel<Scalar> model(crowd, options.smoothing);
   auto run = detail::run_em(crowd, gold,
                             {options.max_iterations, options.tolerance, &options.progress}, model);
   MaceResult result;
@@ -176,10 +183,12 @@ namespace quality {
 }
 
 /// MACE over an AnswerSet, its gold labels clamped during EM (see dawid_skene(AnswerSet)).
-[[nodiscard]] inline MaceResult mace(const AnswerSet& answers, MaceOptions options = {}) {
+/// @tparam Scalar as mace(annotations, n_classes, options).
+template <class Scalar = double>
+[[nodiscard]] MaceResult mace(const AnswerSet& answers, MaceOptions options = {}) {
   detail::check_answer_set(answers, "mace");
   options.gold = detail::merged_gold(answers, options.gold);
-  return mace(answers.answers, answers.n_classes(), std::move(options));
+  return mace<Scalar>(answers.answers, answers.n_classes(), std::move(options));
 }
 
 }  // namespace quality

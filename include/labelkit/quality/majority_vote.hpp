@@ -37,7 +37,9 @@ struct AnnotatorWeight {
 }  // namespace quality
 namespace detail {
 
-inline quality::MajorityVoteResult finish_vote(const Crowd& crowd, Eigen::MatrixXd votes) {
+/// The vote result from weighted counts: labels by argmax, posterior by row shares.
+template <class Matrix>
+quality::MajorityVoteResult finish_vote(const Crowd& crowd, Matrix votes) {
   quality::MajorityVoteResult result;
   result.items = crowd.items.ids();
   result.annotators = crowd.annotators.ids();
@@ -57,15 +59,19 @@ namespace quality {
 /// (O(N log N) when ids are sparse).
 /// @throws labelkit::invalid_argument if `annotations` is empty, n_classes < 2, or a record has
 ///   a negative id or a label outside [0, n_classes) (the message names the record).
-[[nodiscard]] inline MajorityVoteResult majority_vote(std::span<const Annotation> annotations,
-                                                      int n_classes) {
+/// @tparam Scalar the scalar of the vote table (double; a template parameter so that the
+///   function is compiled only where it is used).
+template <class Scalar = double>
+[[nodiscard]] MajorityVoteResult majority_vote(std::span<const Annotation> annotations,
+                                               int n_classes) {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr const char* function = "majority_vote";
   detail::check_annotations(annotations, n_classes, function);
   // One pass to map items, one to count: no item grouping is needed for a vote.
   const auto items =
       IdMap::from_ids(detail::MemberRange<&Annotation::item>{annotations}, function, "annotations");
   detail::check_tables(2, items.size(), n_classes, function, "the items x classes vote table");
-  Eigen::MatrixXd votes = Eigen::MatrixXd::Zero(items.size(), n_classes);
+  Matrix votes = Matrix::Zero(items.size(), n_classes);
   for (const Annotation& a : annotations) votes(items.find(a.item), a.label) += 1;
   MajorityVoteResult result;
   result.items = items.ids();
@@ -81,9 +87,11 @@ namespace quality {
 /// Majority vote over an AnswerSet (e.g. `queue.answer_set()`): every answer counts, and each
 /// gold item takes its known label with a one-hot posterior (its `votes` row is left as counted).
 /// @throws as majority_vote(annotations, n_classes), and for a gold label out of range.
-[[nodiscard]] inline MajorityVoteResult majority_vote(const AnswerSet& answers) {
+/// @tparam Scalar as majority_vote(annotations, n_classes).
+template <class Scalar = double>
+[[nodiscard]] MajorityVoteResult majority_vote(const AnswerSet& answers) {
   detail::check_answer_set(answers, "majority_vote");
-  auto result = majority_vote(answers.answers, answers.n_classes());
+  auto result = majority_vote<Scalar>(answers.answers, answers.n_classes());
   (void)detail::dense_gold(answers.gold, IdMap{}, answers.n_classes(), "majority_vote");
   detail::clamp_gold_rows(result, answers.gold);
   return result;
@@ -97,9 +105,12 @@ namespace quality {
 /// @throws labelkit::invalid_argument as majority_vote(), and if a weight is negative or not
 ///   finite, an annotator id appears twice in `weights`, or an annotator in `annotations` has
 ///   no weight (the message names the record).
-[[nodiscard]] inline MajorityVoteResult weighted_majority_vote(
-    std::span<const Annotation> annotations, int n_classes,
-    std::span<const AnnotatorWeight> weights) {
+/// @tparam Scalar as majority_vote(annotations, n_classes).
+template <class Scalar = double>
+[[nodiscard]] MajorityVoteResult weighted_majority_vote(std::span<const Annotation> annotations,
+                                                        int n_classes,
+                                                        std::span<const AnnotatorWeight> weights) {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr const char* function = "weighted_majority_vote";
   const auto crowd = detail::make_crowd(annotations, n_classes, function);
   detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes vote table");
@@ -123,7 +134,7 @@ namespace quality {
                    annotations[r].annotator, " who has no entry in 'weights'");
     }
   }
-  Eigen::MatrixXd votes = Eigen::MatrixXd::Zero(crowd.n_items(), n_classes);
+  Matrix votes = Matrix::Zero(crowd.n_items(), n_classes);
   for (Eigen::Index i = 0; i < crowd.n_items(); ++i) {
     for (Eigen::Index a = crowd.item_start[static_cast<std::size_t>(i)];
          a < crowd.item_start[static_cast<std::size_t>(i) + 1]; ++a) {

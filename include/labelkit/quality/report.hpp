@@ -82,11 +82,14 @@ struct QualityReport {
 /// consistency_checks()). Complexity: that of its parts, O(N·C·iterations + N log N).
 /// @throws labelkit::invalid_argument for bad annotations, gold records, durations or options
 ///   (as the underlying functions).
-[[nodiscard]] inline QualityReport quality_report(std::span<const Annotation> annotations,
-                                                  int n_classes,
-                                                  std::span<const GoldLabel> gold = {},
-                                                  ReportOptions options = {},
-                                                  std::span<const double> durations = {}) {
+/// @tparam Scalar the scalar of the tables of the report and of the functions it calls (double;
+///   a template parameter so that the function is compiled only where it is used).
+template <class Scalar = double>
+[[nodiscard]] QualityReport quality_report(std::span<const Annotation> annotations, int n_classes,
+                                           std::span<const GoldLabel> gold = {},
+                                           ReportOptions options = {},
+                                           std::span<const double> durations = {}) {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr const char* function = "quality_report";
   detail::check_nonnegative(options.min_consensus_agreement, function,
                             "options.min_consensus_agreement");
@@ -94,15 +97,15 @@ struct QualityReport {
   detail::check_tables(2, crowd.n_annotators(), n_classes, function,
                        "the annotators x classes tables");
   options.aggregation.gold.insert(options.aggregation.gold.end(), gold.begin(), gold.end());
-  const auto consensus = dawid_skene(annotations, n_classes, options.aggregation);
-  const auto scores = gold_standard(annotations, gold, n_classes, options.gold);
+  const auto consensus = dawid_skene<Scalar>(annotations, n_classes, options.aggregation);
+  const auto scores = gold_standard<Scalar>(annotations, gold, n_classes, options.gold);
   const auto consistency =
-      consistency_checks(annotations, n_classes, options.consistency, durations);
+      consistency_checks<Scalar>(annotations, n_classes, options.consistency, durations);
 
   const Eigen::Index c = n_classes;
   const Eigen::Index n_annotators = crowd.n_annotators();
-  Eigen::MatrixXd per_class_total = Eigen::MatrixXd::Zero(n_annotators, c);
-  Eigen::MatrixXd per_class_agree = Eigen::MatrixXd::Zero(n_annotators, c);
+  Matrix per_class_total = Matrix::Zero(n_annotators, c);
+  Matrix per_class_agree = Matrix::Zero(n_annotators, c);
   for (Eigen::Index i = 0; i < crowd.n_items(); ++i) {
     const int z = consensus.labels[static_cast<std::size_t>(i)];
     for (Eigen::Index a = crowd.item_start[static_cast<std::size_t>(i)];
@@ -163,50 +166,60 @@ struct QualityReport {
 }  // namespace quality
 namespace detail {
 
-inline nlohmann::json optional_to_json(const std::optional<double>& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+/// A number, or null for an empty optional.
+template <class Json = nlohmann::json>
+Json optional_to_json(const std::optional<double>& value) {
+  return value ? Json(*value) : Json(nullptr);
 }
 
-inline std::optional<double> optional_from_json(const nlohmann::json& j) {
+/// What optional_to_json writes, read back.
+template <class Json>
+std::optional<double> optional_from_json(const Json& j) {
   if (j.is_null()) return std::nullopt;
-  return j.get<double>();
+  return j.template get<double>();
 }
 
 }  // namespace detail
 namespace quality {
 
+// The to_json / from_json pairs are templates over the JSON type (found by nlohmann_json's
+// argument-dependent lookup as before), so that their code is compiled only where a report is
+// converted.
+
 /// JSON: {"annotator", "n_answers", "n_items", "n_gold", "gold_accuracy" (number or null),
 /// "gold_interval": [lower, upper], "consensus_agreement", "worst_class",
 /// "worst_class_agreement", "contradictions", "repeat_agreement", "single_label", "too_fast",
 /// "flagged", "reasons"}.
-inline void to_json(nlohmann::json& j, const AnnotatorReport& r) {
-  j = nlohmann::json{{"annotator", r.annotator},
-                     {"n_answers", r.n_answers},
-                     {"n_items", r.n_items},
-                     {"n_gold", r.n_gold},
-                     {"gold_accuracy", detail::optional_to_json(r.gold_accuracy)},
-                     {"gold_interval", {r.gold_interval.lower, r.gold_interval.upper}},
-                     {"consensus_agreement", r.consensus_agreement},
-                     {"worst_class", r.worst_class},
-                     {"worst_class_agreement", r.worst_class_agreement},
-                     {"contradictions", r.contradictions},
-                     {"repeat_agreement", r.repeat_agreement},
-                     {"single_label", r.single_label},
-                     {"too_fast", r.too_fast},
-                     {"flagged", r.flagged},
-                     {"reasons", r.reasons}};
+template <class Json>
+void to_json(Json& j, const AnnotatorReport& r) {
+  j = Json{{"annotator", r.annotator},
+           {"n_answers", r.n_answers},
+           {"n_items", r.n_items},
+           {"n_gold", r.n_gold},
+           {"gold_accuracy", detail::optional_to_json<Json>(r.gold_accuracy)},
+           {"gold_interval", {r.gold_interval.lower, r.gold_interval.upper}},
+           {"consensus_agreement", r.consensus_agreement},
+           {"worst_class", r.worst_class},
+           {"worst_class_agreement", r.worst_class_agreement},
+           {"contradictions", r.contradictions},
+           {"repeat_agreement", r.repeat_agreement},
+           {"single_label", r.single_label},
+           {"too_fast", r.too_fast},
+           {"flagged", r.flagged},
+           {"reasons", r.reasons}};
 }
 
 /// Reads what to_json(AnnotatorReport) writes.
 /// @throws nlohmann::json::exception on a missing key or a wrong type.
-inline void from_json(const nlohmann::json& j, AnnotatorReport& r) {
+template <class Json>
+void from_json(const Json& j, AnnotatorReport& r) {
   j.at("annotator").get_to(r.annotator);
   j.at("n_answers").get_to(r.n_answers);
   j.at("n_items").get_to(r.n_items);
   j.at("n_gold").get_to(r.n_gold);
   r.gold_accuracy = detail::optional_from_json(j.at("gold_accuracy"));
-  r.gold_interval = {j.at("gold_interval").at(0).get<double>(),
-                     j.at("gold_interval").at(1).get<double>()};
+  r.gold_interval = {j.at("gold_interval").at(0).template get<double>(),
+                     j.at("gold_interval").at(1).template get<double>()};
   j.at("consensus_agreement").get_to(r.consensus_agreement);
   j.at("worst_class").get_to(r.worst_class);
   j.at("worst_class_agreement").get_to(r.worst_class_agreement);
@@ -220,23 +233,25 @@ inline void from_json(const nlohmann::json& j, AnnotatorReport& r) {
 
 /// JSON: the QualityReport fields by name, "gold_accuracy" a number or null, "annotators" an
 /// array of AnnotatorReport objects.
-inline void to_json(nlohmann::json& j, const QualityReport& r) {
-  j = nlohmann::json{{"n_annotations", r.n_annotations},
-                     {"n_items", r.n_items},
-                     {"n_annotators", r.n_annotators},
-                     {"n_classes", r.n_classes},
-                     {"method", r.method},
-                     {"n_gold", r.n_gold},
-                     {"gold_accuracy", detail::optional_to_json(r.gold_accuracy)},
-                     {"mean_consensus_agreement", r.mean_consensus_agreement},
-                     {"n_adjudication", r.n_adjudication},
-                     {"n_flagged", r.n_flagged},
-                     {"annotators", r.annotators}};
+template <class Json>
+void to_json(Json& j, const QualityReport& r) {
+  j = Json{{"n_annotations", r.n_annotations},
+           {"n_items", r.n_items},
+           {"n_annotators", r.n_annotators},
+           {"n_classes", r.n_classes},
+           {"method", r.method},
+           {"n_gold", r.n_gold},
+           {"gold_accuracy", detail::optional_to_json<Json>(r.gold_accuracy)},
+           {"mean_consensus_agreement", r.mean_consensus_agreement},
+           {"n_adjudication", r.n_adjudication},
+           {"n_flagged", r.n_flagged},
+           {"annotators", r.annotators}};
 }
 
 /// Reads what to_json(QualityReport) writes.
 /// @throws nlohmann::json::exception on a missing key or a wrong type.
-inline void from_json(const nlohmann::json& j, QualityReport& r) {
+template <class Json>
+void from_json(const Json& j, QualityReport& r) {
   j.at("n_annotations").get_to(r.n_annotations);
   j.at("n_items").get_to(r.n_items);
   j.at("n_annotators").get_to(r.n_annotators);

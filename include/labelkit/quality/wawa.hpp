@@ -27,11 +27,16 @@ struct WawaResult : Aggregation {
 /// Wawa: (1) majority vote; (2) skill_j = fraction of j's answers equal to the majority label
 /// of their item; (3) majority vote weighted by skill. O(N + I·C).
 /// @throws labelkit::invalid_argument for bad annotations (naming the record).
-[[nodiscard]] inline WawaResult wawa(std::span<const Annotation> annotations, int n_classes) {
+/// @tparam Scalar the scalar of the vote tables (double; a template parameter so that the
+///   function is compiled only where it is used).
+template <class Scalar = double>
+[[nodiscard]] WawaResult wawa(std::span<const Annotation> annotations, int n_classes) {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
   const auto crowd = detail::make_crowd(annotations, n_classes, "wawa");
   detail::check_tables(3, crowd.n_items(), n_classes, "wawa", "the items x classes vote table");
-  const auto mv = detail::argmax_rows(detail::vote_counts(crowd));
-  Eigen::VectorXd agree = Eigen::VectorXd::Zero(crowd.n_annotators());
+  const auto mv = detail::argmax_rows(detail::vote_counts<Scalar>(crowd));
+  Vector agree = Vector::Zero(crowd.n_annotators());
   for (Eigen::Index i = 0; i < crowd.n_items(); ++i) {
     for (Eigen::Index a = crowd.item_start[static_cast<std::size_t>(i)];
          a < crowd.item_start[static_cast<std::size_t>(i) + 1]; ++a) {
@@ -45,7 +50,7 @@ struct WawaResult : Aggregation {
     result.skills(j) =
         agree(j) / static_cast<double>(crowd.answers_per_annotator[static_cast<std::size_t>(j)]);
   }
-  Eigen::MatrixXd votes = Eigen::MatrixXd::Zero(crowd.n_items(), n_classes);
+  Matrix votes = Matrix::Zero(crowd.n_items(), n_classes);
   for (Eigen::Index i = 0; i < crowd.n_items(); ++i) {
     for (Eigen::Index a = crowd.item_start[static_cast<std::size_t>(i)];
          a < crowd.item_start[static_cast<std::size_t>(i) + 1]; ++a) {
@@ -62,9 +67,11 @@ struct WawaResult : Aggregation {
 
 /// Wawa over an AnswerSet: every answer counts, and each gold item takes its known label with a
 /// one-hot posterior (as majority_vote(AnswerSet)).
-[[nodiscard]] inline WawaResult wawa(const AnswerSet& answers) {
+/// @tparam Scalar as wawa(annotations, n_classes).
+template <class Scalar = double>
+[[nodiscard]] WawaResult wawa(const AnswerSet& answers) {
   detail::check_answer_set(answers, "wawa");
-  auto result = wawa(answers.answers, answers.n_classes());
+  auto result = wawa<Scalar>(answers.answers, answers.n_classes());
   (void)detail::dense_gold(answers.gold, IdMap{}, answers.n_classes(), "wawa");
   detail::clamp_gold_rows(result, answers.gold);
   return result;

@@ -165,13 +165,17 @@ template <class Matrix>
   return labels;
 }
 
-/// Majority-vote counts per dense item (n_items x C).
-[[nodiscard]] inline Eigen::MatrixXd vote_counts(const Crowd& crowd) {
-  Eigen::MatrixXd votes = Eigen::MatrixXd::Zero(crowd.n_items(), crowd.n_classes);
+/// Majority-vote counts per dense item (n_items x C). Like every helper here that uses Eigen,
+/// a template (on the scalar, double), so that its Eigen code is compiled only where it is used.
+template <class Scalar = double>
+[[nodiscard]] Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> vote_counts(
+    const Crowd& crowd) {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  Matrix votes = Matrix::Zero(crowd.n_items(), crowd.n_classes);
   for (Eigen::Index i = 0; i < crowd.n_items(); ++i) {
     for (Eigen::Index a = crowd.item_start[static_cast<std::size_t>(i)];
          a < crowd.item_start[static_cast<std::size_t>(i) + 1]; ++a) {
-      votes(i, crowd.label[static_cast<std::size_t>(a)]) += 1.0;
+      votes(i, crowd.label[static_cast<std::size_t>(a)]) += Scalar(1);
     }
   }
   return votes;
@@ -179,14 +183,17 @@ template <class Matrix>
 
 /// Rows normalised to sum to 1; an all-zero row becomes uniform. Writes into a fresh matrix
 /// in one row pass (no intermediate copy).
-[[nodiscard]] inline Eigen::MatrixXd normalise_rows(const Eigen::MatrixXd& m) {
-  Eigen::MatrixXd p(m.rows(), m.cols());
-  const double uniform = 1.0 / static_cast<double>(m.cols());
+template <class Derived>
+[[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic>
+normalise_rows(const Eigen::MatrixBase<Derived>& m) {
+  using Scalar = typename Derived::Scalar;
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> p(m.rows(), m.cols());
+  const Scalar uniform = Scalar(1) / static_cast<Scalar>(m.cols());
   for (Eigen::Index i = 0; i < m.rows(); ++i) {
-    double s = 0;
+    Scalar s = 0;
     for (Eigen::Index k = 0; k < m.cols(); ++k) s += m(i, k);
     if (s > 0) {
-      const double inverse = 1.0 / s;
+      const Scalar inverse = Scalar(1) / s;
       for (Eigen::Index k = 0; k < m.cols(); ++k) p(i, k) = m(i, k) * inverse;
     } else {
       for (Eigen::Index k = 0; k < m.cols(); ++k) p(i, k) = uniform;

@@ -13,6 +13,10 @@
 /// The objective is the model's parameter term (from m_step) plus the sum over items of the
 /// log evidence (log P(gold label, answers) for a gold item). No allocation happens inside the
 /// iterations: every buffer is sized before the first one.
+///
+/// Every function here that uses Eigen is a template (the models are class templates on the
+/// scalar of their tables, always double), so that the EM code is compiled only in translation
+/// units that call an aggregator, not in every one that includes its header.
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -53,8 +57,8 @@ inline double softmax_in_place(double* v, int n) {
 
 /// Class priors pi_k = (mass_k + alpha) / (n_items + C·alpha) from the expected class counts;
 /// writes their logs and returns the log-prior term alpha · sum_k log pi_k (0 when alpha = 0).
-inline double update_priors(const Eigen::VectorXd& mass, Eigen::Index n_items, double alpha,
-                            Eigen::VectorXd& log_prior) {
+template <class Vector>
+double update_priors(const Vector& mass, Eigen::Index n_items, double alpha, Vector& log_prior) {
   const Eigen::Index c = mass.size();
   const double denominator = static_cast<double>(n_items) + alpha * static_cast<double>(c);
   double term = 0;
@@ -66,9 +70,10 @@ inline double update_priors(const Eigen::VectorXd& mass, Eigen::Index n_items, d
 }
 
 /// The majority-vote posterior (vote shares), with gold items clamped to their label.
-inline void initial_posterior(const Crowd& crowd, const std::vector<int>& gold,
-                              PosteriorMatrix& t) {
-  t = normalise_rows(vote_counts(crowd));
+template <class Scalar>
+void initial_posterior(const Crowd& crowd, const std::vector<int>& gold,
+                       Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>& t) {
+  t = normalise_rows(vote_counts<Scalar>(crowd));
   for (Eigen::Index i = 0; i < t.rows(); ++i) {
     const int g = gold[static_cast<std::size_t>(i)];
     if (g >= 0) {

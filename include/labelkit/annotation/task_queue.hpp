@@ -154,10 +154,11 @@ class TaskQueue {
   template <class Payload = nlohmann::json>
   void add_task(Eigen::Index item, int label_set, const Payload& data = {}, double priority = 0.0) {
     const nlohmann::json payload = checked_payload(data, item, "add_task");
+    const auto shared = share_payload(payload);
     const Eigen::Index items[1] = {item};
     const double priorities[1] = {priority};
     std::unique_lock lock(mutex_);
-    commit(lock, add_locked(items, label_set, priorities, &payload, nullptr, "add_task"));
+    commit(lock, add_locked(items, label_set, priorities, &payload, shared, nullptr, "add_task"));
   }
 
   /// Adds regular tasks for `items` (null payloads) with optional `priorities`
@@ -166,7 +167,7 @@ class TaskQueue {
   void add_tasks(std::span<const Eigen::Index> items, int label_set,
                  std::span<const double> priorities = {}) {
     std::unique_lock lock(mutex_);
-    commit(lock, add_locked(items, label_set, priorities, nullptr, nullptr, "add_tasks"));
+    commit(lock, add_locked(items, label_set, priorities, nullptr, {}, nullptr, "add_tasks"));
   }
 
   /// Adds a hidden gold item with its known answer. Gold items are served at
@@ -179,10 +180,11 @@ class TaskQueue {
   void add_gold(Eigen::Index item, int label_set, std::span<const int> answer,
                 const Payload& data = {}) {
     const nlohmann::json payload = checked_payload(data, item, "add_gold");
+    const auto shared = share_payload(payload);
     const Eigen::Index items[1] = {item};
     const std::vector<int> answers(answer.begin(), answer.end());
     std::unique_lock lock(mutex_);
-    commit(lock, add_locked(items, label_set, {}, &payload, &answers, "add_gold"));
+    commit(lock, add_locked(items, label_set, {}, &payload, shared, &answers, "add_gold"));
   }
 
   /// Adds single-label gold items, one answer per item. All-or-nothing.
@@ -195,7 +197,7 @@ class TaskQueue {
     }
     const std::vector<int> copy(answers.begin(), answers.end());
     std::unique_lock lock(mutex_);
-    commit(lock, add_locked(items, label_set, {}, nullptr, &copy, "add_gold"));
+    commit(lock, add_locked(items, label_set, {}, nullptr, {}, &copy, "add_gold"));
   }
 
   /// Attaches a model prediction (pre-label) to a task; exported to Label
@@ -608,6 +610,14 @@ class TaskQueue {
     }
   }
 
+  /// The stored form of a checked payload: shared, and a null pointer for JSON null. Made before
+  /// the lock is taken, so that the copy does not hold up other threads.
+  template <class Json>
+  [[nodiscard]] static std::shared_ptr<const Json> share_payload(const Json& payload) {
+    if (payload.is_null()) return nullptr;
+    return std::make_shared<const Json>(payload);
+  }
+
   static void check_annotator(Eigen::Index annotator, std::string_view function) {
     if (annotator < 0)
       labelkit::detail::fail(function, "'annotator' is negative (got ", annotator, ")");
@@ -619,6 +629,7 @@ class TaskQueue {
   /// ticket (0 without a journal).
   std::uint64_t add_locked(std::span<const Eigen::Index> items, int label_set,
                            std::span<const double> priorities, const nlohmann::json* payload,
+                           const std::shared_ptr<const nlohmann::json>& data,
                            const std::vector<int>* answers, std::string_view function) {
     state_.check_label_set_index(label_set, function);
     if (!priorities.empty() && priorities.size() != items.size()) {
@@ -650,10 +661,6 @@ class TaskQueue {
           labelkit::detail::fail(function, "gold answer of item ", items[i], ": ", checked.problem);
         }
       }
-    }
-    std::shared_ptr<const nlohmann::json> data;
-    if (payload != nullptr && !payload->is_null()) {
-      data = std::make_shared<const nlohmann::json>(*payload);
     }
     state_.tasks.reserve(state_.tasks.size() + items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {

@@ -158,7 +158,7 @@ class TaskQueue {
     const Eigen::Index items[1] = {item};
     const double priorities[1] = {priority};
     std::unique_lock lock(mutex_);
-    commit(lock, add_locked(items, label_set, priorities, &payload, shared, nullptr, "add_task"));
+    commit(lock, add_locked(items, label_set, priorities, &payload, &shared, nullptr, "add_task"));
   }
 
   /// Adds regular tasks for `items` (null payloads) with optional `priorities`
@@ -167,7 +167,7 @@ class TaskQueue {
   void add_tasks(std::span<const Eigen::Index> items, int label_set,
                  std::span<const double> priorities = {}) {
     std::unique_lock lock(mutex_);
-    commit(lock, add_locked(items, label_set, priorities, nullptr, {}, nullptr, "add_tasks"));
+    commit(lock, add_locked(items, label_set, priorities, nullptr, nullptr, nullptr, "add_tasks"));
   }
 
   /// Adds a hidden gold item with its known answer. Gold items are served at
@@ -184,7 +184,7 @@ class TaskQueue {
     const Eigen::Index items[1] = {item};
     const std::vector<int> answers(answer.begin(), answer.end());
     std::unique_lock lock(mutex_);
-    commit(lock, add_locked(items, label_set, {}, &payload, shared, &answers, "add_gold"));
+    commit(lock, add_locked(items, label_set, {}, &payload, &shared, &answers, "add_gold"));
   }
 
   /// Adds single-label gold items, one answer per item. All-or-nothing.
@@ -197,7 +197,7 @@ class TaskQueue {
     }
     const std::vector<int> copy(answers.begin(), answers.end());
     std::unique_lock lock(mutex_);
-    commit(lock, add_locked(items, label_set, {}, nullptr, {}, &copy, "add_gold"));
+    commit(lock, add_locked(items, label_set, {}, nullptr, nullptr, &copy, "add_gold"));
   }
 
   /// Attaches a model prediction (pre-label) to a task; exported to Label
@@ -623,13 +623,13 @@ class TaskQueue {
       labelkit::detail::fail(function, "'annotator' is negative (got ", annotator, ")");
   }
 
-  /// Adds tasks (all checks first). `payload` (one, for a single item) or null
-  /// payloads; `answers`: gold answers — one multi-label answer for a single
-  /// item with a payload, else one single label per item. Returns the journal
-  /// ticket (0 without a journal).
+  /// Adds tasks (all checks first). `payload` (one, for a single item; `data` its stored
+  /// form from share_payload()) or null payloads; `answers`: gold answers — one multi-label answer
+  /// for a single item with a payload, else one single label per item. Returns the journal ticket
+  /// (0 without a journal).
   std::uint64_t add_locked(std::span<const Eigen::Index> items, int label_set,
                            std::span<const double> priorities, const nlohmann::json* payload,
-                           const std::shared_ptr<const nlohmann::json>& data,
+                           const std::shared_ptr<const nlohmann::json>* data,
                            const std::vector<int>* answers, std::string_view function) {
     state_.check_label_set_index(label_set, function);
     if (!priorities.empty() && priorities.size() != items.size()) {
@@ -666,7 +666,7 @@ class TaskQueue {
     for (std::size_t i = 0; i < items.size(); ++i) {
       detail::TaskState task;
       task.item = items[i];
-      task.data = data;
+      if (data != nullptr) task.data = *data;
       task.priority = priorities.empty() ? 0.0 : priorities[i];
       task.label_set = label_set;
       if (answers != nullptr) {

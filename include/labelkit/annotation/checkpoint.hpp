@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -152,8 +153,9 @@ namespace annotation {
 /// holds the previous checkpoint or this one. The state is snapshotted under the queue's lock,
 /// the file written outside it. O(size of the state).
 /// @throws labelkit::error naming the failing step and file.
-inline void save_checkpoint(const TaskQueue& queue, const std::filesystem::path& path) {
-  detail::write_file_atomically(path, queue.checkpoint(), "save_checkpoint");
+template <class Json = nlohmann::json>
+void save_checkpoint(const TaskQueue& queue, const std::filesystem::path& path) {
+  detail::write_file_atomically(path, queue.checkpoint<Json>(), "save_checkpoint");
 }
 
 /// Replaces the queue's state with the checkpoint in `path`. Nothing changes unless the whole
@@ -162,13 +164,14 @@ inline void save_checkpoint(const TaskQueue& queue, const std::filesystem::path&
 /// @throws labelkit::error if the file is missing, a directory or cannot be read;
 ///         labelkit::parse_error naming the file and what is wrong (not a checkpoint, truncated,
 ///         checksum mismatch, bad value and its path, a limit).
-inline void load_checkpoint(TaskQueue& queue, const std::filesystem::path& path) {
+template <class Json = nlohmann::json>
+void load_checkpoint(TaskQueue& queue, const std::filesystem::path& path) {
   const std::size_t limit = queue.options().json_limits.max_bytes;
   constexpr std::size_t header_bytes = 128;
   const std::string text = detail::read_file(
       path, "load_checkpoint", limit > SIZE_MAX - header_bytes ? SIZE_MAX : limit + header_bytes);
   try {
-    queue.restore_text(text);
+    queue.restore_text<Json>(text);
   } catch (const labelkit::parse_error& e) {
     throw labelkit::parse_error(
         labelkit::detail::concat("labelkit: load_checkpoint(): '", path.string(), "': ", e.what()));

@@ -77,8 +77,8 @@ namespace detail {
 /// (no JSON tree: a large queue saves at tens of MB/s). Doubles use the shortest
 /// representation that reads back exactly. Reads only the part of the state that
 /// QueueState::snapshot() copies. O(size of the state).
-[[nodiscard]] inline std::string encode_checkpoint(const QueueState& state) {
-  using nlohmann::json;
+template <class Json = nlohmann::json>
+[[nodiscard]] std::string encode_checkpoint(const QueueState& state) {
   const auto& o = state.options;
   std::string out;
   out.reserve(256 + state.tasks.size() * 96);
@@ -100,7 +100,7 @@ namespace detail {
     }
     out += ']';
   };
-  const json options{
+  const Json options{
       {"overlap", o.overlap},
       {"lease_timeout_ms", static_cast<std::int64_t>(o.lease_timeout.count())},
       {"late_submissions",
@@ -112,8 +112,8 @@ namespace detail {
       {"seed", o.seed},
       {"max_tasks_per_annotator", static_cast<std::int64_t>(o.max_tasks_per_annotator)},
       {"max_active_per_annotator", static_cast<std::int64_t>(o.max_active_per_annotator)}};
-  json sets = json::array();
-  for (const auto& set : state.label_sets) sets.push_back(label_set_to_json(*set));
+  Json sets = Json::array();
+  for (const auto& set : state.label_sets) sets.push_back(label_set_to_json<Json>(*set));
   out += R"({"format":"labelkit.annotation.checkpoint","options":)";
   out += options.dump();
   out += R"(,"label_sets":)";
@@ -125,10 +125,10 @@ namespace detail {
     out += R"({"item":)";
     put_int(task.item);
     out += R"(,"data":)";
-    if (task.payload().is_null()) {
+    if (task.template payload<Json>().is_null()) {
       out += "null";
     } else {
-      out += task.payload().dump();
+      out += task.template payload<Json>().dump();
     }
     out += R"(,"label_set":)";
     put_int(task.label_set);
@@ -142,8 +142,8 @@ namespace detail {
     if (task.predictions.empty()) {
       out += "[]";
     } else {
-      json predictions = json::array();
-      for (const auto& p : task.predictions) predictions.push_back(prediction_to_json(p));
+      Json predictions = Json::array();
+      for (const auto& p : task.predictions) predictions.push_back(prediction_to_json<Json>(p));
       out += predictions.dump();
     }
     out += R"(,"slots":[)";
@@ -195,7 +195,8 @@ namespace detail {
 /// derived through QueueState::adopt_task(), as an import derives them. `limits` becomes the
 /// state's `options.json_limits` and bounds each payload.
 /// @throws labelkit::parse_error naming the JSON path of the first bad value.
-[[nodiscard]] inline QueueState decode_checkpoint(const json& body, const JsonLimits& limits) {
+template <class Json>
+[[nodiscard]] QueueState decode_checkpoint(const Json& body, const JsonLimits& limits) {
   using annotation::DuplicatePolicy;
   using annotation::LabelSet;
   using annotation::LatePolicy;
@@ -206,9 +207,9 @@ namespace detail {
     bad_json(context, "/format", "not an annotation checkpoint (got '", fmt, "')");
   }
   QueueState state;
-  const json& o = member(body, "options", "", context);
+  const Json& o = member(body, "options", "", context);
   auto& options = state.options;
-  const auto get = [&](const char* key) -> const json& {
+  const auto get = [&](const char* key) -> const Json& {
     return member(o, key, "/options", context);
   };
   const auto path = [](const char* key) { return path_of("/options", key); };
@@ -234,7 +235,7 @@ namespace detail {
   options.max_active_per_annotator = as_integer<Eigen::Index>(
       get("max_active_per_annotator"), path("max_active_per_annotator"), context, 0);
 
-  const json& sets = member(body, "label_sets", "", context);
+  const Json& sets = member(body, "label_sets", "", context);
   expect_array(sets, "/label_sets", context);
   for (std::size_t s = 0; s < sets.size(); ++s) {
     auto set = label_set_from_json(sets[s], path_of("/label_sets", s), context);
@@ -246,18 +247,18 @@ namespace detail {
     state.label_sets.push_back(std::make_shared<const LabelSet>(std::move(set)));
   }
 
-  const json& tasks = member(body, "tasks", "", context);
+  const Json& tasks = member(body, "tasks", "", context);
   expect_array(tasks, "/tasks", context);
   state.tasks.reserve(tasks.size());
   state.index_of.reserve(tasks.size());
   for (std::size_t t = 0; t < tasks.size(); ++t) {
     const std::string tp = path_of("/tasks", t);
-    const json& value = tasks[t];
+    const Json& value = tasks[t];
     TaskState task;
     task.item = as_count(member(value, "item", tp, context), path_of(tp, "item"), context);
-    const json& data = member(value, "data", tp, context);
+    const Json& data = member(value, "data", tp, context);
     check_payload(data, path_of(tp, "data"), context);
-    if (!data.is_null()) task.data = std::make_shared<const json>(data);
+    if (!data.is_null()) task.data = std::make_shared<const Json>(data);
     const auto set_index = as_integer<int>(member(value, "label_set", tp, context),
                                            path_of(tp, "label_set"), context, 0);
     if (static_cast<std::size_t>(set_index) >= state.label_sets.size()) {
@@ -267,20 +268,20 @@ namespace detail {
     const LabelSet& set = *state.label_sets[static_cast<std::size_t>(set_index)];
     task.priority =
         as_number(member(value, "priority", tp, context), path_of(tp, "priority"), context);
-    if (const json* gold = optional_member(value, "gold", tp, context))
+    if (const Json* gold = optional_member(value, "gold", tp, context))
       task.gold = as_labels(*gold, set, path_of(tp, "gold"), context);
-    const json& predictions = member(value, "predictions", tp, context);
+    const Json& predictions = member(value, "predictions", tp, context);
     expect_array(predictions, path_of(tp, "predictions"), context);
     for (std::size_t p = 0; p < predictions.size(); ++p) {
       task.predictions.push_back(prediction_from_json(
           predictions[p], set, path_of(path_of(tp, "predictions"), p), context));
     }
-    const json& slots = member(value, "slots", tp, context);
+    const Json& slots = member(value, "slots", tp, context);
     const std::string sp = path_of(tp, "slots");
     expect_array(slots, sp, context);
     for (std::size_t k = 0; k < slots.size(); ++k) {
       const std::string kp = path_of(sp, k);
-      const json& s = slots[k];
+      const Json& s = slots[k];
       Slot slot;
       slot.annotator =
           as_count(member(s, "annotator", kp, context), path_of(kp, "annotator"), context);
@@ -321,7 +322,7 @@ namespace detail {
       bad_json(context, tp, "task has more answers and leases than 'overlap' allows");
     }
   }
-  const json& people = member(body, "annotators", "", context);
+  const Json& people = member(body, "annotators", "", context);
   expect_array(people, "/annotators", context);
   for (std::size_t a = 0; a < people.size(); ++a) {
     const std::string ap = path_of("/annotators", a);

@@ -410,9 +410,10 @@ struct JournalAccess {
 /// through the queue's public calls, which check every value again.
 /// @throws labelkit::parse_error naming `where` for anything invalid or a replay whose outcome
 ///         differs from the recorded one.
-inline void apply_journal_record(annotation::TaskQueue& queue, annotation::ManualClock& clock,
-                                 std::string_view payload, const JsonLimits& limits,
-                                 std::string_view function, const std::string& where) {
+template <class Json = nlohmann::json>
+void apply_journal_record(annotation::TaskQueue& queue, annotation::ManualClock& clock,
+                          std::string_view payload, const JsonLimits& limits,
+                          std::string_view function, const std::string& where) {
   using annotation::SubmitStatus;
   JournalReader in(payload, function, where);
   try {
@@ -451,8 +452,8 @@ inline void apply_journal_record(annotation::TaskQueue& queue, annotation::Manua
         const std::size_t np = in.count(8, "priorities");
         std::vector<double> priorities(np);
         for (auto& p : priorities) p = in.f64();
-        std::optional<nlohmann::json> data;
-        if (flags & 1U) data = parse_json(in.str("payload"), limits, function, where);
+        std::optional<Json> data;
+        if (flags & 1U) data = parse_json<Json>(in.str("payload"), limits, function, where);
         std::vector<int> answers;
         if (flags & 2U) answers = in.labels("gold answers");
         in.finish();
@@ -505,7 +506,7 @@ inline void apply_journal_record(annotation::TaskQueue& queue, annotation::Manua
         clock.set(in.time());
         const Eigen::Index item = in.id("item", -1);
         in.finish();
-        const auto got = queue.next(annotator);
+        const auto got = queue.next<Json>(annotator);
         const Eigen::Index replayed = got ? got->item : -1;
         if (replayed != item) {
           in.bad("lease of item ", item, " to annotator ", annotator, " replays as item ", replayed,
@@ -548,13 +549,13 @@ inline void apply_journal_record(annotation::TaskQueue& queue, annotation::Manua
       case JournalKind::import: {
         std::istringstream text{std::string(in.str("import document"))};
         in.finish();
-        queue.import_tasks(annotation::read_json(text, limits));
+        queue.import_tasks<Json>(annotation::read_json<Json>(text, limits));
         return;
       }
       case JournalKind::restore: {
         const std::string_view text = in.str("checkpoint");
         in.finish();
-        queue.restore_text(text);
+        queue.restore_text<Json>(text);
         return;
       }
     }
@@ -630,10 +631,11 @@ inline void sync_directory(const std::filesystem::path& path, std::string_view f
 ///
 /// Locks: the queue's lock, then `compaction_`; `files_` serialises every system call on the
 /// file and is never requested while `records_` is held.
-class JournalWriter final : public QueueJournalSink {
+template <class Json = nlohmann::json>
+class BasicJournalWriter final : public QueueJournalSink {
  public:
-  JournalWriter(int fd, std::uint64_t lsn, annotation::JournalOptions options,
-                std::filesystem::path snapshot, std::filesystem::path journal)
+  BasicJournalWriter(int fd, std::uint64_t lsn, annotation::JournalOptions options,
+                     std::filesystem::path snapshot, std::filesystem::path journal)
       : options_(options),
         snapshot_(std::move(snapshot)),
         journal_(std::move(journal)),
@@ -644,12 +646,12 @@ class JournalWriter final : public QueueJournalSink {
     if (options_.durability == annotation::Durability::interval)
       syncer_ = std::thread([this] { sync_periodically(); });
   }
-  JournalWriter(const JournalWriter&) = delete;
-  JournalWriter& operator=(const JournalWriter&) = delete;
+  BasicJournalWriter(const BasicJournalWriter&) = delete;
+  BasicJournalWriter& operator=(const BasicJournalWriter&) = delete;
 
   /// Writes and syncs what is still buffered (errors are dropped: a destructor cannot report
   /// them, and an unwritten record was never acknowledged), then closes the file.
-  ~JournalWriter() override {
+  ~BasicJournalWriter() override {
     if (syncer_.joinable()) {
       {
         std::lock_guard lock(stop_mutex_);
@@ -755,7 +757,7 @@ class JournalWriter final : public QueueJournalSink {
   }
   std::uint64_t log_import(const annotation::TaskSet& set) override {
     std::ostringstream text;
-    annotation::write_json(text, set, -1);
+    annotation::write_json<Json>(text, set, -1);
     JournalBytes b(JournalKind::import);
     b.str(text.str());
     return append(b);
@@ -928,11 +930,11 @@ class JournalWriter final : public QueueJournalSink {
 /// Returns the LSN after the last record.
 /// @throws labelkit::parse_error if the journal starts after `from` (records missing) or a
 ///         record is invalid.
-inline std::uint64_t replay_journal_records(annotation::TaskQueue& queue,
-                                            annotation::ManualClock& clock,
-                                            const ParsedJournal& journal, std::uint64_t from,
-                                            const JsonLimits& limits, std::string_view function,
-                                            std::string_view file, std::uint64_t* replayed) {
+template <class Json = nlohmann::json>
+std::uint64_t replay_journal_records(annotation::TaskQueue& queue, annotation::ManualClock& clock,
+                                     const ParsedJournal& journal, std::uint64_t from,
+                                     const JsonLimits& limits, std::string_view function,
+                                     std::string_view file, std::uint64_t* replayed) {
   if (!journal.has_header) return from;
   if (journal.base > from) {
     fail<labelkit::parse_error>(function, file, ": the journal starts at record ", journal.base,
@@ -942,8 +944,8 @@ inline std::uint64_t replay_journal_records(annotation::TaskQueue& queue,
   const std::uint64_t end = journal.base + journal.records.size();
   for (std::uint64_t lsn = from; lsn < end; ++lsn) {
     const auto offset = static_cast<std::size_t>(lsn - journal.base);
-    apply_journal_record(queue, clock, journal.records[offset], limits, function,
-                         concat(file, ": record ", lsn, ": "));
+    apply_journal_record<Json>(queue, clock, journal.records[offset], limits, function,
+                               concat(file, ": record ", lsn, ": "));
     if (replayed) ++*replayed;
   }
   return std::max(from, end);
@@ -967,9 +969,9 @@ namespace annotation {
 ///         for Durability::interval; labelkit::parse_error naming the file and record if a file
 ///         is malformed or corrupt (see the file comment); labelkit::error if a system call
 ///         fails.
-inline JournalRecovery recover(TaskQueue& queue, const std::filesystem::path& snapshot_path,
-                               const std::filesystem::path& journal_path,
-                               JournalOptions options = {}) {
+template <class Json = nlohmann::json>
+JournalRecovery recover(TaskQueue& queue, const std::filesystem::path& snapshot_path,
+                        const std::filesystem::path& journal_path, JournalOptions options = {}) {
   constexpr std::string_view function = "recover";
   using Access = detail::JournalAccess;
   if (options.durability == Durability::interval && options.sync_interval.count() <= 0) {
@@ -987,14 +989,14 @@ inline JournalRecovery recover(TaskQueue& queue, const std::filesystem::path& sn
   const bool have_next = std::filesystem::exists(next_path, error);
   JournalRecovery result;
   const auto attach = [&](int fd, std::uint64_t lsn) {
-    auto writer =
-        std::make_shared<detail::JournalWriter>(fd, lsn, options, snapshot_path, journal_path);
+    auto writer = std::make_shared<detail::BasicJournalWriter<Json>>(fd, lsn, options,
+                                                                     snapshot_path, journal_path);
     std::lock_guard lock(Access::mutex(queue));
     Access::journal(queue) = std::move(writer);
   };
   if (!have_snapshot && !have_journal && !have_next) {
-    detail::write_file_atomically(snapshot_path, detail::journal_snapshot(0, queue.checkpoint()),
-                                  function);
+    detail::write_file_atomically(snapshot_path,
+                                  detail::journal_snapshot(0, queue.checkpoint<Json>()), function);
     attach(detail::create_journal_file(journal_path, 0, function), 0);
     result.created = true;
     return result;
@@ -1019,7 +1021,7 @@ inline JournalRecovery recover(TaskQueue& queue, const std::filesystem::path& sn
   ManualClock clock(0);
   TaskQueue replay(queue.options(), clock);
   try {
-    replay.restore_text(checkpoint);
+    replay.restore_text<Json>(checkpoint);
   } catch (const labelkit::parse_error& e) {
     labelkit::detail::fail<labelkit::parse_error>(function, "'", snapshot_path.string(),
                                                   "': ", e.what());
@@ -1046,9 +1048,9 @@ inline JournalRecovery recover(TaskQueue& queue, const std::filesystem::path& sn
   std::stable_sort(files.begin(), files.end(),
                    [](const File& a, const File& b) { return a.parsed.base < b.parsed.base; });
   for (const auto& file : files) {
-    lsn = detail::replay_journal_records(replay, clock, file.parsed, lsn, limits, function,
-                                         labelkit::detail::concat("'", file.path.string(), "'"),
-                                         &result.replayed);
+    lsn = detail::replay_journal_records<Json>(
+        replay, clock, file.parsed, lsn, limits, function,
+        labelkit::detail::concat("'", file.path.string(), "'"), &result.replayed);
   }
   // The file to continue: the last one in LSN order that has a header.
   const File* live = nullptr;
@@ -1064,8 +1066,8 @@ inline JournalRecovery recover(TaskQueue& queue, const std::filesystem::path& sn
       // A compaction was interrupted before its snapshot was written: the records before the
       // live file exist only in the older file, which the rename below removes. Write the
       // snapshot of the recovered state first.
-      detail::write_file_atomically(snapshot_path,
-                                    detail::journal_snapshot(lsn, replay.checkpoint()), function);
+      detail::write_file_atomically(
+          snapshot_path, detail::journal_snapshot(lsn, replay.checkpoint<Json>()), function);
     }
     if (live->path != journal_path) {
       if (::rename(live->path.c_str(), journal_path.c_str()) != 0)
@@ -1104,13 +1106,14 @@ inline JournalRecovery recover(TaskQueue& queue, const std::filesystem::path& sn
 /// LSN. O(size of the state).
 /// @throws labelkit::invalid_argument if the queue has no journal; labelkit::error if a system
 ///         call fails.
-inline std::uint64_t compact_journal(TaskQueue& queue) {
+template <class Json = nlohmann::json>
+std::uint64_t compact_journal(TaskQueue& queue) {
   constexpr std::string_view function = "compact_journal";
   using Access = detail::JournalAccess;
-  std::shared_ptr<detail::JournalWriter> writer;
+  std::shared_ptr<detail::BasicJournalWriter<Json>> writer;
   {
     std::lock_guard lock(Access::mutex(queue));
-    writer = std::dynamic_pointer_cast<detail::JournalWriter>(Access::journal(queue));
+    writer = std::dynamic_pointer_cast<detail::BasicJournalWriter<Json>>(Access::journal(queue));
   }
   if (!writer) labelkit::detail::fail(function, "the queue has no journal (call recover() first)");
   std::lock_guard compaction(writer->compaction());
@@ -1119,12 +1122,13 @@ inline std::uint64_t compact_journal(TaskQueue& queue) {
   std::uint64_t lsn = 0;
   {
     std::lock_guard lock(Access::mutex(queue));
-    copy = Access::state(queue).snapshot();
+    copy = Access::state(queue).snapshot<Json>();
     lsn = writer->rotate(next_path, function);
   }
   detail::write_file_atomically(
       writer->snapshot_path(),
-      detail::journal_snapshot(lsn, detail::frame_checkpoint(detail::encode_checkpoint(copy))),
+      detail::journal_snapshot(lsn,
+                               detail::frame_checkpoint(detail::encode_checkpoint<Json>(copy))),
       function);
   if (::rename(next_path.c_str(), writer->journal_path().c_str()) != 0)
     detail::fail_journal_errno(function, "renaming the new journal onto", writer->journal_path());
@@ -1144,10 +1148,12 @@ inline void detach_journal(TaskQueue& queue) {
 }
 
 /// Records journaled so far by `queue`'s journal (its LSN), or nullopt without a journal.
-[[nodiscard]] inline std::optional<std::uint64_t> journal_lsn(TaskQueue& queue) {
+template <class Json = nlohmann::json>
+[[nodiscard]] std::optional<std::uint64_t> journal_lsn(TaskQueue& queue) {
   using Access = detail::JournalAccess;
   std::lock_guard lock(Access::mutex(queue));
-  const auto writer = std::dynamic_pointer_cast<detail::JournalWriter>(Access::journal(queue));
+  const auto writer =
+      std::dynamic_pointer_cast<detail::BasicJournalWriter<Json>>(Access::journal(queue));
   if (!writer) return std::nullopt;
   return writer->lsn();
 }

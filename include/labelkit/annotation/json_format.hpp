@@ -61,16 +61,17 @@ inline void check_writable(const annotation::TaskSet& set, std::string_view func
   }
 }
 
-[[nodiscard]] inline nlohmann::json label_sets_to_json(
-    const std::vector<annotation::LabelSet>& sets) {
-  nlohmann::json value = nlohmann::json::array();
-  for (const auto& set : sets) value.push_back(label_set_to_json(set));
+template <class Json = nlohmann::json>
+[[nodiscard]] Json label_sets_to_json(const std::vector<annotation::LabelSet>& sets) {
+  Json value = Json::array();
+  for (const auto& set : sets) value.push_back(label_set_to_json<Json>(set));
   return value;
 }
 
-[[nodiscard]] inline std::vector<annotation::LabelSet> label_sets_from_json(
-    const nlohmann::json& header, const JsonContext& context) {
-  const nlohmann::json& sets = member(header, "label_sets", "", context);
+template <class Json>
+[[nodiscard]] std::vector<annotation::LabelSet> label_sets_from_json(const Json& header,
+                                                                     const JsonContext& context) {
+  const Json& sets = member(header, "label_sets", "", context);
   expect_array(sets, "/label_sets", context);
   std::vector<annotation::LabelSet> result;
   for (std::size_t s = 0; s < sets.size(); ++s) {
@@ -83,8 +84,8 @@ inline void check_writable(const annotation::TaskSet& set, std::string_view func
   return result;
 }
 
-inline void check_header(const nlohmann::json& header, std::string_view format,
-                         const JsonContext& context) {
+template <class Json>
+void check_header(const Json& header, std::string_view format, const JsonContext& context) {
   const auto name = as_string(member(header, "format", "", context), "/format", context);
   if (name != format)
     bad_json(context, "/format", "expected format '", format, "' (got '", name, "')");
@@ -98,14 +99,17 @@ namespace annotation {
 
 /// Writes `set` as one JSON document (`indent` spaces; -1 for one line).
 /// @throws labelkit::invalid_argument if a task refers to a missing label set or names repeat.
-inline void write_json(std::ostream& out, const TaskSet& set, int indent = 2) {
+template <class Json = nlohmann::json>
+void write_json(std::ostream& out, const TaskSet& set, int indent = 2) {
   detail::check_writable(set, "write_json");
-  nlohmann::json document{{"format", detail::tasks_format},
-                          {"version", 1},
-                          {"label_sets", detail::label_sets_to_json(set.label_sets)},
-                          {"tasks", nlohmann::json::array()}};
+  Json document{{"format", detail::tasks_format},
+                {"version", 1},
+                {"label_sets", detail::label_sets_to_json<Json>(set.label_sets)},
+                {"tasks", Json::array()}};
   auto& tasks = document["tasks"];
-  for (const auto& task : set.tasks) tasks.push_back(detail::task_to_json(task, set.label_sets));
+  for (const auto& task : set.tasks) {
+    tasks.push_back(detail::task_to_json<Json>(task, set.label_sets));
+  }
   out << detail::dump_checked(document, "write_json", indent) << '\n';
 }
 
@@ -116,15 +120,16 @@ inline void write_json(std::ostream& out, const TaskSet& set, int indent = 2) {
 /// @throws labelkit::parse_error naming the JSON path of the first bad value (missing member,
 ///         wrong type, integer or time out of range, label outside its label set, unknown label
 ///         set, repeated item), or a limit; labelkit::error if the stream fails.
-[[nodiscard]] inline TaskSet read_json(std::istream& in, const JsonLimits& limits = {}) {
+template <class Json = nlohmann::json>
+[[nodiscard]] TaskSet read_json(std::istream& in, const JsonLimits& limits = {}) {
   const detail::JsonContext context{"read_json", "", limits};
-  const nlohmann::json document = detail::parse_document(
+  const Json document = detail::parse_document<Json>(
       detail::read_all(in, limits.max_bytes, context.function), limits, context);
   detail::expect_object(document, "", context);
   detail::check_header(document, detail::tasks_format, context);
   TaskSet set;
   set.label_sets = detail::label_sets_from_json(document, context);
-  const nlohmann::json& tasks = detail::member(document, "tasks", "", context);
+  const Json& tasks = detail::member(document, "tasks", "", context);
   detail::expect_array(tasks, "/tasks", context);
   std::unordered_map<Eigen::Index, std::size_t> seen;
   for (std::size_t t = 0; t < tasks.size(); ++t) {
@@ -141,14 +146,16 @@ inline void write_json(std::ostream& out, const TaskSet& set, int indent = 2) {
 /// Writes `set` as JSON Lines: a header line `{"format": "labelkit.annotation.tasks.jsonl",
 /// "version": 1, "label_sets": [...]}`, then one task per line (same members as write_json()).
 /// @throws labelkit::invalid_argument as write_json().
-inline void write_jsonl(std::ostream& out, const TaskSet& set) {
+template <class Json = nlohmann::json>
+void write_jsonl(std::ostream& out, const TaskSet& set) {
   detail::check_writable(set, "write_jsonl");
-  const nlohmann::json header{{"format", detail::tasks_jsonl_format},
-                              {"version", 1},
-                              {"label_sets", detail::label_sets_to_json(set.label_sets)}};
+  const Json header{{"format", detail::tasks_jsonl_format},
+                    {"version", 1},
+                    {"label_sets", detail::label_sets_to_json<Json>(set.label_sets)}};
   out << detail::dump_checked(header, "write_jsonl") << '\n';
   for (const auto& task : set.tasks) {
-    out << detail::dump_checked(detail::task_to_json(task, set.label_sets), "write_jsonl") << '\n';
+    out << detail::dump_checked(detail::task_to_json<Json>(task, set.label_sets), "write_jsonl")
+        << '\n';
   }
 }
 
@@ -156,7 +163,8 @@ inline void write_jsonl(std::ostream& out, const TaskSet& set) {
 /// line as read_json() applies it to the document.
 /// @throws labelkit::parse_error naming the line number and the JSON path within the line;
 ///         labelkit::error if the stream fails.
-[[nodiscard]] inline TaskSet read_jsonl(std::istream& in, const JsonLimits& limits = {}) {
+template <class Json = nlohmann::json>
+[[nodiscard]] TaskSet read_jsonl(std::istream& in, const JsonLimits& limits = {}) {
   TaskSet set;
   std::string line;
   std::size_t line_number = 0;
@@ -175,7 +183,7 @@ inline void write_jsonl(std::ostream& out, const TaskSet& set) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const detail::JsonContext context{"read_jsonl",
                                       labelkit::detail::concat("line ", line_number, ", "), limits};
-    const nlohmann::json value = detail::parse_document(line, limits, context);
+    const Json value = detail::parse_document<Json>(line, limits, context);
     if (!have_header) {
       detail::expect_object(value, "", context);
       detail::check_header(value, detail::tasks_jsonl_format, context);

@@ -160,24 +160,25 @@ namespace detail {
   return true;
 }
 
-[[nodiscard]] inline nlohmann::json choices_result(const std::string& id,
-                                                   const annotation::LabelSet& set,
-                                                   const std::vector<int>& labels) {
-  nlohmann::json choices = nlohmann::json::array();
+template <class Json = nlohmann::json>
+[[nodiscard]] Json choices_result(const std::string& id, const annotation::LabelSet& set,
+                                  const std::vector<int>& labels) {
+  Json choices = Json::array();
   for (const int label : labels) choices.push_back(set.names()[static_cast<std::size_t>(label)]);
-  return nlohmann::json::array({nlohmann::json{{"id", id},
-                                               {"from_name", set.from_name()},
-                                               {"to_name", set.to_name()},
-                                               {"type", "choices"},
-                                               {"value", {{"choices", std::move(choices)}}}}});
+  return Json::array({Json{{"id", id},
+                           {"from_name", set.from_name()},
+                           {"to_name", set.to_name()},
+                           {"type", "choices"},
+                           {"value", {{"choices", std::move(choices)}}}}});
 }
 
 /// The labels in the `result` array of an annotation or prediction: the union of the choices of
 /// every `choices` result whose from_name is the label set's name. `found` says whether any was.
-[[nodiscard]] inline std::vector<int> labels_from_result(const nlohmann::json& result,
-                                                         const annotation::LabelSet& set,
-                                                         const std::string& path,
-                                                         const JsonContext& context, bool& found) {
+template <class Json>
+[[nodiscard]] std::vector<int> labels_from_result(const Json& result,
+                                                  const annotation::LabelSet& set,
+                                                  const std::string& path,
+                                                  const JsonContext& context, bool& found) {
   expect_array(result, path, context);
   found = false;
   std::vector<int> labels;
@@ -190,8 +191,7 @@ namespace detail {
     if (from != set.from_name() || type != "choices") continue;
     found = true;
     const auto vp = path_of(rp, "value");
-    const nlohmann::json& choices =
-        member(member(result[r], "value", rp, context), "choices", vp, context);
+    const Json& choices = member(member(result[r], "value", rp, context), "choices", vp, context);
     const auto cp = path_of(vp, "choices");
     expect_array(choices, cp, context);
     for (std::size_t c = 0; c < choices.size(); ++c) {
@@ -217,8 +217,9 @@ namespace annotation {
 /// duration (the clock went back between hand-out and answer) is written as 0.
 /// @throws labelkit::invalid_argument if there is not exactly one label set, a time lies outside
 ///         [min_time, max_time] or a string is not valid UTF-8.
-inline void write_label_studio(std::ostream& out, const TaskSet& set, int indent = 2) {
-  using nlohmann::json;
+template <class Json = nlohmann::json>
+void write_label_studio(std::ostream& out, const TaskSet& set, int indent = 2) {
+  using json = Json;
   if (set.label_sets.size() != 1) {
     labelkit::detail::fail("write_label_studio", "expected exactly one label set (got ",
                            set.label_sets.size(), ")");
@@ -244,7 +245,7 @@ inline void write_label_studio(std::ostream& out, const TaskSet& set, int indent
           json{{"id", ++annotation_id},
                {"ground_truth", true},
                {"was_cancelled", false},
-               {"result", detail::choices_result(result_id(), labels, *task.gold)}});
+               {"result", detail::choices_result<json>(result_id(), labels, *task.gold)}});
     }
     for (const auto& record : task.annotations) {
       for (const Millis time : {record.started_at, record.submitted_at}) {
@@ -262,13 +263,13 @@ inline void write_label_studio(std::ostream& out, const TaskSet& set, int indent
                {"was_cancelled", false},
                {"created_at", detail::format_iso8601(record.submitted_at)},
                {"lead_time", static_cast<double>(duration) / 1000.0},
-               {"result", detail::choices_result(result_id(), labels, record.labels)}});
+               {"result", detail::choices_result<json>(result_id(), labels, record.labels)}});
     }
     for (const auto& prediction : task.predictions) {
       value["predictions"].push_back(
           json{{"model_version", prediction.model_version},
                {"score", prediction.score},
-               {"result", detail::choices_result(result_id(), labels, prediction.labels)}});
+               {"result", detail::choices_result<json>(result_id(), labels, prediction.labels)}});
     }
     if (task.priority != 0.0) value["meta"] = json{{"priority", task.priority}};
     tasks.push_back(std::move(value));
@@ -285,11 +286,12 @@ inline void write_label_studio(std::ostream& out, const TaskSet& set, int indent
 ///         `created_at`, a `lead_time` that starts before min_time) or a limit;
 ///         labelkit::invalid_argument if `label_set` has a name that is not valid UTF-8;
 ///         labelkit::error if the stream fails.
-[[nodiscard]] inline TaskSet read_label_studio(std::istream& in, const LabelSet& label_set,
-                                               const JsonLimits& limits = {}) {
-  using nlohmann::json;
+template <class Json = nlohmann::json>
+[[nodiscard]] TaskSet read_label_studio(std::istream& in, const LabelSet& label_set,
+                                        const JsonLimits& limits = {}) {
+  using json = Json;
   const detail::JsonContext context{"read_label_studio", "", limits};
-  const json document = detail::parse_document(
+  const json document = detail::parse_document<json>(
       detail::read_all(in, limits.max_bytes, context.function), limits, context);
   detail::expect_array(document, "", context);
   TaskSet set;

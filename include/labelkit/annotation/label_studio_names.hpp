@@ -42,8 +42,8 @@ template <class Json = nlohmann::json>
 [[nodiscard]] TaskSet read_label_studio(std::istream& in, const LabelSet& label_set,
                                         IdNames& annotators, const JsonLimits& limits = {}) {
   const detail::JsonContext context{"read_label_studio", "", limits};
-  Json document = detail::parse_document(detail::read_all(in, limits.max_bytes, context.function),
-                                         limits, context);
+  Json document = detail::parse_document<Json>(
+      detail::read_all(in, limits.max_bytes, context.function), limits, context);
   detail::expect_array(document, "", context);
   IdNames table = annotators;
   const auto name_of = [&](const Json& who, const std::string& path) -> std::string {
@@ -88,7 +88,7 @@ template <class Json = nlohmann::json>
   JsonLimits rewritten = limits;
   rewritten.max_bytes = std::max(limits.max_bytes, text.size());  // numbers may print longer
   std::istringstream again(text);
-  TaskSet set = read_label_studio(again, label_set, rewritten);
+  TaskSet set = read_label_studio<Json>(again, label_set, rewritten);
   annotators = std::move(table);
   return set;
 }

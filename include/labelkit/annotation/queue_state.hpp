@@ -68,8 +68,9 @@ struct TaskState {
   std::vector<Slot> slots;
 
   /// The payload (JSON null when there is none).
-  [[nodiscard]] const nlohmann::json& payload() const noexcept {
-    static const nlohmann::json null;
+  template <class Json = nlohmann::json>
+  [[nodiscard]] const Json& payload() const noexcept {
+    static const Json null;
     return data ? *data : null;
   }
   [[nodiscard]] const Slot* slot_of(Eigen::Index annotator) const noexcept {
@@ -137,6 +138,7 @@ struct QueueState {
   /// The part of the state a checkpoint holds (options, label sets, tasks with their slots,
   /// annotators, duplicates), copied: O(tasks + slots), payloads shared. The indexes and
   /// counters are left empty (a checkpoint derives them again).
+  template <class Json = nlohmann::json>
   [[nodiscard]] QueueState snapshot() const {
     QueueState copy;
     copy.options = options;

@@ -43,8 +43,9 @@ inline void check_labels_or_fail(const std::vector<int>& labels, const annotatio
 /// times within [min_time, max_time]; predictions with valid labels, finite scores and UTF-8
 /// model versions. O(size of the set).
 /// @throws labelkit::invalid_argument naming the first offending label set or task.
-inline void check_import(const QueueState& state, const annotation::TaskSet& set,
-                         const JsonLimits& limits, std::string_view function) {
+template <class Json = nlohmann::json>
+void check_import(const QueueState& state, const annotation::TaskSet& set, const JsonLimits& limits,
+                  std::string_view function) {
   using annotation::max_time;
   using annotation::min_time;
   for (std::size_t s = 0; s < set.label_sets.size(); ++s) {
@@ -110,8 +111,8 @@ inline void check_import(const QueueState& state, const annotation::TaskSet& set
 
 /// Adds the tasks of `set`, which check_import() accepted, with their answers (counted as
 /// accepted, each also as one assignment), gold answers and predictions. O(size of the set).
-inline void apply_import(QueueState& state, const annotation::TaskSet& set,
-                         std::string_view function) {
+template <class Json = nlohmann::json>
+void apply_import(QueueState& state, const annotation::TaskSet& set, std::string_view function) {
   std::vector<int> set_index(set.label_sets.size(), -1);
   for (std::size_t s = 0; s < set.label_sets.size(); ++s) {
     set_index[s] = state.add_label_set(set.label_sets[s], function);
@@ -120,7 +121,7 @@ inline void apply_import(QueueState& state, const annotation::TaskSet& set,
   for (const auto& record : set.tasks) {
     TaskState task;
     task.item = record.item;
-    if (!record.data.is_null()) task.data = std::make_shared<const nlohmann::json>(record.data);
+    if (!record.data.is_null()) task.data = std::make_shared<const Json>(record.data);
     task.priority = record.priority;
     task.label_set = set_index[static_cast<std::size_t>(record.label_set)];
     if (record.gold) {
@@ -148,13 +149,16 @@ inline void apply_import(QueueState& state, const annotation::TaskSet& set,
 
 /// The tasks of `state` with their accepted answers, gold answers and predictions, in the
 /// order added. Reads only what QueueState::snapshot() copies. O(size of the state).
-[[nodiscard]] inline annotation::TaskSet export_task_set(const QueueState& state) {
+template <class Json = nlohmann::json>
+[[nodiscard]] annotation::TaskSet export_task_set(const QueueState& state) {
   annotation::TaskSet set;
   for (const auto& label_set : state.label_sets) set.label_sets.push_back(*label_set);
   set.tasks.reserve(state.tasks.size());
   for (const auto& task : state.tasks) {
-    annotation::TaskRecord record{
-        task.item, task.payload(), task.label_set, task.priority, task.gold, {}, task.predictions};
+    annotation::TaskRecord record{task.item,       task.template payload<Json>(),
+                                  task.label_set,  task.priority,
+                                  task.gold,       {},
+                                  task.predictions};
     for (const auto& slot : task.slots) {
       if (slot.state != SlotState::submitted) continue;
       record.annotations.push_back(

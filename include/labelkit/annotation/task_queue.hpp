@@ -154,10 +154,11 @@ class TaskQueue {
   template <class Payload = nlohmann::json>
   void add_task(Eigen::Index item, int label_set, const Payload& data = {}, double priority = 0.0) {
     const nlohmann::json payload = checked_payload(data, item, "add_task");
+    const auto shared = share_payload(payload);
     const Eigen::Index items[1] = {item};
     const double priorities[1] = {priority};
     std::unique_lock lock(mutex_);
-    commit(lock, add_locked(items, label_set, priorities, &payload, nullptr, "add_task"));
+    commit(lock, add_locked(items, label_set, priorities, &payload, &shared, nullptr, "add_task"));
   }
 
   /// Adds regular tasks for `items` (null payloads) with optional `priorities`
@@ -166,7 +167,7 @@ class TaskQueue {
   void add_tasks(std::span<const Eigen::Index> items, int label_set,
                  std::span<const double> priorities = {}) {
     std::unique_lock lock(mutex_);
-    commit(lock, add_locked(items, label_set, priorities, nullptr, nullptr, "add_tasks"));
+    commit(lock, add_locked(items, label_set, priorities, nullptr, nullptr, nullptr, "add_tasks"));
   }
 
   /// Adds a hidden gold item with its known answer. Gold items are served at
@@ -179,10 +180,11 @@ class TaskQueue {
   void add_gold(Eigen::Index item, int label_set, std::span<const int> answer,
                 const Payload& data = {}) {
     const nlohmann::json payload = checked_payload(data, item, "add_gold");
+    const auto shared = share_payload(payload);
     const Eigen::Index items[1] = {item};
     const std::vector<int> answers(answer.begin(), answer.end());
     std::unique_lock lock(mutex_);
-    commit(lock, add_locked(items, label_set, {}, &payload, &answers, "add_gold"));
+    commit(lock, add_locked(items, label_set, {}, &payload, &shared, &answers, "add_gold"));
   }
 
   /// Adds single-label gold items, one answer per item. All-or-nothing.
@@ -195,7 +197,7 @@ class TaskQueue {
     }
     const std::vector<int> copy(answers.begin(), answers.end());
     std::unique_lock lock(mutex_);
-    commit(lock, add_locked(items, label_set, {}, nullptr, &copy, "add_gold"));
+    commit(lock, add_locked(items, label_set, {}, nullptr, nullptr, &copy, "add_gold"));
   }
 
   /// Attaches a model prediction (pre-label) to a task; exported to Label
@@ -287,13 +289,14 @@ class TaskQueue {
   /// nullopt if nothing is left for them (or their cap is reached). See the
   /// class comment for the rules.
   /// @throws labelkit::invalid_argument for a negative annotator id.
+  template <class Json = nlohmann::json>
   [[nodiscard]] std::optional<Assignment> next(Eigen::Index annotator) {
     check_annotator(annotator, "next");
     const Millis now = now_clamped();
     std::unique_lock lock(mutex_);
     std::uint64_t ticket = expire_locked(now);
     const bool known = state_.annotators.count(annotator) != 0;
-    auto assignment = next_locked(annotator, now);
+    auto assignment = next_locked<Json>(annotator, now);
     if (journal_ && (assignment || !known))
       ticket = journal_->log_lease(annotator, now, assignment ? assignment->item : -1);
     commit(lock, ticket);
@@ -506,7 +509,10 @@ class TaskQueue {
   /// All tasks with their accepted answers, gold answers and predictions, in
   /// the order added (leases, skips and statistics are not part of it: use
   /// save() for the whole state).
-  [[nodiscard]] TaskSet export_tasks() const { return detail::export_task_set(snapshot()); }
+  template <class Json = nlohmann::json>
+  [[nodiscard]] TaskSet export_tasks() const {
+    return detail::export_task_set<Json>(snapshot<Json>());
+  }
 
   /// Adds the tasks of `set` with their answers (counted as accepted), gold
   /// answers and predictions. Label sets are matched by name (an equal set is
@@ -515,11 +521,12 @@ class TaskQueue {
   /// repeated item,
   ///         an annotator answering one item twice, invalid labels, a clashing
   ///         label set).
+  template <class Json = nlohmann::json>
   void import_tasks(const TaskSet& set) {
     constexpr std::string_view function = "import_tasks";
     std::unique_lock lock(mutex_);
-    detail::check_import(state_, set, limits_, function);
-    detail::apply_import(state_, set, function);
+    detail::check_import<Json>(state_, set, limits_, function);
+    detail::apply_import<Json>(state_, set, function);
     if (journal_) commit(lock, journal_->log_import(set));
   }
 
@@ -528,8 +535,9 @@ class TaskQueue {
   /// then JSON (schema: checkpoint_codec.hpp). See checkpoint.hpp for files.
   /// The lock is held only to copy the state (payloads shared); the encoding
   /// runs outside it, so other threads keep working meanwhile.
+  template <class Json = nlohmann::json>
   void save(std::ostream& out) const {
-    const std::string text = checkpoint();
+    const std::string text = checkpoint<Json>();
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
     out.flush();
     if (!out) labelkit::detail::fail<labelkit::error>("save", "writing the checkpoint failed");
@@ -537,8 +545,9 @@ class TaskQueue {
 
   /// The framed checkpoint as a string (what save() writes); encoded outside
   /// the lock.
+  template <class Json = nlohmann::json>
   [[nodiscard]] std::string checkpoint() const {
-    return detail::frame_checkpoint(detail::encode_checkpoint(snapshot()));
+    return detail::frame_checkpoint(detail::encode_checkpoint<Json>(snapshot<Json>()));
   }
 
   /// Replaces the whole state with a checkpoint's (the clock is kept). The
@@ -550,19 +559,21 @@ class TaskQueue {
   /// The checkpoint is read within the queue's `json_limits` (see
   /// QueueOptions).
   /// @throws labelkit::error if the stream fails.
+  template <class Json = nlohmann::json>
   void restore(std::istream& in) {
     constexpr std::size_t header_bytes = 128;
     const std::size_t limit = limits_.max_bytes;
-    restore_text(detail::read_all(
+    restore_text<Json>(detail::read_all(
         in, limit > SIZE_MAX - header_bytes ? SIZE_MAX : limit + header_bytes, "restore"));
   }
 
   /// restore() from a string holding a framed checkpoint.
+  template <class Json = nlohmann::json>
   void restore_text(std::string_view text) {
     const std::string_view body = detail::unframe_checkpoint(text, "restore");
     const detail::JsonContext context{"restore", "", limits_};
     detail::QueueState fresh =
-        detail::decode_checkpoint(detail::parse_document(body, limits_, context), limits_);
+        detail::decode_checkpoint(detail::parse_document<Json>(body, limits_, context), limits_);
     std::unique_lock lock(mutex_);
     state_ = std::move(fresh);
     if (journal_) commit(lock, journal_->log_restore(text));
@@ -573,9 +584,10 @@ class TaskQueue {
   // ----------------------------------------------------------------------
 
   /// A copy of the checkpointed part of the state, taken under the lock.
+  template <class Json>
   [[nodiscard]] detail::QueueState snapshot() const {
     std::lock_guard lock(mutex_);
-    return state_.snapshot();
+    return state_.template snapshot<Json>();
   }
 
   /// The clock's reading, clamped into [min_time, max_time].
@@ -598,17 +610,26 @@ class TaskQueue {
     }
   }
 
+  /// The stored form of a checked payload: shared, and a null pointer for JSON null. Made before
+  /// the lock is taken, so that the copy does not hold up other threads.
+  template <class Json>
+  [[nodiscard]] static std::shared_ptr<const Json> share_payload(const Json& payload) {
+    if (payload.is_null()) return nullptr;
+    return std::make_shared<const Json>(payload);
+  }
+
   static void check_annotator(Eigen::Index annotator, std::string_view function) {
     if (annotator < 0)
       labelkit::detail::fail(function, "'annotator' is negative (got ", annotator, ")");
   }
 
-  /// Adds tasks (all checks first). `payload` (one, for a single item) or null
-  /// payloads; `answers`: gold answers — one multi-label answer for a single
-  /// item with a payload, else one single label per item. Returns the journal
-  /// ticket (0 without a journal).
+  /// Adds tasks (all checks first). `payload` (one, for a single item; `data` its stored
+  /// form from share_payload()) or null payloads; `answers`: gold answers — one multi-label answer
+  /// for a single item with a payload, else one single label per item. Returns the journal ticket
+  /// (0 without a journal).
   std::uint64_t add_locked(std::span<const Eigen::Index> items, int label_set,
                            std::span<const double> priorities, const nlohmann::json* payload,
+                           const std::shared_ptr<const nlohmann::json>* data,
                            const std::vector<int>* answers, std::string_view function) {
     state_.check_label_set_index(label_set, function);
     if (!priorities.empty() && priorities.size() != items.size()) {
@@ -641,15 +662,11 @@ class TaskQueue {
         }
       }
     }
-    std::shared_ptr<const nlohmann::json> data;
-    if (payload != nullptr && !payload->is_null()) {
-      data = std::make_shared<const nlohmann::json>(*payload);
-    }
     state_.tasks.reserve(state_.tasks.size() + items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
       detail::TaskState task;
       task.item = items[i];
-      task.data = data;
+      if (data != nullptr) task.data = *data;
       task.priority = priorities.empty() ? 0.0 : priorities[i];
       task.label_set = label_set;
       if (answers != nullptr) {
@@ -662,6 +679,7 @@ class TaskQueue {
   }
 
   /// next() after the expiry of due leases, with the lock held.
+  template <class Json>
   [[nodiscard]] std::optional<Assignment> next_locked(Eigen::Index annotator, Millis now) {
     auto& who = state_.annotator_state(annotator);
     const auto& options = state_.options;
@@ -699,7 +717,7 @@ class TaskQueue {
     ++who.figures.assigned;
     ++who.figures.active;
     state_.refresh_open(index);
-    return Assignment{task.item, task.payload(),
+    return Assignment{task.item, task.template payload<Json>(),
                       state_.label_sets[static_cast<std::size_t>(task.label_set)], deadline};
   }
 

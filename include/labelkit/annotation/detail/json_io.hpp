@@ -67,19 +67,25 @@ template <class... Parts>
                                                 parts...);
 }
 
-[[nodiscard]] inline const char* type_name(const json& value) { return value.type_name(); }
+template <class Json>
+[[nodiscard]] const char* type_name(const Json& value) {
+  return value.type_name();
+}
 
-inline void expect_object(const json& value, const std::string& path, const JsonContext& context) {
+template <class Json>
+void expect_object(const Json& value, const std::string& path, const JsonContext& context) {
   if (!value.is_object())
     bad_json(context, path, "expected an object (got ", type_name(value), ")");
 }
-inline void expect_array(const json& value, const std::string& path, const JsonContext& context) {
+template <class Json>
+void expect_array(const Json& value, const std::string& path, const JsonContext& context) {
   if (!value.is_array()) bad_json(context, path, "expected an array (got ", type_name(value), ")");
 }
 
 /// The member `key` of the object `value`; throws naming the path if it is missing.
-[[nodiscard]] inline const json& member(const json& value, std::string_view key,
-                                        const std::string& path, const JsonContext& context) {
+template <class Json>
+[[nodiscard]] const Json& member(const Json& value, std::string_view key, const std::string& path,
+                                 const JsonContext& context) {
   expect_object(value, path, context);
   const auto it = value.find(key);
   if (it == value.end()) bad_json(context, path, "missing member '", key, "'");
@@ -87,9 +93,9 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
 }
 
 /// The member `key` or nullptr if absent (the value must be an object).
-[[nodiscard]] inline const json* optional_member(const json& value, std::string_view key,
-                                                 const std::string& path,
-                                                 const JsonContext& context) {
+template <class Json>
+[[nodiscard]] const Json* optional_member(const Json& value, std::string_view key,
+                                          const std::string& path, const JsonContext& context) {
   expect_object(value, path, context);
   const auto it = value.find(key);
   return it == value.end() ? nullptr : &*it;
@@ -98,8 +104,8 @@ inline void expect_array(const json& value, const std::string& path, const JsonC
 /// The integer at `value`, checked into `Int`'s range and [min_value, max_value]: the one way
 /// the annotation readers turn a JSON number into an integer, so that no value from a file is
 /// ever truncated or wrapped (4294967296 never becomes an `int` 0).
-template <class Int>
-[[nodiscard]] Int as_integer(const json& value, const std::string& path, const JsonContext& context,
+template <class Int, class Json>
+[[nodiscard]] Int as_integer(const Json& value, const std::string& path, const JsonContext& context,
                              Int min_value = std::numeric_limits<Int>::min(),
                              Int max_value = std::numeric_limits<Int>::max()) {
   static_assert(std::is_integral_v<Int> && !std::is_same_v<Int, bool>);
@@ -113,8 +119,8 @@ template <class Int>
     }
     return static_cast<Int>(got);
   };
-  if (value.is_number_unsigned()) return check(value.get<std::uint64_t>());
-  if (value.is_number_integer()) return check(value.get<std::int64_t>());
+  if (value.is_number_unsigned()) return check(value.template get<std::uint64_t>());
+  if (value.is_number_integer()) return check(value.template get<std::int64_t>());
   bad_json(context, path, "expected an integer (got ", type_name(value), ")");
 }
 
@@ -123,41 +129,46 @@ template <class Int>
 inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
 
 /// A non-negative id (item, annotator) or a count from a file.
-[[nodiscard]] inline std::int64_t as_count(const json& value, const std::string& path,
-                                           const JsonContext& context) {
+template <class Json>
+[[nodiscard]] std::int64_t as_count(const Json& value, const std::string& path,
+                                    const JsonContext& context) {
   return as_integer<std::int64_t>(value, path, context, 0, max_file_count);
 }
 
 /// A time in milliseconds from a file, within the supported years 0000-9999.
-[[nodiscard]] inline annotation::Millis as_time(const json& value, const std::string& path,
-                                                const JsonContext& context) {
+template <class Json>
+[[nodiscard]] annotation::Millis as_time(const Json& value, const std::string& path,
+                                         const JsonContext& context) {
   return as_integer<annotation::Millis>(value, path, context, annotation::min_time,
                                         annotation::max_time);
 }
 
-[[nodiscard]] inline double as_number(const json& value, const std::string& path,
-                                      const JsonContext& context) {
+template <class Json>
+[[nodiscard]] double as_number(const Json& value, const std::string& path,
+                               const JsonContext& context) {
   if (!value.is_number()) bad_json(context, path, "expected a number (got ", type_name(value), ")");
-  return value.get<double>();
+  return value.template get<double>();
 }
 
-[[nodiscard]] inline bool as_bool(const json& value, const std::string& path,
-                                  const JsonContext& context) {
+template <class Json>
+[[nodiscard]] bool as_bool(const Json& value, const std::string& path, const JsonContext& context) {
   if (!value.is_boolean())
     bad_json(context, path, "expected true or false (got ", type_name(value), ")");
-  return value.get<bool>();
+  return value.template get<bool>();
 }
 
-[[nodiscard]] inline std::string as_string(const json& value, const std::string& path,
-                                           const JsonContext& context) {
+template <class Json>
+[[nodiscard]] std::string as_string(const Json& value, const std::string& path,
+                                    const JsonContext& context) {
   if (!value.is_string()) bad_json(context, path, "expected a string (got ", type_name(value), ")");
-  return value.get<std::string>();
+  return value.template get<std::string>();
 }
 
 /// Class indices checked against `set` (range, count for single-label, no repeats).
-[[nodiscard]] inline std::vector<int> as_labels(const json& value, const annotation::LabelSet& set,
-                                                const std::string& path, const JsonContext& context,
-                                                bool any_count = false) {
+template <class Json>
+[[nodiscard]] std::vector<int> as_labels(const Json& value, const annotation::LabelSet& set,
+                                         const std::string& path, const JsonContext& context,
+                                         bool any_count = false) {
   expect_array(value, path, context);
   std::vector<int> labels;
   labels.reserve(value.size());
@@ -171,16 +182,17 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
 
 // ---- The project's JSON form of the value types ------------------------------------------------
 
-[[nodiscard]] inline json label_set_to_json(const annotation::LabelSet& set) {
-  return json{{"name", set.from_name()},
+template <class Json = nlohmann::json>
+[[nodiscard]] Json label_set_to_json(const annotation::LabelSet& set) {
+  return Json{{"name", set.from_name()},
               {"type", std::string(to_string(set.type()))},
               {"classes", set.names()},
               {"to_name", set.to_name()}};
 }
 
-[[nodiscard]] inline annotation::LabelSet label_set_from_json(const json& value,
-                                                              const std::string& path,
-                                                              const JsonContext& context) {
+template <class Json>
+[[nodiscard]] annotation::LabelSet label_set_from_json(const Json& value, const std::string& path,
+                                                       const JsonContext& context) {
   LabelSetOptions options;
   options.from_name =
       as_string(member(value, "name", path, context), path_of(path, "name"), context);
@@ -196,7 +208,7 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
              "' (expected single_label or multi_label)");
   }
   const auto classes_path = path_of(path, "classes");
-  const json& classes = member(value, "classes", path, context);
+  const Json& classes = member(value, "classes", path, context);
   expect_array(classes, classes_path, context);
   if (classes.empty()) bad_json(context, classes_path, "a label set needs at least one class");
   if (classes.size() > static_cast<std::size_t>(max_classes)) {
@@ -222,17 +234,20 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
   }
 }
 
-[[nodiscard]] inline json annotation_to_json(const annotation::AnnotationRecord& record) {
-  return json{{"annotator", static_cast<std::int64_t>(record.annotator)},
+template <class Json = nlohmann::json>
+[[nodiscard]] Json annotation_to_json(const annotation::AnnotationRecord& record) {
+  return Json{{"annotator", static_cast<std::int64_t>(record.annotator)},
               {"labels", record.labels},
               {"started_at", record.started_at},
               {"submitted_at", record.submitted_at},
               {"late", record.late}};
 }
 
-[[nodiscard]] inline annotation::AnnotationRecord annotation_from_json(
-    const json& value, const annotation::LabelSet& set, const std::string& path,
-    const JsonContext& context) {
+template <class Json>
+[[nodiscard]] annotation::AnnotationRecord annotation_from_json(const Json& value,
+                                                                const annotation::LabelSet& set,
+                                                                const std::string& path,
+                                                                const JsonContext& context) {
   annotation::AnnotationRecord record;
   record.annotator = static_cast<Eigen::Index>(
       as_count(member(value, "annotator", path, context), path_of(path, "annotator"), context));
@@ -246,16 +261,18 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
   return record;
 }
 
-[[nodiscard]] inline json prediction_to_json(const annotation::Prediction& prediction) {
-  return json{{"model_version", prediction.model_version},
+template <class Json = nlohmann::json>
+[[nodiscard]] Json prediction_to_json(const annotation::Prediction& prediction) {
+  return Json{{"model_version", prediction.model_version},
               {"score", prediction.score},
               {"labels", prediction.labels}};
 }
 
-[[nodiscard]] inline annotation::Prediction prediction_from_json(const json& value,
-                                                                 const annotation::LabelSet& set,
-                                                                 const std::string& path,
-                                                                 const JsonContext& context) {
+template <class Json>
+[[nodiscard]] annotation::Prediction prediction_from_json(const Json& value,
+                                                          const annotation::LabelSet& set,
+                                                          const std::string& path,
+                                                          const JsonContext& context) {
   annotation::Prediction prediction;
   prediction.model_version = as_string(member(value, "model_version", path, context),
                                        path_of(path, "model_version"), context);
@@ -269,19 +286,20 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
 }
 
 /// A task in the project's format; `label_sets` gives the label set's name.
-[[nodiscard]] inline json task_to_json(const annotation::TaskRecord& task,
-                                       const std::vector<annotation::LabelSet>& label_sets) {
-  json value{{"item", static_cast<std::int64_t>(task.item)},
+template <class Json = nlohmann::json>
+[[nodiscard]] Json task_to_json(const annotation::TaskRecord& task,
+                                const std::vector<annotation::LabelSet>& label_sets) {
+  Json value{{"item", static_cast<std::int64_t>(task.item)},
              {"data", task.data},
              {"label_set", label_sets[static_cast<std::size_t>(task.label_set)].from_name()},
              {"priority", task.priority},
-             {"annotations", json::array()},
-             {"predictions", json::array()}};
+             {"annotations", Json::array()},
+             {"predictions", Json::array()}};
   if (task.gold) value["gold"] = *task.gold;
   for (const auto& record : task.annotations)
-    value["annotations"].push_back(annotation_to_json(record));
+    value["annotations"].push_back(annotation_to_json<Json>(record));
   for (const auto& prediction : task.predictions)
-    value["predictions"].push_back(prediction_to_json(prediction));
+    value["predictions"].push_back(prediction_to_json<Json>(prediction));
   return value;
 }
 
@@ -296,8 +314,9 @@ inline constexpr std::int64_t max_file_count = std::int64_t{1} << 62;
 
 /// Checks that a task payload read from a file nests at most `context.limits.max_depth` levels
 /// (plus `extra`, for a format that wraps payloads in an object of its own).
-inline void check_payload(const json& data, const std::string& path, const JsonContext& context,
-                          std::size_t extra = 0) {
+template <class Json>
+void check_payload(const Json& data, const std::string& path, const JsonContext& context,
+                   std::size_t extra = 0) {
   JsonLimits limits = context.limits;
   limits.max_depth += std::min(extra, std::numeric_limits<std::size_t>::max() - limits.max_depth);
   try {
@@ -308,8 +327,9 @@ inline void check_payload(const json& data, const std::string& path, const JsonC
   }
 }
 
-[[nodiscard]] inline annotation::TaskRecord task_from_json(
-    const json& value, const std::vector<annotation::LabelSet>& label_sets, const std::string& path,
+template <class Json>
+[[nodiscard]] annotation::TaskRecord task_from_json(
+    const Json& value, const std::vector<annotation::LabelSet>& label_sets, const std::string& path,
     const JsonContext& context) {
   annotation::TaskRecord task;
   task.item = static_cast<Eigen::Index>(
@@ -324,18 +344,18 @@ inline void check_payload(const json& data, const std::string& path, const JsonC
   const annotation::LabelSet& set = label_sets[static_cast<std::size_t>(task.label_set)];
   task.priority =
       as_number(member(value, "priority", path, context), path_of(path, "priority"), context);
-  if (const json* gold = optional_member(value, "gold", path, context)) {
+  if (const Json* gold = optional_member(value, "gold", path, context)) {
     task.gold = as_labels(*gold, set, path_of(path, "gold"), context);
   }
   const auto annotations_path = path_of(path, "annotations");
-  const json& annotations = member(value, "annotations", path, context);
+  const Json& annotations = member(value, "annotations", path, context);
   expect_array(annotations, annotations_path, context);
   for (std::size_t i = 0; i < annotations.size(); ++i) {
     task.annotations.push_back(
         annotation_from_json(annotations[i], set, path_of(annotations_path, i), context));
   }
   const auto predictions_path = path_of(path, "predictions");
-  const json& predictions = member(value, "predictions", path, context);
+  const Json& predictions = member(value, "predictions", path, context);
   expect_array(predictions, predictions_path, context);
   for (std::size_t i = 0; i < predictions.size(); ++i) {
     task.predictions.push_back(
@@ -352,13 +372,14 @@ inline constexpr std::size_t envelope_depth = 8;
 
 /// Parses one document of an annotation format through labelkit::detail::parse_json: depth and
 /// size are refused before nlohmann builds anything, and every failure is a parse_error.
-[[nodiscard]] inline json parse_document(std::string_view text, const JsonLimits& limits,
-                                         const JsonContext& context) {
+template <class Json = nlohmann::json>
+[[nodiscard]] Json parse_document(std::string_view text, const JsonLimits& limits,
+                                  const JsonContext& context) {
   JsonLimits document = limits;
   document.max_depth = limits.max_depth > std::numeric_limits<std::size_t>::max() - envelope_depth
                            ? std::numeric_limits<std::size_t>::max()
                            : limits.max_depth + envelope_depth;
-  return parse_json(text, document, context.function, context.where);
+  return parse_json<Json>(text, document, context.function, context.where);
 }
 
 /// Reads all of `in` into a string, refusing more than `max_bytes` (a labelkit::parse_error
@@ -388,11 +409,12 @@ inline constexpr std::size_t envelope_depth = 8;
 
 /// `value.dump()`, with nlohmann's refusal of a string that is not UTF-8 turned into a
 /// labelkit::invalid_argument (a TaskSet built by hand can hold one; the queue cannot).
-[[nodiscard]] inline std::string dump_checked(const json& value, std::string_view function,
-                                              int indent = -1) {
+template <class Json>
+[[nodiscard]] std::string dump_checked(const Json& value, std::string_view function,
+                                       int indent = -1) {
   try {
     return value.dump(indent);
-  } catch (const json::exception& e) {
+  } catch (const typename Json::exception& e) {
     fail(function, "cannot write the value: ", e.what());
   }
 }

@@ -13,18 +13,8 @@
 #include "test_models.hpp"
 
 using Ids = std::vector<Eigen::Index>;
+using test_models::line_features;
 using test_models::NearestCentroid;
-
-namespace {
-
-// Two clusters on a line: class 0 around -1, class 1 around +1; item 5 sits exactly between.
-Eigen::MatrixXd line_features() {
-  Eigen::MatrixXd x(11, 1);
-  for (Eigen::Index i = 0; i < 11; ++i) x(i, 0) = -1.0 + 0.2 * static_cast<double>(i);
-  return x;
-}
-
-}  // namespace
 
 TEST_CASE("query -> teach: uncertainty sampling asks for the item on the boundary first") {
   labelkit::ActiveLearner learner(NearestCentroid{}, line_features(),

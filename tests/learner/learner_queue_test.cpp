@@ -25,20 +25,13 @@
 #include "test_models.hpp"
 
 using Ids = std::vector<Eigen::Index>;
+using test_models::line_features;
 using test_models::NearestCentroid;
 using Learner =
     labelkit::ActiveLearner<NearestCentroid, Eigen::MatrixXd,
                             labelkit::query::AnyStrategy<NearestCentroid, Eigen::MatrixXd>>;
 
 namespace {
-
-// Two clusters on a line: x_i = -1 + 0.2 i for items 0..10; item 5 sits exactly between. With
-// items 0 and 10 labeled 0 and 1, the entropy ranking is 5, {4, 6}, {3, 7}, {2, 8}, {1, 9}.
-Eigen::MatrixXd line_features() {
-  Eigen::MatrixXd x(11, 1);
-  for (Eigen::Index i = 0; i < 11; ++i) x(i, 0) = -1.0 + 0.2 * static_cast<double>(i);
-  return x;
-}
 
 // Three blobs of 8 points in 2-D (items 0, 8 and 16 start labeled).
 Eigen::MatrixXd blobs() {

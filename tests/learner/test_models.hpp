@@ -138,4 +138,12 @@ void make_blobs(Eigen::Index n_per_class, int classes, Random& random, Eigen::Ma
   }
 }
 
+// Two clusters on a line: x_i = -1 + 0.2 i for items 0..10; item 5 sits exactly between. With
+// items 0 and 10 labeled 0 and 1, the entropy ranking is 5, {4, 6}, {3, 7}, {2, 8}, {1, 9}.
+inline Eigen::MatrixXd line_features() {
+  Eigen::MatrixXd x(11, 1);
+  for (Eigen::Index i = 0; i < 11; ++i) x(i, 0) = -1.0 + 0.2 * static_cast<double>(i);
+  return x;
+}
+
 }  // namespace test_models

@@ -11,9 +11,13 @@
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/models/logistic_regression.hpp"
+#include "models/digits_fixture.hpp"
 
 using labelkit::models::LogisticRegression;
 using labelkit::models::LogisticRegressionOptions;
+using test_models::digits;
+using test_models::RowMajorXd;
+using test_models::RowMajorXf;
 
 static_assert(labelkit::Model<LogisticRegression, Eigen::MatrixXd>);
 static_assert(labelkit::Model<LogisticRegression, Eigen::MatrixXf>);
@@ -357,8 +361,6 @@ const std::vector<double> bc_proba{
     0.706610643019, 0.293389356981, 0.00171927292673, 0.998280727073, 0.962848339664,
     0.0371516603355, 0.735932889338, 0.264067110662, 0.0414699759838, 0.958530024016};
 
-using RowMajorXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using RowMajorXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 struct Problem {
   Eigen::MatrixXd train;
@@ -366,10 +368,6 @@ struct Problem {
   Eigen::MatrixXd test;
 };
 
-const examples::Dataset& digits() {
-  static const examples::Dataset data = examples::load_digits();
-  return data;
-}
 
 // digits rows 0..299 for training, rows 300..309 for the probabilities.
 Problem digits_problem() {

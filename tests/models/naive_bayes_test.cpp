@@ -10,9 +10,13 @@
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/models/naive_bayes.hpp"
+#include "models/digits_fixture.hpp"
 
 using labelkit::models::GaussianNaiveBayes;
 using labelkit::models::GaussianNaiveBayesOptions;
+using test_models::digits;
+using test_models::RowMajorXd;
+using test_models::RowMajorXf;
 
 static_assert(labelkit::Model<GaussianNaiveBayes, Eigen::MatrixXd>);
 static_assert(labelkit::Model<GaussianNaiveBayes, Eigen::MatrixXf>);
@@ -106,15 +110,9 @@ const std::vector<double> gnb_digits_proba{
     0, 0, 0, 2.57545590585e-10, 0, 0, 0, 0, 0, 1, 0, 2.25538381848e-131, 4.20864100744e-61, 0,
     0, 1, 0, 0, 0, 0, 0, 0, 1.25660821105e-27, 1.13908243625e-62, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
-using RowMajorXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using RowMajorXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 const examples::Dataset& breast_cancer() {
   static const examples::Dataset data = examples::load_breast_cancer();
-  return data;
-}
-const examples::Dataset& digits() {
-  static const examples::Dataset data = examples::load_digits();
   return data;
 }
 std::vector<int> first_labels(const examples::Dataset& data, std::size_t n) {

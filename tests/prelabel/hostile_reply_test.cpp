@@ -13,18 +13,16 @@
 
 #include "labelkit/prelabel/label_set.hpp"
 #include "labelkit/prelabel/reply_parser.hpp"
+#include "prelabel/sentiment_labels.hpp"
 
 using labelkit::prelabel::LabelSet;
 using labelkit::prelabel::parse_reply;
 using labelkit::prelabel::ParsedReply;
 using labelkit::prelabel::ReplyError;
+using test_labels::sentiment;
 
 namespace {
 
-const LabelSet& sentiment() {
-  static const LabelSet labels{"positive", "negative", "Mixed Feelings"};
-  return labels;
-}
 
 std::string nested_array(std::size_t depth) {
   return std::string(depth, '[') + std::string(depth, ']');

@@ -14,18 +14,16 @@
 #include "labelkit/prelabel/prompt.hpp"
 #include "labelkit/prelabel/reply_parser.hpp"
 #include "labelkit/prelabel/runner.hpp"
+#include "prelabel/sentiment_labels.hpp"
 
 using labelkit::prelabel::LabelSet;
 using labelkit::prelabel::parse_reply;
 using labelkit::prelabel::ParsedReply;
 using labelkit::prelabel::ReplyError;
+using test_labels::sentiment;
 
 namespace {
 
-const LabelSet& sentiment() {
-  static const LabelSet labels{"positive", "negative", "Mixed Feelings"};
-  return labels;
-}
 
 struct Case {
   std::string_view name;

@@ -11,10 +11,13 @@
 #include "labelkit/core/softmax.hpp"
 #include "labelkit/query/badge.hpp"
 #include "labelkit/query/strategy.hpp"
+#include "query/toy_models.hpp"
 
 using labelkit::query::badge;
 using Indices = std::vector<Eigen::Index>;
 using RowMajorXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+using test_models::LinearToy;
 
 namespace {
 
@@ -51,7 +54,8 @@ Indices twin_badge(const Eigen::MatrixXd& p, const Eigen::MatrixXd& h, Eigen::In
   for (Eigen::Index step = 0;; ++step) {
     picks.push_back(pick);
     if (step + 1 == k) break;
-    for (Eigen::Index i = 0; i < n; ++i) md(i) = std::min(md(i), (g.row(i) - g.row(pick)).squaredNorm());
+    for (Eigen::Index i = 0; i < n; ++i)
+      md(i) = std::min(md(i), (g.row(i) - g.row(pick)).squaredNorm());
     for (const Eigen::Index q : picks) md(q) = 0;
     const double target = random.uniform01() * md.sum();
     double cumulative = 0;
@@ -87,7 +91,8 @@ TEST_CASE("badge equals its brute-force twin on the materialised gradient embedd
     const auto n = static_cast<Eigen::Index>(2 + sizes.uniform_index(60));
     const auto c = static_cast<Eigen::Index>(2 + sizes.uniform_index(5));
     const auto d = static_cast<Eigen::Index>(1 + sizes.uniform_index(6));
-    const auto k = static_cast<Eigen::Index>(1 + sizes.uniform_index(static_cast<std::uint64_t>(std::min<Eigen::Index>(n, 12))));
+    const auto k = static_cast<Eigen::Index>(
+        1 + sizes.uniform_index(static_cast<std::uint64_t>(std::min<Eigen::Index>(n, 12))));
     const Problem pr = random_problem(n, c, d, seed);
     const Indices expected = twin_badge(pr.p, pr.h, k, seed);
     CHECK(badge(pr.p, pr.h, k, seed) == expected);
@@ -135,9 +140,10 @@ TEST_CASE("badge: float, reproducibility, all items, zero gradients") {
 
 TEST_CASE("badge rejects bad input with the argument named") {
   const Problem pr = random_problem(5, 3, 2, 1);
-  CHECK_THROWS_WITH_AS(badge(pr.p, pr.h, 6, 0),
-                       "labelkit: badge(): 'k' exceeds the number of items (got 6, expected at most 5)",
-                       labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      badge(pr.p, pr.h, 6, 0),
+      "labelkit: badge(): 'k' exceeds the number of items (got 6, expected at most 5)",
+      labelkit::invalid_argument);
   CHECK_THROWS_WITH(badge(pr.p, pr.h, -1, 0), doctest::Contains("'k' is negative"));
   CHECK_THROWS_WITH_AS(badge(pr.p, pr.h.topRows(4), 1, 0),
                        "labelkit: badge(): 'embeddings' has 4 rows (expected 5, one per row of "
@@ -145,8 +151,9 @@ TEST_CASE("badge rejects bad input with the argument named") {
                        labelkit::dimension_mismatch);
   Eigen::MatrixXd bad_p = pr.p;
   bad_p(3, 2) = 2.0;
-  CHECK_THROWS_WITH(badge(bad_p, pr.h, 1, 0),
-                    doctest::Contains("badge(): 'probabilities' has a value outside [0, 1] at row 3, column 2"));
+  CHECK_THROWS_WITH(
+      badge(bad_p, pr.h, 1, 0),
+      doctest::Contains("badge(): 'probabilities' has a value outside [0, 1] at row 3, column 2"));
   Eigen::MatrixXd bad_h = pr.h;
   bad_h(4, 0) = std::numeric_limits<double>::infinity();
   CHECK_THROWS_WITH(badge(pr.p, bad_h, 1, 0),
@@ -155,17 +162,9 @@ TEST_CASE("badge rejects bad input with the argument named") {
 
 namespace {
 
-// Multinomial-logistic-style toy model: for a linear softmax model the penultimate layer is
-// the input, so badge_sampling without embed() is exact BADGE.
-struct LinearToy {
-  void fit(const Eigen::MatrixXd&, const std::vector<int>&) {}
-  Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const {
-    Eigen::MatrixXd w(2, 3);
-    w << 1, -1, 0.5, /**/ 0.2, 0.3, -2;
-    return labelkit::softmax(x * w);
-  }
-};
-struct EmbeddingToy : LinearToy {
+// For LinearToy, a linear softmax model, the penultimate layer is the input, so badge_sampling
+// without embed() is exact BADGE; SquaredToy embeds by squaring the features.
+struct SquaredToy : LinearToy {
   Eigen::MatrixXd embed(const Eigen::MatrixXd& x) const { return x.array().square().matrix(); }
 };
 
@@ -177,14 +176,16 @@ TEST_CASE("badge_sampling uses embed() when present, else the raw features") {
   for (Eigen::Index i = 0; i < x.size(); ++i) x(i) = random.normal();
   const Indices unlabeled = {0, 1, 2, 5, 8, 9, 11, 12, 20, 25, 29};
   LinearToy linear;
-  EmbeddingToy embedding;
+  SquaredToy embedding;
   Eigen::MatrixXd xu(static_cast<Eigen::Index>(unlabeled.size()), 2);
-  for (std::size_t r = 0; r < unlabeled.size(); ++r) xu.row(static_cast<Eigen::Index>(r)) = x.row(unlabeled[r]);
-  const labelkit::query::QueryContext<LinearToy, Eigen::MatrixXd> c1{linear, x, unlabeled, Indices{}, 6};
+  for (std::size_t r = 0; r < unlabeled.size(); ++r)
+    xu.row(static_cast<Eigen::Index>(r)) = x.row(unlabeled[r]);
+  const labelkit::query::QueryContext<LinearToy, Eigen::MatrixXd> c1{linear, x, unlabeled,
+                                                                     Indices{}, 6};
   CHECK(labelkit::query::badge_sampling(c1, 4) ==
         labelkit::query::to_item_ids(badge(linear.predict_proba(xu), xu, 4, 6), unlabeled));
-  const labelkit::query::QueryContext<EmbeddingToy, Eigen::MatrixXd> c2{embedding, x, unlabeled,
-                                                                         Indices{}, 6};
+  const labelkit::query::QueryContext<SquaredToy, Eigen::MatrixXd> c2{embedding, x, unlabeled,
+                                                                      Indices{}, 6};
   CHECK(labelkit::query::badge_sampling(c2, 4) ==
         labelkit::query::to_item_ids(badge(embedding.predict_proba(xu), embedding.embed(xu), 4, 6),
                                      unlabeled));

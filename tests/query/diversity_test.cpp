@@ -102,7 +102,8 @@ Eigen::MatrixXd random_points(Eigen::Index n, Eigen::Index d, labelkit::Random& 
 }
 
 Indices random_labeled(Eigen::Index n, labelkit::Random& random) {
-  const auto count = static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(n / 2 + 1)));
+  const auto count =
+      static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(n / 2 + 1)));
   return labelkit::sample_without_replacement(n, count, random);
 }
 
@@ -129,7 +130,8 @@ TEST_CASE("k_center_greedy on a hand example") {
 TEST_CASE("ties go to the lower index (integer coordinates, exact arithmetic)") {
   // A 3 x 3 grid; labeled: the centre. All four corners are at distance sqrt(2).
   Eigen::MatrixXd x(9, 2);
-  for (Eigen::Index i = 0; i < 9; ++i) x.row(i) << static_cast<double>(i % 3), static_cast<double>(i / 3);
+  for (Eigen::Index i = 0; i < 9; ++i)
+    x.row(i) << static_cast<double>(i % 3), static_cast<double>(i / 3);
   const Indices picks = k_center_greedy(x, Indices{4}, 4);
   CHECK(picks == Indices{0, 2, 6, 8});
   CHECK(picks == twin_k_center(x, Indices{4}, 4));
@@ -150,7 +152,8 @@ TEST_CASE("k_center_greedy equals its brute-force twin on random inputs (double)
     if (seed % 7 == 0) x.array() += 1000.0;  // far from the origin: the shift keeps accuracy
     const Indices labeled = random_labeled(n, random);
     const auto free = n - static_cast<Eigen::Index>(labeled.size());
-    const auto k = static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(free + 1)));
+    const auto k =
+        static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(free + 1)));
     const Indices expected = twin_k_center(x, labeled, k);
     CHECK(k_center_greedy(x, labeled, k) == expected);
     const RowMajorXd row_major = x;
@@ -197,15 +200,18 @@ TEST_CASE("k_center_greedy_with_centers equals k_center_greedy with the labeled 
   }
   Eigen::MatrixXd xu(27, 2);
   Eigen::MatrixXd xl(3, 2);
-  for (std::size_t r = 0; r < unlabeled.size(); ++r) xu.row(static_cast<Eigen::Index>(r)) = x.row(unlabeled[r]);
-  for (std::size_t r = 0; r < labeled.size(); ++r) xl.row(static_cast<Eigen::Index>(r)) = x.row(labeled[r]);
+  for (std::size_t r = 0; r < unlabeled.size(); ++r)
+    xu.row(static_cast<Eigen::Index>(r)) = x.row(unlabeled[r]);
+  for (std::size_t r = 0; r < labeled.size(); ++r)
+    xl.row(static_cast<Eigen::Index>(r)) = x.row(labeled[r]);
   Indices mapped;
   for (const Eigen::Index p : k_center_greedy_with_centers(xu, xl, 8)) {
     mapped.push_back(unlabeled[static_cast<std::size_t>(p)]);
   }
   CHECK(mapped == k_center_greedy(x, labeled, 8));
   // No centres: starts nearest the mean, like k_center_greedy with nothing labeled.
-  CHECK(k_center_greedy_with_centers(x, Eigen::MatrixXd(0, 2), 5) == k_center_greedy(x, Indices{}, 5));
+  CHECK(k_center_greedy_with_centers(x, Eigen::MatrixXd(0, 2), 5) ==
+        k_center_greedy(x, Indices{}, 5));
   CHECK(k_center_greedy_with_centers(x, Eigen::MatrixXd(), 5) == k_center_greedy(x, Indices{}, 5));
 }
 
@@ -215,7 +221,8 @@ TEST_CASE("greedy is within 2x and sharded greedy within 4x of the optimal radiu
     labelkit::Random random(seed);
     const auto n = static_cast<Eigen::Index>(6 + random.uniform_index(7));
     const Eigen::MatrixXd x = random_points(n, 2, random);
-    const Indices labeled = seed % 2 == 0 ? Indices{} : Indices{static_cast<Eigen::Index>(seed % 5)};
+    const Indices labeled =
+        seed % 2 == 0 ? Indices{} : Indices{static_cast<Eigen::Index>(seed % 5)};
     const auto k = static_cast<Eigen::Index>(1 + random.uniform_index(3));
     const auto shards = static_cast<Eigen::Index>(1 + random.uniform_index(4));
     const double opt = optimal_radius(x, labeled, k);
@@ -264,7 +271,8 @@ TEST_CASE("k_center_greedy rejects bad input with the argument named") {
                        "labelkit: k_center_greedy(): 'already_labeled' entry 1 is out of range "
                        "(got 5, expected 0 <= index < 5)",
                        labelkit::invalid_argument);
-  CHECK_THROWS_WITH(k_center_greedy(x, Indices{-1}, 1), doctest::Contains("entry 0 is out of range"));
+  CHECK_THROWS_WITH(k_center_greedy(x, Indices{-1}, 1),
+                    doctest::Contains("entry 0 is out of range"));
   CHECK_THROWS_WITH_AS(k_center_greedy(x, Indices{3, 0, 3}, 1),
                        "labelkit: k_center_greedy(): 'already_labeled' lists item 3 twice "
                        "(positions 0 and 2)",
@@ -287,8 +295,9 @@ TEST_CASE("k_center_greedy rejects bad input with the argument named") {
                        "labelkit: k_center_greedy_with_centers(): 'centers' has 3 columns "
                        "(expected 2, the columns of 'embeddings')",
                        labelkit::dimension_mismatch);
-  CHECK_THROWS_WITH(k_center_greedy_with_centers(x, Eigen::MatrixXd::Zero(1, 2), 6),
-                    doctest::Contains("'k' exceeds the number of points (got 6, expected at most 5)"));
+  CHECK_THROWS_WITH(
+      k_center_greedy_with_centers(x, Eigen::MatrixXd::Zero(1, 2), 6),
+      doctest::Contains("'k' exceeds the number of points (got 6, expected at most 5)"));
   Eigen::MatrixXd bad_centres = Eigen::MatrixXd::Zero(2, 2);
   bad_centres(1, 0) = std::numeric_limits<double>::quiet_NaN();
   CHECK_THROWS_WITH(k_center_greedy_with_centers(x, bad_centres, 1),
@@ -300,7 +309,7 @@ TEST_CASE("k_center_greedy rejects bad input with the argument named") {
 namespace {
 
 // A model without embed(): core-set sampling falls back to the raw Eigen features.
-struct PlainModel {
+struct ConstantModel {
   void fit(const Eigen::MatrixXd&, const std::vector<int>&) {}
   Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const {
     return Eigen::MatrixXd::Constant(x.rows(), 2, 0.5);
@@ -308,31 +317,32 @@ struct PlainModel {
 };
 
 // A model with embed(): a fixed projection to 1-D (the second feature only), in float.
-struct EmbeddingToy : PlainModel {
+struct SecondFeatureToy : ConstantModel {
   Eigen::MatrixXf embed(const Eigen::MatrixXd& x) const { return x.rightCols(1).cast<float>(); }
 };
 
 }  // namespace
 
 TEST_CASE("core_set_sampling uses embed() when present, else the raw features") {
-  static_assert(labelkit::EmbeddingModel<EmbeddingToy, Eigen::MatrixXd>);
-  static_assert(!labelkit::EmbeddingModel<PlainModel, Eigen::MatrixXd>);
+  static_assert(labelkit::EmbeddingModel<SecondFeatureToy, Eigen::MatrixXd>);
+  static_assert(!labelkit::EmbeddingModel<ConstantModel, Eigen::MatrixXd>);
   Eigen::MatrixXd x(6, 2);
   x << 0, 0, /**/ 9, 1, /**/ 1, 9, /**/ 5, 5, /**/ 2, 3, /**/ 8, 8;
   const Indices unlabeled = {1, 2, 3, 4, 5};
   const Indices labeled = {0};
-  PlainModel plain;
-  const labelkit::query::QueryContext<PlainModel, Eigen::MatrixXd> c1{plain, x, unlabeled, labeled, 1};
-  CHECK(labelkit::query::core_set_sampling(c1, 2) == k_center_greedy(x, labeled, 2));
-  EmbeddingToy embedding;
-  const labelkit::query::QueryContext<EmbeddingToy, Eigen::MatrixXd> c2{embedding, x, unlabeled,
+  ConstantModel plain;
+  const labelkit::query::QueryContext<ConstantModel, Eigen::MatrixXd> c1{plain, x, unlabeled,
                                                                          labeled, 1};
+  CHECK(labelkit::query::core_set_sampling(c1, 2) == k_center_greedy(x, labeled, 2));
+  SecondFeatureToy embedding;
+  const labelkit::query::QueryContext<SecondFeatureToy, Eigen::MatrixXd> c2{embedding, x, unlabeled,
+                                                                            labeled, 1};
   // In 1-D (second feature 0, 1, 9, 5, 3, 8), from labeled 0: 9 (item 2) first, then 5
   // (item 3, 4 away from both 0... and 9) vs 3 (item 4, 3 from 0): item 3.
   CHECK(labelkit::query::core_set_sampling(c2, 2) == Indices{2, 3});
   // Nothing labeled: starts nearest the mean of the unlabeled embeddings (1, 9, 5, 3, 8 -> 5.2).
-  const labelkit::query::QueryContext<EmbeddingToy, Eigen::MatrixXd> c3{embedding, x, unlabeled,
-                                                                         Indices{}, 1};
+  const labelkit::query::QueryContext<SecondFeatureToy, Eigen::MatrixXd> c3{embedding, x, unlabeled,
+                                                                            Indices{}, 1};
   CHECK(labelkit::query::core_set_sampling(c3, 1) == Indices{3});
   CHECK(labelkit::query::core_set_sampling(c2, 50).size() == 5);  // capped at the pool
   CHECK(labelkit::query::core_set_sampling(c2, 0).empty());

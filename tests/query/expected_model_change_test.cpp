@@ -11,6 +11,7 @@
 #include "labelkit/core/softmax.hpp"
 #include "labelkit/query/expected_model_change.hpp"
 #include "labelkit/query/strategy.hpp"
+#include "query/toy_models.hpp"
 
 using labelkit::query::expected_gradient_length;
 using Indices = std::vector<Eigen::Index>;
@@ -25,7 +26,8 @@ TEST_CASE("expected gradient length matches hand-computed values") {
   // softmax-layer gradient for label y).
   const Eigen::VectorXd egl = expected_gradient_length(p, h);
   CHECK(egl(0) == doctest::Approx(1.3219990561372814).epsilon(1e-14));
-  CHECK(egl(1) == doctest::Approx(3.5355339059327378).epsilon(1e-14));  // ||h|| = 5, ||p-e|| = 1/sqrt 2
+  CHECK(egl(1) ==
+        doctest::Approx(3.5355339059327378).epsilon(1e-14));  // ||h|| = 5, ||p-e|| = 1/sqrt 2
   CHECK(egl(2) == 0.0);  // a one-hot prediction expects no change, exactly
   // The L2 norm, not L1: row 1 with L1 would give 5 * (0.5 + 0.5) * ... = 5, not 3.54.
   CHECK(egl(1) < 4.0);
@@ -78,18 +80,14 @@ TEST_CASE("expected gradient length rejects bad input") {
                     doctest::Contains("'probabilities' is empty"));
 }
 
+using test_models::LinearToy;
+
 namespace {
 
-struct LinearToy {
-  void fit(const Eigen::MatrixXd&, const std::vector<int>&) {}
-  Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const {
-    Eigen::MatrixXd w(2, 3);
-    w << 1, -1, 0.5, /**/ 0.2, 0.3, -2;
-    return labelkit::softmax(x * w);
+struct ShiftedFloatToy : LinearToy {
+  Eigen::MatrixXf embed(const Eigen::MatrixXd& x) const {
+    return (x.array() + 1.0).matrix().cast<float>();
   }
-};
-struct EmbeddingToy : LinearToy {
-  Eigen::MatrixXf embed(const Eigen::MatrixXd& x) const { return (x.array() + 1.0).matrix().cast<float>(); }
 };
 
 }  // namespace
@@ -100,16 +98,19 @@ TEST_CASE("expected_gradient_length_sampling picks the largest expected gradient
   for (Eigen::Index i = 0; i < x.size(); ++i) x(i) = random.normal();
   const Indices unlabeled = {1, 2, 3, 6, 7, 10, 14, 15, 18, 24};
   Eigen::MatrixXd xu(static_cast<Eigen::Index>(unlabeled.size()), 2);
-  for (std::size_t r = 0; r < unlabeled.size(); ++r) xu.row(static_cast<Eigen::Index>(r)) = x.row(unlabeled[r]);
+  for (std::size_t r = 0; r < unlabeled.size(); ++r)
+    xu.row(static_cast<Eigen::Index>(r)) = x.row(unlabeled[r]);
   LinearToy linear;
   const Indices labeled{0};
-  const labelkit::query::QueryContext<LinearToy, Eigen::MatrixXd> c1{linear, x, unlabeled, labeled, 1};
+  const labelkit::query::QueryContext<LinearToy, Eigen::MatrixXd> c1{linear, x, unlabeled, labeled,
+                                                                     1};
   CHECK(labelkit::query::expected_gradient_length_sampling(c1, 3) ==
         labelkit::query::to_item_ids(
-            labelkit::query::top_k(expected_gradient_length(linear.predict_proba(xu), xu), 3), unlabeled));
-  EmbeddingToy embedding;
-  const labelkit::query::QueryContext<EmbeddingToy, Eigen::MatrixXd> c2{embedding, x, unlabeled,
-                                                                         labeled, 1};
+            labelkit::query::top_k(expected_gradient_length(linear.predict_proba(xu), xu), 3),
+            unlabeled));
+  ShiftedFloatToy embedding;
+  const labelkit::query::QueryContext<ShiftedFloatToy, Eigen::MatrixXd> c2{embedding, x, unlabeled,
+                                                                           labeled, 1};
   CHECK(labelkit::query::expected_gradient_length_sampling(c2, 4) ==
         labelkit::query::to_item_ids(
             labelkit::query::top_k(

@@ -23,7 +23,6 @@ using test_labels::sentiment;
 
 namespace {
 
-
 std::string nested_array(std::size_t depth) {
   return std::string(depth, '[') + std::string(depth, ']');
 }

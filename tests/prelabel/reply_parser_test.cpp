@@ -24,7 +24,6 @@ using test_labels::sentiment;
 
 namespace {
 
-
 struct Case {
   std::string_view name;
   std::string reply;

@@ -5,7 +5,7 @@
 //   gold -> active learning picks the next batch -> retrain -> export.
 //
 // The data is split (seed 7) into a held-out test set of 299 images (for the model's accuracy)
-// and a pool of 1498: a lead has labeled 160 of them (60 to train the pre-labeler, 100 that
+// and a pool of 1498: an expert has labeled 160 of them (60 to train the pre-labeler, 100 that
 // calibrate the auto-accept threshold and then serve as hidden gold items); the other 1338 are
 // unlabeled.
 //
@@ -146,8 +146,8 @@ int main() {
   std::vector<int> seed_labels, gold_labels;
   for (Index i : seed) seed_labels.push_back(truth[static_cast<std::size_t>(i)]);
   for (Index i : gold) gold_labels.push_back(truth[static_cast<std::size_t>(i)]);
-  std::vector<labelkit::pipeline::FinalLabel> lead;  // the lead's own labels, as final labels
-  for (std::size_t i = 0; i < seed.size(); ++i) lead.push_back({seed[i], seed_labels[i]});
+  std::vector<labelkit::pipeline::FinalLabel> expert;  // the expert's seed labels, as final labels
+  for (std::size_t i = 0; i < seed.size(); ++i) expert.push_back({seed[i], seed_labels[i]});
   const std::vector<double> skill{0.95, 0.92, 0.88, 0.80, 0.70, 0.35};
   const int batch = 120;
   const bool tty = isatty(fileno(stderr)) != 0;
@@ -168,7 +168,7 @@ int main() {
   const labelkit::prelabel::Router router(choice.threshold.value_or(1.0));
   const auto report = labelkit::prelabel::run_prelabeler(llm, pool, digits, router);
 
-  // Review: the uncertain and failed items become tasks, the lead's 100 items hidden gold.
+  // Review: the uncertain and failed items become tasks, the expert's 100 items hidden gold.
   labelkit::annotation::TaskQueue queue({.overlap = 2, .gold_rate = 0.1, .seed = 3});
   const int set = queue.add_label_set(digits);
   const auto routed = labelkit::pipeline::add_prelabel_run(
@@ -176,7 +176,7 @@ int main() {
       {.model_version = "stand-in-llm", .review_priority = 0.0, .failed_priority = 0.0});
   queue.add_gold(gold, set, gold_labels);
 
-  // The learner starts from the lead's labels and the auto-accepted pre-labels.
+  // The learner starts from the expert's labels and the auto-accepted pre-labels.
   labelkit::ActiveLearner learner(labelkit::models::LogisticRegression(1.0, {.n_classes = 10}),
                                   split.pool.features, labelkit::query::entropy_sampling, 5);
   learner.teach(seed, seed_labels, labelkit::Refit::no);
@@ -229,12 +229,12 @@ int main() {
   }
   if (tty) std::fprintf(stderr, "\n");
 
-  // Final labels: gold, the lead's, the aggregate, then the auto-accepted pre-labels; export.
+  // Final labels: gold, the expert's, the aggregate, then the auto-accepted pre-labels; export.
   const auto answers = queue.answer_set(set);
   const auto final_labels = labelkit::pipeline::final_labels(
       digits, labelkit::pipeline::LabelParts<labelkit::quality::DawidSkeneResult>{
                   .gold = answers.gold,
-                  .adjudicated = lead,
+                  .adjudicated = expert,
                   .aggregated = &crowd,
                   .auto_accepted = routed.auto_accepted});
   std::ofstream out("labeling_pipeline_labels.jsonl");
@@ -251,7 +251,7 @@ int main() {
   const auto mv_labels = labelkit::pipeline::final_labels(
       digits, labelkit::pipeline::LabelParts<labelkit::quality::MajorityVoteResult>{
                   .gold = answers.gold,
-                  .adjudicated = lead,
+                  .adjudicated = expert,
                   .aggregated = &mv,
                   .auto_accepted = routed.auto_accepted});
   const double label_accuracy = accuracy(final_labels, truth);

@@ -265,12 +265,12 @@ TEST_CASE("pipeline: final labels refuse an item listed twice in one part") {
                   labelkit::invalid_argument);
   // A gold label wins over an adjudication, which wins over an auto-accepted pre-label.
   const std::vector<labelkit::GoldLabel> gold{{4, 0}};
-  const std::vector<lp::FinalLabel> lead{{4, 1}, {5, 1}};
+  const std::vector<lp::FinalLabel> decided{{4, 1}, {5, 1}};
   const std::vector<lp::FinalLabel> accepted{{5, 2, lp::LabelSource::auto_accepted, 0.97},
                                              {6, 2, lp::LabelSource::auto_accepted, 0.97}};
   const auto out =
       lp::final_labels(three, lp::LabelParts<labelkit::quality::Aggregation>{
-                                  .gold = gold, .adjudicated = lead, .auto_accepted = accepted});
+                                  .gold = gold, .adjudicated = decided, .auto_accepted = accepted});
   CHECK(out.items == std::vector<lp::FinalLabel>{{4, 0, lp::LabelSource::gold, 1.0},
                                                  {5, 1, lp::LabelSource::adjudicated, 1.0},
                                                  {6, 2, lp::LabelSource::auto_accepted, 0.97}});

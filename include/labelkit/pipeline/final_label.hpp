@@ -20,7 +20,7 @@ enum class LabelSource {
   gold,           ///< A gold (honeypot) item: its known label.
   auto_accepted,  ///< A pre-label accepted without review (confidence above the threshold).
   aggregated,     ///< Aggregated from human answers (e.g. Dawid–Skene with gold clamping).
-  adjudicated,    ///< Decided by an adjudicator (a lead's override of the aggregate).
+  adjudicated,    ///< Decided by an adjudicator (overrides the aggregate).
 };
 
 /// The name of a source as written in exports: "gold", "auto_accepted", "aggregated",

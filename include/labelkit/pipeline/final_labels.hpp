@@ -28,9 +28,9 @@ namespace pipeline {
 /// `labels`, `posterior`).
 template <class Aggregate>
 struct LabelParts {
-  std::span<const GoldLabel> gold = {};            ///< Known labels (source gold, confidence 1).
-  std::span<const FinalLabel> adjudicated = {};    ///< A lead's decisions (source adjudicated).
-  const Aggregate* aggregated = nullptr;           ///< Aggregated answers (confidence = posterior).
+  std::span<const GoldLabel> gold = {};          ///< Known labels (source gold, confidence 1).
+  std::span<const FinalLabel> adjudicated = {};  ///< Adjudicators' decisions (source adjudicated).
+  const Aggregate* aggregated = nullptr;         ///< Aggregated answers (confidence = posterior).
   std::span<const FinalLabel> auto_accepted = {};  ///< Accepted pre-labels.
 };
 

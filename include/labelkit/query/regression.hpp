@@ -253,8 +253,8 @@ template <class MeanDerived, class StdDerived>
 /// O(n M).
 /// @param predictions n x M, rows are items, column m is member m's predictions (modAL's
 ///        `vote`); float or double, either storage order.
-/// @throws labelkit::invalid_argument if M = 0 or a prediction is not finite (naming the item
-///         and the member).
+/// @throws labelkit::invalid_argument if M = 0 or a prediction is not finite (naming its row,
+///         the item, and its column, the member).
 template <class Derived>
 [[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> committee_std(
     const Eigen::MatrixBase<Derived>& predictions) {
@@ -276,9 +276,9 @@ template <class Derived>
   return (sum_sq.array() / members).sqrt().matrix();
 }
 
-/// The members' predictions for the pool as an n x M matrix (column m = `members[m].predict
-/// (pool)`), ready for `committee_std`. `members` is any sized range of regressors (a
-/// std::vector of bagged models, say). O(M predictions).
+/// The members' predictions for the pool as an n x M matrix of double (column m =
+/// `members[m].predict(pool)`), ready for `committee_std`. `members` is any sized range of
+/// regressors (a std::vector of bagged models, say). O(M predictions).
 /// @throws labelkit::invalid_argument if there are no members;
 ///         labelkit::dimension_mismatch if a member returns a vector of another length than
 ///         the pool's item count.

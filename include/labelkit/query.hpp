@@ -17,6 +17,8 @@
 #include "labelkit/query/mc_dropout.hpp"
 #include "labelkit/query/pool_round.hpp"
 #include "labelkit/query/random.hpp"
+#include "labelkit/query/regression.hpp"
+#include "labelkit/query/regression_model_change.hpp"
 #include "labelkit/query/ranked_batch.hpp"
 #include "labelkit/query/scored.hpp"
 #include "labelkit/query/select.hpp"

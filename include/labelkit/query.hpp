@@ -16,6 +16,7 @@
 #include "labelkit/query/kmeans.hpp"
 #include "labelkit/query/mc_dropout.hpp"
 #include "labelkit/query/multilabel.hpp"
+#include "labelkit/query/multilabel_sampling.hpp"
 #include "labelkit/query/pool_round.hpp"
 #include "labelkit/query/random.hpp"
 #include "labelkit/query/ranked_batch.hpp"

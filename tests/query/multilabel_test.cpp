@@ -8,8 +8,12 @@
 #include <vector>
 
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/multilabel_model.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/query/multilabel.hpp"
+#include "labelkit/query/multilabel_sampling.hpp"
+#include "labelkit/query/pool_round.hpp"
+#include "labelkit/query/scored.hpp"
 
 namespace lq = labelkit::query;
 
@@ -69,7 +73,63 @@ Eigen::MatrixXd multilabel_random_probabilities(Eigen::Index n, Eigen::Index lab
 double multilabel_predicted(double p) { return p > 0.5 ? 1.0 : -1.0; }
 double multilabel_hinge(double v) { return std::max(0.0, 1.0 - v); }
 
+// A multi-label model whose feature rows hold an item index: predict_proba and
+// decision_function return the worked example's rows for those items. Counts its calls.
+struct MultiLabelTableModel {
+  int* predictions = nullptr;
+  void fit(const Eigen::MatrixXd&, const Eigen::MatrixXi&) {}
+  Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const {
+    if (predictions != nullptr) ++*predictions;
+    return rows_of(multilabel_probabilities(), x);
+  }
+  Eigen::MatrixXd decision_function(const Eigen::MatrixXd& x) const {
+    return rows_of(multilabel_decision_values(), x);
+  }
+  static Eigen::MatrixXd rows_of(const Eigen::MatrixXd& table, const Eigen::MatrixXd& x) {
+    Eigen::MatrixXd out(x.rows(), table.cols());
+    for (Eigen::Index i = 0; i < x.rows(); ++i) {
+      out.row(i) = table.row(static_cast<Eigen::Index>(x(i, 0)));
+    }
+    return out;
+  }
+};
+
+// The same without decision_function.
+struct MultiLabelProbabilityModel {
+  void fit(const Eigen::MatrixXd&, const Eigen::MatrixXi&) {}
+  Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const {
+    return MultiLabelTableModel::rows_of(multilabel_probabilities(), x);
+  }
+};
+
+// A single-label model (fit on class indices): not a multi-label model.
+struct MultiLabelSingleLabelModel {
+  void fit(const Eigen::MatrixXd&, const std::vector<int>&) {}
+  Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const {
+    return Eigen::MatrixXd::Constant(x.rows(), 2, 0.5);
+  }
+};
+
+Eigen::MatrixXd multilabel_item_features() {
+  Eigen::MatrixXd x(5, 1);
+  x << 0, 1, 2, 3, 4;
+  return x;
+}
+
+using MultiLabelIds = std::vector<Eigen::Index>;
+
 }  // namespace
+
+static_assert(labelkit::MultiLabelModel<MultiLabelTableModel, Eigen::MatrixXd>);
+static_assert(labelkit::DecisionFunctionModel<MultiLabelTableModel, Eigen::MatrixXd>);
+static_assert(labelkit::MultiLabelModel<MultiLabelProbabilityModel, Eigen::MatrixXd>);
+static_assert(!labelkit::DecisionFunctionModel<MultiLabelProbabilityModel, Eigen::MatrixXd>);
+static_assert(!labelkit::MultiLabelModel<MultiLabelSingleLabelModel, Eigen::MatrixXd>);
+static_assert(labelkit::check_multilabel_model<MultiLabelTableModel, Eigen::MatrixXd>());
+static_assert(labelkit::query::QueryStrategy<decltype(lq::max_loss_sampling), MultiLabelTableModel,
+                                             Eigen::MatrixXd>);
+static_assert(!labelkit::query::QueryStrategy<decltype(lq::svm_binary_minimum_sampling),
+                                              MultiLabelProbabilityModel, Eigen::MatrixXd>);
 
 // Expected values computed once with numpy 1.24.2 (python3), following modAL's multilabel.py
 // line by line with a classifier whose predict is (P > 0.5) and predict_proba is P (modAL itself
@@ -255,4 +315,92 @@ TEST_CASE("multilabel scores reject empty, non-finite and out-of-range input") {
                        labelkit::invalid_argument);
   f(3, 2) = std::numeric_limits<double>::quiet_NaN();
   CHECK_THROWS_AS(lq::svm_binary_minimum(f), labelkit::invalid_argument);
+}
+
+// The orders below are the python script's (above) np.argsort(-score, kind='stable') of each
+// score (descending, ties to the lower index): -binmin [4, 1, 0, 2, 3], maxloss [2, 0, 3, 4, 1],
+// meanmax_hinges [2, 0, 1, 3, 4], meanmax_modal [2, 0, 1, 3, 4], -minconf [3, 0, 4, 1, 2],
+// avgconf [2, 0, 1, 4, 3], maxscore [0, 2, 1, 3, 4], avgscore [2, 0, 3, 1, 4].
+TEST_CASE("multilabel sampling strategies pick the items in score order, ties to the lower id") {
+  MultiLabelTableModel model;
+  const Eigen::MatrixXd x = multilabel_item_features();
+  const MultiLabelIds all{0, 1, 2, 3, 4};
+  const MultiLabelIds none;
+  const lq::QueryContext<MultiLabelTableModel, Eigen::MatrixXd> context{model, x, all, none, 7};
+  CHECK(lq::svm_binary_minimum_sampling(context, 5) == MultiLabelIds{4, 1, 0, 2, 3});
+  CHECK(lq::max_loss_sampling(context, 5) == MultiLabelIds{2, 0, 3, 4, 1});
+  CHECK(lq::mean_max_loss_sampling(context, 5) == MultiLabelIds{2, 0, 1, 3, 4});
+  auto modal = lq::mean_max_loss_sampling;
+  modal.options.mean_max_loss_form = lq::MeanMaxLossForm::modal;
+  CHECK(modal(context, 5) == MultiLabelIds{2, 0, 1, 3, 4});
+  CHECK(lq::min_confidence_sampling(context, 5) == MultiLabelIds{3, 0, 4, 1, 2});
+  CHECK(lq::average_confidence_sampling(context, 5) == MultiLabelIds{2, 0, 1, 4, 3});
+  CHECK(lq::max_score_sampling(context, 5) == MultiLabelIds{0, 2, 1, 3, 4});
+  CHECK(lq::average_score_sampling(context, 5) == MultiLabelIds{2, 0, 3, 1, 4});
+  // k below n keeps the first k; k above n returns every candidate; k = 0 nothing.
+  CHECK(lq::max_loss_sampling(context, 2) == MultiLabelIds{2, 0});
+  CHECK(lq::max_loss_sampling(context, 50).size() == 5);
+  CHECK(lq::max_loss_sampling(context, 0).empty());
+  CHECK_THROWS_AS(lq::max_loss_sampling(context, -1), labelkit::invalid_argument);
+  CHECK_THROWS_AS(lq::svm_binary_minimum_sampling(context, -1), labelkit::invalid_argument);
+}
+
+TEST_CASE("multilabel sampling maps positions to the candidates' item ids") {
+  MultiLabelTableModel model;
+  const Eigen::MatrixXd x = multilabel_item_features();
+  const MultiLabelIds unlabeled{1, 3, 4};
+  const MultiLabelIds labeled{0, 2};
+  const lq::QueryContext<MultiLabelTableModel, Eigen::MatrixXd> context{model, x, unlabeled,
+                                                                        labeled, 7};
+  CHECK(lq::max_loss_sampling(context, 2) == MultiLabelIds{3, 4});
+  CHECK(lq::svm_binary_minimum_sampling(context, 1) == MultiLabelIds{4});
+  CHECK(lq::min_confidence_sampling(context, 3) == MultiLabelIds{3, 4, 1});
+  const MultiLabelIds empty;
+  const lq::QueryContext<MultiLabelTableModel, Eigen::MatrixXd> nothing{model, x, empty, labeled,
+                                                                        7};
+  CHECK(lq::average_score_sampling(nothing, 3).empty());
+}
+
+TEST_CASE("multilabel sampling reuses a shared round and reports its scores") {
+  int predictions = 0;
+  MultiLabelTableModel model{&predictions};
+  const Eigen::MatrixXd x = multilabel_item_features();
+  const MultiLabelIds all{0, 1, 2, 3, 4};
+  const MultiLabelIds none;
+  lq::PoolRound<MultiLabelTableModel, Eigen::MatrixXd> round(model, x, all, none);
+  lq::QueryContext<MultiLabelTableModel, Eigen::MatrixXd> context{model, x, all, none, 7};
+  context.round = &round;
+  CHECK(lq::average_score_sampling(context, 2) == MultiLabelIds{2, 0});
+  CHECK(lq::max_score_sampling(context, 1) == MultiLabelIds{0});
+  const Eigen::VectorXd scores = lq::max_loss_sampling.item_scores(context);
+  CHECK(predictions == 1);
+  CHECK(scores == lq::max_loss(multilabel_probabilities()));
+  const auto result = lq::scored_query(lq::max_loss_sampling, context, 3);
+  CHECK(result.items == MultiLabelIds{2, 0, 3});
+  CHECK(result.scores == std::vector<double>{6, 2, 2});
+  const Eigen::VectorXd margins = lq::svm_binary_minimum_sampling.item_scores(context);
+  CHECK(margins == lq::svm_binary_minimum(multilabel_decision_values()));
+  CHECK(predictions == 1);
+}
+
+TEST_CASE("multilabel sampling with a random tie-break keeps the set and follows the seed") {
+  MultiLabelTableModel model;
+  const Eigen::MatrixXd x = multilabel_item_features();
+  const MultiLabelIds all{0, 1, 2, 3, 4};
+  const MultiLabelIds none;
+  auto shuffled = lq::max_loss_sampling;
+  shuffled.tie_break = lq::TieBreak::random;
+  // Scores 6 (item 2), then 2, 2, 2 (items 0, 3, 4), then 0 (item 1).
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    const lq::QueryContext<MultiLabelTableModel, Eigen::MatrixXd> context{model, x, all, none,
+                                                                          seed};
+    const MultiLabelIds picks = shuffled(context, 5);
+    REQUIRE(picks.size() == 5);
+    CHECK(picks.front() == 2);
+    CHECK(picks.back() == 1);
+    MultiLabelIds middle(picks.begin() + 1, picks.begin() + 4);
+    std::sort(middle.begin(), middle.end());
+    CHECK(middle == MultiLabelIds{0, 3, 4});
+    CHECK(shuffled(context, 5) == picks);
+  }
 }

@@ -404,3 +404,19 @@ TEST_CASE("multilabel sampling with a random tie-break keeps the set and follows
     CHECK(shuffled(context, 5) == picks);
   }
 }
+
+TEST_CASE("mean_max_loss with one and two labels, where the two forms part") {
+  lq::MultiLabelOptions modal;
+  modal.mean_max_loss_form = lq::MeanMaxLossForm::modal;
+  // Two labels, P(i) = 0, 1, 2 predicted labels: the default is 2 throughout, modAL's form
+  // (1/2) Σ_j max(0, 1 - 2 ŷ(j) + S), S = 2 P - 2, is 1, (0 + 3) / 2 = 1.5, 1.
+  Eigen::MatrixXd two(3, 2);
+  two << 0.1, 0.2, /**/ 0.9, 0.3, /**/ 0.8, 0.7;
+  check_multilabel_values(lq::mean_max_loss(two), {2, 2, 2});
+  check_multilabel_values(lq::mean_max_loss(two, modal), {1, 1.5, 1});
+  // One label: both are 2 - 2 P(i).
+  Eigen::MatrixXd one(2, 1);
+  one << 0.3, 0.7;
+  check_multilabel_values(lq::mean_max_loss(one), {2, 0});
+  check_multilabel_values(lq::mean_max_loss(one, modal), {2, 0});
+}

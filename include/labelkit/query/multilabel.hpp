@@ -137,8 +137,9 @@ template <class Derived>
 /// as modAL's `max_loss` computes it): with c(i) = argmax_l P(i, l) (the lowest such l) taken as
 /// the item's one positive label, s(i, l) = +1 if l = c(i) else -1, the hinge losses of the
 /// predicted labels ŷ against that hypothesis, Σ_l max(0, 1 - s(i, l) ŷ(i, l)) = 2 #{l :
-/// s(i, l) ≠ ŷ(i, l)}. In {0, 2, ..., 2L}. modAL's docstring and the paper speak of SVM outputs;
-/// its code (and labelkit) use the ±1 predictions, so the loss counts disagreements. O(n L).
+/// s(i, l) ≠ ŷ(i, l)}. In {0, 2, ..., 2L}. modAL's docstring says the calculation works only for
+/// SVMs; its code (and labelkit) use the ±1 predictions, not SVM outputs, so the loss counts
+/// disagreements. O(n L).
 /// @throws labelkit::invalid_argument if the matrix is empty, has a value outside [0, 1] or NaN
 ///         (naming its row and column), or the threshold is outside [0, 1].
 template <class Derived>
@@ -163,8 +164,10 @@ template <class Derived>
 /// 2 (P(i) + 1) - 4 P(i) / L, P(i) the number of predicted labels; with
 /// `MeanMaxLossForm::modal`, modAL's `mean_max_loss`, (1/L) Σ_j max(0, 1 - 2 ŷ(i, j) + S(i)),
 /// S(i) = 2 P(i) - L, one hinge of the summed margins per hypothesis. Both depend on the item only
-/// through P(i) and do not decrease with it; modAL's form is 0 while P(i) <= (L - 3) / 2, so it
-/// ties more items. O(n L).
+/// through P(i). For L >= 3 both are non-decreasing in P(i) (the default strictly increasing),
+/// so they rank items alike except that modAL's form is 0 for every P(i) <= (L - 3) / 2 and ties
+/// those items; for L = 2 the default is the constant 2 and modAL's form is 1, 1.5, 1 for
+/// P(i) = 0, 1, 2; for L = 1 both are 2 - 2 P(i). O(n L).
 /// @throws labelkit::invalid_argument as `max_loss`.
 template <class Derived>
 [[nodiscard]] Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> mean_max_loss(

@@ -15,6 +15,8 @@
 #include "labelkit/query/hybrid.hpp"
 #include "labelkit/query/kmeans.hpp"
 #include "labelkit/query/mc_dropout.hpp"
+#include "labelkit/query/multilabel.hpp"
+#include "labelkit/query/multilabel_sampling.hpp"
 #include "labelkit/query/pool_round.hpp"
 #include "labelkit/query/random.hpp"
 #include "labelkit/query/regression.hpp"

@@ -13,7 +13,9 @@ file(READ "${_root}/labelkit.hpp" _umbrella)
 file(GLOB _entries LIST_DIRECTORIES true RELATIVE "${_root}" "${_root}/*")
 set(_missing "")
 foreach(area IN LISTS _entries)
-  if(NOT IS_DIRECTORY "${_root}/${area}" OR area STREQUAL "detail")
+  # labelkit/distributed/ holds optional engines (MPI) that need their own dependency: they are
+  # included on purpose, never through the umbrella.
+  if(NOT IS_DIRECTORY "${_root}/${area}" OR area STREQUAL "detail" OR area STREQUAL "distributed")
     continue()
   endif()
   if(NOT EXISTS "${_root}/${area}.hpp")

@@ -4,12 +4,14 @@
 /// Krippendorff, with their estimates and interpretation. Includes every public header of the area;
 /// include single headers for the smallest builds.
 
+#include "labelkit/agreement/alpha_state.hpp"
 #include "labelkit/agreement/bangdiwala.hpp"
 #include "labelkit/agreement/cohen.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/fleiss.hpp"
 #include "labelkit/agreement/gwet.hpp"
 #include "labelkit/agreement/interpret.hpp"
+#include "labelkit/agreement/kappa_states.hpp"
 #include "labelkit/agreement/krippendorff.hpp"
 #include "labelkit/agreement/krippendorff_types.hpp"
 #include "labelkit/agreement/multi_rater.hpp"

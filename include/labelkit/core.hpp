@@ -23,6 +23,7 @@
 #include "labelkit/core/label_pool.hpp"
 #include "labelkit/core/label_set.hpp"
 #include "labelkit/core/limits.hpp"
+#include "labelkit/core/mergeable.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/multilabel_model.hpp"
 #include "labelkit/core/random.hpp"

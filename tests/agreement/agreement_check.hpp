@@ -30,6 +30,19 @@ inline Eigen::MatrixXd krippendorff_2011() {
   return d;
 }
 
+/// Fleiss (1971): 30 patients, 6 psychiatrists each, 5 diagnoses (depression, personality
+/// disorder, schizophrenia, neurosis, other). Fleiss reports kappa = .430; statsmodels 0.13.5
+/// fleiss_kappa -> 0.43024452006014074; R irr kappam.fleiss: z = 17.65183.
+inline Eigen::MatrixXd fleiss_1971() {
+  Eigen::MatrixXd t(30, 5);
+  t << 0, 0, 0, 6, 0, 0, 3, 0, 0, 3, 0, 1, 4, 0, 1, 0, 0, 0, 0, 6, 0, 3, 0, 3, 0, 2, 0, 4, 0, 0, 0,
+      0, 4, 0, 2, 2, 0, 3, 1, 0, 2, 0, 0, 4, 0, 0, 0, 0, 0, 6, 1, 0, 0, 5, 0, 1, 1, 0, 4, 0, 0, 3,
+      3, 0, 0, 1, 0, 0, 5, 0, 0, 2, 0, 3, 1, 0, 0, 5, 0, 1, 3, 0, 0, 1, 2, 5, 1, 0, 0, 0, 0, 2, 0,
+      4, 0, 1, 0, 2, 0, 3, 0, 0, 0, 0, 6, 0, 1, 0, 5, 0, 0, 2, 0, 1, 3, 2, 0, 0, 4, 0, 1, 0, 0, 4,
+      1, 0, 5, 0, 1, 0, 4, 0, 0, 0, 2, 0, 2, 0, 4, 0, 1, 0, 5, 0, 0, 0, 0, 0, 0, 6;
+  return t;
+}
+
 }  // namespace agreement_test
 
 #define CHECK_REL(x, expected, tol) CHECK(agreement_test::relative_error((x), (expected)) <= (tol))

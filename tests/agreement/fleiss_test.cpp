@@ -13,18 +13,7 @@ using namespace labelkit::agreement;
 
 namespace {
 
-// Fleiss (1971): 30 patients, 6 psychiatrists each, 5 diagnoses (depression, personality
-// disorder, schizophrenia, neurosis, other). Fleiss reports kappa = .430; statsmodels 0.13.5
-// fleiss_kappa -> 0.43024452006014074; R irr kappam.fleiss: z = 17.65183.
-Eigen::MatrixXd fleiss_1971() {
-  Eigen::MatrixXd t(30, 5);
-  t << 0, 0, 0, 6, 0, 0, 3, 0, 0, 3, 0, 1, 4, 0, 1, 0, 0, 0, 0, 6, 0, 3, 0, 3, 0, 2, 0, 4, 0, 0, 0, 0, 4, 0, 2,
-      2, 0, 3, 1, 0, 2, 0, 0, 4, 0, 0, 0, 0, 0, 6, 1, 0, 0, 5, 0, 1, 1, 0, 4, 0, 0, 3, 3, 0, 0, 1, 0, 0, 5, 0,
-      0, 2, 0, 3, 1, 0, 0, 5, 0, 1, 3, 0, 0, 1, 2, 5, 1, 0, 0, 0, 0, 2, 0, 4, 0, 1, 0, 2, 0, 3, 0, 0, 0, 0, 6,
-      0, 1, 0, 5, 0, 0, 2, 0, 1, 3, 2, 0, 0, 4, 0, 1, 0, 0, 4, 1, 0, 5, 0, 1, 0, 4, 0, 0, 0, 2, 0, 2, 0, 4, 0,
-      1, 0, 5, 0, 0, 0, 0, 0, 0, 6;
-  return t;
-}
+using agreement_test::fleiss_1971;
 
 }  // namespace
 
@@ -41,10 +30,11 @@ TEST_CASE("fleiss_kappa reproduces Fleiss (1971) and statsmodels") {
   CHECK_REL(kj(4), 0.5661178068239687, 1e-12);
   // statsmodels fleiss_kappa(method='randolph') -> 0.4444444444444443.
   CHECK_REL(randolph_kappa(t), 0.4444444444444443, 1e-12);
-  // Wikipedia's 10 x 14 example (statsmodels' test table): 0.20993070442195522 / Randolph 0.2225274725274725.
+  // Wikipedia's 10 x 14 example (statsmodels' test table): 0.20993070442195522 / Randolph
+  // 0.2225274725274725.
   Eigen::MatrixXd w(10, 5);
-  w << 0, 0, 0, 0, 14, 0, 2, 6, 4, 2, 0, 0, 3, 5, 6, 0, 3, 9, 2, 0, 2, 2, 8, 1, 1, 7, 7, 0, 0, 0, 3, 2, 6, 3, 0,
-      2, 5, 3, 2, 2, 6, 5, 2, 1, 0, 0, 2, 2, 3, 7;
+  w << 0, 0, 0, 0, 14, 0, 2, 6, 4, 2, 0, 0, 3, 5, 6, 0, 3, 9, 2, 0, 2, 2, 8, 1, 1, 7, 7, 0, 0, 0, 3,
+      2, 6, 3, 0, 2, 5, 3, 2, 2, 6, 5, 2, 1, 0, 0, 2, 2, 3, 7;
   CHECK_REL(fleiss_kappa(w), 0.20993070442195522, 1e-12);
   CHECK_REL(randolph_kappa(w), 0.2225274725274725, 1e-12);
 }
@@ -131,7 +121,8 @@ TEST_CASE("fleiss_kappa errors and degenerate cases") {
   CHECK(randolph_kappa(sm) == doctest::Approx(0.214286).epsilon(1e-5));
 }
 
-TEST_CASE("Fleiss' kappa with unequal raters tends to alpha for many items (Krippendorff's correction)") {
+TEST_CASE(
+    "Fleiss' kappa with unequal raters tends to alpha for many items (Krippendorff's correction)") {
   labelkit::Random random(9);
   Eigen::MatrixXd data(5, 400);  // coders x units
   Eigen::MatrixXd counts = Eigen::MatrixXd::Zero(400, 3);
@@ -142,7 +133,8 @@ TEST_CASE("Fleiss' kappa with unequal raters tends to alpha for many items (Krip
         data(c, u) = agreement_test::NA;
         continue;
       }
-      const auto label = random.uniform01() < 0.7 ? truth : static_cast<Eigen::Index>(random.uniform_index(3));
+      const auto label =
+          random.uniform01() < 0.7 ? truth : static_cast<Eigen::Index>(random.uniform_index(3));
       data(c, u) = static_cast<double>(label);
       counts(u, label) += 1;
     }

@@ -52,18 +52,27 @@ struct FleissParts {
   double items;
 };
 
+/// Fleiss' P and P_e from the table's sufficient statistics: the number of items, the common
+/// number of annotators n per item, the category totals sum_i n_ij and the sum of squares
+/// sum_ij n_ij^2. The table overloads and the mergeable FleissState share it.
+template <class = void>
+FleissParts fleiss_parts_from_sums(double items, double n, const Eigen::VectorXd& column_totals,
+                                   double sum_of_squares) {
+  FleissParts parts;
+  parts.raters = n;
+  parts.items = items;
+  parts.p = column_totals / (items * n);
+  parts.p_bar = (sum_of_squares - items * n) / (items * n * (n - 1));
+  parts.p_e = parts.p.squaredNorm();
+  return parts;
+}
+
 template <class Derived>
 FleissParts fleiss_parts(const Eigen::MatrixBase<Derived>& counts, const char* function) {
   const double n = check_fleiss_table(counts, function);
   const Eigen::MatrixXd c = counts.template cast<double>();
-  const double items = static_cast<double>(c.rows());
-  FleissParts parts;
-  parts.raters = n;
-  parts.items = items;
-  parts.p = c.colwise().sum().transpose() / (items * n);
-  parts.p_bar = (c.array().square().sum() - items * n) / (items * n * (n - 1));
-  parts.p_e = parts.p.squaredNorm();
-  return parts;
+  return fleiss_parts_from_sums(static_cast<double>(c.rows()), n, c.colwise().sum().transpose(),
+                                c.array().square().sum());
 }
 
 }  // namespace detail

@@ -16,12 +16,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <span>
 #include <vector>
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/mergeable.hpp"
 #include "labelkit/core/validate.hpp"
 #include "labelkit/query/select.hpp"
 
@@ -192,6 +194,57 @@ class TopKAccumulator {
       labelkit::detail::fail("TopKAccumulator::from_pairs", "'flat' repeats item id ", *repeated);
     }
     return result;
+  }
+
+  /// The flat byte serialisation (labelkit::MergeableState): tag "LKTOPK01", version 1, then k,
+  /// the pair count, and the pairs best first as (score as a double, id as int64).
+  [[nodiscard]] std::vector<std::byte> to_bytes() const {
+    labelkit::detail::ByteWriter w("LKTOPK01", 1);
+    w.i64(k());
+    const auto sorted = pairs();
+    w.u64(sorted.size());
+    for (const Pair& pair : sorted) {
+      w.f64(static_cast<double>(pair.score));
+      w.i64(pair.index);
+    }
+    return std::move(w).take();
+  }
+
+  /// Reads to_bytes()' output.
+  /// @throws labelkit::parse_error for a wrong tag or version, truncated or trailing bytes, a
+  ///         negative k, more pairs than k, or a pair from_pairs() refuses (NaN score, a score
+  ///         that is not a Scalar, an id outside [0, 2^53), a repeated id).
+  [[nodiscard]] static TopKAccumulator from_bytes(std::span<const std::byte> bytes) {
+    constexpr const char* fn = "TopKAccumulator::from_bytes";
+    labelkit::detail::ByteReader r(bytes, "LKTOPK01", 1, fn);
+    const std::int64_t k = r.non_negative(std::numeric_limits<std::int64_t>::max(), "k");
+    const std::size_t count = r.count(16, static_cast<std::uint64_t>(k), "the pair count");
+    std::vector<double> flat;
+    flat.reserve(2 * count);
+    for (std::size_t i = 0; i < count; ++i) {
+      flat.push_back(r.f64());
+      const std::int64_t id = r.i64();
+      if (id < 0 || id >= (std::int64_t{1} << 53)) r.fail_at("an item id is outside [0, 2^53)");
+      flat.push_back(static_cast<double>(id));
+    }
+    r.finish();
+    try {
+      return from_pairs(flat, static_cast<Eigen::Index>(k));
+    } catch (const labelkit::invalid_argument& e) {
+      labelkit::detail::fail<labelkit::parse_error>(fn, e.what());
+    }
+  }
+
+  /// Equal kept pairs and equal k.
+  friend bool operator==(const TopKAccumulator& a, const TopKAccumulator& b) {
+    if (a.k() != b.k()) return false;
+    const auto x = a.pairs();
+    const auto y = b.pairs();
+    if (x.size() != y.size()) return false;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (x[i].index != y[i].index || !(x[i].score == y[i].score)) return false;
+    }
+    return true;
   }
 
  private:

@@ -124,6 +124,31 @@ inline double ratio_metric(double c, double k) {
   return r * r;
 }
 
+/// Expected numerator sum_{c != k} n_c n_k d2_ck of a built-in level over the totals `t` of the
+/// sorted `values` (`positions`: the ordinal mid-ranks of the totals, used only at that level).
+/// The serial passes and the mergeable AlphaState share it.
+template <class = void>
+double level_expected(agreement::Level level, const Eigen::VectorXd& t,
+                      const std::vector<double>& values, const Eigen::VectorXd& positions) {
+  const double n = t.sum();
+  switch (level) {
+    case agreement::Level::nominal:
+      return n * n - t.squaredNorm();
+    case agreement::Level::interval:
+      return interval_expected(t,
+                               Eigen::Map<const Eigen::VectorXd>(
+                                   values.data(), static_cast<Eigen::Index>(values.size())),
+                               n);
+    case agreement::Level::ordinal:
+      return interval_expected(t, positions, n);
+    case agreement::Level::ratio: {
+      auto metric = ratio_metric;
+      return general_expected(t, values, metric);
+    }
+  }
+  return 0.0;
+}
+
 /// Largest number of value slots for which alpha accumulates the (upper-triangular) coincidence
 /// matrix in one pass instead of evaluating the metric per item: 512^2 doubles = 2 MiB.
 inline constexpr Eigen::Index coincidence_path_max_values = 512;
@@ -213,14 +238,14 @@ AlphaSums alpha_sums(Units& units, const std::vector<double>& values, agreement:
                      });
       const Eigen::VectorXd& t = reference_totals ? *reference_totals : s.totals;
       expected_n = t.sum();
-      expected = expected_n * expected_n - t.squaredNorm();
+      expected = level_expected(level, t, values, t);
       return s;
     }
     case agreement::Level::interval: {
       s = alpha_pass(units, v, keep_units, IntervalKernel{values.data()});
       const Eigen::VectorXd& t = reference_totals ? *reference_totals : s.totals;
       expected_n = t.sum();
-      expected = interval_expected(t, x, expected_n);
+      expected = level_expected(level, t, values, t);
       return s;
     }
     case agreement::Level::ordinal: {
@@ -233,14 +258,14 @@ AlphaSums alpha_sums(Units& units, const std::vector<double>& values, agreement:
           return d * d;
         });
         expected_n = t.sum();
-        expected = interval_expected(t, positions, expected_n);
+        expected = level_expected(level, t, values, positions);
         return s;
       }
       const Eigen::VectorXd t = reference_totals ? *reference_totals : pairable_totals(units, v);
       const Eigen::VectorXd positions = ordinal_positions(t);
       s = alpha_pass(units, v, keep_units, IntervalKernel{positions.data()});
       expected_n = t.sum();
-      expected = interval_expected(t, positions, expected_n);
+      expected = level_expected(level, t, values, positions);
       return s;
     }
     case agreement::Level::ratio: {
@@ -252,8 +277,7 @@ AlphaSums alpha_sums(Units& units, const std::vector<double>& values, agreement:
         });
         const Eigen::VectorXd& t = reference_totals ? *reference_totals : s.totals;
         expected_n = t.sum();
-        auto metric = ratio_metric;
-        expected = general_expected(t, values, metric);
+        expected = level_expected(level, t, values, t);
         return s;
       }
       s = alpha_pass(units, v, keep_units,
@@ -270,8 +294,7 @@ AlphaSums alpha_sums(Units& units, const std::vector<double>& values, agreement:
                      });
       const Eigen::VectorXd& t = reference_totals ? *reference_totals : s.totals;
       expected_n = t.sum();
-      auto metric = ratio_metric;
-      expected = general_expected(t, values, metric);
+      expected = level_expected(level, t, values, t);
       return s;
     }
   }
@@ -383,7 +406,7 @@ ValueIndex checked_value_index(const Eigen::MatrixBase<Derived>& data, const cha
   return index;
 }
 
-template <class Derived>
+template <class = void>
 void check_ratio_values(const std::vector<double>& values, const char* function) {
   if (!values.empty() && values.front() < 0) {
     fail(function, "the ratio metric needs non-negative values (got ", values.front(), ")");

@@ -13,6 +13,7 @@
 #include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/duplicates.hpp"
 #include "labelkit/core/eigen.hpp"
+#include "labelkit/core/exact_sum.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/gold_label.hpp"
 #include "labelkit/core/id_map.hpp"

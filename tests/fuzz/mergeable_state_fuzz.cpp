@@ -1,8 +1,9 @@
 // libFuzzer target for the byte readers of labelkit's mergeable states (what a distributed run
 // receives from other processes). The first byte selects the state: AlphaState, CohenState,
-// FleissState or TopKAccumulator<double>; the rest is the buffer. Any input gives either a state
-// or a labelkit::error; anything else aborts. A state that was read must then work: round-trip
-// to an equal state, merge with a copy of itself, and give its coefficient (or a labelkit::error).
+// FleissState, ReliabilityState or TopKAccumulator<double>; the rest is the buffer. Any input gives
+// either a state or a labelkit::error; anything else aborts. A state that was read must then work:
+// round-trip to an equal state, merge with a copy of itself, and give its coefficient (or a
+// labelkit::error).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "labelkit/agreement/alpha_state.hpp"
 #include "labelkit/agreement/kappa_states.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/prelabel/reliability.hpp"
 #include "labelkit/query/streaming.hpp"
 
 namespace {
@@ -40,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data + 1), size - 1);
   using labelkit::agreement::Level;
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0:
       exercise<labelkit::agreement::AlphaState>(bytes, [](const auto& s) {
         for (const Level level : {Level::nominal, Level::ordinal, Level::interval, Level::ratio}) {
@@ -57,6 +59,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 2:
       exercise<labelkit::agreement::FleissState>(bytes, [](const auto& s) { (void)s.kappa(); });
+      break;
+    case 3:
+      exercise<labelkit::prelabel::ReliabilityState>(bytes, [](const auto& s) { (void)s.table(); });
       break;
     default:
       exercise<labelkit::query::TopKAccumulator<double>>(bytes,

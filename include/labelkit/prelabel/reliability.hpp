@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -15,6 +17,9 @@
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/exact_sum.hpp"
+#include "labelkit/core/limits.hpp"
+#include "labelkit/core/mergeable.hpp"
 #include "labelkit/core/validate.hpp"
 #include "labelkit/prelabel/prelabeler.hpp"
 
@@ -109,10 +114,137 @@ answered(std::span<const prelabel::ReviewedItem> reviewed, std::string_view func
 }  // namespace detail
 namespace prelabel {
 
+/// The mergeable state of a reliability table (labelkit::MergeableState): per equal-width
+/// confidence bin, the item count and the exact sums of confidence and correctness
+/// (detail::ExactSum), so a table built from shards merged in any order is the table of all the
+/// items to the last bit. reliability_table() is its one-shard case.
+class ReliabilityState {
+ public:
+  /// An empty state with `n_bins` equal-width bins over [0, 1].
+  /// @throws labelkit::invalid_argument if n_bins < 1 or n_bins > labelkit::max_classes.
+  explicit ReliabilityState(int n_bins = 15) {
+    detail::check_bins(n_bins, "ReliabilityState");
+    if (n_bins > labelkit::max_classes) {
+      labelkit::detail::fail("ReliabilityState", "'n_bins' must be at most ", labelkit::max_classes,
+                             " (got ", n_bins, ")");
+    }
+    bins_.resize(static_cast<std::size_t>(n_bins));
+  }
+
+  /// Adds items: stated confidences in [0, 1] and correctness in [0, 1] (1 right, 0 wrong,
+  /// fractions as soft correctness). O(n). Nothing is added when it throws.
+  /// @throws labelkit::invalid_argument for a value outside [0, 1] or NaN, or a confidence
+  ///         that is not a vector; labelkit::dimension_mismatch if the lengths differ.
+  template <class D1, class D2>
+  void add(const Eigen::DenseBase<D1>& confidence, const Eigen::DenseBase<D2>& correct) {
+    detail::check_confidence_pairs(confidence, correct, "ReliabilityState::add");
+    const int n_bins = static_cast<int>(bins_.size());
+    for (Eigen::Index i = 0; i < confidence.size(); ++i) {
+      const auto c = static_cast<double>(confidence.derived().coeff(i));
+      Bin& bin = bins_[static_cast<std::size_t>(detail::confidence_bin(c, n_bins))];
+      ++bin.count;
+      bin.confidence.add(c);
+      bin.correct.add(static_cast<double>(correct.derived().coeff(i)));
+    }
+  }
+
+  /// Merges another shard's state.
+  /// @throws labelkit::dimension_mismatch if the bin counts differ.
+  void merge(const ReliabilityState& other) {
+    if (other.bins_.size() != bins_.size()) {
+      labelkit::detail::fail<dimension_mismatch>("ReliabilityState::merge", "the states have ",
+                                                 bins_.size(), " and ", other.bins_.size(),
+                                                 " bins");
+    }
+    for (std::size_t k = 0; k < bins_.size(); ++k) {
+      bins_[k].count = labelkit::detail::add_counts(bins_[k].count, other.bins_[k].count,
+                                                    "ReliabilityState::merge");
+      bins_[k].confidence.merge(other.bins_[k].confidence);
+      bins_[k].correct.merge(other.bins_[k].correct);
+    }
+  }
+
+  /// The reliability table: per bin its edges, count, mean confidence and accuracy, with the
+  /// expected and maximum calibration errors (see reliability_table()).
+  [[nodiscard]] ReliabilityTable table() const {
+    ReliabilityTable table;
+    const auto n_bins = static_cast<double>(bins_.size());
+    table.bins.resize(bins_.size());
+    for (const Bin& bin : bins_) table.total += static_cast<Eigen::Index>(bin.count);
+    for (std::size_t k = 0; k < bins_.size(); ++k) {
+      ReliabilityBin& out = table.bins[k];
+      out.lower = static_cast<double>(k) / n_bins;
+      out.upper = static_cast<double>(k + 1) / n_bins;
+      out.count = static_cast<Eigen::Index>(bins_[k].count);
+      if (out.count == 0) continue;
+      out.mean_confidence = bins_[k].confidence.value() / static_cast<double>(out.count);
+      out.accuracy = bins_[k].correct.value() / static_cast<double>(out.count);
+      const double gap = std::abs(out.accuracy - out.mean_confidence);
+      table.ece += static_cast<double>(out.count) / static_cast<double>(table.total) * gap;
+      table.mce = std::max(table.mce, gap);
+    }
+    return table;
+  }
+
+  /// The number of bins.
+  [[nodiscard]] int n_bins() const noexcept { return static_cast<int>(bins_.size()); }
+
+  /// Tag "LKRELIA1", version 1, then the bin count and per bin its count and the two exact sums.
+  [[nodiscard]] std::vector<std::byte> to_bytes() const {
+    labelkit::detail::ByteWriter w("LKRELIA1", 1);
+    w.u64(bins_.size());
+    for (const Bin& bin : bins_) {
+      w.i64(bin.count);
+      bin.confidence.write(w);
+      bin.correct.write(w);
+    }
+    return std::move(w).take();
+  }
+
+  /// Reads to_bytes()' output.
+  /// @throws labelkit::parse_error for a wrong tag or version, a bin count outside
+  ///         [1, max_classes] or beyond the buffer, a negative count, sums outside [0, count]
+  ///         (confidence and correctness are in [0, 1]), or trailing bytes.
+  [[nodiscard]] static ReliabilityState from_bytes(std::span<const std::byte> bytes) {
+    constexpr const char* fn = "ReliabilityState::from_bytes";
+    labelkit::detail::ByteReader r(bytes, "LKRELIA1", 1, fn);
+    const std::size_t n =
+        r.count(104, static_cast<std::uint64_t>(labelkit::max_classes), "the bin count");
+    if (n == 0) r.fail_at("a state has at least one bin");
+    ReliabilityState s(static_cast<int>(n));
+    for (Bin& bin : s.bins_) {
+      bin.count = r.non_negative(std::numeric_limits<std::int64_t>::max(), "a bin count");
+      bin.confidence = labelkit::detail::ExactSum::read(r);
+      bin.correct = labelkit::detail::ExactSum::read(r);
+      const auto within = [&](const labelkit::detail::ExactSum& sum) {
+        const double v = sum.value();
+        return v >= 0.0 && v <= static_cast<double>(bin.count);
+      };
+      if (!within(bin.confidence) || !within(bin.correct))
+        r.fail_at("a bin's sums are outside [0, its count]");
+    }
+    r.finish();
+    return s;
+  }
+
+  /// Equal counts and sums.
+  friend bool operator==(const ReliabilityState&, const ReliabilityState&) = default;
+
+ private:
+  struct Bin {
+    std::int64_t count = 0;
+    labelkit::detail::ExactSum confidence;
+    labelkit::detail::ExactSum correct;
+    friend bool operator==(const Bin&, const Bin&) = default;
+  };
+  std::vector<Bin> bins_;
+};
+
 /// Reliability table of `confidence` (stated confidences, in [0, 1]) against `correct` (1 if
 /// the pre-label was right, 0 if not; fractional values are allowed as soft correctness), in
 /// `n_bins` equal-width bins [k/n, (k+1)/n) (the last bin includes 1). Empty bins are kept (count
-/// 0) so tables of different runs line up. O(n + n_bins).
+/// 0) so tables of different runs line up. Bin means are exact sums rounded once (so the table
+/// does not depend on the order of the items). O(n + n_bins).
 /// @throws labelkit::invalid_argument if n_bins < 1, a confidence or correct value is outside
 /// [0, 1] or NaN; labelkit::dimension_mismatch if the lengths differ.
 template <class D1, class D2>
@@ -120,31 +252,10 @@ template <class D1, class D2>
                                                  const Eigen::DenseBase<D2>& correct,
                                                  int n_bins = 15) {
   detail::check_bins(n_bins, "reliability_table");
-  detail::check_confidence_pairs(confidence, correct, "reliability_table");
-  ReliabilityTable table;
-  table.bins.resize(static_cast<std::size_t>(n_bins));
-  std::vector<double> sum_c(table.bins.size(), 0.0);
-  std::vector<double> sum_y(table.bins.size(), 0.0);
-  for (Eigen::Index i = 0; i < confidence.size(); ++i) {
-    const auto c = static_cast<double>(confidence.derived().coeff(i));
-    const auto k = static_cast<std::size_t>(detail::confidence_bin(c, n_bins));
-    ++table.bins[k].count;
-    sum_c[k] += c;
-    sum_y[k] += static_cast<double>(correct.derived().coeff(i));
-  }
-  table.total = confidence.size();
-  for (std::size_t k = 0; k < table.bins.size(); ++k) {
-    ReliabilityBin& bin = table.bins[k];
-    bin.lower = static_cast<double>(k) / n_bins;
-    bin.upper = static_cast<double>(k + 1) / n_bins;
-    if (bin.count == 0) continue;
-    bin.mean_confidence = sum_c[k] / static_cast<double>(bin.count);
-    bin.accuracy = sum_y[k] / static_cast<double>(bin.count);
-    const double gap = std::abs(bin.accuracy - bin.mean_confidence);
-    table.ece += static_cast<double>(bin.count) / static_cast<double>(table.total) * gap;
-    table.mce = std::max(table.mce, gap);
-  }
-  return table;
+  detail::check_confidence_pairs(confidence, correct, "reliability_table");  // names this call
+  ReliabilityState state(n_bins);
+  state.add(confidence, correct);
+  return state.table();
 }
 
 /// Reliability table of the reviewed items that had a pre-label (predicted >= 0; "no answer"

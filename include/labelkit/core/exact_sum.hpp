@@ -1,0 +1,210 @@
+#pragma once
+/// @file
+/// An exactly mergeable sum of doubles: a fixed-point accumulator whose additions are integer
+/// additions, so that the sum of a set of values is the same bits whatever their order, their
+/// grouping into shards and the tree of merges. The floating-point statistics of labelkit's
+/// mergeable states (posterior mass, probability sums, calibration sums) use it, serial and
+/// distributed alike.
+///
+/// Representation: a 384-bit two's-complement integer in units of 2^-256 (six 64-bit limbs), so
+/// it holds any sum of magnitude below 2^127 with 256 fractional bits. Each addend is first
+/// rounded to the nearest multiple of 2^-256 (ties to even); values of magnitude at least 2^-204
+/// are represented exactly (their 53-bit significand fits), smaller ones lose absolute accuracy
+/// below 2^-257, far below anything a probability sum can show. After that rounding every
+/// addition is exact, so the accumulated value is a function of the multiset of addends only.
+/// value() rounds the exact sum to the nearest double (ties to even): the correctly rounded sum
+/// of the (rounded) addends, more accurate than any floating-point summation order.
+///
+/// Cost: add() is a few integer operations plus a carry through the limbs; 48 bytes per sum.
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+
+#include "labelkit/config.hpp"
+#include "labelkit/core/error.hpp"
+#include "labelkit/core/mergeable.hpp"
+
+LABELKIT_BEGIN_NAMESPACE
+namespace detail {
+
+/// The exact, order-independent sum of doubles described in exact_sum.hpp.
+class ExactSum {
+ public:
+  /// Number of 64-bit limbs (least significant first).
+  static constexpr int limbs = 6;
+  /// Weight of the least significant bit: 2^-fraction_bits.
+  static constexpr int fraction_bits = 256;
+  /// Largest magnitude an addend or the sum may reach: 2^127 (exclusive).
+  static constexpr double max_magnitude = 0x1p127;
+
+  /// Zero.
+  constexpr ExactSum() = default;
+
+  /// Adds x. O(limbs).
+  /// @throws labelkit::invalid_argument if x is NaN, infinite or |x| >= 2^127;
+  ///         labelkit::numerical_error if the sum leaves (-2^127, 2^127).
+  void add(double x) {
+    if (!(std::abs(x) < max_magnitude)) {
+      fail("ExactSum::add", "the value ", x, " is not finite or not below 2^127 in magnitude");
+    }
+    if (x == 0.0) return;
+    Limbs v = from_double(std::abs(x));
+    if (x < 0) negate(v);
+    add_limbs(v);
+  }
+
+  /// Adds another sum (exact).
+  /// @throws labelkit::numerical_error if the sum leaves (-2^127, 2^127).
+  void merge(const ExactSum& other) { add_limbs(other.v_); }
+
+  /// The exact sum rounded to the nearest double (ties to even).
+  [[nodiscard]] double value() const {
+    Limbs m = v_;
+    const bool negative = is_negative(m);
+    if (negative) negate(m);
+    int top = -1;  // index of the highest set bit
+    for (int i = limbs - 1; i >= 0; --i) {
+      if (m[static_cast<std::size_t>(i)] != 0) {
+        top = 64 * i + 63 - std::countl_zero(m[static_cast<std::size_t>(i)]);
+        break;
+      }
+    }
+    if (top < 0) return 0.0;
+    // Keep 53 bits: the significand is bits [top - 52, top]; round on the bits below.
+    const int low = top - 52;
+    std::uint64_t significand = 0;
+    bool round_up = false;
+    if (low <= 0) {
+      significand = extract(m, 0, top + 1);  // exact: fewer than 53 bits
+    } else {
+      significand = extract(m, low, 53);
+      const bool half = bit(m, low - 1);
+      const bool sticky = any_below(m, low - 1);
+      round_up = half && (sticky || (significand & 1U) != 0);
+    }
+    double result = std::ldexp(static_cast<double>(significand), std::max(low, 0) - fraction_bits);
+    if (round_up) result = std::ldexp(static_cast<double>(significand + 1), low - fraction_bits);
+    return negative ? -result : result;
+  }
+
+  /// The limbs (least significant first), for serialisation.
+  [[nodiscard]] const std::array<std::uint64_t, limbs>& limbs_view() const noexcept { return v_; }
+
+  /// Writes the six limbs.
+  void write(ByteWriter& w) const {
+    for (const std::uint64_t limb : v_) w.u64(limb);
+  }
+
+  /// Reads six limbs written by write().
+  /// @throws labelkit::parse_error if the value is outside (-2^127, 2^127).
+  static ExactSum read(ByteReader& r) {
+    ExactSum s;
+    for (auto& limb : s.v_) limb = r.u64();
+    if (!in_range(s.v_)) r.fail_at("an exact sum is outside (-2^127, 2^127)");
+    return s;
+  }
+
+  /// Equal exact values.
+  friend bool operator==(const ExactSum&, const ExactSum&) = default;
+
+ private:
+  using Limbs = std::array<std::uint64_t, limbs>;
+
+  // |x| in [2^-1074, 2^127) as a multiple of 2^-256, rounded to nearest (ties to even).
+  static Limbs from_double(double x) {
+    int exponent = 0;
+    const double fraction = std::frexp(x, &exponent);  // x = fraction * 2^exponent, [0.5, 1)
+    auto significand = static_cast<std::uint64_t>(std::ldexp(fraction, 53));  // exact, 53 bits
+    int shift = exponent - 53 + fraction_bits;  // x = significand * 2^(shift - 256)
+    Limbs v{};
+    if (shift < 0) {
+      // Round significand * 2^shift to an integer (ties to even).
+      if (shift < -54) return v;  // below half a unit: rounds to 0
+      const int drop = -shift;
+      const std::uint64_t kept = drop >= 64 ? 0 : significand >> drop;
+      const std::uint64_t rest =
+          drop >= 64 ? significand : significand & ((std::uint64_t{1} << drop) - 1);
+      const std::uint64_t half = std::uint64_t{1} << (drop - 1);
+      std::uint64_t q = kept;
+      if (rest > half || (rest == half && (kept & 1U) != 0)) ++q;
+      v[0] = q;
+      return v;
+    }
+    const int limb = shift / 64;
+    const int offset = shift % 64;
+    v[static_cast<std::size_t>(limb)] = significand << offset;
+    if (offset != 0 && limb + 1 < limbs)
+      v[static_cast<std::size_t>(limb) + 1] = significand >> (64 - offset);
+    return v;
+  }
+
+  static bool is_negative(const Limbs& v) { return (v[limbs - 1] >> 63) != 0; }
+
+  static void negate(Limbs& v) {
+    std::uint64_t carry = 1;
+    for (auto& limb : v) {
+      limb = ~limb;
+      const std::uint64_t s = limb + carry;
+      carry = (carry != 0 && s == 0) ? 1 : 0;
+      limb = s;
+    }
+  }
+
+  // Every 384-bit pattern is a value in [-2^127, 2^127) except that -2^127 itself has no
+  // positive counterpart; it is never produced by add() and refused on reading.
+  static bool in_range(const Limbs& v) {
+    for (int i = 0; i < limbs - 1; ++i)
+      if (v[static_cast<std::size_t>(i)] != 0) return true;
+    return v[limbs - 1] != (std::uint64_t{1} << 63);
+  }
+
+  void add_limbs(const Limbs& add) {
+    Limbs r{};
+    std::uint64_t carry = 0;
+    for (std::size_t i = 0; i < limbs; ++i) {
+      const std::uint64_t s = v_[i] + add[i];
+      const std::uint64_t c1 = s < v_[i] ? 1 : 0;
+      const std::uint64_t t = s + carry;
+      const std::uint64_t c2 = t < s ? 1 : 0;
+      r[i] = t;
+      carry = c1 | c2;
+    }
+    // Overflow of the signed 384-bit value: both operands of one sign, result of the other.
+    const bool a_neg = is_negative(v_);
+    const bool b_neg = is_negative(add);
+    if ((a_neg == b_neg && is_negative(r) != a_neg) || !in_range(r)) {
+      fail<numerical_error>("ExactSum", "the exact sum overflows 2^127 in magnitude");
+    }
+    v_ = r;
+  }
+
+  static bool bit(const Limbs& v, int i) {
+    return ((v[static_cast<std::size_t>(i / 64)] >> (i % 64)) & 1U) != 0;
+  }
+
+  static bool any_below(const Limbs& v, int i) {  // any bit in [0, i)
+    for (int limb = 0; limb < i / 64; ++limb)
+      if (v[static_cast<std::size_t>(limb)] != 0) return true;
+    const int rest = i % 64;
+    return rest != 0 &&
+           (v[static_cast<std::size_t>(i / 64)] & ((std::uint64_t{1} << rest) - 1)) != 0;
+  }
+
+  static std::uint64_t extract(const Limbs& v, int low, int count) {  // bits [low, low + count)
+    std::uint64_t out = 0;
+    for (int b = 0; b < count; ++b)
+      if (bit(v, low + b)) out |= std::uint64_t{1} << b;
+    return out;
+  }
+
+  Limbs v_{};
+};
+
+}  // namespace detail
+LABELKIT_END_NAMESPACE

@@ -30,9 +30,11 @@
 // labelkit uses MPI's C API only; the C++ bindings (removed in MPI-3) do not compile cleanly
 // under -Wextra with OpenMPI.
 #ifndef OMPI_SKIP_MPICXX
+/// Leaves out OpenMPI's C++ bindings; labelkit uses MPI's C API.
 #define OMPI_SKIP_MPICXX 1
 #endif
 #ifndef MPICH_SKIP_MPICXX
+/// Leaves out MPICH's C++ bindings; labelkit uses MPI's C API.
 #define MPICH_SKIP_MPICXX 1
 #endif
 #include <mpi.h>

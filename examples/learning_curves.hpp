@@ -7,6 +7,7 @@
 // print_spread_table prints mean and standard deviation over seeds, with each strategy's paired
 // difference to the baseline.
 
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -119,7 +120,8 @@ struct ComparisonOptions {
 /// For each seed s = 0..seeds-1: splits `data` with split_seed + s, prepares the split, and runs
 /// every strategy on it with seed s (which draws the initial labeled set and any randomness of
 /// the strategy). For a given seed every strategy sees the same split and the same seed set, so
-/// run s of one column and run s of another are paired. Returns one column per strategy.
+/// run s of one column and run s of another are paired. Returns one column per strategy, with
+/// the wall time of its runs.
 inline std::vector<CurveColumn> run_comparison(const Dataset& data,
                                                const std::vector<StrategyRun>& strategies,
                                                const ComparisonOptions& options,
@@ -133,7 +135,10 @@ inline std::vector<CurveColumn> run_comparison(const Dataset& data,
     Split split = train_test_split(data, options.test_fraction, options.split_seed + s);
     if (options.prepare) options.prepare(split);
     for (std::size_t c = 0; c < strategies.size(); ++c) {
+      const auto start = std::chrono::steady_clock::now();
       columns[c].runs.push_back(strategies[c].run(split, s));
+      columns[c].seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
     if (options.progress) {
       std::fprintf(stderr, "\r%s: seed %d/%d done", label.c_str(), seed + 1, options.seeds);

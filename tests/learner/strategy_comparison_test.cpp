@@ -90,7 +90,7 @@ TEST_CASE("the comparison driver gives identical curves for the same seeds, pair
   CHECK(first[0].runs[0].points.back().accuracy != first[0].runs[1].points.back().accuracy);
 }
 
-// Measured with this driver (g++ 14, x86-64, -O2): random 0.920735 (sd 0.020622), margin
+// Measured with this driver (g++ 12.2, x86-64, -O2): random 0.920735 (sd 0.020622), margin
 // 0.949167 (sd 0.008600), paired difference +0.028431 (sd 0.017720), margin larger on 10 of 10
 // seeds. The difference is 5 standard errors (0.0177 / sqrt(10) = 0.0056); the pins allow
 // 0.002, about twenty test-item flips spread over the seeds.

@@ -7,36 +7,41 @@
 //
 // Run: cmake --workflow --preset demo   (or the built binary, optionally with --seeds N)
 
+#include <unistd.h>
 #include <Eigen/Core>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <unistd.h>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "datasets.hpp"
-#include "learning_curves.hpp"
 #include "labelkit/learner/simulation.hpp"
 #include "labelkit/models/logistic_regression.hpp"
 #include "labelkit/query/uncertainty_sampling.hpp"
+#include "learning_curves.hpp"
 
 namespace {
 
+// L2 logistic regression (C = 1) queried by `strategy`: 20 random seed labels, batches of 10
+// up to 300.
 template <class Strategy>
-labelkit::LearningCurve run(const examples::Split& split, const Strategy& strategy,
-                            std::uint64_t seed) {
-  labelkit::models::LogisticRegression model(1.0);
-  model.set_n_classes(split.pool.n_classes);  // the seed set may miss a class
-  labelkit::SimulationOptions options;
-  options.initial_labels = 20;
-  options.batch_size = 10;
-  options.budget = 300;
-  options.seed = seed;
-  return labelkit::simulate(model, split.pool.features, split.pool.labels, split.test.features,
-                            split.test.labels, strategy, options);
+examples::StrategyRun strategy_run(std::string name, Strategy strategy, bool baseline = false) {
+  return {std::move(name),
+          [strategy](const examples::Split& split, std::uint64_t seed) {
+            labelkit::models::LogisticRegression model(1.0);
+            model.set_n_classes(split.pool.n_classes);  // the seed set may miss a class
+            labelkit::SimulationOptions options;
+            options.initial_labels = 20;
+            options.batch_size = 10;
+            options.budget = 300;
+            options.seed = seed;
+            return labelkit::simulate(model, split.pool.features, split.pool.labels,
+                                      split.test.features, split.test.labels, strategy, options);
+          },
+          baseline};
 }
 
 }  // namespace
@@ -54,20 +59,17 @@ int main(int argc, char** argv) {
               digits.n_classes, n_seeds);
   std::printf("logistic regression (C = 1), 20 random seed labels, batches of 10, budget 300\n\n");
 
-  std::vector<examples::CurveColumn> columns{
-      {"entropy", {}}, {"margin", {}}, {"least conf.", {}}, {"random", {}, 0, true}};
-  const bool tty = isatty(fileno(stderr)) != 0;
-  for (int seed = 0; seed < n_seeds; ++seed) {
-    const auto split = examples::train_test_split(digits, 0.3, 1000 + static_cast<std::uint64_t>(seed));
-    const auto s = static_cast<std::uint64_t>(seed);
-    columns[0].runs.push_back(run(split, labelkit::query::entropy_sampling, s));
-    columns[1].runs.push_back(run(split, labelkit::query::margin_sampling, s));
-    columns[2].runs.push_back(run(split, labelkit::query::least_confidence_sampling, s));
-    columns[3].runs.push_back(run(split, labelkit::query::random_sampling, s));
-    // Progress redraws one line on a terminal; a log file gets nothing.
-    if (tty) std::fprintf(stderr, "\rseed %d/%d done", seed + 1, n_seeds);
-  }
-  if (tty) std::fprintf(stderr, "\r%*s\r", 24, "");
+  namespace q = labelkit::query;
+  examples::ComparisonOptions comparison;
+  comparison.seeds = n_seeds;
+  // Progress redraws one line on a terminal; a log file gets nothing.
+  comparison.progress = isatty(fileno(stderr)) != 0;
+  const std::vector<examples::CurveColumn> columns = examples::run_comparison(
+      digits,
+      {strategy_run("entropy", q::entropy_sampling), strategy_run("margin", q::margin_sampling),
+       strategy_run("least conf.", q::least_confidence_sampling),
+       strategy_run("random", q::random_sampling, /*baseline=*/true)},
+      comparison, "digits");
 
   // Every 20 labels (every second point), and the last.
   const std::vector<double> areas_mean = examples::print_curve_table(columns, 2, 12);

@@ -35,7 +35,8 @@ inline std::string data_path(const std::string& file) {
 
 namespace detail {
 
-inline std::vector<std::vector<double>> read_numeric_csv(const std::string& path, bool skip_header) {
+inline std::vector<std::vector<double>> read_numeric_csv(const std::string& path,
+                                                         bool skip_header) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open " + path);
   std::vector<std::vector<double>> rows;
@@ -142,6 +143,23 @@ inline Split train_test_split(const Dataset& data, double test_fraction, std::ui
   take(split.test, 0, static_cast<std::size_t>(n_test));
   take(split.pool, static_cast<std::size_t>(n_test), static_cast<std::size_t>(n));
   return split;
+}
+
+/// Standardises every feature to mean 0 and unit (population) standard deviation, with the mean
+/// and deviation measured on the pool only and applied to both the pool and the test set: the
+/// pool's features are known before any label is bought, the test set's are not used. A constant
+/// feature is only centred.
+inline void standardize_on_pool(Split& split) {
+  const Eigen::RowVectorXd mean = split.pool.features.colwise().mean();
+  Eigen::RowVectorXd scale =
+      ((split.pool.features.rowwise() - mean).array().square().colwise().mean()).sqrt().matrix();
+  for (Eigen::Index j = 0; j < scale.size(); ++j) {
+    if (scale(j) == 0.0) scale(j) = 1.0;
+  }
+  split.pool.features =
+      ((split.pool.features.rowwise() - mean).array().rowwise() / scale.array()).matrix();
+  split.test.features =
+      ((split.test.features.rowwise() - mean).array().rowwise() / scale.array()).matrix();
 }
 
 }  // namespace examples

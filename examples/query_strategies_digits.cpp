@@ -13,6 +13,7 @@
 //
 // Run: the built binary, optionally with --seeds N.
 
+#include <unistd.h>
 #include <Eigen/Core>
 #include <algorithm>
 #include <chrono>
@@ -24,7 +25,6 @@
 #include <vector>
 
 #include "datasets.hpp"
-#include "learning_curves.hpp"
 #include "labelkit/learner/simulation.hpp"
 #include "labelkit/models/logistic_regression.hpp"
 #include "labelkit/query/badge.hpp"
@@ -34,6 +34,7 @@
 #include "labelkit/query/diversity.hpp"
 #include "labelkit/query/hybrid.hpp"
 #include "labelkit/query/uncertainty_sampling.hpp"
+#include "learning_curves.hpp"
 
 namespace {
 
@@ -58,27 +59,29 @@ struct LogisticFactory {
   }
 };
 
+// One logistic regression queried by `strategy`.
 template <class Strategy>
-labelkit::LearningCurve run_single(const examples::Split& split, const Strategy& strategy,
-                                   std::uint64_t seed) {
-  return labelkit::simulate(logistic(split.pool.n_classes), split.pool.features, split.pool.labels,
-                            split.test.features, split.test.labels, strategy, protocol(seed));
+examples::StrategyRun single(std::string name, Strategy strategy, bool baseline = false) {
+  return {std::move(name),
+          [strategy](const examples::Split& split, std::uint64_t seed) {
+            return labelkit::simulate(logistic(split.pool.n_classes), split.pool.features,
+                                      split.pool.labels, split.test.features, split.test.labels,
+                                      strategy, protocol(seed));
+          },
+          baseline};
 }
 
+// A committee of 5 bagged logistic regressions (bootstrap seed 1000 + seed) queried by
+// `strategy`.
 template <class Strategy>
-labelkit::LearningCurve run_committee(const examples::Split& split, const Strategy& strategy,
-                                      std::uint64_t seed) {
-  const labelkit::query::BaggingCommittee<LogisticFactory> committee(
-      LogisticFactory{}, /*members=*/5, /*seed=*/1000 + seed, split.pool.n_classes);
-  return labelkit::simulate(committee, split.pool.features, split.pool.labels,
-                            split.test.features, split.test.labels, strategy, protocol(seed));
-}
-
-template <class Run>
-void timed(examples::CurveColumn& column, Run&& run) {
-  const auto start = std::chrono::steady_clock::now();
-  column.runs.push_back(run());
-  column.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+examples::StrategyRun committee(std::string name, Strategy strategy) {
+  return {std::move(name), [strategy](const examples::Split& split, std::uint64_t seed) {
+            const labelkit::query::BaggingCommittee<LogisticFactory> members(
+                LogisticFactory{}, /*members=*/5, /*seed=*/1000 + seed, split.pool.n_classes);
+            return labelkit::simulate(members, split.pool.features, split.pool.labels,
+                                      split.test.features, split.test.labels, strategy,
+                                      protocol(seed));
+          }};
 }
 
 }  // namespace
@@ -94,35 +97,31 @@ int main(int argc, char** argv) {
   std::printf("digits: %ld images x %ld pixels, %d classes; 30%% held out; %d seeds\n",
               static_cast<long>(digits.features.rows()), static_cast<long>(digits.features.cols()),
               digits.n_classes, n_seeds);
-  std::printf("logistic regression (C = 1), 20 random seed labels, batches of 10, budget 300;\n"
-              "committee and BALD: 5 bagged logistic regressions (their mean classifies)\n\n");
+  std::printf(
+      "logistic regression (C = 1), 20 random seed labels, batches of 10, budget 300;\n"
+      "committee and BALD: 5 bagged logistic regressions (their mean classifies)\n\n");
 
-  const labelkit::query::UncertainThenDiverseSampling<> hybrid{};  // margin top 5k -> k-center
-  std::vector<examples::CurveColumn> columns{{"random", {}, 0, true},  {"entropy", {}, 0},  {"committee", {}, 0},
-                              {"BALD", {}, 0},    {"BADGE", {}, 0},    {"core-set", {}, 0},
-                              {"info.dens.", {}, 0}, {"hybrid", {}, 0}};
-  for (int seed = 0; seed < n_seeds; ++seed) {
-    const auto split =
-        examples::train_test_split(digits, 0.3, 1000 + static_cast<std::uint64_t>(seed));
-    const auto s = static_cast<std::uint64_t>(seed);
-    timed(columns[0], [&] { return run_single(split, labelkit::query::random_sampling, s); });
-    timed(columns[1], [&] { return run_single(split, labelkit::query::entropy_sampling, s); });
-    timed(columns[2], [&] { return run_committee(split, labelkit::query::vote_entropy_sampling, s); });
-    timed(columns[3], [&] { return run_committee(split, labelkit::query::bald_sampling, s); });
-    timed(columns[4], [&] { return run_single(split, labelkit::query::badge_sampling, s); });
-    timed(columns[5], [&] { return run_single(split, labelkit::query::core_set_sampling, s); });
-    timed(columns[6], [&] {
-      return run_single(split, labelkit::query::information_density_sampling, s);
-    });
-    timed(columns[7], [&] { return run_single(split, hybrid, s); });
-    std::fprintf(stderr, "\rseed %d/%d done", seed + 1, n_seeds);
-  }
-  std::fprintf(stderr, "\n");
+  namespace q = labelkit::query;
+  const std::vector<examples::StrategyRun> strategies{
+      single("random", q::random_sampling, /*baseline=*/true),
+      single("entropy", q::entropy_sampling),
+      committee("committee", q::vote_entropy_sampling),
+      committee("BALD", q::bald_sampling),
+      single("BADGE", q::badge_sampling),
+      single("core-set", q::core_set_sampling),
+      single("info.dens.", q::information_density_sampling),
+      single("hybrid", q::uncertain_then_diverse_sampling)};  // margin top 5k -> k-center
+  examples::ComparisonOptions comparison;
+  comparison.seeds = n_seeds;
+  comparison.progress = isatty(fileno(stderr)) != 0;
+  const std::vector<examples::CurveColumn> columns =
+      examples::run_comparison(digits, strategies, comparison, "digits");
 
   // Every 40 labels (every fourth point), and the last.
   const std::vector<double> areas_mean = examples::print_curve_table(columns, 4, 10);
   std::printf("%8s", "s/run");
-  for (const auto& c : columns) std::printf(" %10.3f", c.seconds / static_cast<double>(c.runs.size()));
+  for (const auto& c : columns)
+    std::printf(" %10.3f", c.seconds / static_cast<double>(c.runs.size()));
   std::printf("\n\n");
   std::size_t best = 1;
   for (std::size_t c = 1; c < columns.size(); ++c) {

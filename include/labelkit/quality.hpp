@@ -14,7 +14,7 @@
 #include "labelkit/quality/gold_label.hpp"
 #include "labelkit/quality/gold_standard.hpp"
 #include "labelkit/quality/mace.hpp"
-#include "labelkit/quality/multilabel_issues.hpp"
 #include "labelkit/quality/majority_vote.hpp"
+#include "labelkit/quality/multilabel_issues.hpp"
 #include "labelkit/quality/report.hpp"
 #include "labelkit/quality/wawa.hpp"

@@ -2,11 +2,14 @@
 #include <doctest/doctest.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/random.hpp"
 #include "labelkit/quality/activelab.hpp"
 
 namespace q = labelkit::quality;
@@ -146,4 +149,92 @@ TEST_CASE("ActiveLab rejects bad input, naming it") {
   CHECK_THROWS_WITH_AS(
       static_cast<void>(q::active_learning_scores(annotations, 3, al_probabilities(), bad)),
       doctest::Contains("row 1 does not sum to 1"), labelkit::invalid_argument);
+}
+
+namespace {
+
+// Simulated re-labeling: 400 items of 3 classes, 6 annotators right with probability
+// 0.5 ... 0.75 (else a uniformly random other class), a fixed model with probabilities
+// softmax(1.5 · onehot(truth) + N(0, 1)); one annotation per item, then 8 rounds of 40 re-labels
+// picked by ActiveLab or uniformly at random. Returns the consensus accuracy after each round.
+std::vector<double> al_simulate(bool activelab, std::uint64_t seed) {
+  constexpr int n = 400;
+  constexpr int m = 6;
+  labelkit::Random random(seed);
+  std::vector<int> truth(n);
+  Eigen::MatrixXd p(n, 3);
+  for (int i = 0; i < n; ++i) {
+    truth[static_cast<std::size_t>(i)] = static_cast<int>(random.uniform_index(3));
+    Eigen::RowVector3d logits;
+    for (int k = 0; k < 3; ++k)
+      logits(k) = (k == truth[static_cast<std::size_t>(i)] ? 1.5 : 0.0) + random.normal();
+    logits.array() -= logits.maxCoeff();
+    p.row(i) = logits.array().exp() / logits.array().exp().sum();
+  }
+  std::vector<double> accuracy(m);
+  for (int j = 0; j < m; ++j) accuracy[static_cast<std::size_t>(j)] = 0.5 + 0.05 * j;
+  std::vector<std::vector<char>> asked(n, std::vector<char>(m, 0));
+  std::vector<Annotation> annotations;
+  auto ask = [&](int i) {
+    std::vector<int> free;
+    for (int j = 0; j < m; ++j)
+      if (asked[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)] == 0) free.push_back(j);
+    if (free.empty()) return false;
+    const int j = free[random.uniform_index(free.size())];
+    asked[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)] = 1;
+    const int z = truth[static_cast<std::size_t>(i)];
+    const int label = random.uniform01() < accuracy[static_cast<std::size_t>(j)]
+                          ? z
+                          : (z + 1 + static_cast<int>(random.uniform_index(2))) % 3;
+    annotations.push_back({i, j, label});
+    return true;
+  };
+  for (int i = 0; i < n; ++i) ask(i);
+  labelkit::Random picker(seed * 31 + (activelab ? 1 : 2));
+  random = labelkit::Random(seed * 17 + 5);  // the same annotators' answers for both strategies
+  std::vector<double> out;
+  for (int round = 0; round <= 8; ++round) {
+    const auto r = q::active_learning_scores(annotations, 3, p, Eigen::MatrixXd(0, 3));
+    int right = 0;
+    for (int i = 0; i < n; ++i)
+      right +=
+          r.consensus_labels[static_cast<std::size_t>(i)] == truth[static_cast<std::size_t>(i)];
+    out.push_back(right / static_cast<double>(n));
+    std::vector<int> order(n);
+    for (int i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+    if (activelab) {
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int a, int b) { return r.scores(a) < r.scores(b); });
+    } else {
+      for (int i = n - 1; i > 0; --i)
+        std::swap(order[static_cast<std::size_t>(i)],
+                  order[picker.uniform_index(static_cast<std::uint64_t>(i) + 1)]);
+    }
+    int picked = 0;
+    for (const int i : order) {
+      if (picked == 40) break;
+      picked += ask(i) ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("ActiveLab re-labeling reaches a higher consensus accuracy than random re-labeling") {
+  double active = 0;
+  double random = 0;
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    const auto a = al_simulate(true, seed);
+    const auto b = al_simulate(false, seed);
+    CHECK(a.front() == b.front());  // same start
+    MESSAGE("seed " << seed << ": start " << a.front() << ", after 320 re-labels ActiveLab "
+                    << a.back() << ", random " << b.back());
+    CHECK(a.back() >= b.back());
+    active += a.back() / 3;
+    random += b.back() / 3;
+  }
+  // Measured: ActiveLab 0.8625 / 0.8125 / 0.89 (mean 0.855), random 0.835 / 0.8025 / 0.855
+  // (mean 0.831), from 0.62 / 0.605 / 0.6175 with one annotation per item.
+  CHECK(active > random + 0.015);
 }

@@ -4,6 +4,7 @@
 /// Dawid-Skene, GLAD, MACE, ...), gold standards, consistency and confident learning. Includes
 /// every public header of the area; include single headers for the smallest builds.
 
+#include "labelkit/quality/activelab.hpp"
 #include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/confident_learning.hpp"
 #include "labelkit/quality/consensus.hpp"
@@ -14,5 +15,6 @@
 #include "labelkit/quality/gold_standard.hpp"
 #include "labelkit/quality/mace.hpp"
 #include "labelkit/quality/majority_vote.hpp"
+#include "labelkit/quality/multilabel_issues.hpp"
 #include "labelkit/quality/report.hpp"
 #include "labelkit/quality/wawa.hpp"

@@ -3,7 +3,8 @@
 /// Label-error detection with confident learning (Northcutt, Jiang & Chuang 2021, "Confident
 /// Learning: Estimating Uncertainty in Dataset Labels", JAIR 70): per-class thresholds, the
 /// confident joint, the estimated noise matrices, ranked label issues with a suggested label,
-/// and per-item label quality scores.
+/// and per-item label quality scores; the simpler filters and the issue count of cleanlab
+/// (`cleanlab.filter`, `cleanlab.rank`, `cleanlab.count`).
 ///
 /// Inputs are the given (possibly noisy) labels and out-of-sample predicted probabilities
 /// (rows are items, as from cross-validation: a model must not have trained on the item it
@@ -15,6 +16,7 @@
 #include <cstddef>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -40,6 +42,14 @@ enum class FilterBy {
   both,
   /// The items counted in the off-diagonal cells of the (uncalibrated) confident joint.
   confident_learning,
+  /// The items whose given label is not the model's argmax (a baseline).
+  predicted_neq_given,
+  /// The num_label_issues() items (off_diagonal estimate) with the lowest self-confidence
+  /// p_{given}, ties to the lower index. Not subject to the argmax rule of find_label_issues().
+  low_self_confidence,
+  /// The num_label_issues() items (off_diagonal estimate) with the lowest normalised margin,
+  /// ties to the lower index. Not subject to the argmax rule of find_label_issues().
+  low_normalized_margin,
 };
 
 /// Per-item label quality score (higher = more likely correct).
@@ -48,6 +58,11 @@ enum class RankBy {
   self_confidence,
   /// (p_{given} - max_{k != given} p_k + 1) / 2, in [0, 1].
   normalized_margin,
+  /// Confidence-weighted entropy: with H the entropy of the row divided by ln C (in [0, 1])
+  /// and x = H / p_{given}, the score is ln(1 + x) / x, in (0, 1]; 1 when x = 0 (the limit),
+  /// 0 when p_{given} = 0. cleanlab clips p_{given} and x at 1e-6 from below, which gives 0
+  /// (the worst score) to a one-hot prediction of the given label; labelkit gives it 1.
+  confidence_weighted_entropy,
 };
 
 /// Options of find_label_issues().
@@ -58,6 +73,41 @@ struct LabelIssueOptions {
   double frac_noise = 1.0;
   /// Never flag so many items of a given class that fewer than this many remain.
   Eigen::Index min_examples_per_class = 1;
+  /// User-given per-class thresholds t_k (cleanlab's `thresholds` of
+  /// `compute_confident_joint`), used instead of per_class_thresholds() for the confident
+  /// joint. One entry per class; +infinity means "never confident"; NaN is refused.
+  std::optional<Eigen::VectorXd> thresholds;
+  /// How many items of each given class to flag (cleanlab's `num_to_remove_per_class`),
+  /// instead of the confident joint's off-diagonal counts; only with the prune_by_* filters
+  /// and both. prune_by_class flags exactly that many per class (fewer only where
+  /// min_examples_per_class or the argmax rule keep some); prune_by_noise_rate spreads class
+  /// i's count over the cells (i, j != i) in proportion to the confident joint's row i and flags
+  /// at most that many (one item can top two cells).
+  std::optional<std::vector<Eigen::Index>> num_to_remove_per_class;
+};
+
+/// How num_label_issues() estimates the number of issues (cleanlab's `estimation_method`).
+enum class EstimationMethod {
+  /// The items in the off-diagonal cells of the uncalibrated confident joint whose given label
+  /// is not the model's argmax: the number find_label_issues() finds with
+  /// FilterBy::confident_learning.
+  off_diagonal,
+  /// n - trace of the calibrated confident joint (rounded preserving its row totals); never
+  /// below off_diagonal in practice, and the better estimate with few classes.
+  off_diagonal_calibrated,
+  /// As off_diagonal_calibrated, from a user-given confident joint (options.confident_joint):
+  /// round(n · (1 - trace / sum)) of that joint calibrated to the given labels.
+  off_diagonal_custom,
+};
+
+/// Options of num_label_issues().
+struct NumLabelIssuesOptions {
+  EstimationMethod estimation_method = EstimationMethod::off_diagonal;  ///< See EstimationMethod.
+  /// User-given per-class thresholds (as LabelIssueOptions::thresholds).
+  std::optional<Eigen::VectorXd> thresholds;
+  /// The C x C confident joint (row = given label) for off_diagonal_custom; required there and
+  /// refused otherwise.
+  std::optional<Eigen::MatrixXd> confident_joint;
 };
 
 /// One likely label error.
@@ -205,11 +255,77 @@ double quality_score(const Eigen::MatrixBase<Derived>& p, Eigen::Index i, int y,
                      quality::RankBy rank_by) {
   const auto self = static_cast<double>(p(i, y));
   if (rank_by == quality::RankBy::self_confidence) return self;
+  if (rank_by == quality::RankBy::confidence_weighted_entropy) {
+    double entropy = 0;  // 0 · ln 0 = 0
+    for (Eigen::Index k = 0; k < p.cols(); ++k) {
+      const auto v = static_cast<double>(p(i, k));
+      if (v > 0) entropy -= v * std::log(v);
+    }
+    entropy /= std::log(static_cast<double>(p.cols()));
+    if (self <= 0) return 0;
+    const double x = entropy / self;
+    return x > 0 ? std::log1p(x) / x : 1.0;
+  }
   double other = -1;
   for (Eigen::Index k = 0; k < p.cols(); ++k) {
     if (k != y) other = std::max(other, static_cast<double>(p(i, k)));
   }
   return (self - other + 1) / 2;
+}
+
+/// Refuses user-given thresholds of the wrong size or with a NaN.
+template <class Derived>
+void check_thresholds(const Eigen::MatrixBase<Derived>& t, Eigen::Index c,
+                      std::string_view function) {
+  if (t.size() != c) {
+    labelkit::detail::fail<dimension_mismatch>(function, "'options.thresholds' has ", t.size(),
+                                               " entries but there are ", c,
+                                               " classes (expected one per class)");
+  }
+  for (Eigen::Index k = 0; k < c; ++k) {
+    if (std::isnan(static_cast<double>(t(k)))) {
+      labelkit::detail::fail(function, "'options.thresholds' entry ", k, " is NaN");
+    }
+  }
+}
+
+/// The uncalibrated confident joint (diagonal not yet floored) and the given-label counts.
+template <class Derived>
+std::pair<Eigen::MatrixXd, Eigen::VectorXd> raw_joint(std::span<const int> labels,
+                                                      const Eigen::MatrixBase<Derived>& p,
+                                                      const std::vector<int>& guess) {
+  const Eigen::Index c = p.cols();
+  std::pair<Eigen::MatrixXd, Eigen::VectorXd> out{Eigen::MatrixXd::Zero(c, c),
+                                                  Eigen::VectorXd::Zero(c)};
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    out.second(labels[i]) += 1;
+    if (guess[i] >= 0) out.first(labels[i], guess[i]) += 1;
+  }
+  return out;
+}
+
+/// Whether the given label is a (possibly tied) argmax of row i: such an item is never a label
+/// issue (cleanlab's `_reduce_issues`, which adds 1e-6 to p_{given} before its argmax).
+template <class Derived>
+bool given_is_argmax(const Eigen::MatrixBase<Derived>& p, Eigen::Index i, int y) {
+  const auto self = static_cast<double>(p(i, y));
+  for (Eigen::Index k = 0; k < p.cols(); ++k) {
+    if (static_cast<double>(p(i, k)) > self) return false;
+  }
+  return true;
+}
+
+/// The off_diagonal estimate of num_label_issues(): items confidently assigned to a class other
+/// than their given one, and whose given label is not the argmax.
+template <class Derived>
+Eigen::Index count_off_diagonal(std::span<const int> labels, const Eigen::MatrixBase<Derived>& p,
+                                const std::vector<int>& guess) {
+  Eigen::Index count = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const auto r = static_cast<Eigen::Index>(i);
+    if (guess[i] >= 0 && guess[i] != labels[i] && !given_is_argmax(p, r, labels[i])) ++count;
+  }
+  return count;
 }
 
 template <class Derived>
@@ -253,16 +369,29 @@ template <class Derived>
                                               const Eigen::MatrixBase<Derived>& probabilities,
                                               bool calibrate = true) {
   detail::check_labels_and_probabilities(labels, probabilities, "confident_joint");
-  const Eigen::Index c = probabilities.cols();
   const auto t = detail::thresholds_unchecked(labels, probabilities);
-  const auto guess = detail::confident_classes(probabilities, t);
-  Eigen::MatrixXd joint = Eigen::MatrixXd::Zero(c, c);
-  Eigen::VectorXd label_counts = Eigen::VectorXd::Zero(c);
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    label_counts(labels[i]) += 1;
-    if (guess[i] >= 0) joint(labels[i], guess[i]) += 1;
-  }
-  for (Eigen::Index k = 0; k < c; ++k) joint(k, k) = std::max(joint(k, k), 1.0);
+  auto [joint, label_counts] =
+      detail::raw_joint(labels, probabilities, detail::confident_classes(probabilities, t));
+  for (Eigen::Index k = 0; k < joint.rows(); ++k) joint(k, k) = std::max(joint(k, k), 1.0);
+  return calibrate ? detail::calibrate(joint, label_counts) : joint;
+}
+
+/// The confident joint with user-given per-class thresholds t_k (cleanlab's
+/// `compute_confident_joint(thresholds=...)`): an item counts in (given i, j) when
+/// p_j >= t_j (the largest such p if several; ties to the lower class). Otherwise as
+/// confident_joint() above. O(n·C + C²).
+/// @throws as per_class_thresholds(); labelkit::dimension_mismatch if `thresholds` does not
+///   have one entry per class, labelkit::invalid_argument if one is NaN.
+template <class Derived>
+[[nodiscard]] Eigen::MatrixXd confident_joint(std::span<const int> labels,
+                                              const Eigen::MatrixBase<Derived>& probabilities,
+                                              const Eigen::VectorXd& thresholds,
+                                              bool calibrate = true) {
+  detail::check_labels_and_probabilities(labels, probabilities, "confident_joint");
+  detail::check_thresholds(thresholds, probabilities.cols(), "confident_joint");
+  auto [joint, label_counts] = detail::raw_joint(
+      labels, probabilities, detail::confident_classes(probabilities, thresholds));
+  for (Eigen::Index k = 0; k < joint.rows(); ++k) joint(k, k) = std::max(joint(k, k), 1.0);
   return calibrate ? detail::calibrate(joint, label_counts) : joint;
 }
 
@@ -325,20 +454,26 @@ template <class Derived>
   return q;
 }
 
-/// Finds likely label errors with confident learning.
+/// Finds likely label errors with confident learning, or with one of cleanlab's simpler
+/// filters (see FilterBy).
 ///
-/// Steps: thresholds t_k; the confident joint, calibrated and rounded to integers preserving
-/// each row total; for each given class i the number of issues n_ij = round(frac_noise · C_ij)
-/// per off-diagonal cell, capped so that at least min_examples_per_class items of class i
-/// remain; then the items per `filter_by` (see FilterBy). As in cleanlab, an item whose given
-/// label is the model's argmax is never an issue. Issues are ranked by the quality score
-/// (lowest first, ties to the lower index) and carry a suggested label.
+/// Steps for the prune_by_* filters and both: thresholds t_k (or options.thresholds); the
+/// confident joint, calibrated and rounded to integers preserving each row total; for each
+/// given class i the number of issues n_ij = round(frac_noise · C_ij) per off-diagonal cell
+/// (or options.num_to_remove_per_class[i] spread over the row, frac_noise then unused), capped
+/// so that at least min_examples_per_class items of class i remain; then the items per
+/// `filter_by`. As in cleanlab, an item whose given label is the model's argmax (ties
+/// included) is never an issue, except under low_self_confidence and low_normalized_margin,
+/// which flag exactly num_label_issues() items. Issues are ranked by the quality score
+/// (`rank_by`; lowest first, ties to the lower index) and carry a suggested label.
 ///
 /// Complexity O(n·C + n log n) time, O(n + C²) extra memory.
 /// @throws labelkit::invalid_argument for invalid probabilities (NaN, outside [0, 1], rows not
 ///   summing to 1; naming the row), fewer than 2 columns, a label outside [0, C) (naming the
-///   entry), frac_noise outside [0, 1] or min_examples_per_class < 0;
-///   labelkit::dimension_mismatch if labels and rows differ in number.
+///   entry), frac_noise outside [0, 1], min_examples_per_class < 0, a NaN threshold, a
+///   negative num_to_remove_per_class entry or num_to_remove_per_class with a filter other
+///   than the prune_by_* ones and both; labelkit::dimension_mismatch if labels and rows differ
+///   in number, or thresholds / num_to_remove_per_class do not have one entry per class.
 template <class Derived>
 [[nodiscard]] LabelIssuesResult find_label_issues(std::span<const int> labels,
                                                   const Eigen::MatrixBase<Derived>& probabilities,
@@ -356,16 +491,38 @@ template <class Derived>
   const auto& p = probabilities;
   const Eigen::Index n = p.rows();
   const Eigen::Index c = p.cols();
-  LabelIssuesResult result;
-  result.thresholds = detail::thresholds_unchecked(labels, p);
-  const auto guess = detail::confident_classes(p, result.thresholds);
-  Eigen::MatrixXd raw = Eigen::MatrixXd::Zero(c, c);
-  Eigen::VectorXd label_counts = Eigen::VectorXd::Zero(c);
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    label_counts(labels[i]) += 1;
-    if (guess[i] >= 0) raw(labels[i], guess[i]) += 1;
+  if (options.thresholds) detail::check_thresholds(*options.thresholds, c, function);
+  const bool want_noise_rate =
+      options.filter_by == FilterBy::prune_by_noise_rate || options.filter_by == FilterBy::both;
+  const bool want_class =
+      options.filter_by == FilterBy::prune_by_class || options.filter_by == FilterBy::both;
+  const bool low_score = options.filter_by == FilterBy::low_self_confidence ||
+                         options.filter_by == FilterBy::low_normalized_margin;
+  if (options.num_to_remove_per_class) {
+    const auto& remove = *options.num_to_remove_per_class;
+    if (!want_noise_rate && !want_class) {
+      labelkit::detail::fail(function,
+                             "'options.num_to_remove_per_class' needs filter_by "
+                             "prune_by_noise_rate, prune_by_class or both (got filter_by ",
+                             static_cast<int>(options.filter_by), ")");
+    }
+    if (static_cast<Eigen::Index>(remove.size()) != c) {
+      labelkit::detail::fail<dimension_mismatch>(function, "'options.num_to_remove_per_class' has ",
+                                                 remove.size(), " entries but there are ", c,
+                                                 " classes (expected one per class)");
+    }
+    for (std::size_t k = 0; k < remove.size(); ++k) {
+      if (remove[k] < 0) {
+        labelkit::detail::fail(function, "'options.num_to_remove_per_class' entry ", k,
+                               " is negative (got ", remove[k], ")");
+      }
+    }
   }
-  Eigen::MatrixXd floored = raw;
+  LabelIssuesResult result;
+  result.thresholds =
+      options.thresholds ? *options.thresholds : detail::thresholds_unchecked(labels, p);
+  const auto guess = detail::confident_classes(p, result.thresholds);
+  auto [floored, label_counts] = detail::raw_joint(labels, p, guess);
   for (Eigen::Index k = 0; k < c; ++k) floored(k, k) = std::max(floored(k, k), 1.0);
   result.confident_joint = detail::calibrate(floored, label_counts);
   const auto noise = estimate_noise_matrices(result.confident_joint);
@@ -380,119 +537,198 @@ template <class Derived>
     result.suggested_labels[static_cast<std::size_t>(i)] = detail::suggested(p, i, y);
   }
 
-  // Items to remove per (given i, true j), from the rounded calibrated joint.
-  std::vector<std::vector<Eigen::Index>> to_remove(static_cast<std::size_t>(c));
-  for (Eigen::Index i = 0; i < c; ++i) {
-    std::vector<double> row(static_cast<std::size_t>(c));
-    for (Eigen::Index j = 0; j < c; ++j)
-      row[static_cast<std::size_t>(j)] = result.confident_joint(i, j);
-    auto rounded = detail::round_preserving_total(row);
-    std::vector<double> wanted(static_cast<std::size_t>(c), 0.0);
-    double total = 0;
-    for (Eigen::Index j = 0; j < c; ++j) {
-      if (j == i) continue;
-      wanted[static_cast<std::size_t>(j)] = std::round(
-          options.frac_noise * static_cast<double>(rounded[static_cast<std::size_t>(j)]));
-      total += wanted[static_cast<std::size_t>(j)];
-    }
-    const double cap =
-        std::max(0.0, label_counts(i) - static_cast<double>(options.min_examples_per_class));
-    if (total > cap) {
-      for (auto& w : wanted) w *= cap / total;
-      to_remove[static_cast<std::size_t>(i)] =
-          detail::round_preserving_total(wanted);  // sums to cap
-    } else {
-      to_remove[static_cast<std::size_t>(i)].assign(static_cast<std::size_t>(c), 0);
-      for (Eigen::Index j = 0; j < c; ++j) {
-        to_remove[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)] =
-            static_cast<Eigen::Index>(wanted[static_cast<std::size_t>(j)]);
-      }
-    }
-  }
-
-  // Rows grouped by given label.
-  std::vector<std::vector<Eigen::Index>> by_class(static_cast<std::size_t>(c));
-  for (Eigen::Index i = 0; i < n; ++i)
-    by_class[static_cast<std::size_t>(labels[static_cast<std::size_t>(i)])].push_back(i);
-
-  std::vector<char> by_noise_rate(static_cast<std::size_t>(n), 0);
-  std::vector<char> by_class_mask(static_cast<std::size_t>(n), 0);
+  std::vector<char> flagged(static_cast<std::size_t>(n), 0);
   std::vector<std::pair<double, Eigen::Index>> scored;
-  // Marks the `count` members of `rows` with the highest key (ties to the lower row).
-  auto mark_top = [&](const std::vector<Eigen::Index>& rows, Eigen::Index count, auto key,
-                      std::vector<char>& mask) {
-    if (count <= 0) return;
-    scored.clear();
-    for (const Eigen::Index r : rows) scored.emplace_back(key(r), r);
-    const auto k = std::min<std::size_t>(static_cast<std::size_t>(count), scored.size());
-    if (k == 0) return;
-    auto before = [](const auto& a, const auto& b) {
-      return a.first > b.first || (a.first == b.first && a.second < b.second);
-    };
-    std::nth_element(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k) - 1,
-                     scored.end(), before);
-    for (std::size_t r = 0; r < k; ++r) mask[static_cast<std::size_t>(scored[r].second)] = 1;
+  // Ascending key, ties to the lower row.
+  auto before = [](const auto& a, const auto& b) {
+    return a.first < b.first || (a.first == b.first && a.second < b.second);
   };
-  const bool want_noise_rate =
-      options.filter_by == FilterBy::prune_by_noise_rate || options.filter_by == FilterBy::both;
-  const bool want_class =
-      options.filter_by == FilterBy::prune_by_class || options.filter_by == FilterBy::both;
-  for (Eigen::Index i = 0; i < c; ++i) {
-    const auto& rows = by_class[static_cast<std::size_t>(i)];
-    const auto& counts = to_remove[static_cast<std::size_t>(i)];
-    if (want_noise_rate) {
-      for (Eigen::Index j = 0; j < c; ++j) {
-        if (j == i) continue;
-        mark_top(
-            rows, counts[static_cast<std::size_t>(j)],
-            [&](Eigen::Index r) {
-              return static_cast<double>(p(r, j)) - static_cast<double>(p(r, i));
-            },
-            by_noise_rate);
+  if (want_noise_rate || want_class) {
+    // Items to remove per (given i, true j): from the rounded calibrated joint, or the user's
+    // per-class counts spread over row i in proportion to it.
+    std::vector<std::vector<Eigen::Index>> to_remove(static_cast<std::size_t>(c));
+    std::vector<double> row(static_cast<std::size_t>(c));
+    std::vector<double> wanted(static_cast<std::size_t>(c));
+    for (Eigen::Index i = 0; i < c; ++i) {
+      for (Eigen::Index j = 0; j < c; ++j)
+        row[static_cast<std::size_t>(j)] = result.confident_joint(i, j);
+      const auto rounded = detail::round_preserving_total(row);
+      std::fill(wanted.begin(), wanted.end(), 0.0);
+      double total = 0;
+      if (options.num_to_remove_per_class) {
+        const auto count =
+            static_cast<double>((*options.num_to_remove_per_class)[static_cast<std::size_t>(i)]);
+        double off = 0;
+        for (Eigen::Index j = 0; j < c; ++j)
+          off += j == i ? 0.0 : static_cast<double>(rounded[static_cast<std::size_t>(j)]);
+        for (Eigen::Index j = 0; j < c; ++j) {
+          if (j == i) continue;
+          const double share = off > 0
+                                   ? static_cast<double>(rounded[static_cast<std::size_t>(j)]) / off
+                                   : 1.0 / static_cast<double>(c - 1);
+          wanted[static_cast<std::size_t>(j)] = count * share;
+        }
+        total = count;
+      } else {
+        for (Eigen::Index j = 0; j < c; ++j) {
+          if (j == i) continue;
+          wanted[static_cast<std::size_t>(j)] = std::round(
+              options.frac_noise * static_cast<double>(rounded[static_cast<std::size_t>(j)]));
+          total += wanted[static_cast<std::size_t>(j)];
+        }
+      }
+      const double cap =
+          std::max(0.0, label_counts(i) - static_cast<double>(options.min_examples_per_class));
+      if (total > cap) {
+        for (auto& w : wanted) w *= cap / total;
+      }
+      to_remove[static_cast<std::size_t>(i)] = detail::round_preserving_total(wanted);
+    }
+
+    // Rows grouped by given label.
+    std::vector<std::vector<Eigen::Index>> by_class(static_cast<std::size_t>(c));
+    for (Eigen::Index i = 0; i < n; ++i)
+      by_class[static_cast<std::size_t>(labels[static_cast<std::size_t>(i)])].push_back(i);
+
+    std::vector<char> by_noise_rate(static_cast<std::size_t>(n), 0);
+    std::vector<char> by_class_mask(static_cast<std::size_t>(n), 0);
+    // Marks the `count` members of `rows` with the lowest key (ties to the lower row).
+    auto mark_lowest = [&](const std::vector<Eigen::Index>& rows, Eigen::Index count, auto key,
+                           std::vector<char>& mask) {
+      if (count <= 0) return;
+      scored.clear();
+      for (const Eigen::Index r : rows) scored.emplace_back(key(r), r);
+      const auto k = std::min<std::size_t>(static_cast<std::size_t>(count), scored.size());
+      if (k == 0) return;
+      std::nth_element(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(k) - 1,
+                       scored.end(), before);
+      for (std::size_t r = 0; r < k; ++r) mask[static_cast<std::size_t>(scored[r].second)] = 1;
+    };
+    for (Eigen::Index i = 0; i < c; ++i) {
+      const auto& rows = by_class[static_cast<std::size_t>(i)];
+      const auto& counts = to_remove[static_cast<std::size_t>(i)];
+      if (want_noise_rate) {
+        // Cell (i, j): the items given i with the largest margin p_j - p_i.
+        for (Eigen::Index j = 0; j < c; ++j) {
+          if (j == i) continue;
+          mark_lowest(
+              rows, counts[static_cast<std::size_t>(j)],
+              [&](Eigen::Index r) {
+                return static_cast<double>(p(r, i)) - static_cast<double>(p(r, j));
+              },
+              by_noise_rate);
+        }
+      }
+      if (want_class) {
+        Eigen::Index total = 0;
+        for (Eigen::Index j = 0; j < c; ++j)
+          total += j == i ? 0 : counts[static_cast<std::size_t>(j)];
+        mark_lowest(
+            rows, total, [&](Eigen::Index r) { return static_cast<double>(p(r, i)); },
+            by_class_mask);
       }
     }
-    if (want_class) {
-      Eigen::Index total = 0;
-      for (Eigen::Index j = 0; j < c; ++j)
-        total += j == i ? 0 : counts[static_cast<std::size_t>(j)];
-      mark_top(
-          rows, total, [&](Eigen::Index r) { return -static_cast<double>(p(r, i)); },
-          by_class_mask);
+    for (std::size_t s = 0; s < flagged.size(); ++s) {
+      flagged[s] =
+          (!want_noise_rate || by_noise_rate[s] != 0) && (!want_class || by_class_mask[s] != 0) ? 1
+                                                                                                : 0;
+    }
+  } else if (options.filter_by == FilterBy::confident_learning) {
+    for (std::size_t s = 0; s < flagged.size(); ++s)
+      flagged[s] = guess[s] >= 0 && guess[s] != labels[s] ? 1 : 0;
+  } else if (options.filter_by == FilterBy::predicted_neq_given) {
+    flagged.assign(flagged.size(), 1);  // the argmax rule below keeps the rest
+  } else if (low_score) {
+    const auto count = static_cast<std::size_t>(detail::count_off_diagonal(labels, p, guess));
+    const RankBy by = options.filter_by == FilterBy::low_self_confidence
+                          ? RankBy::self_confidence
+                          : RankBy::normalized_margin;
+    scored.clear();
+    for (Eigen::Index r = 0; r < n; ++r)
+      scored.emplace_back(detail::quality_score(p, r, labels[static_cast<std::size_t>(r)], by), r);
+    if (count > 0) {
+      std::nth_element(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(count) - 1,
+                       scored.end(), before);
+      for (std::size_t r = 0; r < count; ++r)
+        flagged[static_cast<std::size_t>(scored[r].second)] = 1;
     }
   }
 
   for (Eigen::Index r = 0; r < n; ++r) {
     const auto s = static_cast<std::size_t>(r);
-    const int y = labels[s];
-    bool issue = false;
-    switch (options.filter_by) {
-      case FilterBy::prune_by_noise_rate:
-        issue = by_noise_rate[s] != 0;
-        break;
-      case FilterBy::prune_by_class:
-        issue = by_class_mask[s] != 0;
-        break;
-      case FilterBy::both:
-        issue = by_noise_rate[s] != 0 && by_class_mask[s] != 0;
-        break;
-      case FilterBy::confident_learning:
-        issue = guess[s] >= 0 && guess[s] != y;
-        break;
-    }
-    if (!issue) continue;
-    // The model agrees with the given label: not an issue.
-    int argmax = 0;
-    for (Eigen::Index k = 1; k < c; ++k) {
-      if (p(r, k) > p(r, argmax)) argmax = static_cast<int>(k);
-    }
-    if (argmax == y) continue;
-    result.issues.push_back({r, y, result.suggested_labels[s], result.quality(r)});
+    if (flagged[s] == 0) continue;
+    if (!low_score && detail::given_is_argmax(p, r, labels[s])) continue;
+    result.issues.push_back({r, labels[s], result.suggested_labels[s], result.quality(r)});
   }
   std::sort(result.issues.begin(), result.issues.end(),
             [](const LabelIssue& a, const LabelIssue& b) {
               return a.quality < b.quality || (a.quality == b.quality && a.index < b.index);
             });
   return result;
+}
+
+/// Estimated number of label issues (cleanlab's `count.num_label_issues`); see
+/// EstimationMethod. The most accurate count when the issues themselves are not needed; it is
+/// the number that FilterBy::low_self_confidence and low_normalized_margin flag. O(n·C + C²).
+/// @throws as find_label_issues() for the labels, probabilities and thresholds;
+///   labelkit::invalid_argument if options.confident_joint is missing for off_diagonal_custom,
+///   given for another method, or has a negative or non-finite entry or a zero total;
+///   labelkit::dimension_mismatch if it is not C x C.
+template <class Derived>
+[[nodiscard]] Eigen::Index num_label_issues(std::span<const int> labels,
+                                            const Eigen::MatrixBase<Derived>& probabilities,
+                                            const NumLabelIssuesOptions& options = {}) {
+  constexpr const char* function = "num_label_issues";
+  detail::check_labels_and_probabilities(labels, probabilities, function);
+  const Eigen::Index c = probabilities.cols();
+  if (options.thresholds) detail::check_thresholds(*options.thresholds, c, function);
+  const bool custom = options.estimation_method == EstimationMethod::off_diagonal_custom;
+  if (custom != options.confident_joint.has_value()) {
+    labelkit::detail::fail(function, custom ? "'options.confident_joint' is required by "
+                                              "off_diagonal_custom"
+                                            : "'options.confident_joint' is only used by "
+                                              "off_diagonal_custom");
+  }
+  Eigen::VectorXd label_counts = Eigen::VectorXd::Zero(c);
+  for (const int y : labels) label_counts(y) += 1;
+  Eigen::MatrixXd joint;
+  if (custom) {
+    const Eigen::MatrixXd& given = *options.confident_joint;
+    if (given.rows() != c || given.cols() != c) {
+      labelkit::detail::fail<dimension_mismatch>(function, "'options.confident_joint' is ",
+                                                 given.rows(), " x ", given.cols(),
+                                                 " but there are ", c, " classes (expected C x C)");
+    }
+    labelkit::detail::check_finite(given, function, "options.confident_joint");
+    if ((given.array() < 0).any() || !(given.sum() > 0)) {
+      labelkit::detail::fail(function,
+                             "'options.confident_joint' has a negative entry or a zero total");
+    }
+    joint = given;
+  } else {
+    const Eigen::VectorXd t = options.thresholds
+                                  ? *options.thresholds
+                                  : detail::thresholds_unchecked(labels, probabilities);
+    const auto guess = detail::confident_classes(probabilities, t);
+    if (options.estimation_method == EstimationMethod::off_diagonal) {
+      return detail::count_off_diagonal(labels, probabilities, guess);
+    }
+    joint = detail::raw_joint(labels, probabilities, guess).first;
+    for (Eigen::Index k = 0; k < c; ++k) joint(k, k) = std::max(joint(k, k), 1.0);
+  }
+  joint = detail::calibrate(joint, label_counts);
+  double trace = 0;
+  double total = 0;
+  std::vector<double> row(static_cast<std::size_t>(c));
+  for (Eigen::Index i = 0; i < c; ++i) {
+    for (Eigen::Index j = 0; j < c; ++j) row[static_cast<std::size_t>(j)] = joint(i, j);
+    const auto rounded = detail::round_preserving_total(row);
+    for (Eigen::Index j = 0; j < c; ++j)
+      total += static_cast<double>(rounded[static_cast<std::size_t>(j)]);
+    trace += static_cast<double>(rounded[static_cast<std::size_t>(i)]);
+  }
+  const auto n = static_cast<double>(labels.size());
+  return total > 0 ? static_cast<Eigen::Index>(std::llround(n * (1 - trace / total))) : 0;
 }
 
 }  // namespace quality

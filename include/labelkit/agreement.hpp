@@ -15,4 +15,5 @@
 #include "labelkit/agreement/multi_rater.hpp"
 #include "labelkit/agreement/records.hpp"
 #include "labelkit/agreement/scott.hpp"
+#include "labelkit/agreement/spans.hpp"
 #include "labelkit/agreement/tables.hpp"

@@ -15,4 +15,5 @@
 #include "labelkit/quality/mace.hpp"
 #include "labelkit/quality/majority_vote.hpp"
 #include "labelkit/quality/report.hpp"
+#include "labelkit/quality/span_aggregation.hpp"
 #include "labelkit/quality/wawa.hpp"

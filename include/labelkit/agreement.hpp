@@ -5,6 +5,7 @@
 /// include single headers for the smallest builds.
 
 #include "labelkit/agreement/bangdiwala.hpp"
+#include "labelkit/agreement/boxes.hpp"
 #include "labelkit/agreement/cohen.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/fleiss.hpp"

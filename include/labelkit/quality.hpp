@@ -5,6 +5,7 @@
 /// every public header of the area; include single headers for the smallest builds.
 
 #include "labelkit/quality/aggregation.hpp"
+#include "labelkit/quality/box_fusion.hpp"
 #include "labelkit/quality/confident_learning.hpp"
 #include "labelkit/quality/consensus.hpp"
 #include "labelkit/quality/consistency.hpp"

@@ -138,8 +138,8 @@ inline BoxAgreementResult box_agreement(std::span<const BoxAnnotation> boxes, in
         ++p.n_items;
         p.n_first += static_cast<Index>(na);
         p.n_second += static_cast<Index>(nb);
-        detail::check_allocation({na, nb}, sizeof(detail::MatchCandidate), function,
-                                 "the candidate box pairs of one item");
+        constexpr std::size_t max_candidates =
+            max_allocation_bytes / sizeof(detail::MatchCandidate);
         std::vector<detail::MatchCandidate> candidates;
         for (std::size_t u = 0; u < na; ++u) {
           for (std::size_t v = 0; v < nb; ++v) {
@@ -148,6 +148,10 @@ inline BoxAgreementResult box_agreement(std::span<const BoxAnnotation> boxes, in
             if (options.match_labels && s.label != t.label) continue;
             const double iou = box_iou(s, t);
             if (iou >= options.iou_threshold) {
+              if (candidates.size() >= max_candidates) {
+                detail::check_allocation({candidates.size() + 1}, sizeof(detail::MatchCandidate),
+                                         function, "the candidate box pairs of one item");
+              }
               candidates.push_back({iou, static_cast<Index>(u), static_cast<Index>(v)});
             }
           }

@@ -147,8 +147,7 @@ inline void match_spans(const SpanAnnotation* a, Index na, const SpanAnnotation*
   for (Index k = 0; k < nb; ++k) {
     if (!used_b[static_cast<std::size_t>(k)]) free_b.push_back(k);
   }
-  check_allocation({free_a.size(), free_b.size()}, sizeof(MatchCandidate), function,
-                   "the overlapping span pairs of one item");
+  constexpr std::size_t max_candidates = max_allocation_bytes / sizeof(MatchCandidate);
   std::vector<MatchCandidate> overlapping;
   for (std::size_t x = 0; x < free_a.size(); ++x) {
     for (std::size_t y = 0; y < free_b.size(); ++y) {
@@ -157,6 +156,10 @@ inline void match_spans(const SpanAnnotation* a, Index na, const SpanAnnotation*
       if (t.start >= s.end) break;  // b is sorted by start: no later span overlaps s
       const Index overlap = span_overlap(s, t);
       if (overlap > 0 && same_label(s, t)) {
+        if (overlapping.size() >= max_candidates) {
+          check_allocation({overlapping.size() + 1}, sizeof(MatchCandidate), function,
+                           "the overlapping span pairs of one item");
+        }
         overlapping.push_back(
             {static_cast<double>(overlap), static_cast<Index>(x), static_cast<Index>(y)});
       }

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <limits>
 #include <map>
 #include <random>
@@ -171,4 +172,98 @@ TEST_CASE("fuse_boxes refuses hostile weights and options") {
   REQUIRE(r.boxes.size() == 1);
   CHECK(r.boxes[0].x == 0.5);
   CHECK(r.boxes[0].weighted_consensus == 0.0);
+}
+
+namespace {
+
+// Brute-force twin of fuse_boxes on one item and label: clusters as lists of boxes, the fused
+// box recomputed from every member for every comparison (no cached state), visiting order
+// computed by a plain selection of the next box.
+std::vector<FusedBox> boxfus_twin(std::vector<BoxAnnotation> boxes,
+                                  const std::map<labelkit::Index, double>& weight,
+                                  double threshold) {
+  std::vector<BoxAnnotation> order;
+  while (!boxes.empty()) {
+    std::size_t best = 0;
+    for (std::size_t k = 1; k < boxes.size(); ++k) {
+      const auto key = [&](const BoxAnnotation& b) {
+        return std::tuple(-weight.at(b.annotator), b.annotator, b.x, b.y, b.width, b.height,
+                          b.label);
+      };
+      if (key(boxes[k]) < key(boxes[best])) best = k;
+    }
+    order.push_back(boxes[best]);
+    boxes.erase(boxes.begin() + static_cast<std::ptrdiff_t>(best));
+  }
+  const auto fuse = [&](const std::vector<BoxAnnotation>& members) {
+    double sw = 0, x1 = 0, y1 = 0, x2 = 0, y2 = 0;
+    for (const auto& m : members) {
+      const double w = weight.at(m.annotator);
+      sw += w;
+      x1 += w * m.x;
+      y1 += w * m.y;
+      x2 += w * (m.x + m.width);
+      y2 += w * (m.y + m.height);
+    }
+    return BoxAnnotation{0, 0, x1 / sw, y1 / sw, x2 / sw - x1 / sw, y2 / sw - y1 / sw, 0};
+  };
+  std::vector<std::vector<BoxAnnotation>> clusters;
+  for (const auto& b : order) {
+    int chosen = -1;
+    double best = -1;
+    for (std::size_t c = 0; c < clusters.size(); ++c) {
+      bool mine = false;
+      for (const auto& m : clusters[c]) mine = mine || m.annotator == b.annotator;
+      const double iou = labelkit::box_iou(fuse(clusters[c]), b);
+      if (!mine && iou >= threshold && iou > best) {
+        best = iou;
+        chosen = static_cast<int>(c);
+      }
+    }
+    if (chosen < 0) {
+      clusters.push_back({b});
+    } else {
+      clusters[static_cast<std::size_t>(chosen)].push_back(b);
+    }
+  }
+  std::vector<FusedBox> out;
+  for (const auto& c : clusters) {
+    const auto f = fuse(c);
+    FusedBox box{0, 0, f.x, f.y, f.width, f.height, 0, 0, {}};
+    for (const auto& m : c) box.annotators.push_back(m.annotator);
+    out.push_back(box);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("fuse_boxes equals a brute-force twin on random overlapping boxes and weights") {
+  std::mt19937_64 rng(31337);
+  std::uniform_real_distribution<double> pos(0, 20), size(4, 12), w(0.1, 3);
+  for (int round = 0; round < 100; ++round) {
+    std::vector<BoxAnnotation> s;
+    std::map<labelkit::Index, double> weight;
+    BoxFusionOptions o;
+    o.iou_threshold = 0.2 + 0.1 * (round % 6);
+    for (int annotator = 0; annotator < 4; ++annotator) {
+      weight[annotator] = round % 3 == 0 ? 1.0 : w(rng);
+      o.annotated.push_back({0, annotator});  // all four read the item
+      o.weights.push_back({annotator, weight[annotator]});
+      const int n = static_cast<int>(rng() % 4);
+      for (int k = 0; k < n; ++k)
+        s.push_back({0, annotator, pos(rng), pos(rng), size(rng), size(rng), 0});
+    }
+    const auto r = fuse_boxes(s, 1, o);
+    const auto twin = boxfus_twin(s, weight, o.iou_threshold);
+    REQUIRE(r.boxes.size() == twin.size());
+    for (std::size_t k = 0; k < twin.size(); ++k) {
+      CHECK(r.boxes[k].annotators == twin[k].annotators);
+      CHECK(r.boxes[k].x == doctest::Approx(twin[k].x).epsilon(1e-12));
+      CHECK(r.boxes[k].y == doctest::Approx(twin[k].y).epsilon(1e-12));
+      CHECK(r.boxes[k].width == doctest::Approx(twin[k].width).epsilon(1e-12));
+      CHECK(r.boxes[k].height == doctest::Approx(twin[k].height).epsilon(1e-12));
+      CHECK(r.boxes[k].consensus == doctest::Approx(twin[k].annotators.size() / 4.0));
+    }
+  }
 }

@@ -182,3 +182,15 @@ TEST_CASE("span_tags refuses hostile spans and token lists, naming the record") 
   o.tokens = {{-1, {{0, 4}}}};
   CHECK_THROWS_AS(span_tags(V{{0, 1, 0, 3, 0}}, 2, o), labelkit::invalid_argument);
 }
+
+TEST_CASE("aggregate_spans: majority ties go to the lower tag, so O beats any entity") {
+  // Two readers of "ab cd": annotator 1 marks "ab" PER, annotator 2 marks "ab" LOC and "cd"
+  // PER. Token "ab": B-PER (1) vs B-LOC (3) -> B-PER; token "cd": O (0) vs B-PER (1) -> O.
+  SpanAggregationOptions o;
+  o.tokens = {{0, {{0, 2}, {3, 5}}}};
+  const std::vector<SpanAnnotation> s = {{0, 1, 0, 2, 0}, {0, 2, 0, 2, 1}, {0, 2, 3, 5, 0}};
+  const auto r = aggregate_spans(s, 2, o);
+  CHECK(r.tags.labels == std::vector<int>{1, 0});
+  REQUIRE(r.spans.size() == 1);
+  CHECK(r.spans[0] == AggregatedSpan{0, 0, 2, 0, 0.5});
+}

@@ -113,7 +113,7 @@ inline BoxAgreementResult box_agreement(std::span<const BoxAnnotation> boxes, in
     detail::fail(function, "'options.iou_threshold' must be in (0, 1] (got ", options.iou_threshold,
                  ")");
   }
-  const auto readers = detail::coverage(boxes, options.annotated, function);
+  const auto readers = detail::region_readers(boxes, options.annotated, function);
   const auto g = detail::group_regions(boxes, readers, detail::BoxLess{}, function);
   const auto n = static_cast<Index>(g.annotators.size());
   BoxAgreementResult result;
@@ -132,15 +132,14 @@ inline BoxAgreementResult box_agreement(std::span<const BoxAnnotation> boxes, in
       for (std::size_t y = x + 1; y < readers_of_item.size(); ++y) {
         const auto& a = readers_of_item[x];
         const auto& b = readers_of_item[y];
-        auto& p = result.pairs[detail::pair_index(a.annotator, b.annotator, n)];
+        auto& p = result.pairs[detail::region_pair_index(a.annotator, b.annotator, n)];
         const std::size_t na = a.end - a.begin;
         const std::size_t nb = b.end - b.begin;
         ++p.n_items;
         p.n_first += static_cast<Index>(na);
         p.n_second += static_cast<Index>(nb);
-        constexpr std::size_t max_candidates =
-            max_allocation_bytes / sizeof(detail::MatchCandidate);
-        std::vector<detail::MatchCandidate> candidates;
+        constexpr std::size_t max_candidates = max_allocation_bytes / sizeof(detail::RegionMatch);
+        std::vector<detail::RegionMatch> candidates;
         for (std::size_t u = 0; u < na; ++u) {
           for (std::size_t v = 0; v < nb; ++v) {
             const BoxAnnotation& s = g.sorted[a.begin + u];
@@ -149,15 +148,15 @@ inline BoxAgreementResult box_agreement(std::span<const BoxAnnotation> boxes, in
             const double iou = box_iou(s, t);
             if (iou >= options.iou_threshold) {
               if (candidates.size() >= max_candidates) {
-                detail::check_allocation({candidates.size() + 1}, sizeof(detail::MatchCandidate),
+                detail::check_allocation({candidates.size() + 1}, sizeof(detail::RegionMatch),
                                          function, "the candidate box pairs of one item");
               }
               candidates.push_back({iou, static_cast<Index>(u), static_cast<Index>(v)});
             }
           }
         }
-        for (const auto& m : detail::greedy_match(std::move(candidates), static_cast<Index>(na),
-                                                  static_cast<Index>(nb))) {
+        for (const auto& m : detail::greedy_region_match(
+                 std::move(candidates), static_cast<Index>(na), static_cast<Index>(nb))) {
           ++p.matched;
           p.iou_sum += m.quality;
         }

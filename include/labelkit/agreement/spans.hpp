@@ -119,7 +119,7 @@ inline void match_spans(const SpanAnnotation* a, Index na, const SpanAnnotation*
   const auto same_label = [&](const SpanAnnotation& x, const SpanAnnotation& y) {
     return !options.match_labels || x.label == y.label;
   };
-  std::vector<MatchCandidate> exact;
+  std::vector<RegionMatch> exact;
   for (Index i = 0; i < na; ++i) {
     // b is sorted by start, end: the spans with a's boundaries are one run.
     const auto* lo =
@@ -130,12 +130,12 @@ inline void match_spans(const SpanAnnotation* a, Index na, const SpanAnnotation*
       if (same_label(a[i], *p)) exact.push_back({1.0, i, static_cast<Index>(p - b)});
     }
   }
-  const auto taken = greedy_match(std::move(exact), na, nb);
+  const auto taken = greedy_region_match(std::move(exact), na, nb);
   out.exact += static_cast<Index>(taken.size());
   if (options.match != agreement::SpanMatch::partial) return;
   std::vector<char> used_a(static_cast<std::size_t>(na), 0);
   std::vector<char> used_b(static_cast<std::size_t>(nb), 0);
-  for (const MatchCandidate& c : taken) {
+  for (const RegionMatch& c : taken) {
     used_a[static_cast<std::size_t>(c.first)] = 1;
     used_b[static_cast<std::size_t>(c.second)] = 1;
   }
@@ -147,8 +147,8 @@ inline void match_spans(const SpanAnnotation* a, Index na, const SpanAnnotation*
   for (Index k = 0; k < nb; ++k) {
     if (!used_b[static_cast<std::size_t>(k)]) free_b.push_back(k);
   }
-  constexpr std::size_t max_candidates = max_allocation_bytes / sizeof(MatchCandidate);
-  std::vector<MatchCandidate> overlapping;
+  constexpr std::size_t max_candidates = max_allocation_bytes / sizeof(RegionMatch);
+  std::vector<RegionMatch> overlapping;
   for (std::size_t x = 0; x < free_a.size(); ++x) {
     for (std::size_t y = 0; y < free_b.size(); ++y) {
       const SpanAnnotation& s = a[free_a[x]];
@@ -157,7 +157,7 @@ inline void match_spans(const SpanAnnotation* a, Index na, const SpanAnnotation*
       const Index overlap = span_overlap(s, t);
       if (overlap > 0 && same_label(s, t)) {
         if (overlapping.size() >= max_candidates) {
-          check_allocation({overlapping.size() + 1}, sizeof(MatchCandidate), function,
+          check_allocation({overlapping.size() + 1}, sizeof(RegionMatch), function,
                            "the overlapping span pairs of one item");
         }
         overlapping.push_back(
@@ -165,10 +165,10 @@ inline void match_spans(const SpanAnnotation* a, Index na, const SpanAnnotation*
       }
     }
   }
-  out.partial +=
-      static_cast<Index>(greedy_match(std::move(overlapping), static_cast<Index>(free_a.size()),
-                                      static_cast<Index>(free_b.size()))
-                             .size());
+  out.partial += static_cast<Index>(greedy_region_match(std::move(overlapping),
+                                                        static_cast<Index>(free_a.size()),
+                                                        static_cast<Index>(free_b.size()))
+                                        .size());
 }
 
 }  // namespace detail
@@ -204,7 +204,7 @@ inline SpanAgreementResult span_agreement(std::span<const SpanAnnotation> spans,
     detail::fail(function, "'options.partial_credit' must be in [0, 1] (got ",
                  options.partial_credit, ")");
   }
-  const auto readers = detail::coverage(spans, options.annotated, function);
+  const auto readers = detail::region_readers(spans, options.annotated, function);
   const auto g = detail::group_regions(spans, readers, detail::SpanLess{}, function);
   const auto n = static_cast<Index>(g.annotators.size());
   SpanAgreementResult result;
@@ -223,7 +223,7 @@ inline SpanAgreementResult span_agreement(std::span<const SpanAnnotation> spans,
       for (std::size_t y = x + 1; y < readers_of_item.size(); ++y) {
         const auto& a = readers_of_item[x];
         const auto& b = readers_of_item[y];
-        auto& p = result.pairs[detail::pair_index(a.annotator, b.annotator, n)];
+        auto& p = result.pairs[detail::region_pair_index(a.annotator, b.annotator, n)];
         ++p.n_items;
         p.n_first += static_cast<Index>(a.end - a.begin);
         p.n_second += static_cast<Index>(b.end - b.begin);

@@ -79,7 +79,7 @@ int region_label(const Json& name_value, const LabelSet& set, const std::string&
 
 /// A finite number from a file, or a parse_error at `path`.
 template <class Json>
-double finite_number(const Json& value, const std::string& path, const JsonContext& context) {
+double region_finite(const Json& value, const std::string& path, const JsonContext& context) {
   const double v = as_number(value, path, context);
   if (!std::isfinite(v)) bad_json(context, path, "expected a finite number (got ", v, ")");
   return v;
@@ -116,17 +116,17 @@ void regions_from_result(const Json& result, const LabelSet& set, Index item, In
                              region_label(names[k], set, path_of(np, k), context)});
       }
     } else {
-      const double x = finite_number(member(value, "x", vp, context), path_of(vp, "x"), context);
-      const double y = finite_number(member(value, "y", vp, context), path_of(vp, "y"), context);
+      const double x = region_finite(member(value, "x", vp, context), path_of(vp, "x"), context);
+      const double y = region_finite(member(value, "y", vp, context), path_of(vp, "y"), context);
       const double w =
-          finite_number(member(value, "width", vp, context), path_of(vp, "width"), context);
+          region_finite(member(value, "width", vp, context), path_of(vp, "width"), context);
       const double h =
-          finite_number(member(value, "height", vp, context), path_of(vp, "height"), context);
+          region_finite(member(value, "height", vp, context), path_of(vp, "height"), context);
       if (!(w > 0) || !(h > 0) || !std::isfinite(x + w) || !std::isfinite(y + h)) {
         bad_json(context, vp, "a box needs width > 0 and height > 0 (got ", w, " and ", h, ")");
       }
       if (const Json* rotation = optional_member(value, "rotation", vp, context)) {
-        if (finite_number(*rotation, path_of(vp, "rotation"), context) != 0.0) {
+        if (region_finite(*rotation, path_of(vp, "rotation"), context) != 0.0) {
           bad_json(context, path_of(vp, "rotation"),
                    "rotated boxes are not supported (expected 0)");
         }

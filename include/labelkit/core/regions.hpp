@@ -160,9 +160,9 @@ inline void check_boxes(std::span<const BoxAnnotation> boxes, int n_labels,
 /// `regions` on every item of `regions`. Throws for a negative id in `annotated` or a table over
 /// labelkit::max_allocation_bytes. O(R log R + I·J).
 template <class Region>
-std::vector<AnnotatedItem> coverage(std::span<const Region> regions,
-                                    std::span<const AnnotatedItem> annotated,
-                                    std::string_view function) {
+std::vector<AnnotatedItem> region_readers(std::span<const Region> regions,
+                                          std::span<const AnnotatedItem> annotated,
+                                          std::string_view function) {
   std::vector<AnnotatedItem> out;
   if (annotated.empty()) {
     std::vector<Index> items;

@@ -69,9 +69,9 @@ namespace detail {
 
 /// Weighted mean box of `members` (indices into `boxes`) with weights `w` (equal weights when
 /// they sum to 0), written into `out`'s geometry.
-inline void fuse_cluster(const std::vector<BoxAnnotation>& boxes,
-                         const std::vector<std::size_t>& members, const std::vector<double>& w,
-                         BoxAnnotation& out) {
+inline void fuse_box_cluster(const std::vector<BoxAnnotation>& boxes,
+                             const std::vector<std::size_t>& members, const std::vector<double>& w,
+                             BoxAnnotation& out) {
   double total = 0;
   for (const std::size_t m : members) total += w[m];
   const bool equal = !(total > 0);
@@ -169,7 +169,7 @@ inline BoxFusionResult fuse_boxes(std::span<const BoxAnnotation> boxes, int n_la
     return detail::BoxLess{}(a, b);
   });
   for (std::size_t r = 0; r < sorted.size(); ++r) w[r] = weight(sorted[r].annotator);
-  const auto readers = detail::coverage(boxes, options.annotated, function);
+  const auto readers = detail::region_readers(boxes, options.annotated, function);
   for (const AnnotatedItem& a : readers) {
     if (weight(a.annotator) < 0) {
       detail::fail(function, "'options.annotated' names annotator ", a.annotator,
@@ -217,7 +217,7 @@ inline BoxFusionResult fuse_boxes(std::span<const BoxAnnotation> boxes, int n_la
         clusters.push_back({sorted[b], {b}});
       } else {
         clusters[best_c].members.push_back(b);
-        detail::fuse_cluster(sorted, clusters[best_c].members, w, clusters[best_c].fused);
+        detail::fuse_box_cluster(sorted, clusters[best_c].members, w, clusters[best_c].fused);
       }
     }
     for (const Cluster& c : clusters) {

@@ -129,7 +129,7 @@ namespace detail {
 
 /// Validates `options.tokens` and returns, per item with tokens, its index in the list, sorted
 /// by item id.
-inline std::vector<std::pair<Index, std::size_t>> index_tokens(
+inline std::vector<std::pair<Index, std::size_t>> index_item_tokens(
     const std::vector<quality::ItemTokens>& tokens, std::string_view function) {
   std::vector<std::pair<Index, std::size_t>> index;
   index.reserve(tokens.size());
@@ -182,8 +182,8 @@ inline SpanTags span_tags(std::span<const SpanAnnotation> spans, int n_labels,
   detail::check_spans(spans, n_labels, function);
   detail::check_class_count(2 * static_cast<long long>(n_labels) + 1, function,
                             "2 * n_labels + 1 (the BIO tag count)");
-  const auto readers = detail::coverage(spans, options.annotated, function);
-  const auto token_index = detail::index_tokens(options.tokens, function);
+  const auto readers = detail::region_readers(spans, options.annotated, function);
+  const auto token_index = detail::index_item_tokens(options.tokens, function);
   const bool char_level = options.tokens.empty();
   // Span record indices sorted by (item, annotator, start, end, label, record).
   std::vector<std::size_t> order(spans.size());

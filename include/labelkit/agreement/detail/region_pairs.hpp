@@ -21,7 +21,7 @@ namespace detail {
 
 /// One candidate pair of a matching: region `first` of one side, `second` of the other, and
 /// how good the pair is (larger is better).
-struct MatchCandidate {
+struct RegionMatch {
   double quality;
   Index first;
   Index second;
@@ -30,18 +30,17 @@ struct MatchCandidate {
 /// Greedy one-to-one matching: candidates by quality descending, ties to the lower `first`,
 /// then the lower `second`; a candidate is taken when both of its regions are still free.
 /// Returns the taken candidates in the order taken. O(P log P) for P candidates.
-inline std::vector<MatchCandidate> greedy_match(std::vector<MatchCandidate> candidates,
-                                                Index n_first, Index n_second) {
-  std::sort(candidates.begin(), candidates.end(),
-            [](const MatchCandidate& a, const MatchCandidate& b) {
-              if (a.quality != b.quality) return a.quality > b.quality;
-              if (a.first != b.first) return a.first < b.first;
-              return a.second < b.second;
-            });
+inline std::vector<RegionMatch> greedy_region_match(std::vector<RegionMatch> candidates,
+                                                    Index n_first, Index n_second) {
+  std::sort(candidates.begin(), candidates.end(), [](const RegionMatch& a, const RegionMatch& b) {
+    if (a.quality != b.quality) return a.quality > b.quality;
+    if (a.first != b.first) return a.first < b.first;
+    return a.second < b.second;
+  });
   std::vector<char> used_first(static_cast<std::size_t>(n_first), 0);
   std::vector<char> used_second(static_cast<std::size_t>(n_second), 0);
-  std::vector<MatchCandidate> taken;
-  for (const MatchCandidate& c : candidates) {
+  std::vector<RegionMatch> taken;
+  for (const RegionMatch& c : candidates) {
     auto& f = used_first[static_cast<std::size_t>(c.first)];
     auto& s = used_second[static_cast<std::size_t>(c.second)];
     if (f || s) continue;
@@ -118,7 +117,7 @@ RegionGroups<Region> group_regions(std::span<const Region> regions,
 }
 
 /// Index of the pair (j, k), j < k, among n annotators in row-major upper-triangle order.
-inline std::size_t pair_index(Index j, Index k, Index n) noexcept {
+inline std::size_t region_pair_index(Index j, Index k, Index n) noexcept {
   return static_cast<std::size_t>(j * n - j * (j + 1) / 2 + (k - j - 1));
 }
 

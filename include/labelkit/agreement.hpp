@@ -6,6 +6,7 @@
 
 #include "labelkit/agreement/alpha_state.hpp"
 #include "labelkit/agreement/bangdiwala.hpp"
+#include "labelkit/agreement/boxes.hpp"
 #include "labelkit/agreement/cohen.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/fleiss.hpp"
@@ -17,4 +18,5 @@
 #include "labelkit/agreement/multi_rater.hpp"
 #include "labelkit/agreement/records.hpp"
 #include "labelkit/agreement/scott.hpp"
+#include "labelkit/agreement/spans.hpp"
 #include "labelkit/agreement/tables.hpp"

@@ -28,6 +28,7 @@
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/multilabel_model.hpp"
 #include "labelkit/core/random.hpp"
+#include "labelkit/core/regions.hpp"
 #include "labelkit/core/regressor.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/softmax.hpp"

@@ -6,6 +6,7 @@
 
 #include "labelkit/quality/activelab.hpp"
 #include "labelkit/quality/aggregation.hpp"
+#include "labelkit/quality/box_fusion.hpp"
 #include "labelkit/quality/confident_learning.hpp"
 #include "labelkit/quality/consensus.hpp"
 #include "labelkit/quality/consistency.hpp"
@@ -17,4 +18,5 @@
 #include "labelkit/quality/majority_vote.hpp"
 #include "labelkit/quality/multilabel_issues.hpp"
 #include "labelkit/quality/report.hpp"
+#include "labelkit/quality/span_aggregation.hpp"
 #include "labelkit/quality/wawa.hpp"

@@ -14,5 +14,6 @@
 #include "labelkit/quality/gold_standard.hpp"
 #include "labelkit/quality/mace.hpp"
 #include "labelkit/quality/majority_vote.hpp"
+#include "labelkit/quality/preferences.hpp"
 #include "labelkit/quality/report.hpp"
 #include "labelkit/quality/wawa.hpp"

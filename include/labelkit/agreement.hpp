@@ -6,10 +6,12 @@
 
 #include "labelkit/agreement/bangdiwala.hpp"
 #include "labelkit/agreement/cohen.hpp"
+#include "labelkit/agreement/comparisons.hpp"
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/fleiss.hpp"
 #include "labelkit/agreement/gwet.hpp"
 #include "labelkit/agreement/interpret.hpp"
+#include "labelkit/agreement/kendall_w.hpp"
 #include "labelkit/agreement/krippendorff.hpp"
 #include "labelkit/agreement/krippendorff_types.hpp"
 #include "labelkit/agreement/multi_rater.hpp"

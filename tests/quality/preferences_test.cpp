@@ -271,3 +271,23 @@ TEST_CASE("noisy_bradley_terry with no iterations returns its start, as crowd-ki
   CHECK(std::abs(full.scores(0) - full.scores(1)) < 1e-4);
   CHECK(std::abs(full.scores(1) - full.scores(2)) < 1e-4);
 }
+
+TEST_CASE("noisy_bradley_terry ties: ignored, or half a preference each way") {
+  // Only ties between 0 and 1, plus 1 beating 2 twice. Ignored: items 0 and 1 share no counted
+  // comparison (two components). Half: every tie pulls 0 and 1 together; 1 stays above 2.
+  const std::vector<Comparison> d = {{0, 0, 1, Winner::tie},
+                                     {1, 1, 0, Winner::tie},
+                                     {0, 1, 2, Winner::left},
+                                     {1, 2, 1, Winner::right}};
+  NoisyBradleyTerryOptions o;
+  o.regularization = 0.5;
+  const auto ignored = noisy_bradley_terry(d, o);
+  CHECK(ignored.n_components == 2);
+  CHECK(ignored.components == PrefsIds{0, 1, 1});
+  o.ties = TieRule::half;
+  const auto half = noisy_bradley_terry(d, o);
+  CHECK(half.n_components == 1);
+  CHECK(half.scores(1) > half.scores(2));
+  CHECK(half.scores(0) > half.scores(2));
+  CHECK(std::isfinite(half.objective));
+}

@@ -13,6 +13,8 @@
 #endif
 #include "labelkit/annotation/label_studio.hpp"
 #include "labelkit/annotation/label_studio_names.hpp"
+#include "labelkit/annotation/label_studio_pairwise.hpp"
+#include "labelkit/annotation/label_studio_ranker.hpp"
 #include "labelkit/annotation/label_studio_regions.hpp"
 #include "labelkit/annotation/queue_options.hpp"
 #include "labelkit/annotation/queue_state.hpp"

@@ -11,6 +11,7 @@
 
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/answer_set.hpp"
+#include "labelkit/core/comparison.hpp"
 #include "labelkit/core/duplicates.hpp"
 #include "labelkit/core/eigen.hpp"
 #include "labelkit/core/error.hpp"

@@ -1,0 +1,323 @@
+#pragma once
+/// @file
+/// Label Studio's Ranker template in rank mode ("order these items"): export ranking tasks for
+/// import into Label Studio, and read its JSON export back as rankings, as the pairwise
+/// Comparison records they imply (for quality::bradley_terry()) and as the items x annotators
+/// position matrix of agreement::kendall_w().
+///
+/// One task, for the labeling configuration
+/// `<List name="list" value="$items" title="Answers"/><Ranker name="rank" toName="list"/>`:
+/// @code{.json}
+/// {"id": 3, "data": {"items": [{"id": "a1", "title": "..."}, {"id": "a2", "title": "..."}]},
+///  "annotations": [{"id": 1, "completed_by": 2, "was_cancelled": false,
+///                   "result": [{"id": "3-1", "from_name": "rank", "to_name": "list",
+///                               "type": "ranker", "value": {"ranker": {"rank": ["a2", "a1"]}}}]}]}
+/// @endcode
+///
+/// Mapping: the list items' string ids (`data[RankerFormat::list_key][k].id`) are interned in an
+/// IdNames table, so rankings carry the dense item ids of every labelkit function; an answer is
+/// the array under `value.ranker[<from_name>]` (the single bucket of rank mode, named after the
+/// control), best first. Cancelled annotations and annotations of other controls are skipped.
+/// Export -> import -> export is byte-identical.
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstdint>
+#include <istream>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "labelkit/annotation/detail/json_io.hpp"
+#include "labelkit/annotation/task.hpp"
+#include "labelkit/config.hpp"
+#include "labelkit/core/comparison.hpp"
+#include "labelkit/core/error.hpp"
+#include "labelkit/core/id_names.hpp"
+#include "labelkit/core/json.hpp"
+#include "labelkit/core/limits.hpp"
+
+LABELKIT_BEGIN_NAMESPACE
+namespace annotation {
+
+/// One annotator's ranking of a task's items.
+struct RankingAnswer {
+  Eigen::Index annotator = 0;       ///< Annotator id (non-negative).
+  std::vector<Eigen::Index> order;  ///< Item ids, best first (a subset of the task's items).
+
+  /// Member-wise equality.
+  friend bool operator==(const RankingAnswer&, const RankingAnswer&) = default;
+};
+
+/// A ranking task: the payload (with its list of items) and the answers.
+struct RankingTask {
+  Eigen::Index id = 0;                 ///< Task id (non-negative, unique in a set).
+  std::vector<Eigen::Index> items;     ///< The listed items' ids, in list order.
+  nlohmann::json data;                 ///< The payload, holding the list (what Label Studio shows).
+  std::vector<RankingAnswer> answers;  ///< Accepted answers.
+
+  /// Member-wise equality.
+  friend bool operator==(const RankingTask&, const RankingTask&) = default;
+};
+
+/// The Label Studio names of a ranking project.
+struct RankerFormat {
+  std::string from_name = "rank";  ///< The `<Ranker name=...>` control (and its bucket).
+  std::string to_name = "list";    ///< Its `toName`, the `<List>` object.
+  std::string list_key = "items";  ///< Member of `data` holding the list of `{"id": ...}`.
+};
+
+/// The pairwise comparisons a set of rankings implies: for each answer and each two items in
+/// it, {annotator, the better item, the worse item, Winner::left}. A ranking of k items gives
+/// k (k - 1) / 2 comparisons (they are not independent: use them for scores and a ranking, not
+/// for tests that assume independent comparisons). O(sum k^2).
+/// @throws labelkit::invalid_argument if the comparisons would need more than
+///   labelkit::max_allocation_bytes.
+[[nodiscard]] inline std::vector<Comparison> ranking_comparisons(
+    std::span<const RankingTask> tasks) {
+  std::size_t total = 0;
+  for (const RankingTask& task : tasks) {
+    for (const RankingAnswer& answer : task.answers) {
+      const std::size_t k = answer.order.size();
+      labelkit::detail::check_allocation({k, k}, sizeof(Comparison), "ranking_comparisons",
+                                         "the comparisons of one ranking");
+      total += k * (k - (k > 0 ? 1 : 0)) / 2;
+      labelkit::detail::check_allocation({total}, sizeof(Comparison), "ranking_comparisons",
+                                         "the comparisons");
+    }
+  }
+  std::vector<Comparison> out;
+  out.reserve(total);
+  for (const RankingTask& task : tasks) {
+    for (const RankingAnswer& answer : task.answers) {
+      for (std::size_t i = 0; i < answer.order.size(); ++i) {
+        for (std::size_t j = i + 1; j < answer.order.size(); ++j) {
+          out.push_back({answer.annotator, answer.order[i], answer.order[j], Winner::left});
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/// The items x answers matrix of one task's positions (rows follow `task.items`, columns
+/// `task.answers`; 1 = best), the input of agreement::kendall_w() (reverse the sign if you want
+/// larger = better; W does not change). O(items x answers).
+/// @throws labelkit::invalid_argument if an answer does not rank every item of the task once.
+template <class Scalar = double>
+[[nodiscard]] Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> ranking_positions(
+    const RankingTask& task) {
+  const auto n = static_cast<Eigen::Index>(task.items.size());
+  const auto m = static_cast<Eigen::Index>(task.answers.size());
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> out =
+      Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>::Zero(n, m);
+  std::unordered_map<Eigen::Index, Eigen::Index> row_of;
+  for (std::size_t r = 0; r < task.items.size(); ++r) {
+    row_of.emplace(task.items[r], static_cast<Eigen::Index>(r));
+  }
+  for (Eigen::Index a = 0; a < m; ++a) {
+    const auto& order = task.answers[static_cast<std::size_t>(a)].order;
+    if (static_cast<Eigen::Index>(order.size()) != n) {
+      labelkit::detail::fail("ranking_positions", "answer ", a, " of task ", task.id, " ranks ",
+                             order.size(), " of its ", n, " items (expected all of them)");
+    }
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const auto it = row_of.find(order[k]);
+      if (it == row_of.end() || out(it->second, a) != 0) {
+        labelkit::detail::fail("ranking_positions", "answer ", a, " of task ", task.id,
+                               " ranks item ", order[k], " twice or ranks an item not listed");
+      }
+      out(it->second, a) = static_cast<Scalar>(k + 1);
+    }
+  }
+  return out;
+}
+
+/// Writes ranking tasks as a Label Studio task array (see the file comment): `data` as given
+/// (it must be an object holding the list under `format.list_key`), each answer as a `ranker`
+/// result whose ids are the names of `items`.
+/// @throws labelkit::invalid_argument for a negative or repeated task id, a payload that is not
+///   an object, a negative annotator id, an item id that `items` does not hold, or a string that
+///   is not valid UTF-8.
+template <class Json = nlohmann::json>
+void write_label_studio_ranker(std::ostream& out, std::span<const RankingTask> tasks,
+                               const IdNames& items, const RankerFormat& format = {},
+                               int indent = 2) {
+  using json = Json;
+  constexpr const char* function = "write_label_studio_ranker";
+  json array = json::array();
+  std::unordered_map<Eigen::Index, std::size_t> seen;
+  std::int64_t annotation_id = 0;
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    const RankingTask& task = tasks[t];
+    if (task.id < 0) labelkit::detail::fail(function, "task ", t, " has a negative id");
+    if (!seen.emplace(task.id, t).second) {
+      labelkit::detail::fail(function, "task ", t, " repeats task id ", task.id);
+    }
+    if (!task.data.is_object()) {
+      labelkit::detail::fail(function, "task ", t, "'s payload is not an object (it must hold '",
+                             format.list_key, "')");
+    }
+    json value{{"id", static_cast<std::int64_t>(task.id)},
+               {"data", task.data},
+               {"annotations", json::array()}};
+    std::size_t result_number = 0;
+    for (const RankingAnswer& answer : task.answers) {
+      if (answer.annotator < 0) {
+        labelkit::detail::fail(function, "task ", t, " has an answer by a negative annotator id (",
+                               answer.annotator, ")");
+      }
+      json order = json::array();
+      for (const Eigen::Index item : answer.order) {
+        if (item < 0 || item >= items.size()) {
+          labelkit::detail::fail(function, "task ", t, ": item id ", item,
+                                 " has no name in 'items' (", items.size(), " names)");
+        }
+        order.push_back(items.name(item));
+      }
+      json ranker = json::object();
+      ranker[format.from_name] = std::move(order);
+      json result{{"id", labelkit::detail::concat(task.id, '-', ++result_number)},
+                  {"from_name", format.from_name},
+                  {"to_name", format.to_name},
+                  {"type", "ranker"},
+                  {"value", {{"ranker", std::move(ranker)}}}};
+      value["annotations"].push_back(
+          json{{"id", ++annotation_id},
+               {"completed_by", static_cast<std::int64_t>(answer.annotator)},
+               {"was_cancelled", false},
+               {"result", json::array({std::move(result)})}});
+    }
+    array.push_back(std::move(value));
+  }
+  out << detail::dump_checked(array, function, indent) << '\n';
+}
+
+/// Reads a Label Studio JSON export of a Ranker project (rank mode) described by `format`,
+/// interning the list items' string ids in `items` (changed only if the whole export is read).
+/// A task without `id` gets its position as id. `limits` bounds the document as in
+/// read_label_studio().
+/// @throws labelkit::parse_error naming the JSON path of the first bad value: not an array, a
+///   repeated task id, a payload that is not an object or nests too deep, a missing list, a
+///   list entry without a string `id` or repeating one, an answer that is not an array of
+///   strings, names an item not in the task's list or names one twice, two ranker results of
+///   the control in one annotation, a missing or bad `completed_by`, a name `items` refuses, or
+///   a limit; labelkit::error if the stream fails.
+template <class Json = nlohmann::json>
+[[nodiscard]] std::vector<RankingTask> read_label_studio_ranker(std::istream& in, IdNames& items,
+                                                                const RankerFormat& format = {},
+                                                                const JsonLimits& limits = {}) {
+  using json = Json;
+  const detail::JsonContext context{"read_label_studio_ranker", "", limits};
+  const json document = detail::parse_document<json>(
+      detail::read_all(in, limits.max_bytes, context.function), limits, context);
+  detail::expect_array(document, "", context);
+  IdNames table = items;
+  const auto intern = [&](const json& value, const std::string& path) {
+    const auto name = detail::as_string(value, path, context);
+    try {
+      return table.intern(name);
+    } catch (const labelkit::invalid_argument& e) {
+      detail::bad_json(context, path, "item name '", name, "': ", e.what());
+    }
+  };
+  std::vector<RankingTask> tasks;
+  std::unordered_map<Eigen::Index, std::size_t> seen;
+  for (std::size_t t = 0; t < document.size(); ++t) {
+    const auto tp = detail::path_of("", t);
+    const json& value = document[t];
+    RankingTask task;
+    const json* id = detail::optional_member(value, "id", tp, context);
+    task.id =
+        id ? static_cast<Eigen::Index>(detail::as_count(*id, detail::path_of(tp, "id"), context))
+           : static_cast<Eigen::Index>(t);
+    if (!seen.emplace(task.id, t).second) {
+      detail::bad_json(context, detail::path_of(tp, "id"), "task id ", task.id,
+                       " is repeated (first at /", seen[task.id], ")");
+    }
+    const auto dp = detail::path_of(tp, "data");
+    task.data = detail::member(value, "data", tp, context);
+    detail::expect_object(task.data, dp, context);
+    detail::check_payload(task.data, dp, context);
+    const auto lp = detail::path_of(dp, format.list_key);
+    const json& list = detail::member(task.data, format.list_key, dp, context);
+    detail::expect_array(list, lp, context);
+    std::unordered_set<Eigen::Index> listed;
+    for (std::size_t k = 0; k < list.size(); ++k) {
+      const auto kp = detail::path_of(lp, k);
+      const Eigen::Index item =
+          intern(detail::member(list[k], "id", kp, context), detail::path_of(kp, "id"));
+      if (!listed.insert(item).second) {
+        detail::bad_json(context, detail::path_of(kp, "id"), "item '", table.name(item),
+                         "' is listed twice");
+      }
+      task.items.push_back(item);
+    }
+    if (const json* annotations = detail::optional_member(value, "annotations", tp, context)) {
+      const auto ap = detail::path_of(tp, "annotations");
+      detail::expect_array(*annotations, ap, context);
+      for (std::size_t a = 0; a < annotations->size(); ++a) {
+        const auto p = detail::path_of(ap, a);
+        const json& annotation = (*annotations)[a];
+        if (const json* cancelled =
+                detail::optional_member(annotation, "was_cancelled", p, context)) {
+          if (detail::as_bool(*cancelled, detail::path_of(p, "was_cancelled"), context)) continue;
+        }
+        const auto rp = detail::path_of(p, "result");
+        const json& result = detail::member(annotation, "result", p, context);
+        detail::expect_array(result, rp, context);
+        const json* ranked = nullptr;
+        std::string ranked_path;
+        for (std::size_t r = 0; r < result.size(); ++r) {
+          const auto ep = detail::path_of(rp, r);
+          const auto from = detail::as_string(detail::member(result[r], "from_name", ep, context),
+                                              detail::path_of(ep, "from_name"), context);
+          const auto type = detail::as_string(detail::member(result[r], "type", ep, context),
+                                              detail::path_of(ep, "type"), context);
+          if (from != format.from_name || type != "ranker") continue;
+          if (ranked) {
+            detail::bad_json(context, ep, "a second ranker result of control '", format.from_name,
+                             "' in one annotation");
+          }
+          const auto vp = detail::path_of(ep, "value");
+          const auto kp = detail::path_of(vp, "ranker");
+          const json& buckets = detail::member(detail::member(result[r], "value", ep, context),
+                                               "ranker", vp, context);
+          ranked = &detail::member(buckets, format.from_name, kp, context);
+          ranked_path = detail::path_of(kp, format.from_name);
+        }
+        if (!ranked) continue;  // an annotation of another control
+        detail::expect_array(*ranked, ranked_path, context);
+        RankingAnswer answer;
+        std::unordered_set<Eigen::Index> ranked_items;
+        for (std::size_t k = 0; k < ranked->size(); ++k) {
+          const auto kp = detail::path_of(ranked_path, k);
+          const auto name = detail::as_string((*ranked)[k], kp, context);
+          const auto item = table.find(name);
+          if (!item || listed.count(*item) == 0) {
+            detail::bad_json(context, kp, "item '", name, "' is not in the task's list");
+          }
+          if (!ranked_items.insert(*item).second) {
+            detail::bad_json(context, kp, "item '", name, "' is ranked twice");
+          }
+          answer.order.push_back(*item);
+        }
+        const auto bp = detail::path_of(p, "completed_by");
+        const json& by = detail::member(annotation, "completed_by", p, context);
+        const json& who = by.is_object() ? detail::member(by, "id", bp, context) : by;
+        answer.annotator = static_cast<Eigen::Index>(detail::as_count(who, bp, context));
+        task.answers.push_back(std::move(answer));
+      }
+    }
+    tasks.push_back(std::move(task));
+  }
+  items = std::move(table);
+  return tasks;
+}
+
+}  // namespace annotation
+LABELKIT_END_NAMESPACE

@@ -74,7 +74,7 @@ class DawidSkeneModel {
         code_(crowd.record.size()),
         log_theta_(c_, crowd.n_annotators() * c_),
         counts_(Matrix::Zero(c_, crowd.n_annotators() * c_)),
-        log_prior_(c_),
+        log_prior_(Vector::Constant(c_, -std::log(static_cast<double>(c_)))),
         mass_(Vector::Zero(c_)) {
     // Codes j·C + l index the C-long columns of log_theta_ (log theta_j(., l)) and counts_.
     for (std::size_t a = 0; a < code_.size(); ++a) {
@@ -157,7 +157,7 @@ class OneCoinModel {
         correct_(Vector::Zero(crowd.n_annotators())),
         log_hit_(crowd.n_annotators()),
         log_miss_(crowd.n_annotators()),
-        log_prior_(c_),
+        log_prior_(Vector::Constant(c_, -std::log(static_cast<double>(c_)))),
         mass_(Vector::Zero(c_)) {}
 
   void accumulate(Eigen::Index i, const double* row) {
@@ -226,7 +226,7 @@ quality::DawidSkeneResult run_dawid_skene(std::span<const Annotation> annotation
                                           Eigen::Index confusion_tables,
                                           std::string_view function) {
   check_em_options(options.max_iterations, options.tolerance, options.smoothing, function);
-  const auto crowd = make_crowd(annotations, n_classes, function);
+  const auto crowd = make_crowd(annotations, n_classes, function, EmptyInput::accept);
   check_tables(confusion_tables * crowd.n_annotators(), n_classes, n_classes, function,
                "the annotators x classes x classes confusion matrices");
   check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
@@ -257,7 +257,9 @@ namespace quality {
 ///
 /// Complexity: each iteration is one pass over the records, O(N·C), plus O(J·C² + I·C) for J
 /// annotators and I items; all buffers are allocated once, before the first iteration.
-/// @throws labelkit::invalid_argument if `annotations` is empty, n_classes < 2 or above
+/// No annotations give an empty result, as in crowd-kit: no items, no annotators, a
+/// 0 x n_classes posterior, no confusion matrices, uniform priors, no iterations (converged).
+/// @throws labelkit::invalid_argument if n_classes < 2 or above
 ///   labelkit::max_classes, the confusion matrices or posterior would exceed
 ///   labelkit::max_allocation_bytes, a record has a negative id or a label outside
 ///   [0, n_classes) (naming the record), an option is out of range, or a gold record is invalid.
@@ -292,7 +294,8 @@ template <class Scalar = double>
 /// s + 1) prior; its log density up to a constant is added to the objective). The result's
 /// `confusion` holds the implied matrices; their diagonal is p_j.
 ///
-/// Complexity: O(N·C) per iteration, no allocation inside the iterations.
+/// Complexity: O(N·C) per iteration, no allocation inside the iterations. No annotations give an
+/// empty result, as dawid_skene().
 /// @throws labelkit::invalid_argument as dawid_skene().
 /// @tparam Scalar as dawid_skene().
 template <class Scalar = double>

@@ -70,7 +70,7 @@ class GladModel {
         b_(Vector::Zero(crowd.n_items())),
         grad_alpha_(crowd.n_annotators()),
         grad_b_(crowd.n_items()),
-        log_prior_(c_),
+        log_prior_(Vector::Constant(c_, -std::log(static_cast<double>(c_)))),
         mass_(Vector::Zero(c_)) {}
 
   void accumulate(Eigen::Index /*i*/, const double* row) {
@@ -163,6 +163,7 @@ namespace quality {
 /// it stops when the objective divided by the number of answers rises by less than 1e-5.
 ///
 /// Complexity O(N·(C + gradient_steps)) per iteration; no allocation inside the iterations.
+/// No annotations give an empty result (no items, no annotators, uniform priors, no iterations).
 /// @throws labelkit::invalid_argument for bad annotations (naming the record), bad options or
 ///   a bad gold record.
 /// @tparam Scalar the scalar of the EM tables (double; a template parameter so that the EM code
@@ -182,7 +183,8 @@ template <class Scalar = double>
     detail::fail(function, "'options.learning_rate' must be finite and > 0 (got ",
                  options.learning_rate, ")");
   }
-  const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  const auto crowd =
+      detail::make_crowd(annotations, n_classes, function, detail::EmptyInput::accept);
   detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
   const auto gold = detail::dense_gold(options.gold, crowd.items, n_classes, function);
   detail::GladModel<Scalar> model(crowd, options);

@@ -159,6 +159,7 @@ namespace quality {
 /// (E[spam] + C·s), with s = options.smoothing; the objective (log-likelihood plus the log
 /// priors) never decreases. Complexity O(N·C) per iteration, no allocation inside the
 /// iterations. The paper's variational-Bayes variant and random restarts are not included.
+/// No annotations give an empty result (no items, no annotators, no iterations).
 /// @throws labelkit::invalid_argument for bad annotations (naming the record), bad options or
 ///   a bad gold record.
 /// @tparam Scalar the scalar of the EM tables (double; a template parameter so that the EM code
@@ -168,7 +169,8 @@ template <class Scalar = double>
                               MaceOptions options = {}) {
   constexpr const char* function = "mace";
   detail::check_em_options(options.max_iterations, options.tolerance, options.smoothing, function);
-  const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  const auto crowd =
+      detail::make_crowd(annotations, n_classes, function, detail::EmptyInput::accept);
   detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
   detail::check_tables(4, crowd.n_annotators(), n_classes, function,
                        "the annotators x classes spam tables");

@@ -55,10 +55,11 @@ namespace quality {
 /// Majority vote: for each item, the label given most often (every answer counts, repeated
 /// answers by one annotator included); ties go to the lowest label, as in crowd-kit.
 ///
-/// Ids need not be dense. Complexity O(N + I·C) time for N records, I items and C classes
-/// (O(N log N) when ids are sparse).
-/// @throws labelkit::invalid_argument if `annotations` is empty, n_classes < 2, or a record has
-///   a negative id or a label outside [0, n_classes) (the message names the record).
+/// Ids need not be dense. No annotations give an empty result (no items, no annotators, a
+/// 0 x n_classes posterior), as in crowd-kit. Complexity O(N + I·C) time for N records, I items
+/// and C classes (O(N log N) when ids are sparse).
+/// @throws labelkit::invalid_argument if n_classes < 2, or a record has a negative id or a
+///   label outside [0, n_classes) (the message names the record).
 /// @tparam Scalar the scalar of the vote table (double; a template parameter so that the
 ///   function is compiled only where it is used).
 template <class Scalar = double>
@@ -66,7 +67,7 @@ template <class Scalar = double>
                                                int n_classes) {
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr const char* function = "majority_vote";
-  detail::check_annotations(annotations, n_classes, function);
+  detail::check_annotations(annotations, n_classes, function, detail::EmptyInput::accept);
   // One pass to map items, one to count: no item grouping is needed for a vote.
   const auto items =
       IdMap::from_ids(detail::MemberRange<&Annotation::item>{annotations}, function, "annotations");
@@ -112,7 +113,8 @@ template <class Scalar = double>
                                                         std::span<const AnnotatorWeight> weights) {
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr const char* function = "weighted_majority_vote";
-  const auto crowd = detail::make_crowd(annotations, n_classes, function);
+  const auto crowd =
+      detail::make_crowd(annotations, n_classes, function, detail::EmptyInput::accept);
   detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes vote table");
   std::vector<double> w(static_cast<std::size_t>(crowd.n_annotators()), -1.0);
   for (std::size_t r = 0; r < weights.size(); ++r) {

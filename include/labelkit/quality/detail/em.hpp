@@ -134,6 +134,8 @@ struct EmRun {
 };
 
 /// The EM driver (see the file comment). `gold` holds the clamped label per dense item or -1.
+/// A crowd of no items runs no iteration and counts as converged (the model keeps the parameters
+/// it was constructed with, which must then be well defined: uniform priors).
 /// Complexity per iteration: one pass over the answers plus the model's M-step.
 template <EmModel Model>
 EmRun run_em(const Crowd& crowd, const std::vector<int>& gold, const EmControl& control,
@@ -143,6 +145,11 @@ EmRun run_em(const Crowd& crowd, const std::vector<int>& gold, const EmControl& 
   const auto cs = static_cast<std::size_t>(c);
   EmRun run;
   initial_posterior(crowd, gold, run.posterior);
+  if (n_items == 0) {
+    // Nothing to estimate: no iterations, and the model keeps its starting parameters.
+    run.converged = true;
+    return run;
+  }
   for (Eigen::Index i = 0; i < n_items; ++i) model.accumulate(i, run.posterior.row(i).data());
   std::vector<double> row(cs);
   run.log_likelihood.reserve(static_cast<std::size_t>(control.max_iterations));

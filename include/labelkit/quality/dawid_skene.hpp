@@ -35,8 +35,10 @@ struct DawidSkeneOptions {
   /// Dirichlet pseudo-count added to every confusion count (and class-prior count): the M-step
   /// is then the MAP estimate under a symmetric Dirichlet(smoothing + 1) prior. >= 0.
   double smoothing = 0.01;
-  /// Items whose true label is known: their posterior is clamped to it during EM. Gold records
-  /// for items without annotations are ignored.
+  /// Items whose true label is known: their posterior is clamped to it during EM. An item may
+  /// have several gold labels (several records): its true class is then known to be one of
+  /// them, and its posterior is restricted to them (normalised over them, 0 elsewhere). Gold
+  /// records for items without annotations are ignored.
   std::vector<GoldLabel> gold = {};
   /// Optional progress callback (empty by default), e.g. to print a progress line: called once
   /// per EM iteration, after its M-step and E-step, with an EmProgress: the 1-based iteration
@@ -230,7 +232,7 @@ quality::DawidSkeneResult run_dawid_skene(std::span<const Annotation> annotation
   check_tables(confusion_tables * crowd.n_annotators(), n_classes, n_classes, function,
                "the annotators x classes x classes confusion matrices");
   check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
-  const auto gold = dense_gold(options.gold, crowd.items, n_classes, function);
+  const auto gold = gold_label_sets(options.gold, crowd.items, n_classes, function);
   Model model(crowd, options.smoothing);
   auto run =
       run_em(crowd, gold, {options.max_iterations, options.tolerance, &options.progress}, model);
@@ -252,8 +254,9 @@ namespace quality {
 /// (I + C·s), with n_jkl = sum over j's answers l of T_ik and s = options.smoothing, and the
 /// E-step T_ik ∝ pi_k prod_{answers (j, l) of i} theta_j(k, l), computed in log space with
 /// log-sum-exp. Repeated answers by one annotator on one item each count, as in the paper.
-/// Gold items have T clamped to their label. A confusion row with no mass (possible only when
-/// smoothing = 0) is set uniform; it does not change the objective.
+/// Gold items have T clamped to their label (restricted to their labels if several). A confusion
+/// row with no mass (possible only when smoothing = 0) is set uniform; it does not change the
+/// objective.
 ///
 /// Complexity: each iteration is one pass over the records, O(N·C), plus O(J·C² + I·C) for J
 /// annotators and I items; all buffers are allocated once, before the first iteration.

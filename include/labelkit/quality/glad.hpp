@@ -30,7 +30,9 @@ struct GladOptions {
   int gradient_steps = 5;      ///< Gradient-ascent steps per M-step, >= 1.
   double learning_rate = 1.0;  ///< Step size, scaled by 1 / (answers of the parameter + 1); > 0.
   double smoothing = 0.01;     ///< Pseudo-count on the class priors, >= 0.
-  std::vector<GoldLabel> gold = {};  ///< Items clamped to a known label during EM.
+  /// Items clamped to a known label during EM (restricted to their labels if an item has
+  /// several, as DawidSkeneOptions::gold).
+  std::vector<GoldLabel> gold = {};
   /// Optional progress callback (empty by default): called once per EM iteration, after its
   /// M-step and E-step, with the 1-based iteration and that iteration's objective (the value
   /// appended to GladResult::log_likelihood). It does not change any result; an exception it
@@ -186,7 +188,7 @@ template <class Scalar = double>
   const auto crowd =
       detail::make_crowd(annotations, n_classes, function, detail::EmptyInput::accept);
   detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
-  const auto gold = detail::dense_gold(options.gold, crowd.items, n_classes, function);
+  const auto gold = detail::gold_label_sets(options.gold, crowd.items, n_classes, function);
   detail::GladModel<Scalar> model(crowd, options);
   auto run = detail::run_em(crowd, gold,
                             {options.max_iterations, options.tolerance, &options.progress}, model);

@@ -30,7 +30,9 @@ struct MaceOptions {
   /// Pseudo-count added to the expected counts of both competence outcomes and of every spam
   /// label (MAP under Beta / Dirichlet(smoothing + 1) priors). >= 0.
   double smoothing = 0.5;
-  std::vector<GoldLabel> gold = {};  ///< Items clamped to a known label during EM.
+  /// Items clamped to a known label during EM (restricted to their labels if an item has
+  /// several, as DawidSkeneOptions::gold).
+  std::vector<GoldLabel> gold = {};
   /// Optional progress callback (empty by default): called once per EM iteration, after its
   /// M-step and E-step, with the 1-based iteration and that iteration's objective (the value
   /// appended to MaceResult::log_likelihood). It does not change any result; an exception it
@@ -174,7 +176,7 @@ template <class Scalar = double>
   detail::check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
   detail::check_tables(4, crowd.n_annotators(), n_classes, function,
                        "the annotators x classes spam tables");
-  const auto gold = detail::dense_gold(options.gold, crowd.items, n_classes, function);
+  const auto gold = detail::gold_label_sets(options.gold, crowd.items, n_classes, function);
   detail::MaceModel<Scalar> model(crowd, options.smoothing);
   auto run = detail::run_em(crowd, gold,
                             {options.max_iterations, options.tolerance, &options.progress}, model);

@@ -87,14 +87,15 @@ template <class Scalar = double>
 }
 
 /// Majority vote over an AnswerSet (e.g. `queue.answer_set()`): every answer counts, and each
-/// gold item takes its known label with a one-hot posterior (its `votes` row is left as counted).
+/// gold item takes its known label with a one-hot posterior (its `votes` row is left as counted);
+/// an item with several gold labels gets the vote shares among them and the largest of them.
 /// @throws as majority_vote(annotations, n_classes), and for a gold label out of range.
 /// @tparam Scalar as majority_vote(annotations, n_classes).
 template <class Scalar = double>
 [[nodiscard]] MajorityVoteResult majority_vote(const AnswerSet& answers) {
   detail::check_answer_set(answers, "majority_vote");
   auto result = majority_vote<Scalar>(answers.answers, answers.n_classes());
-  (void)detail::dense_gold(answers.gold, IdMap{}, answers.n_classes(), "majority_vote");
+  (void)detail::gold_label_sets(answers.gold, IdMap{}, answers.n_classes(), "majority_vote");
   detail::clamp_gold_rows(result, answers.gold);
   return result;
 }

@@ -73,7 +73,7 @@ template <class Scalar = double>
 [[nodiscard]] WawaResult wawa(const AnswerSet& answers) {
   detail::check_answer_set(answers, "wawa");
   auto result = wawa<Scalar>(answers.answers, answers.n_classes());
-  (void)detail::dense_gold(answers.gold, IdMap{}, answers.n_classes(), "wawa");
+  (void)detail::gold_label_sets(answers.gold, IdMap{}, answers.n_classes(), "wawa");
   detail::clamp_gold_rows(result, answers.gold);
   return result;
 }

@@ -16,3 +16,4 @@
 #include "labelkit/quality/majority_vote.hpp"
 #include "labelkit/quality/report.hpp"
 #include "labelkit/quality/wawa.hpp"
+#include "labelkit/quality/zero_based_skill.hpp"

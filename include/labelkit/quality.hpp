@@ -12,6 +12,7 @@
 #include "labelkit/quality/glad.hpp"
 #include "labelkit/quality/gold_label.hpp"
 #include "labelkit/quality/gold_standard.hpp"
+#include "labelkit/quality/kos.hpp"
 #include "labelkit/quality/mace.hpp"
 #include "labelkit/quality/majority_vote.hpp"
 #include "labelkit/quality/report.hpp"

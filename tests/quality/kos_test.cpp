@@ -20,7 +20,11 @@
 #include "labelkit/quality/majority_vote.hpp"
 #include "simulate.hpp"
 
+namespace {
+
 namespace lq = labelkit::quality;
+
+}  // namespace
 
 TEST_CASE("kos reproduces crowd-kit's KOS on toy from the constant start") {
   const auto toy = crowdkit_fixtures::toy_answers();

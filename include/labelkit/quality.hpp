@@ -14,6 +14,7 @@
 #include "labelkit/quality/glad.hpp"
 #include "labelkit/quality/gold_label.hpp"
 #include "labelkit/quality/gold_standard.hpp"
+#include "labelkit/quality/kos.hpp"
 #include "labelkit/quality/mace.hpp"
 #include "labelkit/quality/majority_vote.hpp"
 #include "labelkit/quality/multilabel_issues.hpp"
@@ -21,3 +22,4 @@
 #include "labelkit/quality/report.hpp"
 #include "labelkit/quality/span_aggregation.hpp"
 #include "labelkit/quality/wawa.hpp"
+#include "labelkit/quality/zero_based_skill.hpp"

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include <span>
@@ -67,17 +68,42 @@ struct EmTrace {
 }  // namespace quality
 namespace detail {
 
-/// Sets every gold item present in `result` to its known label, with a one-hot posterior: what
-/// a vote-based aggregator does with gold labels (EM aggregators clamp them during EM instead).
-/// A gold record for an item without answers changes nothing. O(G log I + G·C).
+/// Restricts every gold item present in `result` to its gold labels: what a vote-based aggregator
+/// does with gold labels (EM aggregators restrict them during EM instead). An item with one gold
+/// label gets it with a one-hot posterior; an item with several gets the vote shares among them
+/// (uniform if none of them has a vote) and the largest of them (ties to the lower label). A gold
+/// record for an item without answers, or with a label out of range, changes nothing.
+/// O(G log G + G·C).
 template <class Result>
 void clamp_gold_rows(Result& result, std::span<const GoldLabel> gold) {
+  std::vector<std::pair<Eigen::Index, int>> rows;  // (row, gold label), grouped by row
+  rows.reserve(gold.size());
   for (const GoldLabel& g : gold) {
     const auto r = result.row_of(g.item);
-    if (!r || g.label < 0 || g.label >= result.posterior.cols()) continue;
-    result.posterior.row(*r).setZero();
-    result.posterior(*r, g.label) = 1.0;
-    result.labels[static_cast<std::size_t>(*r)] = g.label;
+    if (r && g.label >= 0 && g.label < result.posterior.cols()) rows.emplace_back(*r, g.label);
+  }
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  for (std::size_t first = 0; first < rows.size();) {
+    std::size_t last = first;
+    double mass = 0;
+    const Eigen::Index r = rows[first].first;
+    for (; last < rows.size() && rows[last].first == r; ++last) {
+      mass += result.posterior(r, rows[last].second);
+    }
+    const double uniform = 1.0 / static_cast<double>(last - first);
+    std::vector<double> kept;
+    for (std::size_t g = first; g < last; ++g) {
+      kept.push_back(mass > 0 ? result.posterior(r, rows[g].second) / mass : uniform);
+    }
+    result.posterior.row(r).setZero();
+    int best = rows[first].second;
+    for (std::size_t g = first; g < last; ++g) {
+      result.posterior(r, rows[g].second) = kept[g - first];
+      if (kept[g - first] > result.posterior(r, best)) best = rows[g].second;
+    }
+    result.labels[static_cast<std::size_t>(r)] = best;
+    first = last;
   }
 }
 

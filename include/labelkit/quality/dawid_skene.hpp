@@ -25,6 +25,25 @@
 LABELKIT_BEGIN_NAMESPACE
 namespace quality {
 
+/// One annotator's confusion matrix, as prior knowledge (e.g. from earlier campaigns).
+struct AnnotatorConfusion {
+  Eigen::Index annotator = 0;  ///< Annotator id, as in Annotation::annotator.
+  /// C x C, row = true class k, column = answer l: counts of answering l when the truth was k
+  /// (or, for InitialErrorStrategy::assign, probabilities). Finite, >= 0.
+  Eigen::MatrixXd matrix;
+};
+
+/// How dawid_skene() uses DawidSkeneOptions::initial_error in its first M-step (crowd-kit's
+/// DawidSkene(initial_error_strategy=...)).
+enum class InitialErrorStrategy {
+  /// Add the matrices to the expected counts from the majority-vote start; annotators without
+  /// one keep their counts (crowd-kit's "addition").
+  addition,
+  /// Replace the expected counts by the matrices; every annotator must have one, each row with a
+  /// positive sum (crowd-kit's "assign").
+  assign,
+};
+
 /// Options of dawid_skene() and one_coin_dawid_skene().
 struct DawidSkeneOptions {
   /// Upper bound on EM iterations (one iteration = M-step then E-step); >= 1.
@@ -35,14 +54,22 @@ struct DawidSkeneOptions {
   /// Dirichlet pseudo-count added to every confusion count (and class-prior count): the M-step
   /// is then the MAP estimate under a symmetric Dirichlet(smoothing + 1) prior. >= 0.
   double smoothing = 0.01;
-  /// Items whose true label is known: their posterior is clamped to it during EM. Gold records
-  /// for items without annotations are ignored.
+  /// Items whose true label is known: their posterior is clamped to it during EM. An item may
+  /// have several gold labels (several records): its true class is then known to be one of
+  /// them, and its posterior is restricted to them (normalised over them, 0 elsewhere). Gold
+  /// records for items without annotations are ignored.
   std::vector<GoldLabel> gold = {};
   /// Optional progress callback (empty by default), e.g. to print a progress line: called once
   /// per EM iteration, after its M-step and E-step, with an EmProgress: the 1-based iteration
   /// number and that iteration's objective (the value appended to log_likelihood). It
   /// does not change any result; an exception it throws propagates out of the aggregator.
   std::function<void(const EmProgress&)> progress = {};
+  /// Initial confusion matrices for dawid_skene() (not one_coin_dawid_skene()): used by the first
+  /// M-step only, as `initial_error_strategy` says; EM then runs as usual. Entries for
+  /// annotators without annotations are ignored. Empty (the default): the majority-vote start.
+  std::vector<AnnotatorConfusion> initial_error = {};
+  /// How `initial_error` enters the first M-step.
+  InitialErrorStrategy initial_error_strategy = InitialErrorStrategy::addition;
 };
 
 /// Result of dawid_skene() and one_coin_dawid_skene(): the shared Aggregation (items in
@@ -67,14 +94,15 @@ class DawidSkeneModel {
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
  public:
-  DawidSkeneModel(const Crowd& crowd, double smoothing)
+  DawidSkeneModel(const Crowd& crowd, const quality::DawidSkeneOptions& options)
       : crowd_(&crowd),
         c_(crowd.n_classes),
-        alpha_(smoothing),
+        alpha_(options.smoothing),
+        initial_(&options),
         code_(crowd.record.size()),
         log_theta_(c_, crowd.n_annotators() * c_),
         counts_(Matrix::Zero(c_, crowd.n_annotators() * c_)),
-        log_prior_(c_),
+        log_prior_(Vector::Constant(c_, -std::log(static_cast<double>(c_)))),
         mass_(Vector::Zero(c_)) {
     // Codes j·C + l index the C-long columns of log_theta_ (log theta_j(., l)) and counts_.
     for (std::size_t a = 0; a < code_.size(); ++a) {
@@ -91,6 +119,7 @@ class DawidSkeneModel {
   }
 
   double m_step(const PosteriorMatrix& /*t*/) {
+    if (initial_ != nullptr) apply_initial_error();
     double objective = 0;
     const Eigen::Index n_annotators = crowd_->n_annotators();
     for (Eigen::Index j = 0; j < n_annotators; ++j) {
@@ -131,9 +160,27 @@ class DawidSkeneModel {
   }
 
  private:
+  // The first M-step's counts: the majority-vote counts plus, or replaced by, the initial
+  // matrices (validated by check_initial_error()).
+  void apply_initial_error() {
+    const bool assign = initial_->initial_error_strategy == quality::InitialErrorStrategy::assign;
+    for (const quality::AnnotatorConfusion& e : initial_->initial_error) {
+      const Eigen::Index j = crowd_->annotators.find(e.annotator);
+      if (j < 0) continue;
+      for (Eigen::Index k = 0; k < c_; ++k) {
+        for (Eigen::Index l = 0; l < c_; ++l) {
+          double& count = counts_(k, j * c_ + l);
+          count = assign ? e.matrix(k, l) : count + e.matrix(k, l);
+        }
+      }
+    }
+    initial_ = nullptr;
+  }
+
   const Crowd* crowd_;
   Eigen::Index c_;
   double alpha_;
+  const quality::DawidSkeneOptions* initial_;  // until the first M-step has used it
   std::vector<Eigen::Index> code_;
   Matrix log_theta_;  // layout [k][j·C + l]: one answer's C values are contiguous
   Matrix counts_;     // expected counts n_jkl, same layout
@@ -149,15 +196,15 @@ class OneCoinModel {
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
  public:
-  OneCoinModel(const Crowd& crowd, double smoothing)
+  OneCoinModel(const Crowd& crowd, const quality::DawidSkeneOptions& options)
       : crowd_(&crowd),
         c_(crowd.n_classes),
-        alpha_(smoothing),
+        alpha_(options.smoothing),
         log_spread_(std::log(static_cast<double>(crowd.n_classes - 1))),
         correct_(Vector::Zero(crowd.n_annotators())),
         log_hit_(crowd.n_annotators()),
         log_miss_(crowd.n_annotators()),
-        log_prior_(c_),
+        log_prior_(Vector::Constant(c_, -std::log(static_cast<double>(c_)))),
         mass_(Vector::Zero(c_)) {}
 
   void accumulate(Eigen::Index i, const double* row) {
@@ -219,6 +266,61 @@ class OneCoinModel {
   Vector mass_;
 };
 
+/// Throws unless options.initial_error is usable: not for one-coin, one matrix per annotator at
+/// most, each C x C, finite and >= 0; for assign, one for every annotator of the crowd with every
+/// row summing to more than 0.
+/// A template (on the options type) so that its Eigen code is compiled only where it is used.
+template <class Options>
+void check_initial_error(const Options& options, const Crowd& crowd, bool one_coin,
+                         std::string_view function) {
+  const auto& initial = options.initial_error;
+  if (initial.empty()) return;
+  if (one_coin) {
+    fail(function, "'options.initial_error' is not used by the one-coin model (got ",
+         initial.size(), " matrices, expected none)");
+  }
+  const Eigen::Index c = crowd.n_classes;
+  std::vector<char> seen(static_cast<std::size_t>(crowd.n_annotators()), 0);
+  for (std::size_t r = 0; r < initial.size(); ++r) {
+    const auto& m = initial[r].matrix;
+    if (m.rows() != c || m.cols() != c) {
+      fail<dimension_mismatch>(function, "'options.initial_error' record ", r, " is ", m.rows(),
+                               " x ", m.cols(), " (expected ", c, " x ", c, ")");
+    }
+    for (Eigen::Index k = 0; k < c; ++k) {
+      double row_sum = 0;
+      for (Eigen::Index l = 0; l < c; ++l) {
+        if (!(m(k, l) >= 0) || std::isinf(m(k, l))) {
+          fail(function, "'options.initial_error' record ", r, " has entry (", k, ", ", l,
+               ") negative or not finite (got ", m(k, l), ")");
+        }
+        row_sum += m(k, l);
+      }
+      if (options.initial_error_strategy == quality::InitialErrorStrategy::assign &&
+          !(row_sum > 0)) {
+        fail(function, "'options.initial_error' record ", r, " has row ", k,
+             " summing to 0 (every row of an assigned matrix needs mass)");
+      }
+    }
+    const Eigen::Index j = crowd.annotators.find(initial[r].annotator);
+    if (j < 0) continue;
+    if (seen[static_cast<std::size_t>(j)] != 0) {
+      fail(function, "'options.initial_error' record ", r, " repeats annotator ",
+           initial[r].annotator);
+    }
+    seen[static_cast<std::size_t>(j)] = 1;
+  }
+  if (options.initial_error_strategy == quality::InitialErrorStrategy::assign) {
+    for (Eigen::Index j = 0; j < crowd.n_annotators(); ++j) {
+      if (seen[static_cast<std::size_t>(j)] == 0) {
+        fail(function, "annotator ", crowd.annotators.id(j),
+             " has no matrix in 'options.initial_error' (InitialErrorStrategy::assign needs one "
+             "for every annotator)");
+      }
+    }
+  }
+}
+
 /// Validation, layout and the EM run shared by dawid_skene() and one_coin_dawid_skene().
 template <class Model>
 quality::DawidSkeneResult run_dawid_skene(std::span<const Annotation> annotations, int n_classes,
@@ -226,12 +328,13 @@ quality::DawidSkeneResult run_dawid_skene(std::span<const Annotation> annotation
                                           Eigen::Index confusion_tables,
                                           std::string_view function) {
   check_em_options(options.max_iterations, options.tolerance, options.smoothing, function);
-  const auto crowd = make_crowd(annotations, n_classes, function);
+  const auto crowd = make_crowd(annotations, n_classes, function, EmptyInput::accept);
   check_tables(confusion_tables * crowd.n_annotators(), n_classes, n_classes, function,
                "the annotators x classes x classes confusion matrices");
   check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
-  const auto gold = dense_gold(options.gold, crowd.items, n_classes, function);
-  Model model(crowd, options.smoothing);
+  const auto gold = gold_label_sets(options.gold, crowd.items, n_classes, function);
+  check_initial_error(options, crowd, confusion_tables == 1, function);
+  Model model(crowd, options);
   auto run =
       run_em(crowd, gold, {options.max_iterations, options.tolerance, &options.progress}, model);
   quality::DawidSkeneResult result;
@@ -252,15 +355,22 @@ namespace quality {
 /// (I + C·s), with n_jkl = sum over j's answers l of T_ik and s = options.smoothing, and the
 /// E-step T_ik ∝ pi_k prod_{answers (j, l) of i} theta_j(k, l), computed in log space with
 /// log-sum-exp. Repeated answers by one annotator on one item each count, as in the paper.
-/// Gold items have T clamped to their label. A confusion row with no mass (possible only when
-/// smoothing = 0) is set uniform; it does not change the objective.
+/// options.initial_error (crowd-kit's DawidSkene(initial_error=...)) seeds the first M-step: its
+/// matrices are added to the majority-vote expected counts (InitialErrorStrategy::addition) or
+/// replace them (assign), before smoothing and normalisation.
+/// Gold items have T clamped to their label (restricted to their labels if several). A confusion
+/// row with no mass (possible only when smoothing = 0) is set uniform; it does not change the
+/// objective.
 ///
 /// Complexity: each iteration is one pass over the records, O(N·C), plus O(J·C² + I·C) for J
 /// annotators and I items; all buffers are allocated once, before the first iteration.
-/// @throws labelkit::invalid_argument if `annotations` is empty, n_classes < 2 or above
+/// No annotations give an empty result, as in crowd-kit: no items, no annotators, a
+/// 0 x n_classes posterior, no confusion matrices, uniform priors, no iterations (converged).
+/// @throws labelkit::invalid_argument if n_classes < 2 or above
 ///   labelkit::max_classes, the confusion matrices or posterior would exceed
 ///   labelkit::max_allocation_bytes, a record has a negative id or a label outside
-///   [0, n_classes) (naming the record), an option is out of range, or a gold record is invalid.
+///   [0, n_classes) (naming the record), an option is out of range, or a gold record is invalid;
+///   labelkit::dimension_mismatch if an initial_error matrix is not n_classes x n_classes.
 /// @tparam Scalar the scalar of the EM tables (double; a template parameter so that the EM code
 ///   is compiled only where it is used).
 template <class Scalar = double>
@@ -292,8 +402,9 @@ template <class Scalar = double>
 /// s + 1) prior; its log density up to a constant is added to the objective). The result's
 /// `confusion` holds the implied matrices; their diagonal is p_j.
 ///
-/// Complexity: O(N·C) per iteration, no allocation inside the iterations.
-/// @throws labelkit::invalid_argument as dawid_skene().
+/// Complexity: O(N·C) per iteration, no allocation inside the iterations. No annotations give an
+/// empty result, as dawid_skene().
+/// @throws labelkit::invalid_argument as dawid_skene(), and if options.initial_error is not empty.
 /// @tparam Scalar as dawid_skene().
 template <class Scalar = double>
 [[nodiscard]] DawidSkeneResult one_coin_dawid_skene(std::span<const Annotation> annotations,

@@ -25,7 +25,8 @@ struct WawaResult : Aggregation {
 };
 
 /// Wawa: (1) majority vote; (2) skill_j = fraction of j's answers equal to the majority label
-/// of their item; (3) majority vote weighted by skill. O(N + I·C).
+/// of their item; (3) majority vote weighted by skill. O(N + I·C). No annotations give an empty
+/// result (no items, no annotators, no skills), as in crowd-kit.
 /// @throws labelkit::invalid_argument for bad annotations (naming the record).
 /// @tparam Scalar the scalar of the vote tables (double; a template parameter so that the
 ///   function is compiled only where it is used).
@@ -33,7 +34,7 @@ template <class Scalar = double>
 [[nodiscard]] WawaResult wawa(std::span<const Annotation> annotations, int n_classes) {
   using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
-  const auto crowd = detail::make_crowd(annotations, n_classes, "wawa");
+  const auto crowd = detail::make_crowd(annotations, n_classes, "wawa", detail::EmptyInput::accept);
   detail::check_tables(3, crowd.n_items(), n_classes, "wawa", "the items x classes vote table");
   const auto mv = detail::argmax_rows(detail::vote_counts<Scalar>(crowd));
   Vector agree = Vector::Zero(crowd.n_annotators());
@@ -72,7 +73,7 @@ template <class Scalar = double>
 [[nodiscard]] WawaResult wawa(const AnswerSet& answers) {
   detail::check_answer_set(answers, "wawa");
   auto result = wawa<Scalar>(answers.answers, answers.n_classes());
-  (void)detail::dense_gold(answers.gold, IdMap{}, answers.n_classes(), "wawa");
+  (void)detail::gold_label_sets(answers.gold, IdMap{}, answers.n_classes(), "wawa");
   detail::clamp_gold_rows(result, answers.gold);
   return result;
 }

@@ -39,12 +39,17 @@ inline void check_tables(Eigen::Index tables, Eigen::Index rows, Eigen::Index co
                    sizeof(double), function, what);
 }
 
-/// Validates every record: non-empty input, non-negative ids, labels in [0, n_classes).
+/// Whether a function accepts no annotations at all (the aggregators: an empty result) or
+/// refuses them (the reports and checks, which have nothing to say about no data).
+enum class EmptyInput { refuse, accept };
+
+/// Validates every record: non-empty input (unless `empty` is accept), non-negative ids, labels
+/// in [0, n_classes).
 /// @throws labelkit::invalid_argument naming the first offending record.
 inline void check_annotations(std::span<const Annotation> annotations, int n_classes,
-                              std::string_view function) {
+                              std::string_view function, EmptyInput empty = EmptyInput::refuse) {
   check_n_classes(n_classes, function);
-  if (annotations.empty()) {
+  if (annotations.empty() && empty == EmptyInput::refuse) {
     fail(function, "'annotations' is empty (expected at least one record)");
   }
   for (std::size_t r = 0; r < annotations.size(); ++r) {
@@ -109,10 +114,11 @@ struct MemberRange {
 };
 
 /// Validates the annotations and builds the item-grouped layout. O(N) for compact ids,
-/// O(N log N) otherwise. @throws labelkit::invalid_argument as check_annotations.
+/// O(N log N) otherwise. No annotations (when `empty` is accept) give a crowd of no items and no
+/// annotators. @throws labelkit::invalid_argument as check_annotations.
 inline Crowd make_crowd(std::span<const Annotation> annotations, int n_classes,
-                        std::string_view function) {
-  check_annotations(annotations, n_classes, function);
+                        std::string_view function, EmptyInput empty = EmptyInput::refuse) {
+  check_annotations(annotations, n_classes, function, empty);
   const std::string name(function);
   Crowd crowd;
   crowd.n_classes = n_classes;

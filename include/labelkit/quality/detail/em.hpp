@@ -4,15 +4,16 @@
 /// one-coin, GLAD, MACE): one driver, one model policy per aggregator, one progress protocol.
 ///
 /// The driver lays the answers out once (grouped by item, see Crowd), starts from the
-/// majority-vote posterior with gold items clamped, and then runs iterations of
+/// majority-vote posterior with gold items clamped (restricted to their gold labels when an item
+/// has several), and then runs iterations of
 ///   1. M-step: the model's parameters from its expected counts (model.m_step);
 ///   2. E-step fused with the next expected counts, one pass over the answers: per item, the
 ///      model writes log pi_k + sum over the item's answers of log P(answer | k) into a row
 ///      (model.log_joint), the driver normalises it with log-sum-exp (or clamps a gold item) and
 ///      hands the posterior row back (model.accumulate).
 /// The objective is the model's parameter term (from m_step) plus the sum over items of the
-/// log evidence (log P(gold label, answers) for a gold item). No allocation happens inside the
-/// iterations: every buffer is sized before the first one.
+/// log evidence (log P(true class in the gold labels, answers) for a gold item). No allocation
+/// happens inside the iterations: every buffer is sized before the first one.
 ///
 /// Every function here that uses Eigen is a template (the models are class templates on the
 /// scalar of their tables, always double), so that the EM code is compiled only in translation
@@ -69,16 +70,34 @@ double update_priors(const Vector& mass, Eigen::Index n_items, double alpha, Vec
   return term;
 }
 
-/// The majority-vote posterior (vote shares), with gold items clamped to their label.
+/// Restricts a posterior row to an item's gold labels gl[0..n): the row becomes the row's
+/// shares among those labels (uniform over them if they have no mass), 0 elsewhere. With one
+/// gold label it is the one-hot row of that label.
+template <class Row>
+void restrict_to_gold(Row& row, const int* gl, Eigen::Index n) {
+  double mass = 0;
+  for (Eigen::Index g = 0; g < n; ++g) mass += row(gl[g]);
+  const double uniform = 1.0 / static_cast<double>(n);
+  std::vector<double> kept(static_cast<std::size_t>(n));
+  for (Eigen::Index g = 0; g < n; ++g) {
+    kept[static_cast<std::size_t>(g)] = mass > 0 ? row(gl[g]) / mass : uniform;
+  }
+  row.setZero();
+  for (Eigen::Index g = 0; g < n; ++g) row(gl[g]) = kept[static_cast<std::size_t>(g)];
+}
+
+/// The majority-vote posterior (vote shares), with gold items restricted to their gold labels
+/// (clamped to the label when there is one).
 template <class Scalar>
-void initial_posterior(const Crowd& crowd, const std::vector<int>& gold,
+void initial_posterior(const Crowd& crowd, const GoldLabelSets& gold,
                        Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>& t) {
   t = normalise_rows(vote_counts<Scalar>(crowd));
   for (Eigen::Index i = 0; i < t.rows(); ++i) {
-    const int g = gold[static_cast<std::size_t>(i)];
-    if (g >= 0) {
-      t.row(i).setZero();
-      t(i, g) = 1.0;
+    const Eigen::Index first = gold.start[static_cast<std::size_t>(i)];
+    const Eigen::Index n = gold.start[static_cast<std::size_t>(i) + 1] - first;
+    if (n > 0) {
+      auto row = t.row(i);
+      restrict_to_gold(row, gold.label.data() + first, n);
     }
   }
 }
@@ -133,30 +152,44 @@ struct EmRun {
   bool converged = false;              ///< Whether the tolerance test stopped EM.
 };
 
-/// The EM driver (see the file comment). `gold` holds the clamped label per dense item or -1.
+/// The EM driver (see the file comment). `gold` holds each dense item's gold labels (none, one:
+/// the item is clamped to it, or several: its posterior is restricted to them, and its evidence
+/// term is the log of the probability that the true class is one of them).
+/// A crowd of no items runs no iteration and counts as converged (the model keeps the parameters
+/// it was constructed with, which must then be well defined: uniform priors).
 /// Complexity per iteration: one pass over the answers plus the model's M-step.
 template <EmModel Model>
-EmRun run_em(const Crowd& crowd, const std::vector<int>& gold, const EmControl& control,
+EmRun run_em(const Crowd& crowd, const GoldLabelSets& gold, const EmControl& control,
              Model& model) {
   const Eigen::Index n_items = crowd.n_items();
   const int c = crowd.n_classes;
   const auto cs = static_cast<std::size_t>(c);
   EmRun run;
   initial_posterior(crowd, gold, run.posterior);
+  if (n_items == 0) {
+    // Nothing to estimate: no iterations, and the model keeps its starting parameters.
+    run.converged = true;
+    return run;
+  }
   for (Eigen::Index i = 0; i < n_items; ++i) model.accumulate(i, run.posterior.row(i).data());
   std::vector<double> row(cs);
+  std::vector<double> restricted(cs);
   run.log_likelihood.reserve(static_cast<std::size_t>(control.max_iterations));
   for (int iteration = 0; iteration < control.max_iterations; ++iteration) {
     double objective = model.m_step(run.posterior);
     for (Eigen::Index i = 0; i < n_items; ++i) {
       model.log_joint(i, row.data());
-      const int g = gold[static_cast<std::size_t>(i)];
-      if (g >= 0) {
-        objective += row[static_cast<std::size_t>(g)];
-        std::fill(row.begin(), row.end(), 0.0);
-        row[static_cast<std::size_t>(g)] = 1;
-      } else {
+      const Eigen::Index first = gold.start[static_cast<std::size_t>(i)];
+      const auto n_gold = static_cast<int>(gold.start[static_cast<std::size_t>(i) + 1] - first);
+      if (n_gold == 0) {
         objective += softmax_in_place(row.data(), c);
+      } else {
+        // The true class is one of the gold labels: normalise over them, 0 elsewhere.
+        const int* gl = gold.label.data() + first;
+        for (int g = 0; g < n_gold; ++g) restricted[static_cast<std::size_t>(g)] = row[gl[g]];
+        objective += softmax_in_place(restricted.data(), n_gold);
+        std::fill(row.begin(), row.end(), 0.0);
+        for (int g = 0; g < n_gold; ++g) row[gl[g]] = restricted[static_cast<std::size_t>(g)];
       }
       double* t = run.posterior.row(i).data();
       for (std::size_t k = 0; k < cs; ++k) t[k] = row[k];

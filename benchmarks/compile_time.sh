@@ -106,6 +106,8 @@ add_tu umbrella "labelkit/labelkit.hpp (umbrella)" labelkit/labelkit.hpp
 for dir in "$root"/include/labelkit/*/; do
   area="$(basename "$dir")"
   [[ "$area" == detail ]] && continue
+  # labelkit/distributed/ needs MPI's headers and is included on purpose, never by the umbrella.
+  [[ "$area" == distributed ]] && continue
   headers=()
   for h in "$dir"*.hpp; do headers+=("labelkit/$area/$(basename "$h")"); done
   ((${#headers[@]})) || continue

@@ -115,22 +115,15 @@ class AlphaState {
   [[nodiscard]] AlphaParts alpha_parts(Level level,
                                        ZeroDivision zero_division = ZeroDivision::one) const {
     constexpr const char* fn = "AlphaState::alpha_parts";
-    std::vector<double> values;
-    values.reserve(totals_.size());
-    for (const auto& entry : totals_) values.push_back(entry.first);
+    const ValueTable table = value_table();
+    const std::vector<double>& values = table.values;
     if (level == Level::ratio) detail::check_ratio_values(values, fn);
     detail::AlphaSums s;
-    s.totals.resize(static_cast<Eigen::Index>(values.size()));
-    Eigen::Index i = 0;
-    for (const auto& entry : totals_) s.totals(i++) = static_cast<double>(entry.second);
+    s.totals = table.totals;
     s.n = s.totals.sum();
     s.units = static_cast<Eigen::Index>(units_);
     const Eigen::VectorXd positions =
         level == Level::ordinal ? detail::ordinal_positions(s.totals) : s.totals;
-    const auto slot = [&](double v) {
-      return static_cast<Eigen::Index>(std::lower_bound(values.begin(), values.end(), v) -
-                                       values.begin());
-    };
     const auto d2 = [&](double c, double k) -> double {
       switch (level) {
         case Level::nominal:
@@ -138,7 +131,7 @@ class AlphaState {
         case Level::interval:
           return (c - k) * (c - k);
         case Level::ordinal: {
-          const double d = positions(slot(k)) - positions(slot(c));
+          const double d = positions(table.slot(k)) - positions(table.slot(c));
           return d * d;
         }
         case Level::ratio:
@@ -170,28 +163,23 @@ class AlphaState {
   /// @throws labelkit::invalid_argument if the V x V matrix would exceed
   ///         labelkit::max_allocation_bytes.
   [[nodiscard]] Coincidences coincidences() const {
-    Coincidences c;
-    for (const auto& entry : totals_) c.values.push_back(entry.first);
-    const auto v = static_cast<Eigen::Index>(c.values.size());
-    detail::check_allocation({c.values.size(), c.values.size()}, sizeof(double),
+    ValueTable table = value_table();
+    const auto v = static_cast<Eigen::Index>(table.values.size());
+    detail::check_allocation({table.values.size(), table.values.size()}, sizeof(double),
                              "AlphaState::coincidences", "the coincidence matrix");
+    Coincidences c;
     c.matrix = Eigen::MatrixXd::Zero(v, v);
-    c.totals.resize(v);
-    Eigen::Index i = 0;
-    for (const auto& entry : totals_) c.totals(i++) = static_cast<double>(entry.second);
-    const auto slot = [&](double x) {
-      return static_cast<Eigen::Index>(std::lower_bound(c.values.begin(), c.values.end(), x) -
-                                       c.values.begin());
-    };
     for (const auto& [m, pairs] : pairs_) {
       for (const auto& [key, count] : pairs) {
         const double o = static_cast<double>(count) / static_cast<double>(m - 1);
-        const Eigen::Index a = slot(key.first);
-        const Eigen::Index b = slot(key.second);
+        const Eigen::Index a = table.slot(key.first);
+        const Eigen::Index b = table.slot(key.second);
         c.matrix(a, b) += o;
         if (a != b) c.matrix(b, a) += o;
       }
     }
+    c.values = std::move(table.values);
+    c.totals = std::move(table.totals);
     return c;
   }
 
@@ -299,6 +287,26 @@ class AlphaState {
         cross = detail::add_counts(cross, runs[a].second * runs[b].second, fn);
       }
     }
+  }
+
+  // The pairable values ascending with their totals n_c, and where a value stands among them.
+  struct ValueTable {
+    std::vector<double> values;
+    Eigen::VectorXd totals;
+    [[nodiscard]] Eigen::Index slot(double v) const {
+      return static_cast<Eigen::Index>(std::lower_bound(values.begin(), values.end(), v) -
+                                       values.begin());
+    }
+  };
+  [[nodiscard]] ValueTable value_table() const {
+    ValueTable t;
+    t.values.reserve(totals_.size());
+    t.totals.resize(static_cast<Eigen::Index>(totals_.size()));
+    for (const auto& [value, count] : totals_) {
+      t.totals(static_cast<Eigen::Index>(t.values.size())) = static_cast<double>(count);
+      t.values.push_back(value);
+    }
+    return t;
   }
 
   std::int64_t units_ = 0;                 // pairable items

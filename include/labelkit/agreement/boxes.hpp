@@ -59,28 +59,12 @@ struct BoxPairAgreement {
   std::optional<double> mean_iou;
 };
 
-/// Result of box_agreement(): every pair of annotators, and averages.
-struct BoxAgreementResult {
-  std::vector<Index> annotators;        ///< Distinct annotator ids, ascending.
-  std::vector<BoxPairAgreement> pairs;  ///< Every pair (j < k), by (first, second) ascending.
-  /// Mean of the defined pairwise F1 values (macro average over pairs); std::nullopt if none.
-  std::optional<double> mean_f1;
-  /// Pooled F1, 2 · Σ matched / Σ (n_first + n_second) over all pairs; std::nullopt if no box.
-  std::optional<double> micro_f1;
+/// Result of box_agreement(): every pair of annotators (`annotators`, `pairs`, `pair(a, b)`),
+/// the macro and micro F1 over pairs (`mean_f1`, `micro_f1`; see RegionPairsResult), and the
+/// mean IoU of all matches.
+struct BoxAgreementResult : RegionPairsResult<BoxPairAgreement> {
   /// Mean IoU over every match of every pair; std::nullopt if no match.
   std::optional<double> mean_iou;
-
-  /// The pair of annotator ids `a` and `b` (in either order), or std::nullopt if either is
-  /// unknown or a == b. O(log P).
-  [[nodiscard]] std::optional<BoxPairAgreement> pair(Index a, Index b) const {
-    if (a > b) std::swap(a, b);
-    const auto it = std::lower_bound(pairs.begin(), pairs.end(), std::pair{a, b},
-                                     [](const BoxPairAgreement& p, auto key) {
-                                       return std::pair{p.first, p.second} < key;
-                                     });
-    if (it == pairs.end() || it->first != a || it->second != b) return std::nullopt;
-    return *it;
-  }
 };
 
 /// Matched-box agreement for every pair of annotators.
@@ -115,76 +99,42 @@ inline BoxAgreementResult box_agreement(std::span<const BoxAnnotation> boxes, in
   }
   const auto readers = detail::region_readers(boxes, options.annotated, function);
   const auto g = detail::group_regions(boxes, readers, detail::BoxLess{}, function);
-  const auto n = static_cast<Index>(g.annotators.size());
   BoxAgreementResult result;
-  result.annotators = g.annotators;
-  result.pairs.reserve(static_cast<std::size_t>(n * (n - 1) / 2));
-  for (Index j = 0; j < n; ++j) {
-    for (Index k = j + 1; k < n; ++k) {
-      BoxPairAgreement p;
-      p.first = g.annotators[static_cast<std::size_t>(j)];
-      p.second = g.annotators[static_cast<std::size_t>(k)];
-      result.pairs.push_back(p);
-    }
-  }
-  for (const auto& readers_of_item : g.items) {
-    for (std::size_t x = 0; x < readers_of_item.size(); ++x) {
-      for (std::size_t y = x + 1; y < readers_of_item.size(); ++y) {
-        const auto& a = readers_of_item[x];
-        const auto& b = readers_of_item[y];
-        auto& p = result.pairs[detail::region_pair_index(a.annotator, b.annotator, n)];
-        const std::size_t na = a.end - a.begin;
-        const std::size_t nb = b.end - b.begin;
-        ++p.n_items;
-        p.n_first += static_cast<Index>(na);
-        p.n_second += static_cast<Index>(nb);
-        constexpr std::size_t max_candidates = max_allocation_bytes / sizeof(detail::RegionMatch);
-        std::vector<detail::RegionMatch> candidates;
-        for (std::size_t u = 0; u < na; ++u) {
-          for (std::size_t v = 0; v < nb; ++v) {
-            const BoxAnnotation& s = g.sorted[a.begin + u];
-            const BoxAnnotation& t = g.sorted[b.begin + v];
-            if (options.match_labels && s.label != t.label) continue;
-            const double iou = box_iou(s, t);
-            if (iou >= options.iou_threshold) {
-              if (candidates.size() >= max_candidates) {
-                detail::check_allocation({candidates.size() + 1}, sizeof(detail::RegionMatch),
-                                         function, "the candidate box pairs of one item");
-              }
-              candidates.push_back({iou, static_cast<Index>(u), static_cast<Index>(v)});
-            }
+  detail::visit_reader_pairs(result, g, [&](BoxPairAgreement& p, const auto& a, const auto& b) {
+    const std::size_t na = a.end - a.begin;
+    const std::size_t nb = b.end - b.begin;
+    constexpr std::size_t max_candidates = max_allocation_bytes / sizeof(detail::RegionMatch);
+    std::vector<detail::RegionMatch> candidates;
+    for (std::size_t u = 0; u < na; ++u) {
+      for (std::size_t v = 0; v < nb; ++v) {
+        const BoxAnnotation& s = g.sorted[a.begin + u];
+        const BoxAnnotation& t = g.sorted[b.begin + v];
+        if (options.match_labels && s.label != t.label) continue;
+        const double iou = box_iou(s, t);
+        if (iou >= options.iou_threshold) {
+          if (candidates.size() >= max_candidates) {
+            detail::check_allocation({candidates.size() + 1}, sizeof(detail::RegionMatch), function,
+                                     "the candidate box pairs of one item");
           }
-        }
-        for (const auto& m : detail::greedy_region_match(
-                 std::move(candidates), static_cast<Index>(na), static_cast<Index>(nb))) {
-          ++p.matched;
-          p.iou_sum += m.quality;
+          candidates.push_back({iou, static_cast<Index>(u), static_cast<Index>(v)});
         }
       }
     }
-  }
-  double f1_sum = 0;
-  Index n_defined = 0;
+    for (const auto& m : detail::greedy_region_match(std::move(candidates), static_cast<Index>(na),
+                                                     static_cast<Index>(nb))) {
+      ++p.matched;
+      p.iou_sum += m.quality;
+    }
+  });
+  detail::finish_region_f1(
+      result, [](const BoxPairAgreement& p) { return static_cast<double>(p.matched); });
   double matched = 0;
-  double count = 0;
   double iou_sum = 0;
   for (BoxPairAgreement& p : result.pairs) {
-    const auto m = static_cast<double>(p.matched);
-    if (p.n_second > 0) p.precision = m / static_cast<double>(p.n_second);
-    if (p.n_first > 0) p.recall = m / static_cast<double>(p.n_first);
-    const auto total = static_cast<double>(p.n_first + p.n_second);
-    if (total > 0) {
-      p.f1 = 2 * m / total;
-      f1_sum += *p.f1;
-      ++n_defined;
-    }
-    if (p.matched > 0) p.mean_iou = p.iou_sum / m;
-    matched += m;
-    count += total;
+    if (p.matched > 0) p.mean_iou = p.iou_sum / static_cast<double>(p.matched);
+    matched += static_cast<double>(p.matched);
     iou_sum += p.iou_sum;
   }
-  if (n_defined > 0) result.mean_f1 = f1_sum / static_cast<double>(n_defined);
-  if (count > 0) result.micro_f1 = 2 * matched / count;
   if (matched > 0) result.mean_iou = iou_sum / matched;
   return result;
 }

@@ -74,29 +74,9 @@ struct SpanPairAgreement {
   std::optional<double> f1;
 };
 
-/// Result of span_agreement(): every pair of annotators, and averages.
-struct SpanAgreementResult {
-  std::vector<Index> annotators;         ///< Distinct annotator ids, ascending.
-  std::vector<SpanPairAgreement> pairs;  ///< Every pair (j < k), by (first, second) ascending.
-  /// Mean of the defined pairwise F1 values (macro average over annotator pairs); std::nullopt
-  /// if no pair has one.
-  std::optional<double> mean_f1;
-  /// Pooled F1, 2 · Σ score / Σ (n_first + n_second) over all pairs (micro average);
-  /// std::nullopt if no pair marked a span.
-  std::optional<double> micro_f1;
-
-  /// The pair of annotator ids `a` and `b` (in either order), or std::nullopt if either is
-  /// unknown or a == b. O(log P).
-  [[nodiscard]] std::optional<SpanPairAgreement> pair(Index a, Index b) const {
-    if (a > b) std::swap(a, b);
-    const auto it = std::lower_bound(pairs.begin(), pairs.end(), std::pair{a, b},
-                                     [](const SpanPairAgreement& p, auto key) {
-                                       return std::pair{p.first, p.second} < key;
-                                     });
-    if (it == pairs.end() || it->first != a || it->second != b) return std::nullopt;
-    return *it;
-  }
-};
+/// Result of span_agreement(): every pair of annotators (`annotators`, `pairs`, `pair(a, b)`),
+/// and the macro and micro F1 over pairs (`mean_f1`, `micro_f1`); see RegionPairsResult.
+struct SpanAgreementResult : RegionPairsResult<SpanPairAgreement> {};
 
 }  // namespace agreement
 namespace detail {
@@ -206,53 +186,17 @@ inline SpanAgreementResult span_agreement(std::span<const SpanAnnotation> spans,
   }
   const auto readers = detail::region_readers(spans, options.annotated, function);
   const auto g = detail::group_regions(spans, readers, detail::SpanLess{}, function);
-  const auto n = static_cast<Index>(g.annotators.size());
   SpanAgreementResult result;
-  result.annotators = g.annotators;
-  result.pairs.reserve(static_cast<std::size_t>(n * (n - 1) / 2));
-  for (Index j = 0; j < n; ++j) {
-    for (Index k = j + 1; k < n; ++k) {
-      SpanPairAgreement p;
-      p.first = g.annotators[static_cast<std::size_t>(j)];
-      p.second = g.annotators[static_cast<std::size_t>(k)];
-      result.pairs.push_back(p);
-    }
-  }
-  for (const auto& readers_of_item : g.items) {
-    for (std::size_t x = 0; x < readers_of_item.size(); ++x) {
-      for (std::size_t y = x + 1; y < readers_of_item.size(); ++y) {
-        const auto& a = readers_of_item[x];
-        const auto& b = readers_of_item[y];
-        auto& p = result.pairs[detail::region_pair_index(a.annotator, b.annotator, n)];
-        ++p.n_items;
-        p.n_first += static_cast<Index>(a.end - a.begin);
-        p.n_second += static_cast<Index>(b.end - b.begin);
-        detail::match_spans(g.sorted.data() + a.begin, static_cast<Index>(a.end - a.begin),
-                            g.sorted.data() + b.begin, static_cast<Index>(b.end - b.begin), options,
-                            p, function);
-      }
-    }
-  }
-  double f1_sum = 0;
-  Index n_defined = 0;
-  double score_sum = 0;
-  double count_sum = 0;
-  for (SpanPairAgreement& p : result.pairs) {
+  detail::visit_reader_pairs(result, g, [&](SpanPairAgreement& p, const auto& a, const auto& b) {
+    detail::match_spans(g.sorted.data() + a.begin, static_cast<Index>(a.end - a.begin),
+                        g.sorted.data() + b.begin, static_cast<Index>(b.end - b.begin), options, p,
+                        function);
+  });
+  detail::finish_region_f1(result, [&](SpanPairAgreement& p) {
     p.score =
         static_cast<double>(p.exact) + options.partial_credit * static_cast<double>(p.partial);
-    if (p.n_second > 0) p.precision = p.score / static_cast<double>(p.n_second);
-    if (p.n_first > 0) p.recall = p.score / static_cast<double>(p.n_first);
-    const auto total = static_cast<double>(p.n_first + p.n_second);
-    if (total > 0) {
-      p.f1 = 2 * p.score / total;
-      f1_sum += *p.f1;
-      ++n_defined;
-      score_sum += p.score;
-      count_sum += total;
-    }
-  }
-  if (n_defined > 0) result.mean_f1 = f1_sum / static_cast<double>(n_defined);
-  if (count_sum > 0) result.micro_f1 = 2 * score_sum / count_sum;
+    return p.score;
+  });
   return result;
 }
 

@@ -1,13 +1,15 @@
 #pragma once
 /// @file
 /// The skeleton shared by span and box agreement: group region records by (item, annotator),
-/// visit every pair of annotators on every item both read, and a deterministic greedy one-to-one
-/// matching. Internal.
+/// visit every pair of annotators on every item both read, a deterministic greedy one-to-one
+/// matching, and the pairwise result with its F1 averages (agreement::RegionPairsResult).
 
 #include <algorithm>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "labelkit/config.hpp"
@@ -17,6 +19,37 @@
 #include "labelkit/core/regions.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
+namespace agreement {
+
+/// Agreement of every pair of annotators on region labels, and its averages over pairs: the
+/// common part of SpanAgreementResult and BoxAgreementResult. `Pair` is the per-pair record
+/// (SpanPairAgreement, BoxPairAgreement), with `first` < `second` annotator ids and an F1.
+template <class Pair>
+struct RegionPairsResult {
+  std::vector<Index> annotators;  ///< Distinct annotator ids, ascending.
+  std::vector<Pair> pairs;        ///< Every pair (j < k), by (first, second) ascending.
+  /// Mean of the defined pairwise F1 values (macro average over annotator pairs); std::nullopt
+  /// if no pair has one.
+  std::optional<double> mean_f1;
+  /// Pooled F1, 2 · Σ score / Σ (n_first + n_second) over all pairs (micro average), where a
+  /// pair's score is its matched count (boxes) or its credited matches (spans); std::nullopt if
+  /// no pair marked a region.
+  std::optional<double> micro_f1;
+
+  /// The pair of annotator ids `a` and `b` (in either order), or std::nullopt if either is
+  /// unknown or a == b. O(log P).
+  [[nodiscard]] std::optional<Pair> pair(Index a, Index b) const {
+    if (a > b) std::swap(a, b);
+    const auto it =
+        std::lower_bound(pairs.begin(), pairs.end(), std::pair{a, b}, [](const Pair& p, auto key) {
+          return std::pair{p.first, p.second} < key;
+        });
+    if (it == pairs.end() || it->first != a || it->second != b) return std::nullopt;
+    return *it;
+  }
+};
+
+}  // namespace agreement
 namespace detail {
 
 /// One candidate pair of a matching: region `first` of one side, `second` of the other, and
@@ -119,6 +152,65 @@ RegionGroups<Region> group_regions(std::span<const Region> regions,
 /// Index of the pair (j, k), j < k, among n annotators in row-major upper-triangle order.
 inline std::size_t region_pair_index(Index j, Index k, Index n) noexcept {
   return static_cast<std::size_t>(j * n - j * (j + 1) / 2 + (k - j - 1));
+}
+
+/// Fills `result.annotators` and one zeroed record per pair of annotators, then calls
+/// `visit(pair, a, b)` for every two readers a, b (RegionGroups::Reader, a before b) of every
+/// item, with `pair` the record of their annotators after its `n_items`, `n_first` and
+/// `n_second` have been counted.
+template <class Pair, class Region, class Visit>
+void visit_reader_pairs(agreement::RegionPairsResult<Pair>& result, const RegionGroups<Region>& g,
+                        Visit visit) {
+  const auto n = static_cast<Index>(g.annotators.size());
+  result.annotators = g.annotators;
+  result.pairs.reserve(static_cast<std::size_t>(n * (n - 1) / 2));
+  for (Index j = 0; j < n; ++j) {
+    for (Index k = j + 1; k < n; ++k) {
+      Pair p;
+      p.first = g.annotators[static_cast<std::size_t>(j)];
+      p.second = g.annotators[static_cast<std::size_t>(k)];
+      result.pairs.push_back(p);
+    }
+  }
+  for (const auto& readers_of_item : g.items) {
+    for (std::size_t x = 0; x < readers_of_item.size(); ++x) {
+      for (std::size_t y = x + 1; y < readers_of_item.size(); ++y) {
+        const auto& a = readers_of_item[x];
+        const auto& b = readers_of_item[y];
+        auto& p = result.pairs[region_pair_index(a.annotator, b.annotator, n)];
+        ++p.n_items;
+        p.n_first += static_cast<Index>(a.end - a.begin);
+        p.n_second += static_cast<Index>(b.end - b.begin);
+        visit(p, a, b);
+      }
+    }
+  }
+}
+
+/// Per pair, precision = s / n_second, recall = s / n_first and F1 = 2 s / (n_first + n_second)
+/// with s = score(pair) (each where its denominator is > 0); then the macro and micro F1 of
+/// `result`.
+template <class Pair, class Score>
+void finish_region_f1(agreement::RegionPairsResult<Pair>& result, Score score) {
+  double f1_sum = 0;
+  Index n_defined = 0;
+  double score_sum = 0;
+  double count_sum = 0;
+  for (Pair& p : result.pairs) {
+    const double s = score(p);
+    if (p.n_second > 0) p.precision = s / static_cast<double>(p.n_second);
+    if (p.n_first > 0) p.recall = s / static_cast<double>(p.n_first);
+    const auto total = static_cast<double>(p.n_first + p.n_second);
+    if (total > 0) {
+      p.f1 = 2 * s / total;
+      f1_sum += *p.f1;
+      ++n_defined;
+      score_sum += s;
+      count_sum += total;
+    }
+  }
+  if (n_defined > 0) result.mean_f1 = f1_sum / static_cast<double>(n_defined);
+  if (count_sum > 0) result.micro_f1 = 2 * score_sum / count_sum;
 }
 
 }  // namespace detail

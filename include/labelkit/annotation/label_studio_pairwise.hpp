@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "labelkit/annotation/detail/json_io.hpp"
+#include "labelkit/annotation/detail/label_studio_walk.hpp"
 #include "labelkit/annotation/label_studio.hpp"
 #include "labelkit/annotation/task.hpp"
 #include "labelkit/config.hpp"
@@ -181,19 +182,12 @@ template <class Json = nlohmann::json>
       detail::read_all(in, limits.max_bytes, context.function), limits, context);
   detail::expect_array(document, "", context);
   std::vector<PairwiseTask> tasks;
-  std::unordered_map<Eigen::Index, std::size_t> seen;
+  std::unordered_map<Index, std::size_t> seen;
   for (std::size_t t = 0; t < document.size(); ++t) {
     const auto tp = detail::path_of("", t);
     const json& value = document[t];
     PairwiseTask task;
-    const json* id = detail::optional_member(value, "id", tp, context);
-    task.id =
-        id ? static_cast<Eigen::Index>(detail::as_count(*id, detail::path_of(tp, "id"), context))
-           : static_cast<Eigen::Index>(t);
-    if (!seen.emplace(task.id, t).second) {
-      detail::bad_json(context, detail::path_of(tp, "id"), "task id ", task.id,
-                       " is repeated (first at /", seen[task.id], ")");
-    }
+    task.id = detail::label_studio_task_id(value, t, tp, context, seen);
     const auto dp = detail::path_of(tp, "data");
     task.data = detail::member(value, "data", tp, context);
     detail::expect_object(task.data, dp, context);
@@ -207,62 +201,36 @@ template <class Json = nlohmann::json>
     if (task.left == task.right) {
       detail::bad_json(context, dp, "the task compares item ", task.left, " with itself");
     }
-    if (const json* annotations = detail::optional_member(value, "annotations", tp, context)) {
-      const auto ap = detail::path_of(tp, "annotations");
-      detail::expect_array(*annotations, ap, context);
-      for (std::size_t a = 0; a < annotations->size(); ++a) {
-        const auto p = detail::path_of(ap, a);
-        const json& annotation = (*annotations)[a];
-        if (const json* cancelled =
-                detail::optional_member(annotation, "was_cancelled", p, context)) {
-          if (detail::as_bool(*cancelled, detail::path_of(p, "was_cancelled"), context)) continue;
-        }
-        const auto rp = detail::path_of(p, "result");
-        const json& result = detail::member(annotation, "result", p, context);
-        detail::expect_array(result, rp, context);
-        const json* selected = nullptr;
-        std::string selected_path;
-        for (std::size_t r = 0; r < result.size(); ++r) {
-          const auto ep = detail::path_of(rp, r);
-          const auto from = detail::as_string(detail::member(result[r], "from_name", ep, context),
-                                              detail::path_of(ep, "from_name"), context);
-          const auto type = detail::as_string(detail::member(result[r], "type", ep, context),
-                                              detail::path_of(ep, "type"), context);
-          if (from != format.from_name || type != "pairwise") continue;
-          if (selected) {
-            detail::bad_json(context, ep, "a second pairwise result of control '", format.from_name,
-                             "' in one annotation");
+    detail::for_each_live_annotation(
+        value, tp, context, [&](const json& annotation, const std::string& p) {
+          const auto result =
+              detail::single_result(annotation, p, format.from_name, "pairwise", context);
+          if (!result.value) return;  // an annotation of another control
+          const auto vp = detail::path_of(result.path, "value");
+          const auto selected_path = detail::path_of(vp, "selected");
+          PairwiseAnswer answer;
+          const auto side = detail::as_string(
+              detail::member(detail::member(*result.value, "value", result.path, context),
+                             "selected", vp, context),
+              selected_path, context);
+          if (side == "left") {
+            answer.winner = Winner::left;
+          } else if (side == "right") {
+            answer.winner = Winner::right;
+          } else {
+            detail::bad_json(context, selected_path, "expected \"left\" or \"right\" (got '", side,
+                             "')");
           }
-          const auto vp = detail::path_of(ep, "value");
-          selected = &detail::member(detail::member(result[r], "value", ep, context), "selected",
-                                     vp, context);
-          selected_path = detail::path_of(vp, "selected");
-        }
-        if (!selected) continue;  // an annotation of another control
-        PairwiseAnswer answer;
-        const auto side = detail::as_string(*selected, selected_path, context);
-        if (side == "left") {
-          answer.winner = Winner::left;
-        } else if (side == "right") {
-          answer.winner = Winner::right;
-        } else {
-          detail::bad_json(context, selected_path, "expected \"left\" or \"right\" (got '", side,
-                           "')");
-        }
-        const auto bp = detail::path_of(p, "completed_by");
-        const json& by = detail::member(annotation, "completed_by", p, context);
-        const json& who = by.is_object() ? detail::member(by, "id", bp, context) : by;
-        answer.annotator = static_cast<Eigen::Index>(detail::as_count(who, bp, context));
-        if (const json* created = detail::optional_member(annotation, "created_at", p, context)) {
-          const auto cp = detail::path_of(p, "created_at");
-          const auto text = detail::as_string(*created, cp, context);
-          if (!detail::parse_iso8601(text, answer.submitted_at)) {
-            detail::bad_json(context, cp, "not an ISO 8601 time ('", text, "')");
+          answer.annotator = detail::completed_by(annotation, p, context);
+          if (const json* created = detail::optional_member(annotation, "created_at", p, context)) {
+            const auto cp = detail::path_of(p, "created_at");
+            const auto text = detail::as_string(*created, cp, context);
+            if (!detail::parse_iso8601(text, answer.submitted_at)) {
+              detail::bad_json(context, cp, "not an ISO 8601 time ('", text, "')");
+            }
           }
-        }
-        task.answers.push_back(answer);
-      }
-    }
+          task.answers.push_back(answer);
+        });
     tasks.push_back(std::move(task));
   }
   return tasks;

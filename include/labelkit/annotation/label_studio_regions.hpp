@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "labelkit/annotation/detail/json_io.hpp"
+#include "labelkit/annotation/detail/label_studio_walk.hpp"
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/json.hpp"
@@ -167,49 +168,29 @@ template <class Json = nlohmann::json>
     const auto tp = detail::path_of("", t);
     const Json& task = document[t];
     detail::expect_object(task, tp, context);
-    const Json* id = detail::optional_member(task, "id", tp, context);
-    const Index item =
-        id ? static_cast<Index>(detail::as_count(*id, detail::path_of(tp, "id"), context))
-           : static_cast<Index>(t);
-    if (!seen.emplace(item, t).second) {
-      detail::bad_json(context, detail::path_of(tp, "id"), "task id ", item,
-                       " is repeated (first at /", seen[item], ")");
-    }
+    const Index item = detail::label_studio_task_id(task, t, tp, context, seen);
     const Json& data = detail::member(task, "data", tp, context);
     detail::expect_object(data, detail::path_of(tp, "data"), context);
     detail::check_payload(data, detail::path_of(tp, "data"), context);
     out.items.push_back(item);
     out.data.push_back(data);
-    const Json* annotations = detail::optional_member(task, "annotations", tp, context);
-    if (!annotations) continue;
-    const auto ap = detail::path_of(tp, "annotations");
-    detail::expect_array(*annotations, ap, context);
     const std::size_t first_reader = out.annotated.size();
-    for (std::size_t a = 0; a < annotations->size(); ++a) {
-      const auto p = detail::path_of(ap, a);
-      const Json& annotation = (*annotations)[a];
-      detail::expect_object(annotation, p, context);
-      if (const Json* cancelled =
-              detail::optional_member(annotation, "was_cancelled", p, context)) {
-        if (detail::as_bool(*cancelled, detail::path_of(p, "was_cancelled"), context)) continue;
-      }
-      const Json* by = detail::optional_member(annotation, "completed_by", p, context);
-      if (!by) continue;  // a ground-truth annotation without an annotator
-      const Json& who = by->is_object()
-                            ? detail::member(*by, "id", detail::path_of(p, "completed_by"), context)
-                            : *by;
-      const auto annotator =
-          static_cast<Index>(detail::as_count(who, detail::path_of(p, "completed_by"), context));
-      for (std::size_t q = first_reader; q < out.annotated.size(); ++q) {
-        if (out.annotated[q].annotator == annotator) {
-          detail::bad_json(context, detail::path_of(p, "completed_by"), "annotator ", annotator,
-                           " answers task ", item, " twice");
-        }
-      }
-      out.annotated.push_back({item, annotator});
-      detail::regions_from_result(detail::member(annotation, "result", p, context), label_set, item,
-                                  annotator, detail::path_of(p, "result"), context, out);
-    }
+    detail::for_each_live_annotation(
+        task, tp, context, [&](const Json& annotation, const std::string& p) {
+          if (!detail::optional_member(annotation, "completed_by", p, context)) {
+            return;  // a ground-truth annotation without an annotator
+          }
+          const Index annotator = detail::completed_by(annotation, p, context);
+          for (std::size_t q = first_reader; q < out.annotated.size(); ++q) {
+            if (out.annotated[q].annotator == annotator) {
+              detail::bad_json(context, detail::path_of(p, "completed_by"), "annotator ", annotator,
+                               " answers task ", item, " twice");
+            }
+          }
+          out.annotated.push_back({item, annotator});
+          detail::regions_from_result(detail::member(annotation, "result", p, context), label_set,
+                                      item, annotator, detail::path_of(p, "result"), context, out);
+        });
   }
   return out;
 }

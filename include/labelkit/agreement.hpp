@@ -22,3 +22,4 @@
 #include "labelkit/agreement/scott.hpp"
 #include "labelkit/agreement/spans.hpp"
 #include "labelkit/agreement/tables.hpp"
+#include "labelkit/agreement/unitizing_alpha.hpp"

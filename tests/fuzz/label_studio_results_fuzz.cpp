@@ -1,8 +1,9 @@
 // libFuzzer target for the Label Studio readers of non-classification results: regions
 // (`labels` spans and `rectanglelabels` boxes), Pairwise and Ranker. The first byte selects the
-// reader; the rest is the document. Any input gives either tasks or a labelkit::error; anything
-// else aborts. Accepted tasks must write back, and that export must read back and write
-// byte-identically.
+// reader (byte % 3: regions, Pairwise, Ranker; for Ranker, byte / 3 odd selects bucket mode with
+// the buckets "relevant" and "irrelevant"); the rest is the document. Any input gives either tasks
+// or a labelkit::error; anything else aborts. Accepted tasks must write back, and that export must
+// read back and write byte-identically.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -65,11 +66,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           });
       break;
     default: {
+      la::RankerFormat format;
+      if ((data[0] / 3) % 2 == 1) format.buckets = {"relevant", "irrelevant"};
       labelkit::IdNames names;
       round_trip(
-          text, [&](std::istream& in) { return la::read_label_studio_ranker(in, names); },
+          text, [&](std::istream& in) { return la::read_label_studio_ranker(in, names, format); },
           [&](std::ostream& out, const auto& tasks) {
-            la::write_label_studio_ranker(out, tasks, names);
+            la::write_label_studio_ranker(out, tasks, names, format);
           });
       break;
     }

@@ -17,6 +17,7 @@
 #include "labelkit/quality/kos.hpp"
 #include "labelkit/quality/mace.hpp"
 #include "labelkit/quality/majority_vote.hpp"
+#include "labelkit/quality/mmsr.hpp"
 #include "labelkit/quality/multilabel_issues.hpp"
 #include "labelkit/quality/preferences.hpp"
 #include "labelkit/quality/report.hpp"

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "labelkit/annotation/detail/json_io.hpp"
+#include "labelkit/annotation/detail/label_studio_walk.hpp"
 #include "labelkit/annotation/task.hpp"
 #include "labelkit/config.hpp"
 #include "labelkit/core/comparison.hpp"
@@ -325,19 +326,12 @@ template <class Json = nlohmann::json>
     }
   };
   std::vector<RankingTask> tasks;
-  std::unordered_map<Eigen::Index, std::size_t> seen;
+  std::unordered_map<Index, std::size_t> seen;
   for (std::size_t t = 0; t < document.size(); ++t) {
     const auto tp = detail::path_of("", t);
     const json& value = document[t];
     RankingTask task;
-    const json* id = detail::optional_member(value, "id", tp, context);
-    task.id =
-        id ? static_cast<Eigen::Index>(detail::as_count(*id, detail::path_of(tp, "id"), context))
-           : static_cast<Eigen::Index>(t);
-    if (!seen.emplace(task.id, t).second) {
-      detail::bad_json(context, detail::path_of(tp, "id"), "task id ", task.id,
-                       " is repeated (first at /", seen[task.id], ")");
-    }
+    task.id = detail::label_studio_task_id(value, t, tp, context, seen);
     const auto dp = detail::path_of(tp, "data");
     task.data = detail::member(value, "data", tp, context);
     detail::expect_object(task.data, dp, context);
@@ -356,95 +350,68 @@ template <class Json = nlohmann::json>
       }
       task.items.push_back(item);
     }
-    if (const json* annotations = detail::optional_member(value, "annotations", tp, context)) {
-      const auto ap = detail::path_of(tp, "annotations");
-      detail::expect_array(*annotations, ap, context);
-      for (std::size_t a = 0; a < annotations->size(); ++a) {
-        const auto p = detail::path_of(ap, a);
-        const json& annotation = (*annotations)[a];
-        if (const json* cancelled =
-                detail::optional_member(annotation, "was_cancelled", p, context)) {
-          if (detail::as_bool(*cancelled, detail::path_of(p, "was_cancelled"), context)) continue;
-        }
-        const auto rp = detail::path_of(p, "result");
-        const json& result = detail::member(annotation, "result", p, context);
-        detail::expect_array(result, rp, context);
-        const json* ranked = nullptr;
-        std::string ranked_path;
-        for (std::size_t r = 0; r < result.size(); ++r) {
-          const auto ep = detail::path_of(rp, r);
-          const auto from = detail::as_string(detail::member(result[r], "from_name", ep, context),
-                                              detail::path_of(ep, "from_name"), context);
-          const auto type = detail::as_string(detail::member(result[r], "type", ep, context),
-                                              detail::path_of(ep, "type"), context);
-          if (from != format.from_name || type != "ranker") continue;
-          if (ranked) {
-            detail::bad_json(context, ep, "a second ranker result of control '", format.from_name,
-                             "' in one annotation");
-          }
-          const auto vp = detail::path_of(ep, "value");
+    detail::for_each_live_annotation(
+        value, tp, context, [&](const json& annotation, const std::string& p) {
+          const auto result =
+              detail::single_result(annotation, p, format.from_name, "ranker", context);
+          if (!result.value) return;  // an annotation of another control
+          const auto vp = detail::path_of(result.path, "value");
           const auto kp = detail::path_of(vp, "ranker");
-          const json& buckets = detail::member(detail::member(result[r], "value", ep, context),
-                                               "ranker", vp, context);
+          const json& buckets = detail::member(
+              detail::member(*result.value, "value", result.path, context), "ranker", vp, context);
+          const json* ranked = &buckets;
+          std::string ranked_path = kp;
           if (format.buckets.empty()) {
             ranked = &detail::member(buckets, format.from_name, kp, context);
             ranked_path = detail::path_of(kp, format.from_name);
           } else {
             detail::expect_object(buckets, kp, context);
-            ranked = &buckets;
-            ranked_path = kp;
           }
-        }
-        if (!ranked) continue;  // an annotation of another control
-        RankingAnswer answer;
-        std::unordered_set<Eigen::Index> ranked_items;
-        const auto read_items = [&](const json& array, const std::string& path,
-                                    std::vector<Eigen::Index>& into) {
-          detail::expect_array(array, path, context);
-          for (std::size_t k = 0; k < array.size(); ++k) {
-            const auto kp = detail::path_of(path, k);
-            const auto name = detail::as_string(array[k], kp, context);
-            const auto item = table.find(name);
-            if (!item || listed.count(*item) == 0) {
-              detail::bad_json(context, kp, "item '", name, "' is not in the task's list");
+          RankingAnswer answer;
+          std::unordered_set<Eigen::Index> ranked_items;
+          const auto read_items = [&](const json& array, const std::string& path,
+                                      std::vector<Eigen::Index>& into) {
+            detail::expect_array(array, path, context);
+            for (std::size_t k = 0; k < array.size(); ++k) {
+              const auto kp = detail::path_of(path, k);
+              const auto name = detail::as_string(array[k], kp, context);
+              const auto item = table.find(name);
+              if (!item || listed.count(*item) == 0) {
+                detail::bad_json(context, kp, "item '", name, "' is not in the task's list");
+              }
+              if (!ranked_items.insert(*item).second) {
+                detail::bad_json(context, kp, "item '", name, "' is ranked twice");
+              }
+              into.push_back(*item);
             }
-            if (!ranked_items.insert(*item).second) {
-              detail::bad_json(context, kp, "item '", name, "' is ranked twice");
+          };
+          if (format.buckets.empty()) {
+            read_items(*ranked, ranked_path, answer.order);
+          } else {
+            for (const auto& [key, bucket] : ranked->items()) {
+              const auto bp = detail::path_of(ranked_path, key);
+              if (key == "_") continue;
+              if (std::find(format.buckets.begin(), format.buckets.end(), key) ==
+                  format.buckets.end()) {
+                detail::bad_json(context, bp, "bucket '", key, "' is not in 'format.buckets'");
+              }
+              detail::expect_array(bucket, bp, context);
             }
-            into.push_back(*item);
-          }
-        };
-        if (format.buckets.empty()) {
-          read_items(*ranked, ranked_path, answer.order);
-        } else {
-          for (const auto& [key, bucket] : ranked->items()) {
-            const auto bp = detail::path_of(ranked_path, key);
-            if (key == "_") continue;
-            if (std::find(format.buckets.begin(), format.buckets.end(), key) ==
-                format.buckets.end()) {
-              detail::bad_json(context, bp, "bucket '", key, "' is not in 'format.buckets'");
+            answer.buckets.resize(format.buckets.size());
+            for (std::size_t b = 0; b < format.buckets.size(); ++b) {
+              if (const auto it = ranked->find(format.buckets[b]); it != ranked->end()) {
+                read_items(*it, detail::path_of(ranked_path, format.buckets[b]), answer.buckets[b]);
+                answer.order.insert(answer.order.end(), answer.buckets[b].begin(),
+                                    answer.buckets[b].end());
+              }
             }
-            detail::expect_array(bucket, bp, context);
-          }
-          answer.buckets.resize(format.buckets.size());
-          for (std::size_t b = 0; b < format.buckets.size(); ++b) {
-            if (const auto it = ranked->find(format.buckets[b]); it != ranked->end()) {
-              read_items(*it, detail::path_of(ranked_path, format.buckets[b]), answer.buckets[b]);
-              answer.order.insert(answer.order.end(), answer.buckets[b].begin(),
-                                  answer.buckets[b].end());
+            if (const auto it = ranked->find("_"); it != ranked->end()) {
+              read_items(*it, detail::path_of(ranked_path, "_"), answer.unplaced);
             }
           }
-          if (const auto it = ranked->find("_"); it != ranked->end()) {
-            read_items(*it, detail::path_of(ranked_path, "_"), answer.unplaced);
-          }
-        }
-        const auto bp = detail::path_of(p, "completed_by");
-        const json& by = detail::member(annotation, "completed_by", p, context);
-        const json& who = by.is_object() ? detail::member(by, "id", bp, context) : by;
-        answer.annotator = static_cast<Eigen::Index>(detail::as_count(who, bp, context));
-        task.answers.push_back(std::move(answer));
-      }
-    }
+          answer.annotator = detail::completed_by(annotation, p, context);
+          task.answers.push_back(std::move(answer));
+        });
     tasks.push_back(std::move(task));
   }
   items = std::move(table);

@@ -204,15 +204,13 @@ template <class Json = nlohmann::json>
     detail::for_each_live_annotation(
         value, tp, context, [&](const json& annotation, const std::string& p) {
           const auto result =
-              detail::single_result(annotation, p, format.from_name, "pairwise", context);
+              detail::single_result_value(annotation, p, format.from_name, "pairwise", context);
           if (!result.value) return;  // an annotation of another control
-          const auto vp = detail::path_of(result.path, "value");
-          const auto selected_path = detail::path_of(vp, "selected");
+          const auto selected_path = detail::path_of(result.path, "selected");
           PairwiseAnswer answer;
-          const auto side = detail::as_string(
-              detail::member(detail::member(*result.value, "value", result.path, context),
-                             "selected", vp, context),
-              selected_path, context);
+          const auto side =
+              detail::as_string(detail::member(*result.value, "selected", result.path, context),
+                                selected_path, context);
           if (side == "left") {
             answer.winner = Winner::left;
           } else if (side == "right") {

@@ -353,12 +353,10 @@ template <class Json = nlohmann::json>
     detail::for_each_live_annotation(
         value, tp, context, [&](const json& annotation, const std::string& p) {
           const auto result =
-              detail::single_result(annotation, p, format.from_name, "ranker", context);
+              detail::single_result_value(annotation, p, format.from_name, "ranker", context);
           if (!result.value) return;  // an annotation of another control
-          const auto vp = detail::path_of(result.path, "value");
-          const auto kp = detail::path_of(vp, "ranker");
-          const json& buckets = detail::member(
-              detail::member(*result.value, "value", result.path, context), "ranker", vp, context);
+          const auto kp = detail::path_of(result.path, "ranker");
+          const json& buckets = detail::member(*result.value, "ranker", result.path, context);
           const json* ranked = &buckets;
           std::string ranked_path = kp;
           if (format.buckets.empty()) {

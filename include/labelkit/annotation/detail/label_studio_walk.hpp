@@ -54,25 +54,27 @@ void for_each_live_annotation(const Json& task, const std::string& tp, const Jso
   }
 }
 
-/// One result of an annotation: the JSON value and its path.
+/// The `value` object of one result of an annotation, and its JSON path.
 template <class Json>
-struct ResultRef {
+struct ResultValue {
   const Json* value = nullptr;  ///< nullptr: the annotation has no result of the control.
-  std::string path;
+  std::string path;             ///< Path of `value` (".../result/<r>/value").
 };
 
-/// The result of `annotation` (path `p`) whose `from_name` is `from_name` and whose `type` is
-/// `type`, or an empty ResultRef if there is none; refuses a second one ("a second <type> result
-/// of control '<from_name>' in one annotation"). Every result must carry string `from_name` and
-/// `type` members.
+/// The `value` member of the result of `annotation` (path `p`) whose `from_name` is `from_name`
+/// and whose `type` is `type`, or an empty ResultValue if there is none; refuses a second such
+/// result ("a second <type> result of control '<from_name>' in one annotation") and one without
+/// a `value`. Every result must carry string `from_name` and `type` members.
 template <class Json>
-[[nodiscard]] ResultRef<Json> single_result(const Json& annotation, const std::string& p,
-                                            std::string_view from_name, std::string_view type,
-                                            const JsonContext& context) {
+[[nodiscard]] ResultValue<Json> single_result_value(const Json& annotation, const std::string& p,
+                                                    std::string_view from_name,
+                                                    std::string_view type,
+                                                    const JsonContext& context) {
   const auto rp = path_of(p, "result");
   const Json& results = member(annotation, "result", p, context);
   expect_array(results, rp, context);
-  ResultRef<Json> found;
+  const Json* found = nullptr;
+  std::string found_path;
   for (std::size_t r = 0; r < results.size(); ++r) {
     const auto ep = path_of(rp, r);
     const auto from =
@@ -80,14 +82,15 @@ template <class Json>
     const auto kind =
         as_string(member(results[r], "type", ep, context), path_of(ep, "type"), context);
     if (from != from_name || kind != type) continue;
-    if (found.value) {
+    if (found) {
       bad_json(context, ep, "a second ", type, " result of control '", from_name,
                "' in one annotation");
     }
-    found.value = &results[r];
-    found.path = ep;
+    found = &results[r];
+    found_path = ep;
   }
-  return found;
+  if (!found) return {};
+  return {&member(*found, "value", found_path, context), path_of(found_path, "value")};
 }
 
 /// The annotator of `annotation` (path `p`): its `completed_by`, a non-negative integer or an

@@ -13,11 +13,15 @@
 #include <span>
 #include <vector>
 
+#include "../quality/shard_checks.hpp"
 #include "labelkit/agreement/alpha_state.hpp"
 #include "labelkit/agreement/cohen.hpp"
 #include "labelkit/agreement/fleiss.hpp"
 #include "labelkit/agreement/krippendorff.hpp"
 #include "labelkit/distributed/mpi.hpp"
+#include "labelkit/quality/confident_learning.hpp"
+#include "labelkit/quality/dawid_skene.hpp"
+#include "labelkit/quality/majority_vote.hpp"
 #include "labelkit/query/diversity.hpp"
 #include "labelkit/query/select.hpp"
 
@@ -61,7 +65,122 @@ std::pair<Eigen::Index, Eigen::Index> uneven_shard(Eigen::Index n) {
   return {cut[static_cast<std::size_t>(r)], cut[static_cast<std::size_t>(r) + 1]};
 }
 
+// A crowd of n items (ids 5 i + 2), 4 classes and 9 annotators (ids 3 j + 1), 1 to 4 answers
+// per item, and the answers of this rank's uneven shard of the items.
+struct ShardedCrowd {
+  std::vector<labelkit::Annotation> all;
+  std::vector<labelkit::Annotation> local;
+};
+
+ShardedCrowd sharded_crowd(Eigen::Index n) {
+  ShardedCrowd crowd;
+  const auto [begin, end] = uneven_shard(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto u = static_cast<std::uint64_t>(i);
+    const int truth = static_cast<int>(mix(8, u) % 4);
+    const int answers = 1 + static_cast<int>(mix(9, u) % 4);
+    for (int r = 0; r < answers; ++r) {
+      const std::uint64_t x = mix(10, u * 4 + static_cast<std::uint64_t>(r));
+      const auto annotator = static_cast<Eigen::Index>(x % 9);
+      // Annotator j is right with probability about (50 + 5 j)%.
+      const int label = static_cast<int>((x >> 8) % 100) < 50 + 5 * annotator
+                            ? truth
+                            : static_cast<int>((x >> 16) % 4);
+      const labelkit::Annotation a{5 * i + 2, 3 * annotator + 1, label};
+      crowd.all.push_back(a);
+      if (i >= begin && i < end) crowd.local.push_back(a);
+    }
+  }
+  return crowd;
+}
+
 }  // namespace
+
+TEST_CASE("distributed::majority_vote equals majority_vote's rows for the rank's items") {
+  const auto crowd = sharded_crowd(3000);
+  const auto part = labelkit::distributed::majority_vote(crowd.local, 4, MPI_COMM_WORLD);
+  const auto whole = labelkit::quality::majority_vote(crowd.all, 4);
+  shard_checks::check_rows_equal(part, whole);
+  for (std::size_t r = 0; r < part.items.size(); ++r)
+    CHECK(part.votes.row(static_cast<Eigen::Index>(r)) ==
+          whole.votes.row(*whole.row_of(part.items[r])));
+  Eigen::Index items = static_cast<Eigen::Index>(part.items.size());
+  MPI_Allreduce(MPI_IN_PLACE, &items, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+  CHECK(items == 3000);
+}
+
+TEST_CASE("distributed::dawid_skene equals dawid_skene to the last bit, one-coin too") {
+  const auto crowd = sharded_crowd(2000);
+  labelkit::quality::DawidSkeneOptions options;
+  options.max_iterations = 40;
+  options.tolerance = 1e-9;
+  options.gold = {{2, 1}, {5 * 999 + 2, 0}, {5 * 1999 + 2, 3}};
+  std::size_t bytes = 0;
+  const auto part =
+      labelkit::distributed::dawid_skene(crowd.local, 4, MPI_COMM_WORLD, options, {&bytes});
+  const auto whole = labelkit::quality::dawid_skene(crowd.all, 4, options);
+  shard_checks::check_rows_equal(part, whole);
+  CHECK(part.log_likelihood == whole.log_likelihood);
+  CHECK(part.iterations == whole.iterations);
+  CHECK(part.converged == whole.converged);
+  CHECK(part.priors == whole.priors);
+  REQUIRE(part.confusion.size() == whole.confusion.size());
+  for (std::size_t j = 0; j < part.confusion.size(); ++j)
+    CHECK(part.confusion[j] == whole.confusion[j]);
+  // 48 bytes per exact sum: 9 annotators x 16 counts, 4 class masses, the evidence; a 12-byte
+  // header, the sum count and the item count.
+  CHECK(bytes == 48 * (9 * 16 + 4 + 1) + 12 + 8 + 8);
+
+  const auto coin =
+      labelkit::distributed::one_coin_dawid_skene(crowd.local, 4, MPI_COMM_WORLD, options);
+  const auto coin_whole = labelkit::quality::one_coin_dawid_skene(crowd.all, 4, options);
+  shard_checks::check_rows_equal(coin, coin_whole);
+  CHECK(coin.log_likelihood == coin_whole.log_likelihood);
+  CHECK(coin.priors == coin_whole.priors);
+  for (std::size_t j = 0; j < coin.confusion.size(); ++j)
+    CHECK(coin.confusion[j] == coin_whole.confusion[j]);
+}
+
+TEST_CASE("distributed::dawid_skene: a bad label on one rank makes every rank throw") {
+  auto crowd = sharded_crowd(400);
+  const bool bad = world_size() == 1 || world_rank() == 1;
+  if (bad) crowd.local.push_back({100000, 1, 9});
+  if (bad) {
+    CHECK_THROWS_AS((void)labelkit::distributed::dawid_skene(crowd.local, 4, MPI_COMM_WORLD),
+                    labelkit::invalid_argument);
+  } else {
+    CHECK_THROWS_AS((void)labelkit::distributed::dawid_skene(crowd.local, 4, MPI_COMM_WORLD),
+                    labelkit::state_error);
+  }
+}
+
+TEST_CASE("distributed confident learning: thresholds and joint equal one process to the bit") {
+  const Eigen::Index n = 5000;
+  const int c = 5;
+  Eigen::MatrixXd p(n, c);
+  std::vector<int> labels(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) {
+    double total = 0;
+    for (int k = 0; k < c; ++k) {
+      p(i, k) = 1.0 + static_cast<double>(mix(11, static_cast<std::uint64_t>(i * c + k)) % 1000);
+      total += p(i, k);
+    }
+    p.row(i) /= total;
+    labels[static_cast<std::size_t>(i)] =
+        static_cast<int>(mix(12, static_cast<std::uint64_t>(i)) % c);
+  }
+  const auto [begin, end] = uneven_shard(n);
+  const auto local_labels = std::span<const int>(labels).subspan(
+      static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin));
+  const auto local_p = p.middleRows(begin, end - begin);
+  const std::span<const int> all(labels);
+  CHECK(labelkit::distributed::per_class_thresholds(local_labels, local_p, MPI_COMM_WORLD) ==
+        labelkit::quality::per_class_thresholds(all, p));
+  CHECK(labelkit::distributed::confident_joint(local_labels, local_p, MPI_COMM_WORLD) ==
+        labelkit::quality::confident_joint(all, p));
+  CHECK(labelkit::distributed::confident_joint(local_labels, local_p, MPI_COMM_WORLD, false) ==
+        labelkit::quality::confident_joint(all, p, false));
+}
 
 TEST_CASE("distributed::top_k equals top_k over every score, ties to the lower id") {
   const Eigen::Index n = 20000;

@@ -15,6 +15,9 @@
 #include "labelkit/agreement/kappa_states.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/prelabel/reliability.hpp"
+#include "labelkit/quality/confident_learning.hpp"
+#include "labelkit/quality/detail/em.hpp"
+#include "labelkit/quality/majority_vote.hpp"
 #include "labelkit/query/streaming.hpp"
 
 namespace {
@@ -42,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data + 1), size - 1);
   using labelkit::agreement::Level;
-  switch (data[0] % 5) {
+  switch (data[0] % 9) {
     case 0:
       exercise<labelkit::agreement::AlphaState>(bytes, [](const auto& s) {
         for (const Level level : {Level::nominal, Level::ordinal, Level::interval, Level::ratio}) {
@@ -63,9 +66,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 3:
       exercise<labelkit::prelabel::ReliabilityState>(bytes, [](const auto& s) { (void)s.table(); });
       break;
-    default:
+    case 4:
       exercise<labelkit::query::TopKAccumulator<double>>(bytes,
                                                          [](const auto& s) { (void)s.ids(); });
+      break;
+    case 5:
+      exercise<labelkit::quality::CrowdState>(bytes, [](const auto& s) {
+        (void)s.annotators();
+        (void)s.n_items();
+      });
+      break;
+    case 6:
+      exercise<labelkit::detail::EmStatistics>(bytes, [](const auto& s) {
+        for (std::size_t k = 0; k < s.size(); ++k) (void)s.value(k);
+        (void)s.evidence();
+      });
+      break;
+    case 7:
+      exercise<labelkit::quality::ThresholdState>(bytes,
+                                                  [](const auto& s) { (void)s.thresholds(); });
+      break;
+    default:
+      exercise<labelkit::quality::ConfidentJointState>(bytes,
+                                                       [](const auto& s) { (void)s.joint(); });
       break;
   }
   return 0;

@@ -21,11 +21,14 @@
 /// collective call. A failed MPI call throws labelkit::state_error with MPI's error string
 /// (when the communicator's error handler returns errors; MPI's default handler aborts).
 ///
-/// Message sizes per call (P ranks): top-k 16 k + 24 bytes per rank; Krippendorff 16 bytes per
-/// distinct value plus 24 per (unit size, value pair); Cohen 8 C^2; Fleiss 8 C + 44; k-center
-/// the k candidate rows per rank. Allgather moves P times that to every rank: right for the
-/// small states here and up to a few hundred ranks; beyond, a tree reduction of the same states
-/// (MPI_Reduce with a user operation that calls merge()) moves log P times.
+/// Message sizes per call (P ranks): majority vote 16 bytes per annotator plus 8 C + 36 (the
+/// CrowdState); Dawid–Skene that once, then 48 (J C^2 + C + 1) + 32 bytes per EM iteration for
+/// J annotators and C classes (48 (J + C + 1) + 32 one-coin); confident-learning thresholds
+/// 72 C + 20, the confident joint that plus 8 (C^2 + C) + 20; top-k 16 k + 24 bytes per rank;
+/// Krippendorff 16 bytes per distinct value plus 24 per (unit size, value pair); Cohen 8 C^2;
+/// Fleiss 8 C + 44; k-center the k candidate rows per rank. Allgather moves P times that to every
+/// rank: right for the small states here and up to a few hundred ranks; beyond, a tree reduction of
+/// the same states (MPI_Reduce with a user operation that calls merge()) moves log P times.
 
 // labelkit uses MPI's C API only; the C++ bindings (removed in MPI-3) do not compile cleanly
 // under -Wextra with OpenMPI.
@@ -58,6 +61,9 @@
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/mergeable.hpp"
+#include "labelkit/quality/confident_learning.hpp"
+#include "labelkit/quality/dawid_skene.hpp"
+#include "labelkit/quality/majority_vote.hpp"
 #include "labelkit/query/diversity.hpp"
 #include "labelkit/query/streaming.hpp"
 
@@ -283,6 +289,133 @@ template <class Derived, class CentersDerived>
   for (const Eigen::Index p : second)
     result.push_back(candidates[static_cast<std::size_t>(p)].first);
   return result;
+}
+
+/// Majority vote over a crowd sharded by items: this rank holds every answer of its items (and
+/// none of the others'). Returns this rank's items' votes, posterior and labels, and the
+/// annotators of every rank: equal to the rows of quality::majority_vote over all the answers
+/// for these items, and to its annotators, to the last bit. The vote is local to an item; only
+/// the CrowdState (annotators, counts) crosses ranks. Collective.
+/// @throws as quality::majority_vote on the refusing rank (labelkit::state_error on the
+///   others), and as CrowdState::merge on every rank.
+/// @tparam Scalar as quality::majority_vote.
+template <class Scalar = double>
+[[nodiscard]] quality::MajorityVoteResult majority_vote(std::span<const Annotation> local_answers,
+                                                        int n_classes, MPI_Comm comm) {
+  constexpr const char* function = "distributed::majority_vote";
+  auto [items, local] = detail::agree_on_local_work(comm, function, [&] {
+    detail::check_annotations(local_answers, n_classes, function, detail::EmptyInput::accept);
+    auto map = IdMap::from_ids(detail::MemberRange<&Annotation::item>{local_answers}, function,
+                               "annotations");
+    detail::check_tables(2, map.size(), n_classes, function, "the items x classes vote table");
+    auto state = detail::CrowdStateAccess::of_checked(local_answers, n_classes, map.size());
+    return std::pair{std::move(map), std::move(state)};
+  });
+  return detail::majority_vote_shard<Scalar>(local_answers, n_classes, items,
+                                             allreduce(local, comm), function);
+}
+
+}  // namespace distributed
+namespace detail {
+
+/// The shard policy of run_dawid_skene() over MPI ranks: local work agreed on by every rank,
+/// the crowd states and each pass's M-step statistics allreduced (every rank merges them in
+/// rank order; the merges are exact). Counts the bytes this rank sends per reduction.
+struct MpiShards {
+  MPI_Comm comm;                  ///< The communicator.
+  const char* function;           ///< Names the caller in errors.
+  std::size_t* statistics_bytes;  ///< If not null: bytes of one pass's statistics.
+  /// Runs the rank's local work; throws on every rank if any rank's work threw.
+  template <class Work>
+  auto local(Work&& work) const {
+    return agree_on_local_work(comm, function, work);
+  }
+  /// The crowd state of every rank.
+  [[nodiscard]] quality::CrowdState merge_crowd(const quality::CrowdState& mine) const {
+    return distributed::allreduce(mine, comm);
+  }
+  /// Replaces this rank's statistics by those of every rank.
+  void operator()(EmStatistics& statistics) const {
+    if (statistics_bytes != nullptr) *statistics_bytes = statistics.to_bytes().size();
+    statistics = distributed::allreduce(statistics, comm);
+  }
+};
+
+}  // namespace detail
+namespace distributed {
+
+/// Options of distributed::dawid_skene beyond quality::DawidSkeneOptions.
+struct DawidSkeneRun {
+  /// If not null, receives the bytes each rank sends per EM iteration (its M-step statistics).
+  std::size_t* statistics_bytes = nullptr;
+};
+
+/// Dawid–Skene over a crowd sharded by items: this rank holds every answer of its items. Each
+/// EM iteration runs its E-step on this rank's items and allreduces the M-step statistics (the
+/// expected confusion counts, class mass and log evidence, as exact sums), so every rank runs
+/// the same M-step and takes the same convergence decision. Returns this rank's items'
+/// posterior and labels, and the confusion matrices, priors, annotators and objective of the
+/// whole crowd: equal to quality::dawid_skene over all the answers (its rows for these items)
+/// to the last bit, for any sharding, uneven or empty shards included. `options` must be the
+/// same on every rank (gold records of other ranks' items are ignored). Collective.
+/// @throws as quality::dawid_skene: input errors on the refusing rank (labelkit::state_error on
+///   the others), errors of the merged crowd (table sizes, initial_error) on every rank.
+/// @tparam Scalar as quality::dawid_skene.
+template <class Scalar = double>
+[[nodiscard]] quality::DawidSkeneResult dawid_skene(std::span<const Annotation> local_answers,
+                                                    int n_classes, MPI_Comm comm,
+                                                    quality::DawidSkeneOptions options = {},
+                                                    DawidSkeneRun run = {}) {
+  constexpr const char* function = "distributed::dawid_skene";
+  return detail::run_dawid_skene<detail::DawidSkeneModel<Scalar>>(
+      local_answers, n_classes, options, 8, function,
+      detail::MpiShards{comm, function, run.statistics_bytes});
+}
+
+/// One-coin Dawid–Skene over a crowd sharded by items, as distributed::dawid_skene: equal to
+/// quality::one_coin_dawid_skene over all the answers to the last bit. Collective.
+/// @throws as distributed::dawid_skene.
+/// @tparam Scalar as quality::one_coin_dawid_skene.
+template <class Scalar = double>
+[[nodiscard]] quality::DawidSkeneResult one_coin_dawid_skene(
+    std::span<const Annotation> local_answers, int n_classes, MPI_Comm comm,
+    quality::DawidSkeneOptions options = {}, DawidSkeneRun run = {}) {
+  constexpr const char* function = "distributed::one_coin_dawid_skene";
+  return detail::run_dawid_skene<detail::OneCoinModel<Scalar>>(
+      local_answers, n_classes, options, 1, function,
+      detail::MpiShards{comm, function, run.statistics_bytes});
+}
+
+/// Confident learning's per-class thresholds over items sharded by rows: labels[i] and row i
+/// of `probabilities` are this rank's item i (rows are items). The exact sums, counts and
+/// ranges of every rank are merged (quality::ThresholdState): equal to
+/// quality::per_class_thresholds over all the items to the last bit. Collective.
+/// @throws as quality::per_class_thresholds on the refusing rank (labelkit::state_error on the
+///   others), and labelkit::dimension_mismatch on every rank if the ranks' class counts differ.
+template <class Derived>
+[[nodiscard]] Eigen::VectorXd per_class_thresholds(std::span<const int> labels,
+                                                   const Eigen::MatrixBase<Derived>& probabilities,
+                                                   MPI_Comm comm) {
+  auto local = detail::agree_on_local_work(comm, "distributed::per_class_thresholds", [&] {
+    return quality::ThresholdState::of(labels, probabilities);
+  });
+  return allreduce(local, comm).thresholds();
+}
+
+/// Confident learning's confident joint over items sharded by rows (as per_class_thresholds
+/// above): the thresholds of all the items, then each rank's confident assignments counted and
+/// the counts merged (quality::ConfidentJointState). Equal to quality::confident_joint over all
+/// the items to the last bit, calibrated or not. Two collective exchanges. Collective.
+/// @throws as distributed::per_class_thresholds.
+template <class Derived>
+[[nodiscard]] Eigen::MatrixXd confident_joint(std::span<const int> labels,
+                                              const Eigen::MatrixBase<Derived>& probabilities,
+                                              MPI_Comm comm, bool calibrate = true) {
+  const Eigen::VectorXd t = per_class_thresholds(labels, probabilities, comm);
+  auto local = detail::agree_on_local_work(comm, "distributed::confident_joint", [&] {
+    return quality::ConfidentJointState::of(labels, probabilities, t);
+  });
+  return allreduce(local, comm).joint(calibrate);
 }
 
 }  // namespace distributed

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -25,7 +26,9 @@
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/exact_sum.hpp"
 #include "labelkit/core/limits.hpp"
+#include "labelkit/core/mergeable.hpp"
 #include "labelkit/core/validate.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -163,37 +166,11 @@ void check_labels_and_probabilities(std::span<const int> labels,
   }
 }
 
-/// Per-class thresholds: the mean of p_k over the items given k, summed with Neumaier's
-/// compensated summation and clamped to [min, max] of the values averaged, so that the mean of
-/// n equal values is exactly that value (a plain running sum of 2,500 copies of 0.95 divided by
-/// 2,500 gives 0.9500000000000025, and the test p >= t_k would then fail for every item).
+/// Per-class thresholds of already validated input: ThresholdState of all the items (one
+/// shard).
 template <class Derived>
 Eigen::VectorXd thresholds_unchecked(std::span<const int> labels,
-                                     const Eigen::MatrixBase<Derived>& p) {
-  const Eigen::Index c = p.cols();
-  constexpr double infinity = std::numeric_limits<double>::infinity();
-  Eigen::VectorXd sum = Eigen::VectorXd::Zero(c);
-  Eigen::VectorXd compensation = Eigen::VectorXd::Zero(c);
-  Eigen::VectorXd count = Eigen::VectorXd::Zero(c);
-  Eigen::VectorXd low = Eigen::VectorXd::Constant(c, infinity);
-  Eigen::VectorXd high = Eigen::VectorXd::Constant(c, -infinity);
-  for (Eigen::Index i = 0; i < p.rows(); ++i) {
-    const int y = labels[static_cast<std::size_t>(i)];
-    const auto v = static_cast<double>(p(i, y));
-    const double t = sum(y) + v;
-    compensation(y) += std::abs(sum(y)) >= std::abs(v) ? (sum(y) - t) + v : (v - t) + sum(y);
-    sum(y) = t;
-    count(y) += 1;
-    low(y) = std::min(low(y), v);
-    high(y) = std::max(high(y), v);
-  }
-  Eigen::VectorXd t(c);
-  for (Eigen::Index k = 0; k < c; ++k) {
-    t(k) = count(k) > 0 ? std::clamp((sum(k) + compensation(k)) / count(k), low(k), high(k))
-                        : infinity;
-  }
-  return t;
-}
+                                     const Eigen::MatrixBase<Derived>& p);
 
 /// Per item: the confidently-assigned true class, or -1.
 template <class Derived>
@@ -289,19 +266,325 @@ void check_thresholds(const Eigen::MatrixBase<Derived>& t, Eigen::Index c,
   }
 }
 
-/// The uncalibrated confident joint (diagonal not yet floored) and the given-label counts.
+/// The uncalibrated confident joint (diagonal not yet floored) and the given-label counts:
+/// ConfidentJointState of all the items (one shard).
+template <class Derived>
+std::pair<Eigen::MatrixXd, Eigen::VectorXd> raw_joint(std::span<const int> labels,
+                                                      const Eigen::MatrixBase<Derived>& p,
+                                                      const std::vector<int>& guess);
+
+}  // namespace detail
+namespace quality {
+
+/// The mergeable state of per_class_thresholds() (see labelkit/core/mergeable.hpp): per class,
+/// the exact sum (detail::ExactSum) of p_k over the items given k, their count, and the least
+/// and largest of those values. Sums are exact and minima and maxima merge exactly, so the
+/// thresholds of merged shards are the same bits as those of one shard holding every item,
+/// whatever the partition and the merge order. Satisfies labelkit::MergeableState.
+///
+/// t_k = clamp(sum_k / n_k, low_k, high_k), the correctly rounded sum divided by the count and
+/// clamped to the range of the values averaged, so that t_k is exactly p when every item given
+/// k has p_k = p (the exact test p_k >= t_k then counts all of them); +infinity for a class
+/// nobody was given. 48 + 24 bytes per class.
+class ThresholdState {
+ public:
+  /// The state of no items over `n_classes` classes.
+  /// @throws labelkit::invalid_argument unless 2 <= n_classes <= labelkit::max_classes.
+  explicit ThresholdState(int n_classes = 2) {
+    detail::check_class_count(n_classes, "ThresholdState", "n_classes");
+    if (n_classes < 2) detail::fail("ThresholdState", "'n_classes' must be at least 2");
+    const auto c = static_cast<std::size_t>(n_classes);
+    sum_.resize(c);
+    count_.assign(c, 0);
+    low_.assign(c, std::numeric_limits<double>::infinity());
+    high_.assign(c, -std::numeric_limits<double>::infinity());
+  }
+
+  /// The state of one shard: labels[i] is item i's given label, row i of `probabilities` its
+  /// predicted probabilities (rows are items). A shard of no items (no labels, no rows) gives
+  /// an empty state.
+  /// @throws as per_class_thresholds() (except for an empty shard); labelkit::invalid_argument
+  ///   unless 2 <= probabilities.cols() <= labelkit::max_classes.
+  template <class Derived>
+  [[nodiscard]] static ThresholdState of(std::span<const int> labels,
+                                         const Eigen::MatrixBase<Derived>& probabilities) {
+    // An empty shard (no labels, no rows) is a valid shard: its state is empty.
+    if (!(labels.empty() && probabilities.rows() == 0))
+      detail::check_labels_and_probabilities(labels, probabilities, "ThresholdState::of");
+    ThresholdState s(static_cast<int>(probabilities.cols()));
+    s.add_unchecked(labels, probabilities);
+    return s;
+  }
+
+  /// Adds validated items (labels in [0, C), probabilities in [0, 1]).
+  template <class Derived>
+  void add_unchecked(std::span<const int> labels, const Eigen::MatrixBase<Derived>& p) {
+    for (Eigen::Index i = 0; i < p.rows(); ++i) {
+      const auto y = static_cast<std::size_t>(labels[static_cast<std::size_t>(i)]);
+      const auto v = static_cast<double>(p(i, static_cast<Eigen::Index>(y)));
+      sum_[y].add(v);
+      ++count_[y];
+      low_[y] = std::min(low_[y], v);
+      high_[y] = std::max(high_[y], v);
+    }
+  }
+
+  /// Merges another shard's state.
+  /// @throws labelkit::dimension_mismatch if the class counts differ;
+  ///   labelkit::numerical_error if a count overflows int64.
+  void merge(const ThresholdState& other) {
+    constexpr const char* function = "ThresholdState::merge";
+    if (other.count_.size() != count_.size()) {
+      detail::fail<dimension_mismatch>(function, "the states have ", count_.size(), " and ",
+                                       other.count_.size(), " classes");
+    }
+    ThresholdState m = *this;
+    for (std::size_t k = 0; k < count_.size(); ++k) {
+      m.sum_[k].merge(other.sum_[k]);
+      m.count_[k] = detail::add_counts(count_[k], other.count_[k], function);
+      m.low_[k] = std::min(low_[k], other.low_[k]);
+      m.high_[k] = std::max(high_[k], other.high_[k]);
+    }
+    *this = std::move(m);
+  }
+
+  /// The per-class thresholds t_k (see the class comment).
+  /// @tparam Scalar double (a template parameter so that the function is compiled only where
+  ///   it is used).
+  template <class Scalar = double>
+  [[nodiscard]] Eigen::Matrix<Scalar, Eigen::Dynamic, 1> thresholds() const {
+    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> t(static_cast<Eigen::Index>(count_.size()));
+    for (std::size_t k = 0; k < count_.size(); ++k) {
+      t(static_cast<Eigen::Index>(k)) =
+          count_[k] > 0
+              ? std::clamp(sum_[k].value() / static_cast<double>(count_[k]), low_[k], high_[k])
+              : std::numeric_limits<double>::infinity();
+    }
+    return t;
+  }
+
+  /// The number of classes C.
+  [[nodiscard]] int n_classes() const noexcept { return static_cast<int>(count_.size()); }
+
+  /// Tag "LKTHRESH", version 1, then C and per class the exact sum (six limbs), the count, the
+  /// least and the largest value.
+  [[nodiscard]] std::vector<std::byte> to_bytes() const {
+    detail::ByteWriter w("LKTHRESH", 1);
+    w.i64(static_cast<std::int64_t>(count_.size()));
+    for (std::size_t k = 0; k < count_.size(); ++k) {
+      sum_[k].write(w);
+      w.i64(count_[k]);
+      w.f64(low_[k]);
+      w.f64(high_[k]);
+    }
+    return std::move(w).take();
+  }
+
+  /// Reads to_bytes()' output.
+  /// @throws labelkit::parse_error for a wrong tag or version, C outside [2, max_classes] or
+  ///   more classes than the buffer holds, a negative count, a class with no items whose sum or
+  ///   range is not empty, a class with items whose least or largest value is outside [0, 1]
+  ///   or whose sum is outside [n_k low_k, n_k high_k] (rounded), or trailing bytes.
+  [[nodiscard]] static ThresholdState from_bytes(std::span<const std::byte> bytes) {
+    detail::ByteReader r(bytes, "LKTHRESH", 1, "ThresholdState::from_bytes");
+    const std::int64_t c = r.i64();
+    if (c < 2 || c > labelkit::max_classes)
+      r.fail_at("the class count is outside [2, max_classes]");
+    if ((bytes.size() - r.position()) / 72 < static_cast<std::size_t>(c))
+      r.fail_at("the buffer is shorter than C classes");
+    ThresholdState s(static_cast<int>(c));
+    for (std::size_t k = 0; k < static_cast<std::size_t>(c); ++k) {
+      s.sum_[k] = detail::ExactSum::read(r);
+      s.count_[k] = r.non_negative(std::numeric_limits<std::int64_t>::max(), "a class count");
+      s.low_[k] = r.f64();
+      s.high_[k] = r.f64();
+      const double sum = s.sum_[k].value();
+      if (s.count_[k] == 0) {
+        if (sum != 0 || s.low_[k] != std::numeric_limits<double>::infinity() ||
+            s.high_[k] != -std::numeric_limits<double>::infinity()) {
+          r.fail_at("a class without items has a sum or a range");
+        }
+      } else {
+        const auto n = static_cast<double>(s.count_[k]);
+        if (!(s.low_[k] >= 0 && s.low_[k] <= s.high_[k] && s.high_[k] <= 1) ||
+            !(sum >= s.low_[k] * n * (1 - 0x1p-50) && sum <= s.high_[k] * n * (1 + 0x1p-50))) {
+          r.fail_at("a class's values, range or sum are inconsistent (expected values in [0, 1])");
+        }
+      }
+    }
+    r.finish();
+    return s;
+  }
+
+  /// Equal states (bit for bit).
+  friend bool operator==(const ThresholdState&, const ThresholdState&) = default;
+
+ private:
+  std::vector<detail::ExactSum> sum_;
+  std::vector<std::int64_t> count_;
+  std::vector<double> low_;
+  std::vector<double> high_;
+};
+
+/// The mergeable state of confident_joint(): the uncalibrated confident joint (integer counts
+/// of items given i confidently assigned to j) and the given-label counts, under thresholds
+/// fixed beforehand (the merged ThresholdState's, or the user's). Integer counts merge exactly.
+/// Satisfies labelkit::MergeableState. 8 (C^2 + C) + 20 bytes.
+class ConfidentJointState {
+ public:
+  /// The state of no items over `n_classes` classes.
+  /// @throws labelkit::invalid_argument unless 2 <= n_classes <= labelkit::max_classes.
+  explicit ConfidentJointState(int n_classes = 2) {
+    detail::check_class_count(n_classes, "ConfidentJointState", "n_classes");
+    if (n_classes < 2) detail::fail("ConfidentJointState", "'n_classes' must be at least 2");
+    c_ = static_cast<std::size_t>(n_classes);
+    joint_.assign(c_ * c_, 0);
+    given_.assign(c_, 0);
+  }
+
+  /// The state of one shard under per-class `thresholds` (one per class, none NaN). A shard of
+  /// no items gives an empty state.
+  /// @throws as confident_joint(labels, probabilities, thresholds) (except for an empty shard).
+  template <class Derived, class ThresholdsDerived>
+  [[nodiscard]] static ConfidentJointState of(
+      std::span<const int> labels, const Eigen::MatrixBase<Derived>& probabilities,
+      const Eigen::MatrixBase<ThresholdsDerived>& thresholds) {
+    constexpr const char* function = "ConfidentJointState::of";
+    // An empty shard (no labels, no rows) is a valid shard: its state is empty.
+    if (!(labels.empty() && probabilities.rows() == 0))
+      detail::check_labels_and_probabilities(labels, probabilities, function);
+    detail::check_thresholds(thresholds, probabilities.cols(), function);
+    ConfidentJointState s(static_cast<int>(probabilities.cols()));
+    const Eigen::VectorXd t = thresholds.template cast<double>();
+    s.count(labels, detail::confident_classes(probabilities, t));
+    return s;
+  }
+
+  /// Counts validated items: labels[i] given, guess[i] the confidently assigned class or -1.
+  void count(std::span<const int> labels, const std::vector<int>& guess) {
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      const auto y = static_cast<std::size_t>(labels[i]);
+      ++given_[y];
+      if (guess[i] >= 0) ++joint_[y * c_ + static_cast<std::size_t>(guess[i])];
+    }
+  }
+
+  /// Merges another shard's state.
+  /// @throws labelkit::dimension_mismatch if the class counts differ;
+  ///   labelkit::numerical_error if a count overflows int64.
+  void merge(const ConfidentJointState& other) {
+    constexpr const char* function = "ConfidentJointState::merge";
+    if (other.c_ != c_) {
+      detail::fail<dimension_mismatch>(function, "the states have ", c_, " and ", other.c_,
+                                       " classes");
+    }
+    ConfidentJointState m = *this;
+    for (std::size_t i = 0; i < joint_.size(); ++i)
+      m.joint_[i] = detail::add_counts(joint_[i], other.joint_[i], function);
+    for (std::size_t k = 0; k < c_; ++k)
+      m.given_[k] = detail::add_counts(given_[k], other.given_[k], function);
+    *this = std::move(m);
+  }
+
+  /// The uncalibrated confident joint (rows: given label, columns: confident class) and the
+  /// given-label counts, as doubles (exact below 2^53 items).
+  /// @tparam Scalar double (a template parameter so that the function is compiled only where
+  ///   it is used).
+  template <class Scalar = double>
+  [[nodiscard]] std::pair<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>,
+                          Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>
+  raw() const {
+    const auto c = static_cast<Eigen::Index>(c_);
+    std::pair<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>,
+              Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>
+        out{Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>(c, c),
+            Eigen::Matrix<Scalar, Eigen::Dynamic, 1>(c)};
+    for (std::size_t i = 0; i < c_; ++i) {
+      out.second(static_cast<Eigen::Index>(i)) = static_cast<Scalar>(given_[i]);
+      for (std::size_t j = 0; j < c_; ++j)
+        out.first(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+            static_cast<Scalar>(joint_[i * c_ + j]);
+    }
+    return out;
+  }
+
+  /// The confident joint as confident_joint() returns it: the diagonal raised to at least 1,
+  /// then, with `calibrate`, rows rescaled to the given-label counts and the whole to n.
+  /// @tparam Scalar as raw().
+  template <class Scalar = double>
+  [[nodiscard]] Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> joint(
+      bool calibrate = true) const {
+    auto [j, given] = raw<Scalar>();
+    for (Eigen::Index k = 0; k < j.rows(); ++k) j(k, k) = std::max(j(k, k), Scalar(1));
+    return calibrate ? detail::calibrate(j, given) : j;
+  }
+
+  /// The number of classes C.
+  [[nodiscard]] int n_classes() const noexcept { return static_cast<int>(c_); }
+
+  /// Tag "LKCJOINT", version 1, then C, the C x C counts row by row and the C given counts.
+  [[nodiscard]] std::vector<std::byte> to_bytes() const {
+    detail::ByteWriter w("LKCJOINT", 1);
+    w.i64(static_cast<std::int64_t>(c_));
+    for (const std::int64_t v : joint_) w.i64(v);
+    for (const std::int64_t v : given_) w.i64(v);
+    return std::move(w).take();
+  }
+
+  /// Reads to_bytes()' output.
+  /// @throws labelkit::parse_error for a wrong tag or version, C outside [2, max_classes] or
+  ///   more counts than the buffer holds, a negative count, a row of the joint whose total
+  ///   exceeds its given count, or trailing bytes.
+  [[nodiscard]] static ConfidentJointState from_bytes(std::span<const std::byte> bytes) {
+    detail::ByteReader r(bytes, "LKCJOINT", 1, "ConfidentJointState::from_bytes");
+    const std::int64_t c = r.i64();
+    if (c < 2 || c > labelkit::max_classes)
+      r.fail_at("the class count is outside [2, max_classes]");
+    const auto n = static_cast<std::size_t>(c);
+    if ((bytes.size() - r.position()) / 8 < n * n + n)
+      r.fail_at("the buffer is shorter than C^2 + C counts");
+    ConfidentJointState s(static_cast<int>(c));
+    constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+    for (auto& v : s.joint_) v = r.non_negative(max, "a joint count");
+    for (auto& v : s.given_) v = r.non_negative(max, "a given-label count");
+    for (std::size_t i = 0; i < n; ++i) {
+      std::int64_t row = 0;
+      for (std::size_t j = 0; j < n; ++j) {
+        row += s.joint_[i * n + j];
+        if (row < 0 || row > s.given_[i]) r.fail_at("a joint row exceeds its given-label count");
+      }
+    }
+    r.finish();
+    return s;
+  }
+
+  /// Equal states.
+  friend bool operator==(const ConfidentJointState&, const ConfidentJointState&) = default;
+
+ private:
+  std::size_t c_ = 2;
+  std::vector<std::int64_t> joint_;
+  std::vector<std::int64_t> given_;
+};
+
+}  // namespace quality
+namespace detail {
+
+template <class Derived>
+Eigen::VectorXd thresholds_unchecked(std::span<const int> labels,
+                                     const Eigen::MatrixBase<Derived>& p) {
+  quality::ThresholdState s(static_cast<int>(p.cols()));
+  s.add_unchecked(labels, p);
+  return s.thresholds();
+}
+
 template <class Derived>
 std::pair<Eigen::MatrixXd, Eigen::VectorXd> raw_joint(std::span<const int> labels,
                                                       const Eigen::MatrixBase<Derived>& p,
                                                       const std::vector<int>& guess) {
-  const Eigen::Index c = p.cols();
-  std::pair<Eigen::MatrixXd, Eigen::VectorXd> out{Eigen::MatrixXd::Zero(c, c),
-                                                  Eigen::VectorXd::Zero(c)};
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    out.second(labels[i]) += 1;
-    if (guess[i] >= 0) out.first(labels[i], guess[i]) += 1;
-  }
-  return out;
+  quality::ConfidentJointState s(static_cast<int>(p.cols()));
+  s.count(labels, guess);
+  return s.raw();
 }
 
 /// Whether the given label is a (possibly tied) argmax of row i: such an item is never a label
@@ -343,11 +626,13 @@ namespace quality {
 
 /// Per-class thresholds t_k = mean of p_k over the items given label k (the model's average
 /// self-confidence on class k). A class nobody was given gets +infinity (never confident).
+/// ThresholdState(labels, probabilities).thresholds(): the one-shard case of
+/// distributed::per_class_thresholds.
 ///
-/// The mean is summed with compensation and clamped to the range of the values averaged, so
-/// t_k is exactly p when every item given k has p_k = p, and the exact test p_k >= t_k then
-/// counts all of them. (cleanlab compares against t_k - 1e-6 instead; the two agree except for
-/// probabilities within 1e-6 below a threshold.) O(n·C).
+/// The mean is summed exactly (detail::ExactSum, correctly rounded) and clamped to the range of the
+/// values averaged, so t_k is exactly p when every item given k has p_k = p, and the exact test p_k
+/// >= t_k then counts all of them. (cleanlab compares against t_k - 1e-6 instead; the two agree
+/// except for probabilities within 1e-6 below a threshold.) O(n·C).
 /// @throws labelkit::invalid_argument if `probabilities` is not a valid probability matrix with
 ///   >= 2 columns, or a label is outside [0, C); labelkit::dimension_mismatch if the sizes differ.
 template <class Derived>
@@ -370,10 +655,9 @@ template <class Derived>
                                               bool calibrate = true) {
   detail::check_labels_and_probabilities(labels, probabilities, "confident_joint");
   const auto t = detail::thresholds_unchecked(labels, probabilities);
-  auto [joint, label_counts] =
-      detail::raw_joint(labels, probabilities, detail::confident_classes(probabilities, t));
-  for (Eigen::Index k = 0; k < joint.rows(); ++k) joint(k, k) = std::max(joint(k, k), 1.0);
-  return calibrate ? detail::calibrate(joint, label_counts) : joint;
+  ConfidentJointState s(static_cast<int>(probabilities.cols()));
+  s.count(labels, detail::confident_classes(probabilities, t));
+  return s.joint(calibrate);
 }
 
 /// The confident joint with user-given per-class thresholds t_k (cleanlab's
@@ -387,12 +671,7 @@ template <class Derived>
                                               const Eigen::MatrixBase<Derived>& probabilities,
                                               const Eigen::VectorXd& thresholds,
                                               bool calibrate = true) {
-  detail::check_labels_and_probabilities(labels, probabilities, "confident_joint");
-  detail::check_thresholds(thresholds, probabilities.cols(), "confident_joint");
-  auto [joint, label_counts] = detail::raw_joint(
-      labels, probabilities, detail::confident_classes(probabilities, thresholds));
-  for (Eigen::Index k = 0; k < joint.rows(); ++k) joint(k, k) = std::max(joint(k, k), 1.0);
-  return calibrate ? detail::calibrate(joint, label_counts) : joint;
+  return ConfidentJointState::of(labels, probabilities, thresholds).joint(calibrate);
 }
 
 /// Estimated noise matrices from a (calibrated) confident joint: with Q = joint / sum(joint),

@@ -11,6 +11,9 @@
 #include <functional>
 #include <limits>
 #include <span>
+#include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "labelkit/config.hpp"
@@ -21,6 +24,7 @@
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/detail/em.hpp"
 #include "labelkit/quality/gold_label.hpp"
+#include "labelkit/quality/majority_vote.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace quality {
@@ -94,31 +98,52 @@ class DawidSkeneModel {
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
  public:
-  DawidSkeneModel(const Crowd& crowd, const quality::DawidSkeneOptions& options)
+  /// The model of `crowd` (this shard's items, every shard's annotators), whose items number
+  /// `total_items` over every shard.
+  DawidSkeneModel(const Crowd& crowd, const quality::DawidSkeneOptions& options,
+                  Eigen::Index total_items)
       : crowd_(&crowd),
         c_(crowd.n_classes),
         alpha_(options.smoothing),
+        total_items_(total_items),
         initial_(&options),
         code_(crowd.record.size()),
         log_theta_(c_, crowd.n_annotators() * c_),
         counts_(Matrix::Zero(c_, crowd.n_annotators() * c_)),
         log_prior_(Vector::Constant(c_, -std::log(static_cast<double>(c_)))),
-        mass_(Vector::Zero(c_)) {
+        mass_(Vector::Zero(c_)),
+        statistics_(static_cast<std::size_t>((crowd.n_annotators() * c_ + 1) * c_)) {
     // Codes j·C + l index the C-long columns of log_theta_ (log theta_j(., l)) and counts_.
     for (std::size_t a = 0; a < code_.size(); ++a) {
       code_[a] = crowd.annotator[a] * c_ + crowd.label[a];
     }
   }
 
+  // Statistics layout: the counts n_jkl at code (j·C + l)·C + k, then the class mass at
+  // J·C·C + k.
   void accumulate(Eigen::Index i, const double* row) {
-    for (Eigen::Index k = 0; k < c_; ++k) mass_(k) += row[k];
+    const auto c = static_cast<std::size_t>(c_);
+    const std::size_t mass_at = static_cast<std::size_t>(counts_.cols()) * c;
+    for (std::size_t k = 0; k < c; ++k) statistics_.add(mass_at + k, row[k]);
     for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
-      double* column = counts_.col(code_[static_cast<std::size_t>(a)]).data();
-      for (Eigen::Index k = 0; k < c_; ++k) column[k] += row[k];
+      const std::size_t column = static_cast<std::size_t>(code_[static_cast<std::size_t>(a)]) * c;
+      for (std::size_t k = 0; k < c; ++k) statistics_.add(column + k, row[k]);
     }
   }
 
+  EmStatistics& statistics() noexcept { return statistics_; }
+  [[nodiscard]] Eigen::Index total_items() const noexcept { return total_items_; }
+
   double m_step(const PosteriorMatrix& /*t*/) {
+    const auto c = static_cast<std::size_t>(c_);
+    for (Eigen::Index col = 0; col < counts_.cols(); ++col)
+      for (Eigen::Index k = 0; k < c_; ++k)
+        counts_(k, col) =
+            statistics_.value(static_cast<std::size_t>(col) * c + static_cast<std::size_t>(k));
+    const std::size_t mass_at = static_cast<std::size_t>(counts_.cols()) * c;
+    for (Eigen::Index k = 0; k < c_; ++k)
+      mass_(k) = statistics_.value(mass_at + static_cast<std::size_t>(k));
+    statistics_.clear();
     if (initial_ != nullptr) apply_initial_error();
     double objective = 0;
     const Eigen::Index n_annotators = crowd_->n_annotators();
@@ -136,9 +161,7 @@ class DawidSkeneModel {
         }
       }
     }
-    objective += update_priors(mass_, crowd_->n_items(), alpha_, log_prior_);
-    mass_.setZero();
-    counts_.setZero();
+    objective += update_priors(mass_, total_items_, alpha_, log_prior_);
     return objective;
   }
 
@@ -180,12 +203,14 @@ class DawidSkeneModel {
   const Crowd* crowd_;
   Eigen::Index c_;
   double alpha_;
+  Eigen::Index total_items_;
   const quality::DawidSkeneOptions* initial_;  // until the first M-step has used it
   std::vector<Eigen::Index> code_;
   Matrix log_theta_;  // layout [k][j·C + l]: one answer's C values are contiguous
-  Matrix counts_;     // expected counts n_jkl, same layout
+  Matrix counts_;     // expected counts n_jkl of the last pass, same layout
   Vector log_prior_;
-  Vector mass_;  // expected class counts, sum_i T_ik
+  Vector mass_;              // expected class counts of the last pass, sum_i T_ik
+  EmStatistics statistics_;  // the pass being accumulated (exact)
 };
 
 /// The EM model of one_coin_dawid_skene(): one accuracy per annotator and class priors.
@@ -196,28 +221,45 @@ class OneCoinModel {
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
  public:
-  OneCoinModel(const Crowd& crowd, const quality::DawidSkeneOptions& options)
+  /// The model of `crowd` (this shard's items, every shard's annotators, answers_per_annotator
+  /// over every shard), whose items number `total_items` over every shard.
+  OneCoinModel(const Crowd& crowd, const quality::DawidSkeneOptions& options,
+               Eigen::Index total_items)
       : crowd_(&crowd),
         c_(crowd.n_classes),
         alpha_(options.smoothing),
+        total_items_(total_items),
         log_spread_(std::log(static_cast<double>(crowd.n_classes - 1))),
         correct_(Vector::Zero(crowd.n_annotators())),
         log_hit_(crowd.n_annotators()),
         log_miss_(crowd.n_annotators()),
         log_prior_(Vector::Constant(c_, -std::log(static_cast<double>(c_)))),
-        mass_(Vector::Zero(c_)) {}
+        mass_(Vector::Zero(c_)),
+        statistics_(static_cast<std::size_t>(crowd.n_annotators() + c_)) {}
 
+  // Statistics layout: the expected correct answers of annotator j at j, then the class mass
+  // at J + k.
   void accumulate(Eigen::Index i, const double* row) {
-    for (Eigen::Index k = 0; k < c_; ++k) mass_(k) += row[k];
+    const auto mass_at = static_cast<std::size_t>(crowd_->n_annotators());
+    for (Eigen::Index k = 0; k < c_; ++k)
+      statistics_.add(mass_at + static_cast<std::size_t>(k), row[k]);
     for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
       const auto s = static_cast<std::size_t>(a);
-      correct_(crowd_->annotator[s]) += row[crowd_->label[s]];
+      statistics_.add(static_cast<std::size_t>(crowd_->annotator[s]), row[crowd_->label[s]]);
     }
   }
 
+  EmStatistics& statistics() noexcept { return statistics_; }
+  [[nodiscard]] Eigen::Index total_items() const noexcept { return total_items_; }
+
   double m_step(const PosteriorMatrix& /*t*/) {
-    double objective = update_priors(mass_, crowd_->n_items(), alpha_, log_prior_);
-    mass_.setZero();
+    const auto mass_at = static_cast<std::size_t>(crowd_->n_annotators());
+    for (Eigen::Index j = 0; j < crowd_->n_annotators(); ++j)
+      correct_(j) = statistics_.value(static_cast<std::size_t>(j));
+    for (Eigen::Index k = 0; k < c_; ++k)
+      mass_(k) = statistics_.value(mass_at + static_cast<std::size_t>(k));
+    statistics_.clear();
+    double objective = update_priors(mass_, total_items_, alpha_, log_prior_);
     for (Eigen::Index j = 0; j < crowd_->n_annotators(); ++j) {
       const auto n_j =
           static_cast<double>(crowd_->answers_per_annotator[static_cast<std::size_t>(j)]);
@@ -229,7 +271,6 @@ class OneCoinModel {
       log_miss_(j) = log_wrong - log_spread_;
       if (alpha_ > 0) objective += alpha_ * (log_hit_(j) + log_wrong);
     }
-    correct_.setZero();
     return objective;
   }
 
@@ -258,12 +299,14 @@ class OneCoinModel {
   const Crowd* crowd_;
   Eigen::Index c_;
   double alpha_;
+  Eigen::Index total_items_;
   double log_spread_;  // log(C - 1)
-  Vector correct_;     // expected correct answers per annotator
+  Vector correct_;     // expected correct answers per annotator, of the last pass
   Vector log_hit_;     // log p_j
   Vector log_miss_;    // log((1 - p_j) / (C - 1))
   Vector log_prior_;
-  Vector mass_;
+  Vector mass_;              // expected class counts, of the last pass
+  EmStatistics statistics_;  // the pass being accumulated (exact)
 };
 
 /// Throws unless options.initial_error is usable: not for one-coin, one matrix per annotator at
@@ -321,22 +364,49 @@ void check_initial_error(const Options& options, const Crowd& crowd, bool one_co
   }
 }
 
-/// Validation, layout and the EM run shared by dawid_skene() and one_coin_dawid_skene().
-template <class Model>
+/// Gives a shard's crowd the annotators of every shard (`all`, the merged CrowdState): dense
+/// annotator indices into all.annotators() and answers per annotator over every shard.
+inline void rebase_annotators(Crowd& crowd, const quality::CrowdState& all,
+                              std::string_view function) {
+  const std::string name(function);
+  IdMap global = IdMap::from_ids(all.annotators(), name.c_str(), "the merged annotators");
+  for (auto& j : crowd.annotator) j = global.find(crowd.annotators.id(j));
+  crowd.annotators = std::move(global);
+  crowd.answers_per_annotator.assign(all.answers_per_annotator().begin(),
+                                     all.answers_per_annotator().end());
+}
+
+/// Validation, layout and the EM run shared by dawid_skene() and one_coin_dawid_skene(), serial
+/// and distributed: `shards` is OneShard for one process, or a policy with the same members
+/// plus merge_crowd(CrowdState) that agrees on local work, merges the crowd states and reduces
+/// the M-step statistics across shards (distributed::dawid_skene). The result holds this
+/// shard's items and every shard's annotators.
+template <class Model, class Shards = OneShard>
 quality::DawidSkeneResult run_dawid_skene(std::span<const Annotation> annotations, int n_classes,
                                           const quality::DawidSkeneOptions& options,
-                                          Eigen::Index confusion_tables,
-                                          std::string_view function) {
-  check_em_options(options.max_iterations, options.tolerance, options.smoothing, function);
-  const auto crowd = make_crowd(annotations, n_classes, function, EmptyInput::accept);
+                                          Eigen::Index confusion_tables, std::string_view function,
+                                          Shards&& shards = {}) {
+  auto [crowd, gold] = shards.local([&] {
+    check_em_options(options.max_iterations, options.tolerance, options.smoothing, function);
+    auto local = make_crowd(annotations, n_classes, function, EmptyInput::accept);
+    check_tables(2, local.n_items(), n_classes, function, "the items x classes posterior");
+    auto sets = gold_label_sets(options.gold, local.items, n_classes, function);
+    return std::pair{std::move(local), std::move(sets)};
+  });
+  Eigen::Index total_items = crowd.n_items();
+  if constexpr (!std::is_same_v<std::remove_cvref_t<Shards>, OneShard>) {
+    const auto all =
+        shards.merge_crowd(CrowdStateAccess::of_checked(annotations, n_classes, crowd.n_items()));
+    rebase_annotators(crowd, all, function);
+    total_items = static_cast<Eigen::Index>(all.n_items());
+  }
+  // Log confusion, its counts and their exact sums (six limbs): eight tables per matrix.
   check_tables(confusion_tables * crowd.n_annotators(), n_classes, n_classes, function,
                "the annotators x classes x classes confusion matrices");
-  check_tables(2, crowd.n_items(), n_classes, function, "the items x classes posterior");
-  const auto gold = gold_label_sets(options.gold, crowd.items, n_classes, function);
   check_initial_error(options, crowd, confusion_tables == 1, function);
-  Model model(crowd, options);
-  auto run =
-      run_em(crowd, gold, {options.max_iterations, options.tolerance, &options.progress}, model);
+  Model model(crowd, options, total_items);
+  auto run = run_em(crowd, gold, {options.max_iterations, options.tolerance, &options.progress},
+                    model, shards);
   quality::DawidSkeneResult result;
   fill_em_result(crowd, std::move(run), result);
   model.fill(result);
@@ -360,7 +430,9 @@ namespace quality {
 /// replace them (assign), before smoothing and normalisation.
 /// Gold items have T clamped to their label (restricted to their labels if several). A confusion
 /// row with no mass (possible only when smoothing = 0) is set uniform; it does not change the
-/// objective.
+/// objective. The expected counts n_jkl, the class mass and the objective's sum over items are
+/// exact sums (detail::EmStatistics), rounded once: this is the one-shard case of
+/// distributed::dawid_skene, which gives the same bits on any sharding of the items.
 ///
 /// Complexity: each iteration is one pass over the records, O(N·C), plus O(J·C² + I·C) for J
 /// annotators and I items; all buffers are allocated once, before the first iteration.
@@ -377,7 +449,7 @@ template <class Scalar = double>
 [[nodiscard]] DawidSkeneResult dawid_skene(std::span<const Annotation> annotations, int n_classes,
                                            DawidSkeneOptions options = {}) {
   return detail::run_dawid_skene<detail::DawidSkeneModel<Scalar>>(annotations, n_classes, options,
-                                                                  3, "dawid_skene");
+                                                                  8, "dawid_skene");
 }
 
 /// Dawid–Skene over an AnswerSet (e.g. `queue.answer_set()`): its gold labels (and any in

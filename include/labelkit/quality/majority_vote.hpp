@@ -1,10 +1,14 @@
 #pragma once
 /// @file
-/// Majority vote and weighted majority vote over long-format annotations.
+/// Majority vote and weighted majority vote over long-format annotations, and CrowdState, the
+/// mergeable part of a crowd that items sharded with their answers do not hold locally.
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -15,11 +19,16 @@
 #include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/id_map.hpp"
+#include "labelkit/core/limits.hpp"
+#include "labelkit/core/mergeable.hpp"
 #include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/gold_label.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
+namespace detail {
+struct CrowdStateAccess;
+}  // namespace detail
 namespace quality {
 
 /// Result of majority_vote() and weighted_majority_vote(): the shared Aggregation (items in
@@ -38,12 +47,14 @@ struct AnnotatorWeight {
 }  // namespace quality
 namespace detail {
 
-/// The vote result from weighted counts: labels by argmax, posterior by row shares.
+/// The vote result of `items` and `annotators` from weighted counts: labels by argmax,
+/// posterior by row shares.
 template <class Matrix>
-quality::MajorityVoteResult finish_vote(const Crowd& crowd, Matrix votes) {
+quality::MajorityVoteResult finish_vote(std::vector<Eigen::Index> items,
+                                        std::vector<Eigen::Index> annotators, Matrix votes) {
   quality::MajorityVoteResult result;
-  result.items = crowd.items.ids();
-  result.annotators = crowd.annotators.ids();
+  result.items = std::move(items);
+  result.annotators = std::move(annotators);
   result.labels = argmax_rows(votes);
   result.posterior = normalise_rows(votes);
   result.votes = std::move(votes);
@@ -53,12 +64,200 @@ quality::MajorityVoteResult finish_vote(const Crowd& crowd, Matrix votes) {
 }  // namespace detail
 namespace quality {
 
+/// The mergeable state of a crowd sharded by items (every answer of an item on one shard): what
+/// a shard cannot know alone. A vote or an E-step is local to an item; the list of annotators,
+/// their answer counts, the answers per class and the item count are not. Satisfies
+/// labelkit::MergeableState; all fields are integers, so merges are exact, associative and
+/// commutative. majority_vote() takes its annotators from the state of all its answers (one
+/// shard), distributed::majority_vote() from the merged state; Dawid–Skene sizes its confusion
+/// matrices and priors from it.
+///
+/// Shards must hold disjoint items (the item counts add); answers of one annotator may be on any
+/// shard.
+class CrowdState {
+ public:
+  /// The state of no answers over `n_classes` classes.
+  /// @throws labelkit::invalid_argument unless 2 <= n_classes <= labelkit::max_classes.
+  explicit CrowdState(int n_classes = 2) : per_class_(checked_classes(n_classes), 0) {}
+
+  /// The state of one shard's answers. O(N + A log A) for N answers and A annotators (O(N) for
+  /// compact ids).
+  /// @throws labelkit::invalid_argument as majority_vote() (bad class count, negative id, label
+  ///   out of range; the message names the record).
+  [[nodiscard]] static CrowdState of(std::span<const Annotation> annotations, int n_classes) {
+    constexpr const char* function = "CrowdState::of";
+    detail::check_annotations(annotations, n_classes, function, detail::EmptyInput::accept);
+    const auto items = IdMap::from_ids(detail::MemberRange<&Annotation::item>{annotations},
+                                       function, "annotations");
+    return of_checked(annotations, n_classes, items.size());
+  }
+
+  /// Merges another shard's state (whose items are not in this one).
+  /// @throws labelkit::dimension_mismatch if the class counts differ;
+  ///   labelkit::numerical_error if a count would overflow int64.
+  void merge(const CrowdState& other) {
+    constexpr const char* function = "CrowdState::merge";
+    if (other.per_class_.size() != per_class_.size()) {
+      detail::fail<dimension_mismatch>(function, "the states have ", per_class_.size(), " and ",
+                                       other.per_class_.size(), " classes");
+    }
+    std::vector<Eigen::Index> ids;
+    std::vector<std::int64_t> answers;
+    ids.reserve(annotators_.size() + other.annotators_.size());
+    answers.reserve(ids.capacity());
+    std::size_t a = 0;
+    std::size_t b = 0;
+    while (a < annotators_.size() || b < other.annotators_.size()) {
+      if (b == other.annotators_.size() ||
+          (a < annotators_.size() && annotators_[a] < other.annotators_[b])) {
+        ids.push_back(annotators_[a]);
+        answers.push_back(answers_[a++]);
+      } else if (a == annotators_.size() || other.annotators_[b] < annotators_[a]) {
+        ids.push_back(other.annotators_[b]);
+        answers.push_back(other.answers_[b++]);
+      } else {
+        ids.push_back(annotators_[a]);
+        answers.push_back(detail::add_counts(answers_[a++], other.answers_[b++], function));
+      }
+    }
+    std::vector<std::int64_t> per_class = per_class_;
+    for (std::size_t k = 0; k < per_class.size(); ++k)
+      per_class[k] = detail::add_counts(per_class[k], other.per_class_[k], function);
+    const std::int64_t n_items = detail::add_counts(n_items_, other.n_items_, function);
+    annotators_ = std::move(ids);
+    answers_ = std::move(answers);
+    per_class_ = std::move(per_class);
+    n_items_ = n_items;
+  }
+
+  /// Distinct annotator ids, ascending.
+  [[nodiscard]] const std::vector<Eigen::Index>& annotators() const noexcept { return annotators_; }
+  /// Answers of each annotator of annotators() (same order).
+  [[nodiscard]] const std::vector<std::int64_t>& answers_per_annotator() const noexcept {
+    return answers_;
+  }
+  /// Answers with each label 0..C-1.
+  [[nodiscard]] const std::vector<std::int64_t>& answers_per_class() const noexcept {
+    return per_class_;
+  }
+  /// Distinct items (summed over shards).
+  [[nodiscard]] std::int64_t n_items() const noexcept { return n_items_; }
+  /// The number of classes C.
+  [[nodiscard]] int n_classes() const noexcept { return static_cast<int>(per_class_.size()); }
+
+  /// Tag "LKCROWD1", version 1, then C, the item count, the C class counts, the annotator count
+  /// A and A (id, answers) pairs in ascending id.
+  [[nodiscard]] std::vector<std::byte> to_bytes() const {
+    detail::ByteWriter w("LKCROWD1", 1);
+    w.i64(static_cast<std::int64_t>(per_class_.size()));
+    w.i64(n_items_);
+    for (const std::int64_t v : per_class_) w.i64(v);
+    w.u64(annotators_.size());
+    for (std::size_t j = 0; j < annotators_.size(); ++j) {
+      w.i64(static_cast<std::int64_t>(annotators_[j]));
+      w.i64(answers_[j]);
+    }
+    return std::move(w).take();
+  }
+
+  /// Reads to_bytes()' output.
+  /// @throws labelkit::parse_error for a wrong tag or version, C outside [2, max_classes], a
+  ///   negative count, annotator ids negative or not strictly ascending, an annotator with no
+  ///   answer, more entries than the buffer holds, or trailing bytes.
+  [[nodiscard]] static CrowdState from_bytes(std::span<const std::byte> bytes) {
+    constexpr const char* function = "CrowdState::from_bytes";
+    constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+    detail::ByteReader r(bytes, "LKCROWD1", 1, function);
+    const std::int64_t c = r.i64();
+    if (c < 2 || c > labelkit::max_classes)
+      r.fail_at("the class count is outside [2, max_classes]");
+    CrowdState s(static_cast<int>(c));
+    s.n_items_ = r.non_negative(max, "the item count");
+    for (auto& v : s.per_class_) v = r.non_negative(max, "a class count");
+    const std::size_t n = r.count(16, max, "the annotator count");
+    s.annotators_.resize(n);
+    s.answers_.resize(n);
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::int64_t id = r.non_negative(std::numeric_limits<Eigen::Index>::max(), "an id");
+      if (j > 0 && id <= s.annotators_[j - 1]) r.fail_at("annotator ids are not ascending");
+      s.annotators_[j] = static_cast<Eigen::Index>(id);
+      s.answers_[j] = r.non_negative(max, "an annotator's answer count");
+      if (s.answers_[j] == 0) r.fail_at("an annotator has no answer");
+    }
+    r.finish();
+    return s;
+  }
+
+  /// Equal states.
+  friend bool operator==(const CrowdState&, const CrowdState&) = default;
+
+ private:
+  friend struct detail::CrowdStateAccess;
+
+  static std::size_t checked_classes(int n_classes) {
+    detail::check_n_classes(n_classes, "CrowdState");
+    return static_cast<std::size_t>(n_classes);
+  }
+
+  // The state of validated annotations whose distinct items number n_items.
+  static CrowdState of_checked(std::span<const Annotation> annotations, int n_classes,
+                               Eigen::Index n_items) {
+    CrowdState s(n_classes);
+    const auto annotators = IdMap::from_ids(
+        detail::MemberRange<&Annotation::annotator>{annotations}, "CrowdState::of", "annotations");
+    s.annotators_ = annotators.ids();
+    s.answers_.assign(s.annotators_.size(), 0);
+    for (const Annotation& a : annotations) {
+      ++s.answers_[static_cast<std::size_t>(annotators.find(a.annotator))];
+      ++s.per_class_[static_cast<std::size_t>(a.label)];
+    }
+    s.n_items_ = static_cast<std::int64_t>(n_items);
+    return s;
+  }
+
+  std::vector<std::int64_t> per_class_;
+  std::int64_t n_items_ = 0;
+  std::vector<Eigen::Index> annotators_;
+  std::vector<std::int64_t> answers_;
+};
+
+}  // namespace quality
+namespace detail {
+
+/// Builds a CrowdState from annotations already validated and an item count already known.
+struct CrowdStateAccess {
+  /// CrowdState::of without validating again.
+  static quality::CrowdState of_checked(std::span<const Annotation> annotations, int n_classes,
+                                        Eigen::Index n_items) {
+    return quality::CrowdState::of_checked(annotations, n_classes, n_items);
+  }
+};
+
+/// Majority vote over one shard's answers (annotations validated by the caller), whose items
+/// are `items`, with the annotators of `crowd` (the state of every shard; of this one alone in
+/// the serial case): the votes of this shard's items and the crowd's annotators.
+template <class Scalar>
+quality::MajorityVoteResult majority_vote_shard(std::span<const Annotation> annotations,
+                                                int n_classes, const IdMap& items,
+                                                const quality::CrowdState& crowd,
+                                                std::string_view function) {
+  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  check_tables(2, items.size(), n_classes, function, "the items x classes vote table");
+  Matrix votes = Matrix::Zero(items.size(), n_classes);
+  for (const Annotation& a : annotations) votes(items.find(a.item), a.label) += 1;
+  return finish_vote(items.ids(), crowd.annotators(), std::move(votes));
+}
+
+}  // namespace detail
+namespace quality {
+
 /// Majority vote: for each item, the label given most often (every answer counts, repeated
 /// answers by one annotator included); ties go to the lowest label, as in crowd-kit.
 ///
 /// Ids need not be dense. No annotations give an empty result (no items, no annotators, a
-/// 0 x n_classes posterior), as in crowd-kit. Complexity O(N + I·C) time for N records, I items
-/// and C classes (O(N log N) when ids are sparse).
+/// 0 x n_classes posterior), as in crowd-kit. The one-shard case of distributed::majority_vote:
+/// the votes of the items, and the annotators of CrowdState::of(annotations). Complexity
+/// O(N + I·C) time for N records, I items and C classes (O(N log N) when ids are sparse).
 /// @throws labelkit::invalid_argument if n_classes < 2, or a record has a negative id or a
 ///   label outside [0, n_classes) (the message names the record).
 /// @tparam Scalar the scalar of the vote table (double; a template parameter so that the
@@ -66,24 +265,13 @@ namespace quality {
 template <class Scalar = double>
 [[nodiscard]] MajorityVoteResult majority_vote(std::span<const Annotation> annotations,
                                                int n_classes) {
-  using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   constexpr const char* function = "majority_vote";
   detail::check_annotations(annotations, n_classes, function, detail::EmptyInput::accept);
-  // One pass to map items, one to count: no item grouping is needed for a vote.
   const auto items =
       IdMap::from_ids(detail::MemberRange<&Annotation::item>{annotations}, function, "annotations");
   detail::check_tables(2, items.size(), n_classes, function, "the items x classes vote table");
-  Matrix votes = Matrix::Zero(items.size(), n_classes);
-  for (const Annotation& a : annotations) votes(items.find(a.item), a.label) += 1;
-  MajorityVoteResult result;
-  result.items = items.ids();
-  result.annotators = IdMap::from_ids(detail::MemberRange<&Annotation::annotator>{annotations},
-                                      function, "annotations")
-                          .ids();
-  result.labels = detail::argmax_rows(votes);
-  result.posterior = detail::normalise_rows(votes);
-  result.votes = std::move(votes);
-  return result;
+  const auto crowd = detail::CrowdStateAccess::of_checked(annotations, n_classes, items.size());
+  return detail::majority_vote_shard<Scalar>(annotations, n_classes, items, crowd, function);
 }
 
 /// Majority vote over an AnswerSet (e.g. `queue.answer_set()`): every answer counts, and each
@@ -170,7 +358,7 @@ quality::MajorityVoteResult weighted_vote(const Crowd& crowd, std::vector<double
            " has no answer by an annotator with a weight (MissingWeight::ignore drops them all)");
     }
   }
-  auto result = finish_vote(crowd, std::move(votes));
+  auto result = finish_vote(crowd.items.ids(), crowd.annotators.ids(), std::move(votes));
   if (options.on_missing == quality::MissingWeight::ignore) {
     result.annotators.clear();
     for (Eigen::Index j = 0; j < crowd.n_annotators(); ++j) {

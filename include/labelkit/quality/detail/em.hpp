@@ -15,6 +15,13 @@
 /// log evidence (log P(true class in the gold labels, answers) for a gold item). No allocation
 /// happens inside the iterations: every buffer is sized before the first one.
 ///
+/// Models whose expected counts live in an EmStatistics (Dawid–Skene, one-coin) are mergeable:
+/// their counts and the log evidence are exact sums (detail::ExactSum), so a pass over the items
+/// in shards, merged in any order, gives the same bits as one pass over all of them. run_em()
+/// hands the statistics to a `reduce` step after every pass: nothing for one process, an
+/// allreduce across ranks for distributed::dawid_skene. Every rank then runs the same M-step on
+/// the same numbers, and takes the same convergence decision.
+///
 /// Every function here that uses Eigen is a template (the models are class templates on the
 /// scalar of their tables, always double), so that the EM code is compiled only in translation
 /// units that call an aggregator, not in every one that includes its header.
@@ -24,12 +31,16 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/exact_sum.hpp"
+#include "labelkit/core/mergeable.hpp"
 #include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/gold_label.hpp"
@@ -152,26 +163,134 @@ struct EmRun {
   bool converged = false;              ///< Whether the tolerance test stopped EM.
 };
 
-/// The EM driver (see the file comment). `gold` holds each dense item's gold labels (none, one:
-/// the item is clamped to it, or several: its posterior is restricted to them, and its evidence
-/// term is the log of the probability that the true class is one of them).
-/// A crowd of no items runs no iteration and counts as converged (the model keeps the parameters
-/// it was constructed with, which must then be well defined: uniform priors).
-/// Complexity per iteration: one pass over the answers plus the model's M-step.
-template <EmModel Model>
-EmRun run_em(const Crowd& crowd, const GoldLabelSets& gold, const EmControl& control,
-             Model& model) {
+/// The M-step statistics of a mergeable EM model: a fixed number of exact sums (the model's
+/// expected counts, in the model's layout), the exact sum of the items' log evidence and the
+/// number of items passed. Satisfies labelkit::MergeableState. Merging adds exactly, so the
+/// statistics of a pass are the same bits for any partition of the items and any merge order.
+class EmStatistics {
+ public:
+  /// Statistics of `n_sums` zero sums.
+  explicit EmStatistics(std::size_t n_sums = 0) : sums_(n_sums) {}
+
+  /// Adds x to sum k. @throws as ExactSum::add (x not finite).
+  void add(std::size_t k, double x) { sums_[k].add(x); }
+  /// Adds an item's log evidence and counts the item.
+  void add_evidence(double x) {
+    evidence_.add(x);
+    ++items_;
+  }
+  /// Sum k rounded to the nearest double.
+  [[nodiscard]] double value(std::size_t k) const { return sums_[k].value(); }
+  /// The log evidence rounded to the nearest double.
+  [[nodiscard]] double evidence() const { return evidence_.value(); }
+  /// Items whose evidence was added.
+  [[nodiscard]] std::int64_t items() const noexcept { return items_; }
+  /// Number of sums.
+  [[nodiscard]] std::size_t size() const noexcept { return sums_.size(); }
+  /// Back to zero, same size.
+  void clear() {
+    std::fill(sums_.begin(), sums_.end(), ExactSum{});
+    evidence_ = ExactSum{};
+    items_ = 0;
+  }
+
+  /// Adds another shard's statistics.
+  /// @throws labelkit::dimension_mismatch if the sizes differ; labelkit::numerical_error if a
+  ///   sum leaves (-2^127, 2^127).
+  void merge(const EmStatistics& other) {
+    constexpr const char* function = "EmStatistics::merge";
+    if (other.sums_.size() != sums_.size()) {
+      fail<dimension_mismatch>(function, "the statistics have ", sums_.size(), " and ",
+                               other.sums_.size(), " sums");
+    }
+    EmStatistics sum = *this;
+    for (std::size_t k = 0; k < sums_.size(); ++k) sum.sums_[k].merge(other.sums_[k]);
+    sum.evidence_.merge(other.evidence_);
+    sum.items_ = add_counts(items_, other.items_, function);
+    *this = std::move(sum);
+  }
+
+  /// Tag "LKEMSTAT", version 1, then the number of sums, the sums (six limbs each), the
+  /// evidence and the item count.
+  [[nodiscard]] std::vector<std::byte> to_bytes() const {
+    ByteWriter w("LKEMSTAT", 1);
+    w.u64(sums_.size());
+    for (const ExactSum& x : sums_) x.write(w);
+    evidence_.write(w);
+    w.i64(items_);
+    return std::move(w).take();
+  }
+
+  /// Reads to_bytes()' output.
+  /// @throws labelkit::parse_error for a wrong tag or version, more sums than the buffer holds
+  ///   or than max_allocation_bytes allows, a sum out of range, a negative item count, or
+  ///   trailing bytes.
+  [[nodiscard]] static EmStatistics from_bytes(std::span<const std::byte> bytes) {
+    ByteReader r(bytes, "LKEMSTAT", 1, "EmStatistics::from_bytes");
+    const std::size_t n =
+        r.count(8 * ExactSum::limbs, max_allocation_bytes / sizeof(ExactSum), "the number of sums");
+    EmStatistics s(n);
+    for (auto& x : s.sums_) x = ExactSum::read(r);
+    s.evidence_ = ExactSum::read(r);
+    s.items_ = r.non_negative(std::numeric_limits<std::int64_t>::max(), "the item count");
+    r.finish();
+    return s;
+  }
+
+  /// Equal statistics.
+  friend bool operator==(const EmStatistics&, const EmStatistics&) = default;
+
+ private:
+  std::vector<ExactSum> sums_;
+  ExactSum evidence_;
+  std::int64_t items_ = 0;
+};
+
+/// An EM model whose expected counts and evidence are an EmStatistics (see the file comment):
+/// `statistics()` gives them, `total_items()` the number of items over every shard.
+template <class Model>
+concept MergeableEmModel = requires(Model& m) {
+  { m.statistics() } -> std::same_as<EmStatistics&>;
+  { m.total_items() } -> std::convertible_to<Eigen::Index>;
+};
+
+/// The shard policy of one process: its local work needs no agreement, and its statistics are
+/// already those of every item.
+struct OneShard {
+  /// Runs the shard's local work (validation, layout) and returns its result.
+  template <class Work>
+  auto local(Work&& work) const {
+    return work();
+  }
+  /// The reduce step: leaves the statistics as they are.
+  void operator()(EmStatistics& /*statistics*/) const noexcept {}
+};
+
+/// The EM driver (see the file comment). `reduce(statistics)` runs after every pass over the
+/// items of a MergeableEmModel (OneShard for one process). `gold` holds each dense item's gold
+/// labels (none, one: the item is clamped to it, or several: its posterior is restricted to them,
+/// and its evidence term is the log of the probability that the true class is one of them). A crowd
+/// of no items runs no iteration and counts as converged (the model keeps the parameters it was
+/// constructed with, which must then be well defined: uniform priors). Complexity per iteration:
+/// one pass over the answers plus the model's M-step.
+template <EmModel Model, class Reduce>
+EmRun run_em(const Crowd& crowd, const GoldLabelSets& gold, const EmControl& control, Model& model,
+             Reduce&& reduce) {
+  constexpr bool mergeable = MergeableEmModel<Model>;
   const Eigen::Index n_items = crowd.n_items();
   const int c = crowd.n_classes;
   const auto cs = static_cast<std::size_t>(c);
   EmRun run;
   initial_posterior(crowd, gold, run.posterior);
-  if (n_items == 0) {
+  Eigen::Index total_items = n_items;
+  if constexpr (mergeable) total_items = model.total_items();
+  if (total_items == 0) {
     // Nothing to estimate: no iterations, and the model keeps its starting parameters.
     run.converged = true;
     return run;
   }
   for (Eigen::Index i = 0; i < n_items; ++i) model.accumulate(i, run.posterior.row(i).data());
+  if constexpr (mergeable) reduce(model.statistics());
   std::vector<double> row(cs);
   std::vector<double> restricted(cs);
   run.log_likelihood.reserve(static_cast<std::size_t>(control.max_iterations));
@@ -181,19 +300,29 @@ EmRun run_em(const Crowd& crowd, const GoldLabelSets& gold, const EmControl& con
       model.log_joint(i, row.data());
       const Eigen::Index first = gold.start[static_cast<std::size_t>(i)];
       const auto n_gold = static_cast<int>(gold.start[static_cast<std::size_t>(i) + 1] - first);
+      double evidence = 0;
       if (n_gold == 0) {
-        objective += softmax_in_place(row.data(), c);
+        evidence = softmax_in_place(row.data(), c);
       } else {
         // The true class is one of the gold labels: normalise over them, 0 elsewhere.
         const int* gl = gold.label.data() + first;
         for (int g = 0; g < n_gold; ++g) restricted[static_cast<std::size_t>(g)] = row[gl[g]];
-        objective += softmax_in_place(restricted.data(), n_gold);
+        evidence = softmax_in_place(restricted.data(), n_gold);
         std::fill(row.begin(), row.end(), 0.0);
         for (int g = 0; g < n_gold; ++g) row[gl[g]] = restricted[static_cast<std::size_t>(g)];
+      }
+      if constexpr (mergeable) {
+        model.statistics().add_evidence(evidence);
+      } else {
+        objective += evidence;
       }
       double* t = run.posterior.row(i).data();
       for (std::size_t k = 0; k < cs; ++k) t[k] = row[k];
       model.accumulate(i, row.data());
+    }
+    if constexpr (mergeable) {
+      reduce(model.statistics());
+      objective += model.statistics().evidence();
     }
     run.log_likelihood.push_back(objective);
     run.iterations = iteration + 1;
@@ -206,6 +335,13 @@ EmRun run_em(const Crowd& crowd, const GoldLabelSets& gold, const EmControl& con
     }
   }
   return run;
+}
+
+/// run_em() on one process (every item in `crowd`).
+template <EmModel Model>
+EmRun run_em(const Crowd& crowd, const GoldLabelSets& gold, const EmControl& control,
+             Model& model) {
+  return run_em(crowd, gold, control, model, OneShard{});
 }
 
 /// Moves the fields every EM result shares (items, annotators, posterior, labels,

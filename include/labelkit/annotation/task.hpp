@@ -257,10 +257,12 @@ struct Regions {
   friend bool operator==(const Regions&, const Regions&) = default;
 };
 
-/// Whether two stored region answers are equal (a null pointer is the empty answer).
-[[nodiscard]] inline bool same_regions(const std::shared_ptr<const Regions>& a,
-                                       const std::shared_ptr<const Regions>& b) noexcept {
-  static const Regions none;
+/// Whether two stored region answers are equal (a null pointer is the empty answer). Templates
+/// here and below are compiled only where they are used.
+template <class Stored = Regions>
+[[nodiscard]] bool same_regions(const std::shared_ptr<const Stored>& a,
+                                const std::shared_ptr<const Stored>& b) noexcept {
+  static const Stored none;
   return (a ? *a : none) == (b ? *b : none);
 }
 
@@ -272,8 +274,9 @@ struct RegionCheck {
 
 /// Checks a span answer against `set` (offsets 0 <= start < end <= max_span_offset, classes in
 /// range, no repeated span, at most max_regions_per_answer) and returns it sorted. O(n log n).
-[[nodiscard]] inline RegionCheck check_span_answer(std::span<const annotation::SpanRegion> spans,
-                                                   const annotation::LabelSet& set) {
+template <class Set = annotation::LabelSet>
+[[nodiscard]] RegionCheck check_span_answer(std::span<const annotation::SpanRegion> spans,
+                                            const Set& set) {
   RegionCheck result;
   if (spans.size() > annotation::max_regions_per_answer) {
     result.problem =
@@ -312,8 +315,9 @@ struct RegionCheck {
 /// Checks a box answer against `set` (finite coordinates, width and height > 0, finite right
 /// and bottom edges and area, classes in range, no repeated box, at most
 /// max_regions_per_answer) and returns it sorted. O(n log n).
-[[nodiscard]] inline RegionCheck check_box_answer(std::span<const annotation::BoxRegion> boxes,
-                                                  const annotation::LabelSet& set) {
+template <class Set = annotation::LabelSet>
+[[nodiscard]] RegionCheck check_box_answer(std::span<const annotation::BoxRegion> boxes,
+                                           const Set& set) {
   RegionCheck result;
   if (boxes.size() > annotation::max_regions_per_answer) {
     result.problem =
@@ -365,8 +369,7 @@ struct RegionCheck {
   LabelCheck result;
   const int value = static_cast<int>(winner);
   if (value < 0 || value > 2) {
-    result.problem =
-        labelkit::detail::concat("winner ", value, " is not left (0), right (1) or tie (2)");
+    result.problem = "the winner is not left (0), right (1) or tie (2)";
   } else {
     result.labels = {value};
   }

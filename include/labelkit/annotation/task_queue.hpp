@@ -414,9 +414,10 @@ class TaskQueue {
   /// Submits `annotator`'s preference on a task of an AnswerKind::pairwise label set, with the
   /// rules of submit() (an answer for another kind of set is an invalid_label).
   /// @throws as submit(); labelkit::invalid_argument if a journal is attached.
+  template <class Json = nlohmann::json>
   SubmitStatus submit(Eigen::Index annotator, Eigen::Index item, Winner winner) {
     std::string message;
-    const SubmitStatus status = submit_answer(annotator, item, winner, &message);
+    const SubmitStatus status = submit_answer<Json>(annotator, item, winner, &message);
     return throw_refusal(status, &message);
   }
 
@@ -424,19 +425,21 @@ class TaskQueue {
   /// AnswerKind::spans label set, with the rules of submit(). The spans are stored sorted; the
   /// same spans in another order are the same answer.
   /// @throws as submit(); labelkit::invalid_argument if a journal is attached.
+  template <class Json = nlohmann::json>
   SubmitStatus submit(Eigen::Index annotator, Eigen::Index item,
                       std::span<const SpanRegion> spans) {
     std::string message;
-    const SubmitStatus status = submit_answer(annotator, item, spans, &message);
+    const SubmitStatus status = submit_answer<Json>(annotator, item, spans, &message);
     return throw_refusal(status, &message);
   }
 
   /// Submits `annotator`'s boxes (any number, possibly none) on a task of an AnswerKind::boxes
   /// label set, with the rules of submit(). Stored sorted, as spans are.
   /// @throws as submit(); labelkit::invalid_argument if a journal is attached.
+  template <class Json = nlohmann::json>
   SubmitStatus submit(Eigen::Index annotator, Eigen::Index item, std::span<const BoxRegion> boxes) {
     std::string message;
-    const SubmitStatus status = submit_answer(annotator, item, boxes, &message);
+    const SubmitStatus status = submit_answer<Json>(annotator, item, boxes, &message);
     return throw_refusal(status, &message);
   }
 
@@ -453,32 +456,35 @@ class TaskQueue {
 
   /// try_submit() for a pairwise answer. Throws labelkit::invalid_argument if a journal is
   /// attached, else only std::bad_alloc.
+  template <class Json = nlohmann::json>
   [[nodiscard]] SubmitStatus try_submit(Eigen::Index annotator, Eigen::Index item, Winner winner,
                                         std::string* message = nullptr) {
     std::string text;
-    const auto status = submit_answer(annotator, item, winner, &text);
+    const auto status = submit_answer<Json>(annotator, item, winner, &text);
     if (message) *message = std::move(text);
     return status;
   }
 
   /// try_submit() for a span answer. Throws labelkit::invalid_argument if a journal is
   /// attached, else only std::bad_alloc.
+  template <class Json = nlohmann::json>
   [[nodiscard]] SubmitStatus try_submit(Eigen::Index annotator, Eigen::Index item,
                                         std::span<const SpanRegion> spans,
                                         std::string* message = nullptr) {
     std::string text;
-    const auto status = submit_answer(annotator, item, spans, &text);
+    const auto status = submit_answer<Json>(annotator, item, spans, &text);
     if (message) *message = std::move(text);
     return status;
   }
 
   /// try_submit() for a box answer. Throws labelkit::invalid_argument if a journal is
   /// attached, else only std::bad_alloc.
+  template <class Json = nlohmann::json>
   [[nodiscard]] SubmitStatus try_submit(Eigen::Index annotator, Eigen::Index item,
                                         std::span<const BoxRegion> boxes,
                                         std::string* message = nullptr) {
     std::string text;
-    const auto status = submit_answer(annotator, item, boxes, &text);
+    const auto status = submit_answer<Json>(annotator, item, boxes, &text);
     if (message) *message = std::move(text);
     return status;
   }
@@ -598,6 +604,7 @@ class TaskQueue {
   /// winner}: the input of quality::bradley_terry(), quality::noisy_bradley_terry() and
   /// agreement::comparison_agreement(). O(tasks + answers).
   /// @throws labelkit::invalid_argument for an unknown label set or one of another kind.
+  template <class Json = nlohmann::json>
   [[nodiscard]] std::vector<Comparison> comparisons(int label_set) const {
     std::lock_guard lock(mutex_);
     state_.check_label_set_index(label_set, "comparisons");
@@ -617,6 +624,7 @@ class TaskQueue {
   /// The known Winner of every gold task of pairwise set `label_set`, as Comparison records
   /// with annotator -1, in task order.
   /// @throws labelkit::invalid_argument for an unknown label set or one of another kind.
+  template <class Json = nlohmann::json>
   [[nodiscard]] std::vector<Comparison> gold_comparisons(int label_set) const {
     std::lock_guard lock(mutex_);
     state_.check_label_set_index(label_set, "gold_comparisons");
@@ -636,6 +644,7 @@ class TaskQueue {
   /// an AnnotatedItem, so that an annotator who marked no span counts as having read the item.
   /// O(tasks + spans).
   /// @throws labelkit::invalid_argument for an unknown label set or one of another kind.
+  template <class Json = nlohmann::json>
   [[nodiscard]] SpanAnswerSet spans(int label_set) const {
     std::lock_guard lock(mutex_);
     state_.check_label_set_index(label_set, "spans");
@@ -657,6 +666,7 @@ class TaskQueue {
   /// Every accepted answer on the tasks of AnswerKind::boxes set `label_set`, in the form
   /// agreement::box_agreement() and quality::fuse_boxes() take (see spans()). O(tasks + boxes).
   /// @throws labelkit::invalid_argument for an unknown label set or one of another kind.
+  template <class Json = nlohmann::json>
   [[nodiscard]] BoxAnswerSet boxes(int label_set) const {
     std::lock_guard lock(mutex_);
     state_.check_label_set_index(label_set, "boxes");
@@ -886,10 +896,10 @@ class TaskQueue {
 
   /// Adds one pairwise task (`left` >= 0) or one region gold task (`regions` set), all checks
   /// first; `gold`: the gold labels (a pairwise Winner), or null.
+  template <class Json>
   void add_structured_locked(Eigen::Index item, int label_set, Eigen::Index left,
                              Eigen::Index right, double priority,
-                             const std::shared_ptr<const nlohmann::json>& data,
-                             const std::vector<int>* gold,
+                             const std::shared_ptr<const Json>& data, const std::vector<int>* gold,
                              std::shared_ptr<const detail::Regions> regions,
                              std::string_view function) {
     state_.check_label_set_index(label_set, function);
@@ -1079,6 +1089,7 @@ class TaskQueue {
     });
   }
 
+  template <class Json = nlohmann::json>
   SubmitStatus submit_answer(Eigen::Index annotator, Eigen::Index item, Winner winner,
                              std::string* message) {
     return submit_checked(annotator, item, AnswerKind::pairwise, message, [&](const LabelSet&) {
@@ -1087,6 +1098,7 @@ class TaskQueue {
     });
   }
 
+  template <class Json = nlohmann::json>
   SubmitStatus submit_answer(Eigen::Index annotator, Eigen::Index item,
                              std::span<const SpanRegion> spans, std::string* message) {
     return submit_checked(annotator, item, AnswerKind::spans, message, [&](const LabelSet& set) {
@@ -1095,6 +1107,7 @@ class TaskQueue {
     });
   }
 
+  template <class Json = nlohmann::json>
   SubmitStatus submit_answer(Eigen::Index annotator, Eigen::Index item,
                              std::span<const BoxRegion> boxes, std::string* message) {
     return submit_checked(annotator, item, AnswerKind::boxes, message, [&](const LabelSet& set) {

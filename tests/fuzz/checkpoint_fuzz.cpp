@@ -11,8 +11,10 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "labelkit/annotation/json_format.hpp"
+#include "labelkit/annotation/label_studio_queue.hpp"
 #include "labelkit/annotation/task_queue.hpp"
 #include "labelkit/core/error.hpp"
 
@@ -40,13 +42,44 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (auto task = queue.next(annotator)) {
         const int labels[1] = {0};
         std::string message;
-        (void)queue.try_submit(annotator, task->item, labels, &message);
+        switch (task->kind) {
+          case la::AnswerKind::classes:
+            (void)queue.try_submit(annotator, task->item, labels, &message);
+            break;
+          case la::AnswerKind::pairwise:
+            (void)queue.try_submit(annotator, task->item, labelkit::Winner::left, &message);
+            break;
+          case la::AnswerKind::spans:
+            (void)queue.try_submit(annotator, task->item, std::vector<la::SpanRegion>{{0, 1, 0}},
+                                   &message);
+            break;
+          case la::AnswerKind::boxes:
+            (void)queue.try_submit(annotator, task->item,
+                                   std::vector<la::BoxRegion>{{0, 0, 1, 1, 0}}, &message);
+            break;
+        }
       }
     }
     (void)queue.progress();
-    std::stringstream out;
-    la::write_json(out, queue.export_tasks());
-    (void)la::read_json(out);
+    bool classes_only = true;
+    for (int set = 0; set < queue.label_set_count(); ++set) {
+      const auto kind = queue.answer_kind(set);
+      classes_only = classes_only && kind == la::AnswerKind::classes;
+      if (kind == la::AnswerKind::pairwise) {
+        (void)queue.comparisons(set);
+        (void)la::export_pairwise_tasks(queue, set);
+      } else if (kind != la::AnswerKind::classes) {
+        std::stringstream regions;
+        la::write_label_studio_regions(regions, la::export_region_tasks(queue, set),
+                                       *queue.label_set(set));
+        (void)la::read_label_studio_regions(regions, *queue.label_set(set));
+      }
+    }
+    if (classes_only) {
+      std::stringstream out;
+      la::write_json(out, queue.export_tasks());
+      (void)la::read_json(out);
+    }
     la::TaskQueue again({}, clock);
     again.restore_text(queue.checkpoint());
   } catch (const labelkit::error&) {

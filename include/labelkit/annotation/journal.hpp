@@ -1126,9 +1126,7 @@ std::uint64_t compact_journal(TaskQueue& queue) {
     lsn = writer->rotate(next_path, function);
   }
   detail::write_file_atomically(
-      writer->snapshot_path(),
-      detail::journal_snapshot(lsn,
-                               detail::frame_checkpoint(detail::encode_checkpoint<Json>(copy))),
+      writer->snapshot_path(), detail::journal_snapshot(lsn, detail::framed_checkpoint<Json>(copy)),
       function);
   if (::rename(next_path.c_str(), writer->journal_path().c_str()) != 0)
     detail::fail_journal_errno(function, "renaming the new journal onto", writer->journal_path());

@@ -50,7 +50,8 @@ struct Slot {
   annotation::Millis started_at = 0;
   annotation::Millis deadline = 0;
   annotation::Millis submitted_at = 0;
-  std::vector<int> labels;
+  std::vector<int> labels;  ///< Class answers; a pairwise answer is one label, the Winner.
+  std::shared_ptr<const Regions> regions;  ///< Span or box answers (null: none, or not regions).
 };
 
 /// One task. The payload is immutable once added and shared, so that a snapshot of the state
@@ -63,7 +64,10 @@ struct TaskState {
   int accepted = 0;
   int active = 0;
   bool in_open = false;
-  std::optional<std::vector<int>> gold;
+  std::optional<std::vector<int>> gold;  ///< Engaged for a gold task (empty for region gold).
+  std::shared_ptr<const Regions> gold_regions;  ///< The gold answer of a span or box task.
+  Eigen::Index left = -1;   ///< Pairwise task: the item shown on the left, else -1.
+  Eigen::Index right = -1;  ///< Pairwise task: the item shown on the right, else -1.
   std::vector<annotation::Prediction> predictions;
   std::vector<Slot> slots;
 
@@ -121,6 +125,7 @@ struct LeaseKey {
 struct QueueState {
   annotation::QueueOptions options;
   std::vector<std::shared_ptr<const annotation::LabelSet>> label_sets;
+  std::vector<annotation::AnswerKind> kinds;  ///< The answer kind of each label set.
   std::vector<TaskState> tasks;
   std::unordered_map<Eigen::Index, std::size_t> index_of;
   std::set<RankKey, RankOrder> open;  ///< Regular tasks with accepted + active < overlap.
@@ -143,6 +148,7 @@ struct QueueState {
     QueueState copy;
     copy.options = options;
     copy.label_sets = label_sets;
+    copy.kinds = kinds;
     copy.tasks = tasks;
     copy.annotators = annotators;
     copy.duplicates = duplicates;
@@ -157,18 +163,31 @@ struct QueueState {
     return -1;
   }
 
-  /// Adds `set` (already checked) or returns the index of an equal set of that name.
-  /// @throws labelkit::invalid_argument if a different set has the name.
-  int add_label_set(annotation::LabelSet set, std::string_view function) {
+  /// Adds `set` (already checked) with answers of `kind`, or returns the index of an equal set
+  /// of that name and kind.
+  /// @throws labelkit::invalid_argument if a different set (or kind) has the name.
+  int add_label_set(annotation::LabelSet set, std::string_view function,
+                    annotation::AnswerKind kind = annotation::AnswerKind::classes) {
     const int existing = find_label_set(set.from_name());
     if (existing >= 0) {
-      if (*label_sets[static_cast<std::size_t>(existing)] != set) {
+      const auto e = static_cast<std::size_t>(existing);
+      if (*label_sets[e] != set) {
         fail(function, "a different label set named '", set.from_name(), "' exists");
+      }
+      if (kinds[e] != kind) {
+        fail(function, "label set '", set.from_name(), "' exists with answer kind '",
+             annotation::to_string(kinds[e]), "' (got '", annotation::to_string(kind), "')");
       }
       return existing;
     }
     label_sets.push_back(std::make_shared<const annotation::LabelSet>(std::move(set)));
+    kinds.push_back(kind);
     return static_cast<int>(label_sets.size()) - 1;
+  }
+
+  /// The answer kind of label set `index` (in range).
+  [[nodiscard]] annotation::AnswerKind kind_of(int index) const {
+    return kinds[static_cast<std::size_t>(index)];
   }
 
   /// @throws labelkit::invalid_argument unless 0 <= index < number of label sets.
@@ -336,7 +355,8 @@ struct QueueState {
     who.figures.last_submitted_at = std::max(who.figures.last_submitted_at, slot.submitted_at);
     if (task.gold) {
       ++who.figures.gold_answered;
-      if (slot.labels == *task.gold) ++who.figures.gold_correct;
+      if (slot.labels == *task.gold && same_regions(slot.regions, task.gold_regions))
+        ++who.figures.gold_correct;
     }
   }
 };

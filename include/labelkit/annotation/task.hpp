@@ -7,6 +7,8 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -18,9 +20,11 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/comparison.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/json.hpp"
 #include "labelkit/core/label_set.hpp"
+#include "labelkit/core/regions.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
 namespace annotation {
@@ -43,6 +47,86 @@ using LabelSet = labelkit::LabelSet;
 /// Single- or multi-label answers (labelkit/core/label_set.hpp).
 using AnnotationType = labelkit::AnnotationType;
 using labelkit::to_string;
+
+/// What the answers of a label set's tasks are. A label set is registered with its kind
+/// (TaskQueue::add_label_set(set, kind)); every task of the set is answered in that form.
+enum class AnswerKind : std::uint8_t {
+  classes,   ///< Class indices, single- or multi-label as the LabelSet's type says (the default).
+  pairwise,  ///< Which of the task's two items is better: a labelkit::Winner (Label Studio's
+             ///< Pairwise). The set's classes are not used; its names are the Label Studio
+             ///< control's (`from_name`, `to_name`).
+  spans,     ///< Labelled character spans of the task's text, any number (Label Studio `labels`).
+  boxes,     ///< Labelled boxes on the task's image, any number (Label Studio `rectanglelabels`).
+};
+
+/// The name of an answer kind as written in checkpoints ("classes", "pairwise", "spans",
+/// "boxes").
+[[nodiscard]] constexpr std::string_view to_string(AnswerKind kind) noexcept {
+  switch (kind) {
+    case AnswerKind::pairwise:
+      return "pairwise";
+    case AnswerKind::spans:
+      return "spans";
+    case AnswerKind::boxes:
+      return "boxes";
+    case AnswerKind::classes:
+      break;
+  }
+  return "classes";
+}
+
+/// The most regions (spans or boxes) one answer may hold; larger answers are refused by
+/// submit(), add_gold() and restore().
+inline constexpr std::size_t max_regions_per_answer = std::size_t{1} << 16;
+
+/// The largest span offset the queue stores (2^62, the limit of every id and count it reads).
+inline constexpr Eigen::Index max_span_offset = Eigen::Index{1} << 62;
+
+/// One labelled character span of a task's text, [start, end) carrying class `label`: the answer
+/// form of an AnswerKind::spans label set (labelkit::SpanAnnotation without item and annotator).
+struct SpanRegion {
+  Eigen::Index start = 0;  ///< First character, in [0, max_span_offset).
+  Eigen::Index end = 0;    ///< One past the last character, in (start, max_span_offset].
+  int label = 0;           ///< Class index in the label set.
+
+  /// Member-wise equality.
+  friend bool operator==(const SpanRegion&, const SpanRegion&) = default;
+  /// Ordered by start, end, then label (the canonical order of a stored answer).
+  friend auto operator<=>(const SpanRegion&, const SpanRegion&) = default;
+};
+
+/// One labelled axis-aligned box on a task's image: the answer form of an AnswerKind::boxes
+/// label set (labelkit::BoxAnnotation without item and annotator). Units are the caller's (Label
+/// Studio: percentages of the image).
+struct BoxRegion {
+  double x = 0.0;       ///< Left edge, finite.
+  double y = 0.0;       ///< Top edge, finite.
+  double width = 0.0;   ///< Width, finite and > 0 (x + width finite).
+  double height = 0.0;  ///< Height, finite and > 0 (y + height and width * height finite).
+  int label = 0;        ///< Class index in the label set.
+
+  /// Member-wise equality.
+  friend bool operator==(const BoxRegion&, const BoxRegion&) = default;
+};
+
+/// The span answers of one AnswerKind::spans label set, in the form span agreement and span
+/// aggregation take: `agreement::span_agreement(s.spans, s.label_set.size(), {.annotated =
+/// s.annotated})`, `quality::aggregate_spans(...)` likewise.
+struct SpanAnswerSet {
+  LabelSet label_set;                    ///< The label set (its classes are the span labels).
+  std::vector<SpanAnnotation> spans;     ///< Every accepted span, task order, then hand-out order.
+  std::vector<AnnotatedItem> annotated;  ///< Every accepted answer (item, annotator), with or
+                                         ///< without spans, in the same order.
+};
+
+/// The box answers of one AnswerKind::boxes label set, in the form box agreement and box fusion
+/// take: `agreement::box_agreement(b.boxes, b.label_set.size(), {.annotated = b.annotated})`.
+struct BoxAnswerSet {
+  LabelSet label_set;                    ///< The label set (its classes are the box labels).
+  std::vector<BoxAnnotation> boxes;      ///< Every accepted box, task order, then hand-out order.
+  std::vector<AnnotatedItem> annotated;  ///< Every accepted answer (item, annotator), with or
+                                         ///< without boxes, in the same order.
+};
 
 /// One annotator's answer for one task, with the lease's timing.
 struct AnnotationRecord {
@@ -98,6 +182,9 @@ struct Assignment {
   nlohmann::json data;                        ///< The payload.
   std::shared_ptr<const LabelSet> label_set;  ///< Classes and annotation type.
   Millis lease_deadline = 0;                  ///< Submit before this time (clock's epoch).
+  AnswerKind kind = AnswerKind::classes;      ///< The form of answer submit() takes.
+  Eigen::Index left = -1;   ///< AnswerKind::pairwise: the item shown on the left, else -1.
+  Eigen::Index right = -1;  ///< AnswerKind::pairwise: the item shown on the right, else -1.
 };
 
 }  // namespace annotation
@@ -158,6 +245,133 @@ struct LabelCheck {
   const auto repeated = std::adjacent_find(result.labels.begin(), result.labels.end());
   if (repeated != result.labels.end()) {
     result.problem = labelkit::detail::concat("label ", *repeated, " is given more than once");
+  }
+  return result;
+}
+
+/// The regions of one span or box answer, in canonical order (spans by start, end, label; boxes
+/// by x, y, width, height, label), without repeats. Shared and immutable once stored.
+struct Regions {
+  std::vector<annotation::SpanRegion> spans;
+  std::vector<annotation::BoxRegion> boxes;
+  friend bool operator==(const Regions&, const Regions&) = default;
+};
+
+/// Whether two stored region answers are equal (a null pointer is the empty answer). Templates
+/// here and below are compiled only where they are used.
+template <class Stored = Regions>
+[[nodiscard]] bool same_regions(const std::shared_ptr<const Stored>& a,
+                                const std::shared_ptr<const Stored>& b) noexcept {
+  static const Stored none;
+  return (a ? *a : none) == (b ? *b : none);
+}
+
+/// A checked region answer: canonical, or `problem` saying what is wrong.
+struct RegionCheck {
+  std::shared_ptr<const Regions> regions;
+  std::string problem;
+};
+
+/// Checks a span answer against `set` (offsets 0 <= start < end <= max_span_offset, classes in
+/// range, no repeated span, at most max_regions_per_answer) and returns it sorted. O(n log n).
+template <class Set = annotation::LabelSet>
+[[nodiscard]] RegionCheck check_span_answer(std::span<const annotation::SpanRegion> spans,
+                                            const Set& set) {
+  RegionCheck result;
+  if (spans.size() > annotation::max_regions_per_answer) {
+    result.problem =
+        labelkit::detail::concat("the answer has ", spans.size(), " spans (the limit is ",
+                                 annotation::max_regions_per_answer, ")");
+    return result;
+  }
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    const auto& s = spans[i];
+    if (s.start < 0 || s.end <= s.start || s.end > annotation::max_span_offset) {
+      result.problem = labelkit::detail::concat("span ", i, " has offsets [", s.start, ", ", s.end,
+                                                ") (expected 0 <= start < end <= 2^62)");
+      return result;
+    }
+    if (s.label < 0 || s.label >= set.size()) {
+      result.problem = labelkit::detail::concat("span ", i, " has label ", s.label,
+                                                ", which is not in label set '", set.from_name(),
+                                                "' (expected 0 <= label < ", set.size(), ")");
+      return result;
+    }
+  }
+  auto regions = std::make_shared<Regions>();
+  regions->spans.assign(spans.begin(), spans.end());
+  std::sort(regions->spans.begin(), regions->spans.end());
+  const auto repeated = std::adjacent_find(regions->spans.begin(), regions->spans.end());
+  if (repeated != regions->spans.end()) {
+    result.problem =
+        labelkit::detail::concat("span [", repeated->start, ", ", repeated->end, ") with label ",
+                                 repeated->label, " is given more than once");
+    return result;
+  }
+  result.regions = std::move(regions);
+  return result;
+}
+
+/// Checks a box answer against `set` (finite coordinates, width and height > 0, finite right
+/// and bottom edges and area, classes in range, no repeated box, at most
+/// max_regions_per_answer) and returns it sorted. O(n log n).
+template <class Set = annotation::LabelSet>
+[[nodiscard]] RegionCheck check_box_answer(std::span<const annotation::BoxRegion> boxes,
+                                           const Set& set) {
+  RegionCheck result;
+  if (boxes.size() > annotation::max_regions_per_answer) {
+    result.problem =
+        labelkit::detail::concat("the answer has ", boxes.size(), " boxes (the limit is ",
+                                 annotation::max_regions_per_answer, ")");
+    return result;
+  }
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    const auto& b = boxes[i];
+    if (!std::isfinite(b.x) || !std::isfinite(b.y) || !std::isfinite(b.width) ||
+        !std::isfinite(b.height) || !std::isfinite(b.x + b.width) ||
+        !std::isfinite(b.y + b.height) || !std::isfinite(b.width * b.height) || !(b.width > 0) ||
+        !(b.height > 0)) {
+      result.problem = labelkit::detail::concat(
+          "box ", i, " has x ", b.x, ", y ", b.y, ", width ", b.width, ", height ", b.height,
+          " (expected finite values, width > 0 and height > 0)");
+      return result;
+    }
+    if (b.label < 0 || b.label >= set.size()) {
+      result.problem = labelkit::detail::concat("box ", i, " has label ", b.label,
+                                                ", which is not in label set '", set.from_name(),
+                                                "' (expected 0 <= label < ", set.size(), ")");
+      return result;
+    }
+  }
+  auto regions = std::make_shared<Regions>();
+  regions->boxes.assign(boxes.begin(), boxes.end());
+  const auto less = [](const annotation::BoxRegion& a, const annotation::BoxRegion& b) {
+    if (a.x != b.x) return a.x < b.x;
+    if (a.y != b.y) return a.y < b.y;
+    if (a.width != b.width) return a.width < b.width;
+    if (a.height != b.height) return a.height < b.height;
+    return a.label < b.label;
+  };
+  std::sort(regions->boxes.begin(), regions->boxes.end(), less);
+  const auto repeated = std::adjacent_find(regions->boxes.begin(), regions->boxes.end());
+  if (repeated != regions->boxes.end()) {
+    result.problem =
+        labelkit::detail::concat("box at x ", repeated->x, ", y ", repeated->y, " with label ",
+                                 repeated->label, " is given more than once");
+    return result;
+  }
+  result.regions = std::move(regions);
+  return result;
+}
+
+/// The stored form of a pairwise answer (one label: the Winner's value), or a problem.
+[[nodiscard]] inline LabelCheck check_winner(Winner winner) {
+  LabelCheck result;
+  const int value = static_cast<int>(winner);
+  if (value < 0 || value > 2) {
+    result.problem = "the winner is not left (0), right (1) or tie (2)";
+  } else {
+    result.labels = {value};
   }
   return result;
 }

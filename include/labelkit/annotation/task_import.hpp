@@ -61,6 +61,11 @@ void check_import(const QueueState& state, const annotation::TaskSet& set, const
       fail(function, "label set '", label_set.from_name(),
            "' differs from the queue's label set of that name");
     }
+    if (existing >= 0 && state.kind_of(existing) != annotation::AnswerKind::classes) {
+      fail(function, "label set '", label_set.from_name(), "' is the queue's ",
+           annotation::to_string(state.kind_of(existing)),
+           " label set (a TaskSet carries class answers only)");
+    }
   }
   std::unordered_map<Eigen::Index, std::size_t> seen_items;
   for (std::size_t t = 0; t < set.tasks.size(); ++t) {
@@ -138,7 +143,7 @@ void apply_import(QueueState& state, const annotation::TaskSet& set, std::string
       std::sort(labels.begin(), labels.end());
       task.slots.push_back(Slot{answer.annotator, SlotState::submitted, answer.late,
                                 answer.started_at, answer.started_at, answer.submitted_at,
-                                std::move(labels)});
+                                std::move(labels), nullptr});
     }
     const std::size_t index = state.adopt_task(std::move(task));
     for (const auto& slot : state.tasks[index].slots) {
@@ -151,6 +156,14 @@ void apply_import(QueueState& state, const annotation::TaskSet& set, std::string
 /// order added. Reads only what QueueState::snapshot() copies. O(size of the state).
 template <class Json = nlohmann::json>
 [[nodiscard]] annotation::TaskSet export_task_set(const QueueState& state) {
+  for (std::size_t k = 0; k < state.kinds.size(); ++k) {
+    if (state.kinds[k] != annotation::AnswerKind::classes) {
+      fail("export_tasks", "label set '", state.label_sets[k]->from_name(), "' takes ",
+           annotation::to_string(state.kinds[k]),
+           " answers, which a TaskSet cannot carry (use comparisons(), spans(), boxes() or the "
+           "Label Studio export of that kind)");
+    }
+  }
   annotation::TaskSet set;
   for (const auto& label_set : state.label_sets) set.label_sets.push_back(*label_set);
   set.tasks.reserve(state.tasks.size());

@@ -122,6 +122,41 @@ class TaskQueue {
     return index;
   }
 
+  /// Registers a label set whose tasks take answers of `kind` and returns its index:
+  /// AnswerKind::pairwise (a Winner between the task's two items; add tasks with
+  /// add_pairwise_task()), AnswerKind::spans (a list of SpanRegion) or AnswerKind::boxes (a list
+  /// of BoxRegion); AnswerKind::classes is add_label_set(set). Adding a set equal to an existing
+  /// one of the same name and kind returns that one's index.
+  /// @code
+  /// const int ner = queue.add_label_set(labelkit::LabelSet({"PER", "LOC"}, {.from_name = "ner"}),
+  ///                                     la::AnswerKind::spans);
+  /// @endcode
+  /// @throws labelkit::invalid_argument as add_label_set(set), if the name is taken by a set of
+  ///   another kind, or if a journal is attached (the journal records class answers only).
+  int add_label_set(LabelSet set, AnswerKind kind) {
+    std::unique_lock lock(mutex_);
+    if (kind != AnswerKind::classes) refuse_journal("add_label_set");
+    const std::size_t before = state_.label_sets.size();
+    const int index = state_.add_label_set(std::move(set), "add_label_set", kind);
+    if (journal_ && state_.label_sets.size() != before)
+      commit(lock, journal_->log_label_set(*state_.label_sets.back()));
+    return index;
+  }
+
+  /// Number of label sets (their indices are 0, 1, ...).
+  [[nodiscard]] int label_set_count() const {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(state_.label_sets.size());
+  }
+
+  /// The answer kind of the label set at `index`.
+  /// @throws labelkit::invalid_argument if out of range.
+  [[nodiscard]] AnswerKind answer_kind(int index) const {
+    std::lock_guard lock(mutex_);
+    state_.check_label_set_index(index, "answer_kind");
+    return state_.kind_of(index);
+  }
+
   /// The label set at `index`. @throws labelkit::invalid_argument if out of
   /// range.
   [[nodiscard]] std::shared_ptr<const LabelSet> label_set(int index) const {
@@ -200,6 +235,60 @@ class TaskQueue {
     commit(lock, add_locked(items, label_set, {}, nullptr, nullptr, &copy, "add_gold"));
   }
 
+  /// Adds one task of an AnswerKind::pairwise label set: "which is better, item `left` or item
+  /// `right`?". `item` is the task's own id (distinct from the ids of the compared items, which
+  /// need not be tasks); `data` and `priority` as add_task(). Answers are submitted as a Winner
+  /// and read back by comparisons(). O(log n + size of the payload).
+  /// @throws labelkit::invalid_argument as add_task(), if the set is not pairwise, or if `left`
+  ///   or `right` is negative or over 2^62, or they are equal.
+  template <class Payload = nlohmann::json>
+  void add_pairwise_task(Eigen::Index item, int label_set, Eigen::Index left, Eigen::Index right,
+                         const Payload& data = {}, double priority = 0.0) {
+    const nlohmann::json payload = checked_payload(data, item, "add_pairwise_task");
+    const auto shared = share_payload(payload);
+    std::unique_lock lock(mutex_);
+    add_structured_locked(item, label_set, left, right, priority, shared, nullptr, nullptr,
+                          "add_pairwise_task");
+  }
+
+  /// Adds a hidden gold task of an AnswerKind::pairwise label set with its known Winner
+  /// (see add_pairwise_task() and add_gold()).
+  /// @throws labelkit::invalid_argument as add_pairwise_task(), or for a winner outside Winner.
+  template <class Payload = nlohmann::json>
+  void add_pairwise_gold(Eigen::Index item, int label_set, Eigen::Index left, Eigen::Index right,
+                         Winner winner, const Payload& data = {}) {
+    const nlohmann::json payload = checked_payload(data, item, "add_pairwise_gold");
+    const auto shared = share_payload(payload);
+    const auto checked = detail::check_winner(winner);
+    if (!checked.problem.empty())
+      labelkit::detail::fail("add_pairwise_gold", "item ", item, ": ", checked.problem);
+    std::unique_lock lock(mutex_);
+    add_structured_locked(item, label_set, left, right, 0.0, shared, &checked.labels, nullptr,
+                          "add_pairwise_gold");
+  }
+
+  /// Adds a hidden gold task of an AnswerKind::spans label set with its known spans (any
+  /// number, possibly none). An answer counts as gold-correct when its spans equal these.
+  /// @throws labelkit::invalid_argument as add_gold(), if the set does not take spans, or for an
+  ///   invalid span (offsets, label, repeat, count).
+  template <class Payload = nlohmann::json>
+  void add_gold(Eigen::Index item, int label_set, std::span<const SpanRegion> answer,
+                const Payload& data = {}) {
+    add_region_gold(item, label_set, AnswerKind::spans, data,
+                    [&](const LabelSet& set) { return detail::check_span_answer(answer, set); });
+  }
+
+  /// Adds a hidden gold task of an AnswerKind::boxes label set with its known boxes (any
+  /// number, possibly none). An answer counts as gold-correct when its boxes equal these.
+  /// @throws labelkit::invalid_argument as add_gold(), if the set does not take boxes, or for an
+  ///   invalid box (coordinates, label, repeat, count).
+  template <class Payload = nlohmann::json>
+  void add_gold(Eigen::Index item, int label_set, std::span<const BoxRegion> answer,
+                const Payload& data = {}) {
+    add_region_gold(item, label_set, AnswerKind::boxes, data,
+                    [&](const LabelSet& set) { return detail::check_box_answer(answer, set); });
+  }
+
   /// Attaches a model prediction (pre-label) to a task; exported to Label
   /// Studio as a prediction.
   /// @throws labelkit::invalid_argument for an unknown item, labels outside the
@@ -212,6 +301,7 @@ class TaskQueue {
     std::unique_lock lock(mutex_);
     const std::size_t index = state_.find_or_fail(item, "add_prediction");
     auto& task = state_.tasks[index];
+    expect_kind(task.label_set, AnswerKind::classes, "add_prediction");
     auto checked = detail::check_labels(
         prediction.labels, *state_.label_sets[static_cast<std::size_t>(task.label_set)], true);
     if (!checked.problem.empty())
@@ -312,26 +402,45 @@ class TaskQueue {
   SubmitStatus submit(Eigen::Index annotator, Eigen::Index item, std::span<const int> labels) {
     std::string message;
     const SubmitStatus status = submit_impl(annotator, item, labels, &message);
-    switch (status) {
-      case SubmitStatus::unknown_task:
-        throw unknown_task(message);
-      case SubmitStatus::invalid_label:
-        throw invalid_label(message);
-      case SubmitStatus::not_lease_holder:
-        throw not_lease_holder(message);
-      case SubmitStatus::lease_expired:
-        throw lease_expired(message);
-      case SubmitStatus::duplicate_submission:
-        throw duplicate_submission(message);
-      default:
-        return status;
-    }
+    return throw_refusal(status, &message);
   }
 
   /// Single-label convenience overload.
   SubmitStatus submit(Eigen::Index annotator, Eigen::Index item, int label) {
     const int labels[1] = {label};
     return submit(annotator, item, std::span<const int>(labels));
+  }
+
+  /// Submits `annotator`'s preference on a task of an AnswerKind::pairwise label set, with the
+  /// rules of submit() (an answer for another kind of set is an invalid_label).
+  /// @throws as submit(); labelkit::invalid_argument if a journal is attached.
+  template <class Json = nlohmann::json>
+  SubmitStatus submit(Eigen::Index annotator, Eigen::Index item, Winner winner) {
+    std::string message;
+    const SubmitStatus status = submit_answer<Json>(annotator, item, winner, &message);
+    return throw_refusal(status, &message);
+  }
+
+  /// Submits `annotator`'s spans (any number, possibly none: "no entity") on a task of an
+  /// AnswerKind::spans label set, with the rules of submit(). The spans are stored sorted; the
+  /// same spans in another order are the same answer.
+  /// @throws as submit(); labelkit::invalid_argument if a journal is attached.
+  template <class Json = nlohmann::json>
+  SubmitStatus submit(Eigen::Index annotator, Eigen::Index item,
+                      std::span<const SpanRegion> spans) {
+    std::string message;
+    const SubmitStatus status = submit_answer<Json>(annotator, item, spans, &message);
+    return throw_refusal(status, &message);
+  }
+
+  /// Submits `annotator`'s boxes (any number, possibly none) on a task of an AnswerKind::boxes
+  /// label set, with the rules of submit(). Stored sorted, as spans are.
+  /// @throws as submit(); labelkit::invalid_argument if a journal is attached.
+  template <class Json = nlohmann::json>
+  SubmitStatus submit(Eigen::Index annotator, Eigen::Index item, std::span<const BoxRegion> boxes) {
+    std::string message;
+    const SubmitStatus status = submit_answer<Json>(annotator, item, boxes, &message);
+    return throw_refusal(status, &message);
   }
 
   /// As submit(), but reports a refusal as a status instead of throwing
@@ -341,6 +450,41 @@ class TaskQueue {
                                         std::string* message = nullptr) {
     std::string text;
     const auto status = submit_impl(annotator, item, labels, &text);
+    if (message) *message = std::move(text);
+    return status;
+  }
+
+  /// try_submit() for a pairwise answer. Throws labelkit::invalid_argument if a journal is
+  /// attached, else only std::bad_alloc.
+  template <class Json = nlohmann::json>
+  [[nodiscard]] SubmitStatus try_submit(Eigen::Index annotator, Eigen::Index item, Winner winner,
+                                        std::string* message = nullptr) {
+    std::string text;
+    const auto status = submit_answer<Json>(annotator, item, winner, &text);
+    if (message) *message = std::move(text);
+    return status;
+  }
+
+  /// try_submit() for a span answer. Throws labelkit::invalid_argument if a journal is
+  /// attached, else only std::bad_alloc.
+  template <class Json = nlohmann::json>
+  [[nodiscard]] SubmitStatus try_submit(Eigen::Index annotator, Eigen::Index item,
+                                        std::span<const SpanRegion> spans,
+                                        std::string* message = nullptr) {
+    std::string text;
+    const auto status = submit_answer<Json>(annotator, item, spans, &text);
+    if (message) *message = std::move(text);
+    return status;
+  }
+
+  /// try_submit() for a box answer. Throws labelkit::invalid_argument if a journal is
+  /// attached, else only std::bad_alloc.
+  template <class Json = nlohmann::json>
+  [[nodiscard]] SubmitStatus try_submit(Eigen::Index annotator, Eigen::Index item,
+                                        std::span<const BoxRegion> boxes,
+                                        std::string* message = nullptr) {
+    std::string text;
+    const auto status = submit_answer<Json>(annotator, item, boxes, &text);
     if (message) *message = std::move(text);
     return status;
   }
@@ -435,6 +579,7 @@ class TaskQueue {
     std::lock_guard lock(mutex_);
     state_.check_label_set_index(label_set, "answer_set");
     const auto& set = *state_.label_sets[static_cast<std::size_t>(label_set)];
+    expect_kind(label_set, AnswerKind::classes, "answer_set");
     if (set.multi_label()) {
       labelkit::detail::fail("answer_set", "label set '", set.from_name(),
                              "' is multi-label (use class_annotations() for one class at a time)");
@@ -449,6 +594,92 @@ class TaskQueue {
         out.durations.emplace_back(
             static_cast<double>(detail::saturating_sub(slot.submitted_at, slot.started_at)) /
             1000.0);
+      }
+    }
+    return out;
+  }
+
+  /// Every accepted answer on the tasks of AnswerKind::pairwise set `label_set` (ordinary and
+  /// gold, task order, then hand-out order) as labelkit::Comparison {annotator, left, right,
+  /// winner}: the input of quality::bradley_terry(), quality::noisy_bradley_terry() and
+  /// agreement::comparison_agreement(). O(tasks + answers).
+  /// @throws labelkit::invalid_argument for an unknown label set or one of another kind.
+  template <class Json = nlohmann::json>
+  [[nodiscard]] std::vector<Comparison> comparisons(int label_set) const {
+    std::lock_guard lock(mutex_);
+    state_.check_label_set_index(label_set, "comparisons");
+    expect_kind(label_set, AnswerKind::pairwise, "comparisons");
+    std::vector<Comparison> out;
+    for (const auto& task : state_.tasks) {
+      if (task.label_set != label_set) continue;
+      for (const auto& slot : task.slots) {
+        if (slot.state != detail::SlotState::submitted) continue;
+        out.push_back(
+            {slot.annotator, task.left, task.right, static_cast<Winner>(slot.labels.front())});
+      }
+    }
+    return out;
+  }
+
+  /// The known Winner of every gold task of pairwise set `label_set`, as Comparison records
+  /// with annotator -1, in task order.
+  /// @throws labelkit::invalid_argument for an unknown label set or one of another kind.
+  template <class Json = nlohmann::json>
+  [[nodiscard]] std::vector<Comparison> gold_comparisons(int label_set) const {
+    std::lock_guard lock(mutex_);
+    state_.check_label_set_index(label_set, "gold_comparisons");
+    expect_kind(label_set, AnswerKind::pairwise, "gold_comparisons");
+    std::vector<Comparison> out;
+    for (const auto& task : state_.tasks) {
+      if (task.label_set == label_set && task.gold) {
+        out.push_back({-1, task.left, task.right, static_cast<Winner>(task.gold->front())});
+      }
+    }
+    return out;
+  }
+
+  /// Every accepted answer on the tasks of AnswerKind::spans set `label_set` (ordinary and gold,
+  /// task order, then hand-out order), in the form agreement::span_agreement() and
+  /// quality::aggregate_spans() take: the spans as labelkit::SpanAnnotation, and every answer as
+  /// an AnnotatedItem, so that an annotator who marked no span counts as having read the item.
+  /// O(tasks + spans).
+  /// @throws labelkit::invalid_argument for an unknown label set or one of another kind.
+  template <class Json = nlohmann::json>
+  [[nodiscard]] SpanAnswerSet spans(int label_set) const {
+    std::lock_guard lock(mutex_);
+    state_.check_label_set_index(label_set, "spans");
+    expect_kind(label_set, AnswerKind::spans, "spans");
+    SpanAnswerSet out{*state_.label_sets[static_cast<std::size_t>(label_set)], {}, {}};
+    for (const auto& task : state_.tasks) {
+      if (task.label_set != label_set) continue;
+      for (const auto& slot : task.slots) {
+        if (slot.state != detail::SlotState::submitted) continue;
+        out.annotated.push_back({task.item, slot.annotator});
+        if (!slot.regions) continue;
+        for (const auto& span : slot.regions->spans)
+          out.spans.push_back({task.item, slot.annotator, span.start, span.end, span.label});
+      }
+    }
+    return out;
+  }
+
+  /// Every accepted answer on the tasks of AnswerKind::boxes set `label_set`, in the form
+  /// agreement::box_agreement() and quality::fuse_boxes() take (see spans()). O(tasks + boxes).
+  /// @throws labelkit::invalid_argument for an unknown label set or one of another kind.
+  template <class Json = nlohmann::json>
+  [[nodiscard]] BoxAnswerSet boxes(int label_set) const {
+    std::lock_guard lock(mutex_);
+    state_.check_label_set_index(label_set, "boxes");
+    expect_kind(label_set, AnswerKind::boxes, "boxes");
+    BoxAnswerSet out{*state_.label_sets[static_cast<std::size_t>(label_set)], {}, {}};
+    for (const auto& task : state_.tasks) {
+      if (task.label_set != label_set) continue;
+      for (const auto& slot : task.slots) {
+        if (slot.state != detail::SlotState::submitted) continue;
+        out.annotated.push_back({task.item, slot.annotator});
+        if (!slot.regions) continue;
+        for (const auto& b : slot.regions->boxes)
+          out.boxes.push_back({task.item, slot.annotator, b.x, b.y, b.width, b.height, b.label});
       }
     }
     return out;
@@ -477,7 +708,9 @@ class TaskQueue {
     std::lock_guard lock(mutex_);
     std::vector<GoldLabel> result;
     for (const auto& task : state_.tasks) {
-      if (task.gold && task.gold->size() == 1) result.push_back({task.item, task.gold->front()});
+      if (task.gold && task.gold->size() == 1 &&
+          state_.kind_of(task.label_set) == AnswerKind::classes)
+        result.push_back({task.item, task.gold->front()});
     }
     return result;
   }
@@ -489,6 +722,7 @@ class TaskQueue {
   [[nodiscard]] std::vector<Annotation> class_annotations(int label_set, int label) const {
     std::lock_guard lock(mutex_);
     state_.check_label_set_index(label_set, "class_annotations");
+    expect_kind(label_set, AnswerKind::classes, "class_annotations");
     const auto& set = *state_.label_sets[static_cast<std::size_t>(label_set)];
     if (label < 0 || label >= set.size()) {
       labelkit::detail::fail("class_annotations", "'label' is out of range (got ", label,
@@ -547,7 +781,7 @@ class TaskQueue {
   /// the lock.
   template <class Json = nlohmann::json>
   [[nodiscard]] std::string checkpoint() const {
-    return detail::frame_checkpoint(detail::encode_checkpoint<Json>(snapshot<Json>()));
+    return detail::framed_checkpoint<Json>(snapshot<Json>());
   }
 
   /// Replaces the whole state with a checkpoint's (the clock is kept). The
@@ -570,10 +804,11 @@ class TaskQueue {
   /// restore() from a string holding a framed checkpoint.
   template <class Json = nlohmann::json>
   void restore_text(std::string_view text) {
-    const std::string_view body = detail::unframe_checkpoint(text, "restore");
+    int version = 0;
+    const std::string_view body = detail::unframe_checkpoint(text, "restore", &version);
     const detail::JsonContext context{"restore", "", limits_};
-    detail::QueueState fresh =
-        detail::decode_checkpoint(detail::parse_document<Json>(body, limits_, context), limits_);
+    detail::QueueState fresh = detail::decode_checkpoint(
+        detail::parse_document<Json>(body, limits_, context), limits_, version);
     std::unique_lock lock(mutex_);
     state_ = std::move(fresh);
     if (journal_) commit(lock, journal_->log_restore(text));
@@ -618,6 +853,107 @@ class TaskQueue {
     return std::make_shared<const Json>(payload);
   }
 
+  /// Throws the submission_error that a refused `status` stands for, with `message`; returns
+  /// any other status.
+  static SubmitStatus throw_refusal(SubmitStatus status, const std::string* message) {
+    switch (status) {
+      case SubmitStatus::unknown_task:
+        throw unknown_task(*message);
+      case SubmitStatus::invalid_label:
+        throw invalid_label(*message);
+      case SubmitStatus::not_lease_holder:
+        throw not_lease_holder(*message);
+      case SubmitStatus::lease_expired:
+        throw lease_expired(*message);
+      case SubmitStatus::duplicate_submission:
+        throw duplicate_submission(*message);
+      default:
+        return status;
+    }
+  }
+
+  /// With the lock held: refuses a pairwise, span or box mutation while a journal is attached
+  /// (the journal's records carry class answers only).
+  void refuse_journal(std::string_view function) const {
+    if (journal_) {
+      labelkit::detail::fail(function,
+                             "the queue has a journal, which records class answers only "
+                             "(pairwise, span and box answers are checkpointed by save())");
+    }
+  }
+
+  /// With the lock held: @throws labelkit::invalid_argument unless label set `label_set` (in
+  /// range) takes answers of `kind`.
+  void expect_kind(int label_set, AnswerKind kind, std::string_view function) const {
+    const AnswerKind actual = state_.kind_of(label_set);
+    if (actual != kind) {
+      labelkit::detail::fail(function, "label set '",
+                             state_.label_sets[static_cast<std::size_t>(label_set)]->from_name(),
+                             "' takes ", to_string(actual), " answers (expected a ",
+                             to_string(kind), " label set)");
+    }
+  }
+
+  /// Adds one pairwise task (`left` >= 0) or one region gold task (`regions` set), all checks
+  /// first; `gold`: the gold labels (a pairwise Winner), or null.
+  template <class Json>
+  void add_structured_locked(Eigen::Index item, int label_set, Eigen::Index left,
+                             Eigen::Index right, double priority,
+                             const std::shared_ptr<const Json>& data, const std::vector<int>* gold,
+                             std::shared_ptr<const detail::Regions> regions,
+                             std::string_view function) {
+    state_.check_label_set_index(label_set, function);
+    refuse_journal(function);
+    const bool pairwise = regions == nullptr;
+    if (pairwise) {
+      expect_kind(label_set, AnswerKind::pairwise, function);
+      for (const Eigen::Index side : {left, right}) {
+        if (side < 0 || side > (Eigen::Index{1} << 62)) {
+          labelkit::detail::fail(function, "task ", item, ": compared item id ", side,
+                                 " is out of range (expected 0 <= id <= 2^62)");
+        }
+      }
+      if (left == right) {
+        labelkit::detail::fail(function, "task ", item, " compares item ", left,
+                               " with itself (expected two different items)");
+      }
+    }
+    if (item < 0) labelkit::detail::fail(function, "'item' is negative (got ", item, ")");
+    if (state_.index_of.count(item))
+      labelkit::detail::fail(function, "item ", item, " already exists");
+    if (!std::isfinite(priority)) labelkit::detail::fail(function, "'priority' is not finite");
+    detail::TaskState task;
+    task.item = item;
+    task.data = data;
+    task.priority = priority;
+    task.label_set = label_set;
+    if (pairwise) {
+      task.left = left;
+      task.right = right;
+      if (gold != nullptr) task.gold = *gold;
+    } else {
+      task.gold = std::vector<int>{};
+      task.gold_regions = std::move(regions);
+    }
+    (void)state_.adopt_task(std::move(task));
+  }
+
+  /// add_gold() for span and box answers: `check` validates the answer against the set.
+  template <class Payload, class Check>
+  void add_region_gold(Eigen::Index item, int label_set, AnswerKind kind, const Payload& data,
+                       const Check& check) {
+    const nlohmann::json payload = checked_payload(data, item, "add_gold");
+    const auto shared = share_payload(payload);
+    std::unique_lock lock(mutex_);
+    state_.check_label_set_index(label_set, "add_gold");
+    expect_kind(label_set, kind, "add_gold");
+    auto checked = check(*state_.label_sets[static_cast<std::size_t>(label_set)]);
+    if (!checked.problem.empty())
+      labelkit::detail::fail("add_gold", "gold answer of item ", item, ": ", checked.problem);
+    add_structured_locked(item, label_set, -1, -1, 0.0, shared, nullptr, std::move(checked.regions),
+                          "add_gold");
+  }
+
   static void check_annotator(Eigen::Index annotator, std::string_view function) {
     if (annotator < 0)
       labelkit::detail::fail(function, "'annotator' is negative (got ", annotator, ")");
@@ -638,6 +974,18 @@ class TaskQueue {
                                                            priorities.size());
     }
     const auto& set = *state_.label_sets[static_cast<std::size_t>(label_set)];
+    const AnswerKind kind = state_.kind_of(label_set);
+    if (kind == AnswerKind::pairwise) {
+      labelkit::detail::fail(function, "label set '", set.from_name(),
+                             "' is pairwise: add its tasks with add_pairwise_task() or "
+                             "add_pairwise_gold()");
+    }
+    if (answers != nullptr && kind != AnswerKind::classes) {
+      labelkit::detail::fail(function, "label set '", set.from_name(), "' takes ", to_string(kind),
+                             " answers: give the gold answer as a ",
+                             kind == AnswerKind::spans ? "SpanRegion" : "BoxRegion", " list");
+    }
+    if (kind != AnswerKind::classes) refuse_journal(function);
     const bool one_answer = answers != nullptr && payload != nullptr;
     std::unordered_map<Eigen::Index, std::size_t> batch;
     if (items.size() > 1) batch.reserve(items.size());
@@ -708,7 +1056,7 @@ class TaskQueue {
     const Millis deadline =
         timeout > 0 ? detail::saturating_add(now, timeout) : std::numeric_limits<Millis>::max();
     task.slots.push_back(
-        detail::Slot{annotator, detail::SlotState::leased, false, now, deadline, 0, {}});
+        detail::Slot{annotator, detail::SlotState::leased, false, now, deadline, 0, {}, nullptr});
     ++task.active;
     if (deadline != std::numeric_limits<Millis>::max()) {
       state_.leases.insert(detail::LeaseKey{deadline, index, annotator});
@@ -717,15 +1065,66 @@ class TaskQueue {
     ++who.figures.assigned;
     ++who.figures.active;
     state_.refresh_open(index);
-    return Assignment{task.item, task.template payload<Json>(),
-                      state_.label_sets[static_cast<std::size_t>(task.label_set)], deadline};
+    return Assignment{task.item,
+                      task.template payload<Json>(),
+                      state_.label_sets[static_cast<std::size_t>(task.label_set)],
+                      deadline,
+                      state_.kind_of(task.label_set),
+                      task.left,
+                      task.right};
   }
+
+  /// A checked answer: class labels (a pairwise Winner is one label) or regions.
+  struct CheckedAnswer {
+    std::vector<int> labels;
+    std::shared_ptr<const detail::Regions> regions;
+    std::string problem;
+  };
 
   SubmitStatus submit_impl(Eigen::Index annotator, Eigen::Index item, std::span<const int> labels,
                            std::string* message) {
+    return submit_checked(annotator, item, AnswerKind::classes, message, [&](const LabelSet& set) {
+      auto checked = detail::check_labels(labels, set);
+      return CheckedAnswer{std::move(checked.labels), nullptr, std::move(checked.problem)};
+    });
+  }
+
+  template <class Json = nlohmann::json>
+  SubmitStatus submit_answer(Eigen::Index annotator, Eigen::Index item, Winner winner,
+                             std::string* message) {
+    return submit_checked(annotator, item, AnswerKind::pairwise, message, [&](const LabelSet&) {
+      auto checked = detail::check_winner(winner);
+      return CheckedAnswer{std::move(checked.labels), nullptr, std::move(checked.problem)};
+    });
+  }
+
+  template <class Json = nlohmann::json>
+  SubmitStatus submit_answer(Eigen::Index annotator, Eigen::Index item,
+                             std::span<const SpanRegion> spans, std::string* message) {
+    return submit_checked(annotator, item, AnswerKind::spans, message, [&](const LabelSet& set) {
+      auto checked = detail::check_span_answer(spans, set);
+      return CheckedAnswer{{}, std::move(checked.regions), std::move(checked.problem)};
+    });
+  }
+
+  template <class Json = nlohmann::json>
+  SubmitStatus submit_answer(Eigen::Index annotator, Eigen::Index item,
+                             std::span<const BoxRegion> boxes, std::string* message) {
+    return submit_checked(annotator, item, AnswerKind::boxes, message, [&](const LabelSet& set) {
+      auto checked = detail::check_box_answer(boxes, set);
+      return CheckedAnswer{{}, std::move(checked.regions), std::move(checked.problem)};
+    });
+  }
+
+  /// The submission rules (see the class comment) for an answer of `kind`, which `check`
+  /// validates against the task's label set.
+  template <class Check>
+  SubmitStatus submit_checked(Eigen::Index annotator, Eigen::Index item, AnswerKind kind,
+                              std::string* message, const Check& check) {
     using labelkit::detail::concat;
     const Millis now = now_clamped();
     std::unique_lock lock(mutex_);
+    if (kind != AnswerKind::classes) refuse_journal("submit");
     (void)expire_locked(now);
     const auto found = state_.index_of.find(item);
     if (found == state_.index_of.end()) {
@@ -734,12 +1133,21 @@ class TaskQueue {
     }
     const std::size_t index = found->second;
     auto& task = state_.tasks[index];
-    auto checked =
-        detail::check_labels(labels, *state_.label_sets[static_cast<std::size_t>(task.label_set)]);
+    const auto& set = *state_.label_sets[static_cast<std::size_t>(task.label_set)];
+    if (state_.kind_of(task.label_set) != kind) {
+      *message = concat("labelkit: submit(): item ", item, ": label set '", set.from_name(),
+                        "' takes ", to_string(state_.kind_of(task.label_set)), " answers (got a ",
+                        to_string(kind), " answer)");
+      return SubmitStatus::invalid_label;
+    }
+    auto checked = check(set);
     if (!checked.problem.empty()) {
       *message = concat("labelkit: submit(): item ", item, ": ", checked.problem);
       return SubmitStatus::invalid_label;
     }
+    const auto same = [&](const detail::Slot& s) {
+      return s.labels == checked.labels && detail::same_regions(s.regions, checked.regions);
+    };
     detail::Slot* slot = task.slot_of(annotator);
     if (slot == nullptr || slot->state == detail::SlotState::skipped) {
       *message = concat("labelkit: submit(): annotator ", annotator, " holds no lease on item ",
@@ -747,8 +1155,7 @@ class TaskQueue {
       return SubmitStatus::not_lease_holder;
     }
     if (slot->state == detail::SlotState::submitted) {
-      if (slot->labels == checked.labels &&
-          state_.options.duplicate_submissions == DuplicatePolicy::idempotent) {
+      if (same(*slot) && state_.options.duplicate_submissions == DuplicatePolicy::idempotent) {
         ++state_.duplicates;
         if (journal_) {
           commit(lock, journal_->log_submit(annotator, item, now, checked.labels,
@@ -757,7 +1164,7 @@ class TaskQueue {
         return SubmitStatus::duplicate;
       }
       *message = concat("labelkit: submit(): annotator ", annotator, " already submitted item ",
-                        item, slot->labels == checked.labels ? "" : " with a different answer");
+                        item, same(*slot) ? "" : " with a different answer");
       return SubmitStatus::duplicate_submission;
     }
     auto& who = state_.annotators[annotator];
@@ -779,6 +1186,7 @@ class TaskQueue {
     slot->late = late;
     slot->submitted_at = now;
     slot->labels = std::move(checked.labels);
+    slot->regions = std::move(checked.regions);
     ++task.accepted;
     state_.count_answer(task, *slot, who);
     if (!task.gold && task.accepted == state_.options.overlap) ++state_.complete;
@@ -801,7 +1209,9 @@ class TaskQueue {
       if ((which == Which::gold && !task.gold) || (which == Which::regular && task.gold) ||
           (label_set >= 0 && task.label_set != label_set))
         continue;
-      if (state_.label_sets[static_cast<std::size_t>(task.label_set)]->multi_label()) continue;
+      if (state_.label_sets[static_cast<std::size_t>(task.label_set)]->multi_label() ||
+          state_.kind_of(task.label_set) != AnswerKind::classes)
+        continue;
       for (const auto& slot : task.slots) {
         if (slot.state == detail::SlotState::submitted)
           result.push_back({task.item, slot.annotator, slot.labels.front()});
@@ -828,6 +1238,7 @@ class TaskQueue {
   }
 
   friend struct detail::JournalAccess;
+  friend struct detail::LabelStudioQueueAccess;
 
   Clock clock_;
   const JsonLimits limits_;  ///< options.json_limits, which a restore keeps.

@@ -65,6 +65,8 @@ class QueueJournalSink {
 
 /// Grants labelkit/annotation/journal.hpp access to a queue's state, lock and journal slot.
 struct JournalAccess;
+/// Gives labelkit/annotation/label_studio_queue.hpp the queue's lock and state.
+struct LabelStudioQueueAccess;
 
 }  // namespace detail
 LABELKIT_END_NAMESPACE

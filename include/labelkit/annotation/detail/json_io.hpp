@@ -422,7 +422,10 @@ template <class Json>
 // ---- Checkpoint framing ------------------------------------------------------------------------
 
 inline constexpr std::string_view checkpoint_magic = "LABELKIT-ANNOTATION-CHECKPOINT";
-inline constexpr int checkpoint_version = 1;
+/// The newest checkpoint version: 2 adds pairwise, span and box label sets (checkpoint_codec.hpp).
+inline constexpr int checkpoint_version = 2;
+/// The oldest checkpoint version still read.
+inline constexpr int checkpoint_oldest_version = 1;
 
 /// FNV-1a, 64 bits: a fast checksum that detects truncation and accidental edits.
 [[nodiscard]] inline std::uint64_t fnv1a(std::string_view bytes) noexcept {
@@ -435,20 +438,24 @@ inline constexpr int checkpoint_version = 1;
 }
 
 /// `MAGIC VERSION BODY_BYTES CHECKSUM_HEX\n` followed by the body.
-[[nodiscard]] inline std::string frame_checkpoint(const std::string& body) {
+[[nodiscard]] inline std::string frame_checkpoint(const std::string& body,
+                                                  int version = checkpoint_version) {
   static constexpr char hex[] = "0123456789abcdef";
   std::uint64_t sum = fnv1a(body);
   std::string sum_hex(16, '0');
   for (int i = 15; i >= 0; --i, sum >>= 4) sum_hex[static_cast<std::size_t>(i)] = hex[sum & 15U];
-  return labelkit::detail::concat(checkpoint_magic, ' ', checkpoint_version, ' ', body.size(), ' ',
-                                  sum_hex, '\n', body);
+  return labelkit::detail::concat(checkpoint_magic, ' ', version, ' ', body.size(), ' ', sum_hex,
+                                  '\n', body);
 }
 
 /// Checks the header, size and checksum of a framed checkpoint and returns its body.
 /// @throws labelkit::parse_error saying what is wrong (not a checkpoint, wrong version,
 ///         truncated, checksum mismatch).
+/// `version`, if given, receives the header's version (checkpoint_oldest_version to
+/// checkpoint_version).
 [[nodiscard]] inline std::string_view unframe_checkpoint(std::string_view text,
-                                                         std::string_view function) {
+                                                         std::string_view function,
+                                                         int* version_out = nullptr) {
   using labelkit::detail::fail;
   if (text.empty()) fail<labelkit::parse_error>(function, "checkpoint is empty (0 bytes)");
   const auto newline = text.find('\n');
@@ -468,10 +475,11 @@ inline constexpr int checkpoint_version = 1;
       fail<labelkit::parse_error>(function, "malformed checkpoint header '", header, "'");
     }
   }
-  if (version != checkpoint_version) {
+  if (version < checkpoint_oldest_version || version > checkpoint_version) {
     fail<labelkit::parse_error>(function, "unsupported checkpoint version ", version, " (expected ",
-                                checkpoint_version, ")");
+                                checkpoint_oldest_version, " to ", checkpoint_version, ")");
   }
+  if (version_out != nullptr) *version_out = version;
   const std::string_view body = text.substr(newline + 1);
   if (body.size() < size) {
     fail<labelkit::parse_error>(function, "checkpoint is truncated: body has ", body.size(),

@@ -14,6 +14,7 @@
 #include "labelkit/annotation/label_studio.hpp"
 #include "labelkit/annotation/label_studio_names.hpp"
 #include "labelkit/annotation/label_studio_pairwise.hpp"
+#include "labelkit/annotation/label_studio_queue.hpp"
 #include "labelkit/annotation/label_studio_ranker.hpp"
 #include "labelkit/annotation/label_studio_regions.hpp"
 #include "labelkit/annotation/queue_options.hpp"

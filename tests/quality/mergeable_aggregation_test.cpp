@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <numeric>
 #include <span>
 #include <thread>
@@ -186,11 +187,13 @@ TEST_CASE("EmStatistics: exact sums, equal for any partition and merge order") {
   labelkit::Random random(21);
   const std::size_t n_sums = 5;
   std::vector<double> values;
-  for (int i = 0; i < 3000; ++i) values.push_back(random.uniform01() * std::pow(10.0, i % 9 - 4));
+  // Posterior masses in [0, 2] for the fixed-point sums; the evidence takes any magnitude.
+  for (int i = 0; i < 3000; ++i)
+    values.push_back(2 * random.uniform01() * std::pow(10.0, -(i % 9)));
   labelkit::detail::EmStatistics whole(n_sums);
   for (std::size_t i = 0; i < values.size(); ++i) {
     whole.add(i % n_sums, values[i]);
-    whole.add_evidence(-values[i]);
+    whole.add_evidence(-values[i] * std::pow(10.0, static_cast<double>(i % 7)));
   }
   CHECK(whole.items() == 3000);
   CHECK(labelkit::detail::EmStatistics::from_bytes(whole.to_bytes()) == whole);
@@ -202,7 +205,7 @@ TEST_CASE("EmStatistics: exact sums, equal for any partition and merge order") {
       auto& s =
           states[static_cast<std::size_t>(random.uniform_index(static_cast<std::uint64_t>(n)))];
       s.add(i % n_sums, values[i]);
-      s.add_evidence(-values[i]);
+      s.add_evidence(-values[i] * std::pow(10.0, static_cast<double>(i % 7)));
     }
     const auto merged = merge_in_random_order(states, random);
     CHECK(merged == whole);
@@ -211,6 +214,42 @@ TEST_CASE("EmStatistics: exact sums, equal for any partition and merge order") {
   }
   CHECK_THROWS_AS(labelkit::detail::EmStatistics(2).merge(labelkit::detail::EmStatistics(3)),
                   labelkit::dimension_mismatch);
+  labelkit::detail::EmStatistics bad(1);
+  CHECK_THROWS_AS(bad.add(0, 2.5), labelkit::invalid_argument);
+  CHECK_THROWS_AS(bad.add(0, std::numeric_limits<double>::infinity()), labelkit::invalid_argument);
+  CHECK_THROWS_AS(bad.add(0, std::numeric_limits<double>::quiet_NaN()), labelkit::invalid_argument);
+}
+
+TEST_CASE("UnitSum: within n * 2^-62 of the exact sum, and overflow refused on merge") {
+  labelkit::Random random(5);
+  labelkit::detail::UnitSum fixed;
+  labelkit::detail::ExactSum exact;
+  for (int i = 0; i < 100000; ++i) {
+    const double x = random.uniform01() * (i % 3 == 0 ? 1e-12 : 1.0);
+    fixed.add(x);
+    exact.add(x);
+  }
+  CHECK(std::abs(fixed.value() - exact.value()) <= 100000 * 0x1p-62 + 1e-10);
+  fixed.add(2.0);
+  CHECK(fixed.value() == doctest::Approx(exact.value() + 2.0).epsilon(1e-15));
+  // The largest positive sum (2^63 - 1 in the high half) overflows when anything positive is
+  // merged in; negative addends work.
+  labelkit::detail::ByteWriter w("TEST0001", 1);
+  w.u64(~std::uint64_t{0});
+  w.u64(~std::uint64_t{0} >> 1);
+  const auto bytes = std::move(w).take();
+  labelkit::detail::ByteReader r(bytes, "TEST0001", 1, "test");
+  auto huge = labelkit::detail::UnitSum::read(r);
+  CHECK_THROWS_AS(huge.merge(fixed), labelkit::numerical_error);
+  labelkit::detail::LogSum logs;
+  labelkit::detail::LogSum reversed;
+  std::vector<double> terms;
+  for (int i = 0; i < 1000; ++i) terms.push_back(-random.uniform01() * std::pow(10.0, i % 6));
+  for (const double t : terms) logs.add(t);
+  for (auto it = terms.rbegin(); it != terms.rend(); ++it) reversed.add(*it);
+  CHECK(logs == reversed);
+  CHECK(logs.value() == doctest::Approx(std::accumulate(terms.begin(), terms.end(), 0.0)));
+  CHECK_THROWS_AS(logs.add(-0x1p31), labelkit::invalid_argument);
 }
 
 TEST_CASE("Dawid-Skene on shards that merge their statistics equals one process to the last bit") {

@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "labelkit/annotation/detail/json_io.hpp"
+#include "labelkit/annotation/detail/label_studio_walk.hpp"
 #include "labelkit/annotation/task.hpp"
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
@@ -184,11 +185,7 @@ template <class Json>
   std::vector<int> labels;
   for (std::size_t r = 0; r < result.size(); ++r) {
     const auto rp = path_of(path, r);
-    const auto from =
-        as_string(member(result[r], "from_name", rp, context), path_of(rp, "from_name"), context);
-    const auto type =
-        as_string(member(result[r], "type", rp, context), path_of(rp, "type"), context);
-    if (from != set.from_name() || type != "choices") continue;
+    if (result_type_of(result[r], rp, set.from_name(), context) != "choices") continue;
     found = true;
     const auto vp = path_of(rp, "value");
     const Json& choices = member(member(result[r], "value", rp, context), "choices", vp, context);
@@ -301,14 +298,7 @@ template <class Json = nlohmann::json>
     const auto tp = detail::path_of("", t);
     const json& value = document[t];
     TaskRecord task;
-    const json* id = detail::optional_member(value, "id", tp, context);
-    task.item =
-        id ? static_cast<Eigen::Index>(detail::as_count(*id, detail::path_of(tp, "id"), context))
-           : static_cast<Eigen::Index>(t);
-    if (!seen.emplace(task.item, t).second) {
-      detail::bad_json(context, detail::path_of(tp, "id"), "task id ", task.item,
-                       " is repeated (first at /", seen[task.item], ")");
-    }
+    task.item = detail::label_studio_task_id(value, t, tp, context, seen);
     task.data = detail::member(value, "data", tp, context);
     detail::expect_object(task.data, detail::path_of(tp, "data"), context);
     // One level more than a payload: the object that wraps a payload that is not one.
@@ -320,77 +310,66 @@ template <class Json = nlohmann::json>
             *priority, detail::path_of(detail::path_of(tp, "meta"), "priority"), context);
       }
     }
-    if (const json* annotations = detail::optional_member(value, "annotations", tp, context)) {
-      const auto ap = detail::path_of(tp, "annotations");
-      detail::expect_array(*annotations, ap, context);
-      for (std::size_t a = 0; a < annotations->size(); ++a) {
-        const auto p = detail::path_of(ap, a);
-        const json& annotation = (*annotations)[a];
-        if (const json* cancelled =
-                detail::optional_member(annotation, "was_cancelled", p, context)) {
-          if (detail::as_bool(*cancelled, detail::path_of(p, "was_cancelled"), context)) continue;
-        }
-        bool found = false;
-        auto labels =
-            detail::labels_from_result(detail::member(annotation, "result", p, context), label_set,
-                                       detail::path_of(p, "result"), context, found);
-        if (!found) continue;  // an annotation of another control
-        const auto checked = detail::check_labels(labels, label_set);
-        if (!checked.problem.empty())
-          detail::bad_json(context, detail::path_of(p, "result"), checked.problem);
-        const json* ground_truth = detail::optional_member(annotation, "ground_truth", p, context);
-        const json* by = detail::optional_member(annotation, "completed_by", p, context);
-        if (ground_truth &&
-            detail::as_bool(*ground_truth, detail::path_of(p, "ground_truth"), context) && !by) {
-          if (task.gold) detail::bad_json(context, p, "a second ground-truth annotation");
-          task.gold = checked.labels;
-          continue;
-        }
-        if (!by) detail::bad_json(context, p, "missing member 'completed_by'");
-        AnnotationRecord record;
-        // completed_by is a user id, or a user object {"id": ...} in some export versions.
-        const json& who =
-            by->is_object() ? detail::member(*by, "id", detail::path_of(p, "completed_by"), context)
-                            : *by;
-        record.annotator = static_cast<Eigen::Index>(
-            detail::as_count(who, detail::path_of(p, "completed_by"), context));
-        for (const auto& other : task.annotations) {
-          if (other.annotator == record.annotator) {
-            detail::bad_json(context, detail::path_of(p, "completed_by"), "annotator ",
-                             record.annotator, " answers task ", task.item, " twice");
+    detail::for_each_live_annotation(
+        value, tp, context, [&](const json& annotation, const std::string& p) {
+          bool found = false;
+          auto labels =
+              detail::labels_from_result(detail::member(annotation, "result", p, context),
+                                         label_set, detail::path_of(p, "result"), context, found);
+          if (!found) return;  // an annotation of another control
+          const auto checked = detail::check_labels(labels, label_set);
+          if (!checked.problem.empty())
+            detail::bad_json(context, detail::path_of(p, "result"), checked.problem);
+          const json* ground_truth =
+              detail::optional_member(annotation, "ground_truth", p, context);
+          const json* by = detail::optional_member(annotation, "completed_by", p, context);
+          if (ground_truth &&
+              detail::as_bool(*ground_truth, detail::path_of(p, "ground_truth"), context) && !by) {
+            if (task.gold) detail::bad_json(context, p, "a second ground-truth annotation");
+            task.gold = checked.labels;
+            return;
           }
-        }
-        record.labels = checked.labels;
-        if (const json* created = detail::optional_member(annotation, "created_at", p, context)) {
-          const auto text = detail::as_string(*created, detail::path_of(p, "created_at"), context);
-          if (!detail::parse_iso8601(text, record.submitted_at)) {
-            detail::bad_json(context, detail::path_of(p, "created_at"), "not an ISO 8601 time ('",
-                             text, "')");
-          }
-        }
-        record.started_at = record.submitted_at;
-        if (const json* lead = detail::optional_member(annotation, "lead_time", p, context)) {
-          if (!lead->is_null()) {
-            const double seconds =
-                detail::as_number(*lead, detail::path_of(p, "lead_time"), context);
-            if (!(seconds >= 0.0) || !std::isfinite(seconds)) {
-              detail::bad_json(context, detail::path_of(p, "lead_time"),
-                               "expected a non-negative number of seconds");
+          if (!by) detail::bad_json(context, p, "missing member 'completed_by'");
+          AnnotationRecord record;
+          record.annotator = detail::completed_by(annotation, p, context);
+          for (const auto& other : task.annotations) {
+            if (other.annotator == record.annotator) {
+              detail::bad_json(context, detail::path_of(p, "completed_by"), "annotator ",
+                               record.annotator, " answers task ", task.item, " twice");
             }
-            // submitted_at >= min_time, so the difference below cannot overflow; the check is
-            // made in double before anything is rounded to an integer.
-            const double millis = seconds * 1000.0;
-            const Millis room = record.submitted_at - min_time;
-            if (!(millis < 0x1p62) || std::llround(millis) > room) {
-              detail::bad_json(context, detail::path_of(p, "lead_time"), "lead time of ", seconds,
-                               " s starts before the year 0000 (the earliest time labelkit keeps)");
-            }
-            record.started_at = record.submitted_at - static_cast<Millis>(std::llround(millis));
           }
-        }
-        task.annotations.push_back(std::move(record));
-      }
-    }
+          record.labels = checked.labels;
+          if (const json* created = detail::optional_member(annotation, "created_at", p, context)) {
+            const auto text =
+                detail::as_string(*created, detail::path_of(p, "created_at"), context);
+            if (!detail::parse_iso8601(text, record.submitted_at)) {
+              detail::bad_json(context, detail::path_of(p, "created_at"), "not an ISO 8601 time ('",
+                               text, "')");
+            }
+          }
+          record.started_at = record.submitted_at;
+          if (const json* lead = detail::optional_member(annotation, "lead_time", p, context)) {
+            if (!lead->is_null()) {
+              const double seconds =
+                  detail::as_number(*lead, detail::path_of(p, "lead_time"), context);
+              if (!(seconds >= 0.0) || !std::isfinite(seconds)) {
+                detail::bad_json(context, detail::path_of(p, "lead_time"),
+                                 "expected a non-negative number of seconds");
+              }
+              // submitted_at >= min_time, so the difference below cannot overflow; the check is
+              // made in double before anything is rounded to an integer.
+              const double millis = seconds * 1000.0;
+              const Millis room = record.submitted_at - min_time;
+              if (!(millis < 0x1p62) || std::llround(millis) > room) {
+                detail::bad_json(
+                    context, detail::path_of(p, "lead_time"), "lead time of ", seconds,
+                    " s starts before the year 0000 (the earliest time labelkit keeps)");
+              }
+              record.started_at = record.submitted_at - static_cast<Millis>(std::llround(millis));
+            }
+          }
+          task.annotations.push_back(std::move(record));
+        });
     if (const json* predictions = detail::optional_member(value, "predictions", tp, context)) {
       const auto pp = detail::path_of(tp, "predictions");
       detail::expect_array(*predictions, pp, context);

@@ -94,11 +94,9 @@ void regions_from_result(const Json& result, const LabelSet& set, Index item, In
   expect_array(result, path, context);
   for (std::size_t r = 0; r < result.size(); ++r) {
     const auto rp = path_of(path, r);
-    const auto from =
-        as_string(member(result[r], "from_name", rp, context), path_of(rp, "from_name"), context);
-    const auto type =
-        as_string(member(result[r], "type", rp, context), path_of(rp, "type"), context);
-    if (from != set.from_name() || (type != "labels" && type != "rectanglelabels")) continue;
+    const auto kind = result_type_of(result[r], rp, set.from_name(), context);
+    if (!kind || (*kind != "labels" && *kind != "rectanglelabels")) continue;
+    const std::string& type = *kind;
     const auto vp = path_of(rp, "value");
     const Json& value = member(result[r], "value", rp, context);
     expect_object(value, vp, context);

@@ -7,6 +7,7 @@
 /// refuse the same things with the same messages.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -54,6 +55,19 @@ void for_each_live_annotation(const Json& task, const std::string& tp, const Jso
   }
 }
 
+/// The `type` of the result `result` (path `rp`) if its `from_name` is `from_name`, else
+/// std::nullopt; both members must be strings.
+template <class Json>
+[[nodiscard]] std::optional<std::string> result_type_of(const Json& result, const std::string& rp,
+                                                        std::string_view from_name,
+                                                        const JsonContext& context) {
+  const auto from =
+      as_string(member(result, "from_name", rp, context), path_of(rp, "from_name"), context);
+  auto type = as_string(member(result, "type", rp, context), path_of(rp, "type"), context);
+  if (from != from_name) return std::nullopt;
+  return type;
+}
+
 /// The `value` object of one result of an annotation, and its JSON path.
 template <class Json>
 struct ResultValue {
@@ -77,11 +91,7 @@ template <class Json>
   std::string found_path;
   for (std::size_t r = 0; r < results.size(); ++r) {
     const auto ep = path_of(rp, r);
-    const auto from =
-        as_string(member(results[r], "from_name", ep, context), path_of(ep, "from_name"), context);
-    const auto kind =
-        as_string(member(results[r], "type", ep, context), path_of(ep, "type"), context);
-    if (from != from_name || kind != type) continue;
+    if (result_type_of(results[r], ep, from_name, context) != type) continue;
     if (found) {
       bad_json(context, ep, "a second ", type, " result of control '", from_name,
                "' in one annotation");

@@ -16,11 +16,11 @@
 /// happens inside the iterations: every buffer is sized before the first one.
 ///
 /// Models whose expected counts live in an EmStatistics (Dawid–Skene, one-coin) are mergeable:
-/// their counts and the log evidence are exact sums (detail::ExactSum), so a pass over the items
-/// in shards, merged in any order, gives the same bits as one pass over all of them. run_em()
-/// hands the statistics to a `reduce` step after every pass: nothing for one process, an
-/// allreduce across ranks for distributed::dawid_skene. Every rank then runs the same M-step on
-/// the same numbers, and takes the same convergence decision.
+/// their counts and the log evidence are fixed-point sums (detail::UnitSum, detail::LogSum), so a
+/// pass over the items in shards, merged in any order, gives the same bits as one pass over all of
+/// them. run_em() hands the statistics to a `reduce` step after every pass: nothing for one
+/// process, an allreduce across ranks for distributed::dawid_skene. Every rank then runs the same
+/// M-step on the same numbers, and takes the same convergence decision.
 ///
 /// Every function here that uses Eigen is a template (the models are class templates on the
 /// scalar of their tables, always double), so that the EM code is compiled only in translation
@@ -163,16 +163,17 @@ struct EmRun {
   bool converged = false;              ///< Whether the tolerance test stopped EM.
 };
 
-/// The M-step statistics of a mergeable EM model: a fixed number of exact sums (the model's
-/// expected counts, in the model's layout), the exact sum of the items' log evidence and the
-/// number of items passed. Satisfies labelkit::MergeableState. Merging adds exactly, so the
-/// statistics of a pass are the same bits for any partition of the items and any merge order.
+/// The M-step statistics of a mergeable EM model: a fixed number of fixed-point sums (UnitSum:
+/// the model's expected counts, in the model's layout), the fixed-point sum of the items' log
+/// evidence (LogSum) and the number of items passed. Satisfies labelkit::MergeableState. Merging
+/// adds exactly, so the statistics of a pass are the same bits for any partition of the items and
+/// any merge order.
 class EmStatistics {
  public:
   /// Statistics of `n_sums` zero sums.
   explicit EmStatistics(std::size_t n_sums = 0) : sums_(n_sums) {}
 
-  /// Adds x to sum k. @throws as ExactSum::add (x not finite).
+  /// Adds x, a posterior mass in [-2, 2], to sum k. @throws as FixedSum::add.
   void add(std::size_t k, double x) { sums_[k].add(x); }
   /// Adds an item's log evidence and counts the item.
   void add_evidence(double x) {
@@ -189,8 +190,8 @@ class EmStatistics {
   [[nodiscard]] std::size_t size() const noexcept { return sums_.size(); }
   /// Back to zero, same size.
   void clear() {
-    std::fill(sums_.begin(), sums_.end(), ExactSum{});
-    evidence_ = ExactSum{};
+    std::fill(sums_.begin(), sums_.end(), UnitSum{});
+    evidence_ = LogSum{};
     items_ = 0;
   }
 
@@ -210,12 +211,12 @@ class EmStatistics {
     *this = std::move(sum);
   }
 
-  /// Tag "LKEMSTAT", version 1, then the number of sums, the sums (six limbs each), the
+  /// Tag "LKEMSTAT", version 2, then the number of sums, the sums (two 64-bit halves each), the
   /// evidence and the item count.
   [[nodiscard]] std::vector<std::byte> to_bytes() const {
-    ByteWriter w("LKEMSTAT", 1);
+    ByteWriter w("LKEMSTAT", 2);
     w.u64(sums_.size());
-    for (const ExactSum& x : sums_) x.write(w);
+    for (const UnitSum& x : sums_) x.write(w);
     evidence_.write(w);
     w.i64(items_);
     return std::move(w).take();
@@ -226,12 +227,11 @@ class EmStatistics {
   ///   or than max_allocation_bytes allows, a sum out of range, a negative item count, or
   ///   trailing bytes.
   [[nodiscard]] static EmStatistics from_bytes(std::span<const std::byte> bytes) {
-    ByteReader r(bytes, "LKEMSTAT", 1, "EmStatistics::from_bytes");
-    const std::size_t n =
-        r.count(8 * ExactSum::limbs, max_allocation_bytes / sizeof(ExactSum), "the number of sums");
+    ByteReader r(bytes, "LKEMSTAT", 2, "EmStatistics::from_bytes");
+    const std::size_t n = r.count(16, max_allocation_bytes / sizeof(UnitSum), "the number of sums");
     EmStatistics s(n);
-    for (auto& x : s.sums_) x = ExactSum::read(r);
-    s.evidence_ = ExactSum::read(r);
+    for (auto& x : s.sums_) x = UnitSum::read(r);
+    s.evidence_ = LogSum::read(r);
     s.items_ = r.non_negative(std::numeric_limits<std::int64_t>::max(), "the item count");
     r.finish();
     return s;
@@ -241,8 +241,8 @@ class EmStatistics {
   friend bool operator==(const EmStatistics&, const EmStatistics&) = default;
 
  private:
-  std::vector<ExactSum> sums_;
-  ExactSum evidence_;
+  std::vector<UnitSum> sums_;
+  LogSum evidence_;
   std::int64_t items_ = 0;
 };
 

@@ -96,6 +96,7 @@ class AlphaState {
 
   /// Merges the state of other items into this one (exact integer addition).
   /// @throws labelkit::numerical_error if a count would overflow int64.
+  template <class = void>
   void merge(const AlphaState& other) {
     constexpr const char* fn = "AlphaState::merge";
     AlphaState result = *this;
@@ -112,6 +113,7 @@ class AlphaState {
   /// Alpha with D_o, D_e and the numbers of pairable values and items.
   /// @throws labelkit::invalid_argument if no item is pairable (as krippendorff_alpha) or a
   ///         value is negative at the ratio level; the ZeroDivision policy decides D_e = 0.
+  template <class = void>
   [[nodiscard]] AlphaParts alpha_parts(Level level,
                                        ZeroDivision zero_division = ZeroDivision::one) const {
     constexpr const char* fn = "AlphaState::alpha_parts";
@@ -154,6 +156,7 @@ class AlphaState {
 
   /// Krippendorff's alpha of every item added or merged so far.
   /// @throws as alpha_parts().
+  template <class = void>
   [[nodiscard]] double alpha(Level level, ZeroDivision zero_division = ZeroDivision::one) const {
     return alpha_parts(level, zero_division).alpha;
   }
@@ -162,6 +165,7 @@ class AlphaState {
   /// sums n_c, as coincidence_matrix() returns it.
   /// @throws labelkit::invalid_argument if the V x V matrix would exceed
   ///         labelkit::max_allocation_bytes.
+  template <class = void>
   [[nodiscard]] Coincidences coincidences() const {
     ValueTable table = value_table();
     const auto v = static_cast<Eigen::Index>(table.values.size());
@@ -214,6 +218,7 @@ class AlphaState {
   /// @throws labelkit::parse_error for a wrong tag or version, truncated or trailing bytes, a
   ///         non-finite or unsorted value, a count <= 0, a unit size < 2, or a pair whose values
   ///         have no total.
+  template <class = void>
   [[nodiscard]] static AlphaState from_bytes(std::span<const std::byte> bytes) {
     constexpr const char* fn = "AlphaState::from_bytes";
     constexpr std::int64_t max_count = std::numeric_limits<std::int64_t>::max();
@@ -262,6 +267,7 @@ class AlphaState {
 
  private:
   // One item's present values.
+  template <class = void>
   void add_unit(std::vector<double>& values) {
     if (values.size() < 2) return;
     std::sort(values.begin(), values.end());

@@ -89,8 +89,9 @@ struct BoxAgreementResult : RegionPairsResult<BoxPairAgreement> {
 ///   has a negative id, a coordinate that is not finite, width or height <= 0 or a label outside
 ///   [0, n_labels) (naming the record), an `annotated` record has a negative id,
 ///   `iou_threshold` is outside (0, 1], or a table would exceed labelkit::max_allocation_bytes.
-inline BoxAgreementResult box_agreement(std::span<const BoxAnnotation> boxes, int n_labels,
-                                        const BoxAgreementOptions& options = {}) {
+template <class = void>
+BoxAgreementResult box_agreement(std::span<const BoxAnnotation> boxes, int n_labels,
+                                 const BoxAgreementOptions& options = {}) {
   constexpr const char* function = "box_agreement";
   detail::check_boxes(boxes, n_labels, function);
   if (!(options.iou_threshold > 0 && options.iou_threshold <= 1)) {

@@ -76,6 +76,7 @@ class CohenState {
   }
 
   /// The contingency table as doubles (exact below 2^53 items per cell).
+  template <class = void>
   [[nodiscard]] Eigen::MatrixXd table() const {
     Eigen::MatrixXd t(c_, c_);
     for (int i = 0; i < c_; ++i)
@@ -85,12 +86,14 @@ class CohenState {
 
   /// Cohen's kappa with inference: cohens_kappa_estimate(table(), w, confidence, zero_division).
   /// @throws as that overload (e.g. labelkit::invalid_argument for a table with no items).
+  template <class = void>
   [[nodiscard]] Estimate estimate(Weights w = Weights::none, double confidence = 0.95,
                                   ZeroDivision zero_division = ZeroDivision::one) const {
     return cohens_kappa_estimate(table(), w, confidence, zero_division);
   }
 
   /// Cohen's kappa: estimate(w).value.
+  template <class = void>
   [[nodiscard]] double kappa(Weights w = Weights::none,
                              ZeroDivision zero_division = ZeroDivision::one) const {
     return estimate(w, 0.95, zero_division).value;
@@ -218,6 +221,7 @@ class FleissState {
 
   /// Fleiss' kappa of every item added or merged, (P - P_e) / (1 - P_e).
   /// @throws labelkit::invalid_argument for a state with no items; the policy decides P_e = 1.
+  template <class = void>
   [[nodiscard]] double kappa(ZeroDivision zero_division = ZeroDivision::one) const {
     if (items_ == 0) detail::fail("FleissState::kappa", "the state has no items");
     Eigen::VectorXd totals(static_cast<Eigen::Index>(totals_.size()));

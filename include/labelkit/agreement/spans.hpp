@@ -93,9 +93,10 @@ struct SpanLess {
 /// Matches the spans a[0..na) against b[0..nb) (each in SpanLess order): identical boundaries
 /// first (greedy in canonical order), then, under SpanMatch::partial, overlapping pairs by
 /// overlap length descending (ties to the lower index in a, then in b). Adds to `out`.
-inline void match_spans(const SpanAnnotation* a, Index na, const SpanAnnotation* b, Index nb,
-                        const agreement::SpanAgreementOptions& options,
-                        agreement::SpanPairAgreement& out, std::string_view function) {
+template <class = void>
+void match_spans(const SpanAnnotation* a, Index na, const SpanAnnotation* b, Index nb,
+                 const agreement::SpanAgreementOptions& options, agreement::SpanPairAgreement& out,
+                 std::string_view function) {
   const auto same_label = [&](const SpanAnnotation& x, const SpanAnnotation& y) {
     return !options.match_labels || x.label == y.label;
   };
@@ -176,8 +177,9 @@ namespace agreement {
 ///   has a negative id, start < 0, end <= start or a label outside [0, n_labels), an
 ///   `annotated` record has a negative id, `partial_credit` is outside [0, 1] or NaN, or a table
 ///   would exceed labelkit::max_allocation_bytes.
-inline SpanAgreementResult span_agreement(std::span<const SpanAnnotation> spans, int n_labels,
-                                          const SpanAgreementOptions& options = {}) {
+template <class = void>
+SpanAgreementResult span_agreement(std::span<const SpanAnnotation> spans, int n_labels,
+                                   const SpanAgreementOptions& options = {}) {
   constexpr const char* function = "span_agreement";
   detail::check_spans(spans, n_labels, function);
   if (!(options.partial_credit >= 0 && options.partial_credit <= 1)) {

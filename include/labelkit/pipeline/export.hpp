@@ -135,7 +135,9 @@ inline void check_final_labels(const pipeline::FinalLabels& labels, const IdName
 
 /// Collects records read from a file, then sorts them by item and refuses repeats. Item names
 /// are interned into a copy of the caller's table, which replaces it only when the whole input
-/// has been read (a failed read leaves the table as it was).
+/// has been read (a failed read leaves the table as it was). A class template (its parameter
+/// always the default) so that its members are compiled only where a reader uses them.
+template <class = void>
 class FinalLabelsBuilder {
  public:
   FinalLabelsBuilder(const LabelSet& label_set, IdNames* items, std::string_view function)
@@ -242,9 +244,9 @@ struct CsvRecord {
 /// quotes and embedded line breaks, and a UTF-8 byte-order mark at the start; skips empty lines.
 /// Refuses a quote inside an unquoted field, text after a closing quote, an unterminated quoted
 /// field, a bare CR outside quotes, and a record longer than `max_record_bytes`.
-[[nodiscard]] inline std::vector<CsvRecord> split_csv(std::string_view text,
-                                                      std::size_t max_record_bytes,
-                                                      std::string_view function) {
+template <class = void>
+[[nodiscard]] std::vector<CsvRecord> split_csv(std::string_view text, std::size_t max_record_bytes,
+                                               std::string_view function) {
   std::vector<CsvRecord> records;
   std::size_t pos = 0;
   if (text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;
@@ -465,8 +467,8 @@ template <class Json = nlohmann::json>
 /// item's string id; otherwise the integer id. Confidences are written in the shortest form that
 /// reads back to the same double (std::to_chars). O(N).
 /// @throws labelkit::invalid_argument as write_jsonl().
-inline void write_csv(std::ostream& out, const FinalLabels& labels,
-                      const IdNames* items = nullptr) {
+template <class = void>
+void write_csv(std::ostream& out, const FinalLabels& labels, const IdNames* items = nullptr) {
   detail::check_final_labels(labels, items, "write_csv");
   out << "item,label,source,confidence\r\n";
   for (const auto& record : labels.items) {
@@ -492,9 +494,10 @@ inline void write_csv(std::ostream& out, const FinalLabels& labels,
 ///   a wrong header, an unknown class or source, a bad number, a repeated item, a row over
 ///   `options.record_limits.max_bytes` or an input over `options.max_bytes`); labelkit::error if
 ///   the stream fails.
-[[nodiscard]] inline FinalLabels read_csv(std::istream& in, const LabelSet& label_set,
-                                          IdNames* items = nullptr,
-                                          const FinalLabelsReadOptions& options = {}) {
+template <class = void>
+[[nodiscard]] FinalLabels read_csv(std::istream& in, const LabelSet& label_set,
+                                   IdNames* items = nullptr,
+                                   const FinalLabelsReadOptions& options = {}) {
   constexpr std::string_view function = "read_csv";
   const std::string text =
       detail::read_all(in, options.max_bytes, function, "FinalLabelsReadOptions::max_bytes");

@@ -58,9 +58,10 @@ struct PrelabelRun {
 /// @throws labelkit::dimension_mismatch if `items` and `report.items` differ in size;
 ///   labelkit::invalid_argument for a negative or repeated id, an id already in the queue, an
 ///   unknown or multi-label set, or an auto-accepted pre-label outside the label set.
-inline PrelabelRun add_prelabel_run(annotation::TaskQueue& queue, int label_set,
-                                    std::span<const Index> items, const prelabel::RunReport& report,
-                                    const PrelabelRunOptions& options = {}) {
+template <class = void>
+PrelabelRun add_prelabel_run(annotation::TaskQueue& queue, int label_set,
+                             std::span<const Index> items, const prelabel::RunReport& report,
+                             const PrelabelRunOptions& options = {}) {
   constexpr const char* function = "add_prelabel_run";
   if (items.size() != report.items.size()) {
     detail::fail<dimension_mismatch>(function, "'items' has ", items.size(),

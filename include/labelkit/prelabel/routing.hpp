@@ -29,9 +29,12 @@ enum class Outcome {
 /// "auto_accepted", "needs_review" or "failed".
 [[nodiscard]] constexpr std::string_view to_string(Outcome outcome) noexcept {
   switch (outcome) {
-    case Outcome::auto_accepted: return "auto_accepted";
-    case Outcome::needs_review: return "needs_review";
-    case Outcome::failed: return "failed";
+    case Outcome::auto_accepted:
+      return "auto_accepted";
+    case Outcome::needs_review:
+      return "needs_review";
+    case Outcome::failed:
+      return "failed";
   }
   return "unknown";
 }
@@ -116,9 +119,9 @@ class Router {
 /// A threshold chosen from reviewed items, and what it achieves on them.
 struct ThresholdChoice {
   std::optional<double> threshold{};  ///< nullopt: no threshold reaches the target.
-  Eigen::Index accepted = 0;        ///< Reviewed items it would have auto-accepted.
-  Eigen::Index correct = 0;         ///< ... of which the pre-label was right.
-  Eigen::Index considered = 0;      ///< Items the choice was made over (coverage denominator).
+  Eigen::Index accepted = 0;          ///< Reviewed items it would have auto-accepted.
+  Eigen::Index correct = 0;           ///< ... of which the pre-label was right.
+  Eigen::Index considered = 0;        ///< Items the choice was made over (coverage denominator).
 
   /// correct / accepted (1 when nothing is accepted: no wrong label gets through).
   [[nodiscard]] double precision() const noexcept {
@@ -143,13 +146,13 @@ inline void check_reviewed(std::span<const prelabel::ReviewedItem> reviewed, int
                              n_classes > 0 ? labelkit::detail::concat(" < ", n_classes) : "", ")");
     }
     if (r.final_label < 0 || (n_classes > 0 && r.final_label >= n_classes)) {
-      labelkit::detail::fail(function, "'reviewed' record ", i, " has final label ",
-                             r.final_label, " (expected 0 <= final_label",
+      labelkit::detail::fail(function, "'reviewed' record ", i, " has final label ", r.final_label,
+                             " (expected 0 <= final_label",
                              n_classes > 0 ? labelkit::detail::concat(" < ", n_classes) : "", ")");
     }
     if (!(r.confidence >= 0.0 && r.confidence <= 1.0)) {
-      labelkit::detail::fail(function, "'reviewed' record ", i, " has confidence outside [0, 1] (got ",
-                             r.confidence, ")");
+      labelkit::detail::fail(function, "'reviewed' record ", i,
+                             " has confidence outside [0, 1] (got ", r.confidence, ")");
     }
   }
 }
@@ -157,8 +160,8 @@ inline void check_reviewed(std::span<const prelabel::ReviewedItem> reviewed, int
 inline void check_target(double target_precision, Eigen::Index min_accepted,
                          std::string_view function) {
   if (!(target_precision >= 0.0 && target_precision <= 1.0)) {
-    labelkit::detail::fail(function, "'target_precision' is outside [0, 1] (got ",
-                           target_precision, ")");
+    labelkit::detail::fail(function, "'target_precision' is outside [0, 1] (got ", target_precision,
+                           ")");
   }
   if (min_accepted < 1) {
     labelkit::detail::fail(function, "'min_accepted' must be at least 1 (got ", min_accepted, ")");
@@ -167,9 +170,10 @@ inline void check_target(double target_precision, Eigen::Index min_accepted,
 
 /// The lowest threshold over (confidence, correct) pairs whose accepted set reaches the target.
 /// Sorts by confidence descending and walks groups of equal confidence: O(m log m).
-inline prelabel::ThresholdChoice lowest_threshold(std::vector<std::pair<double, bool>>& scored,
-                                        double target_precision, Eigen::Index min_accepted,
-                                        Eigen::Index considered) {
+template <class = void>
+prelabel::ThresholdChoice lowest_threshold(std::vector<std::pair<double, bool>>& scored,
+                                           double target_precision, Eigen::Index min_accepted,
+                                           Eigen::Index considered) {
   std::sort(scored.begin(), scored.end(),
             [](const auto& a, const auto& b) { return a.first > b.first; });
   prelabel::ThresholdChoice best;
@@ -205,9 +209,10 @@ namespace prelabel {
 /// enough (e.g. 50) for the estimate to mean something. O(n log n).
 /// @throws labelkit::invalid_argument if target_precision is outside [0, 1], min_accepted < 1,
 /// or a record has predicted < -1, final_label < 0 or confidence outside [0, 1].
-[[nodiscard]] inline ThresholdChoice choose_threshold(std::span<const ReviewedItem> reviewed,
-                                                      double target_precision,
-                                                      Eigen::Index min_accepted = 1) {
+template <class = void>
+[[nodiscard]] ThresholdChoice choose_threshold(std::span<const ReviewedItem> reviewed,
+                                               double target_precision,
+                                               Eigen::Index min_accepted = 1) {
   detail::check_target(target_precision, min_accepted, "choose_threshold");
   detail::check_reviewed(reviewed, 0, "choose_threshold");
   std::vector<std::pair<double, bool>> scored;
@@ -221,11 +226,11 @@ namespace prelabel {
 
 /// Per-class thresholds and the router built from them.
 struct ClassThresholds {
-  Router router{};                        ///< Per-class router (nullopt classes: always review).
+  Router router{};                           ///< Per-class router (nullopt classes: always review).
   std::vector<ThresholdChoice> per_class{};  ///< Choice for items predicted as class c.
-  Eigen::Index accepted = 0;              ///< Total auto-accepted on the reviewed items.
-  Eigen::Index correct = 0;               ///< ... of which right.
-  Eigen::Index considered = 0;            ///< All reviewed items.
+  Eigen::Index accepted = 0;                 ///< Total auto-accepted on the reviewed items.
+  Eigen::Index correct = 0;                  ///< ... of which right.
+  Eigen::Index considered = 0;               ///< All reviewed items.
 
   /// correct / accepted over all classes (1 when nothing is accepted).
   [[nodiscard]] double precision() const noexcept {
@@ -245,10 +250,10 @@ struct ClassThresholds {
 /// threshold qualifies get nullopt (always reviewed). O(n log n + C).
 /// @throws labelkit::invalid_argument if n_classes < 1, target_precision is outside [0, 1],
 /// min_accepted < 1, or a record is out of range.
-[[nodiscard]] inline ClassThresholds choose_class_thresholds(std::span<const ReviewedItem> reviewed,
-                                                             int n_classes,
-                                                             double target_precision,
-                                                             Eigen::Index min_accepted = 1) {
+template <class = void>
+[[nodiscard]] ClassThresholds choose_class_thresholds(std::span<const ReviewedItem> reviewed,
+                                                      int n_classes, double target_precision,
+                                                      Eigen::Index min_accepted = 1) {
   if (n_classes < 1) {
     labelkit::detail::fail("choose_class_thresholds", "'n_classes' must be at least 1 (got ",
                            n_classes, ")");
@@ -265,8 +270,8 @@ struct ClassThresholds {
   out.considered = static_cast<Eigen::Index>(reviewed.size());
   std::vector<std::optional<double>> thresholds;
   for (auto& scored : by_class) {
-    ThresholdChoice choice = detail::lowest_threshold(scored, target_precision, min_accepted,
-                                                      out.considered);
+    ThresholdChoice choice =
+        detail::lowest_threshold(scored, target_precision, min_accepted, out.considered);
     thresholds.push_back(choice.threshold);
     out.accepted += choice.accepted;
     out.correct += choice.correct;

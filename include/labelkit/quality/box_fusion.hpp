@@ -115,8 +115,9 @@ namespace quality {
 ///   `iou_threshold` is outside (0, 1] or `min_consensus` outside [0, 1], a weight is negative or
 ///   not finite, an annotator id repeats in `weights`, or an annotator with a box or in
 ///   `annotated` has no weight (naming the record).
-inline BoxFusionResult fuse_boxes(std::span<const BoxAnnotation> boxes, int n_labels,
-                                  const BoxFusionOptions& options = {}) {
+template <class = void>
+BoxFusionResult fuse_boxes(std::span<const BoxAnnotation> boxes, int n_labels,
+                           const BoxFusionOptions& options = {}) {
   constexpr const char* function = "fuse_boxes";
   detail::check_boxes(boxes, n_labels, function);
   if (!(options.iou_threshold > 0 && options.iou_threshold <= 1)) {

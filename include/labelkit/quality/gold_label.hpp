@@ -64,8 +64,9 @@ struct GoldLabelSets {
 /// Gold records for items not in `items` are ignored. O(G log G + I).
 /// @throws labelkit::invalid_argument naming the gold record with a negative item id or a label
 ///   outside [0, n_classes).
-inline GoldLabelSets gold_label_sets(std::span<const quality::GoldLabel> gold, const IdMap& items,
-                                     int n_classes, std::string_view function) {
+template <class = void>
+GoldLabelSets gold_label_sets(std::span<const quality::GoldLabel> gold, const IdMap& items,
+                              int n_classes, std::string_view function) {
   std::vector<std::pair<Eigen::Index, int>> pairs;
   pairs.reserve(gold.size());
   for (std::size_t g = 0; g < gold.size(); ++g) {

@@ -200,8 +200,9 @@ inline void check_comparisons(std::span<const Comparison> records, std::string_v
 }
 
 /// Validates and lays out the comparisons. O(N log N) for sparse ids.
-inline ComparisonLayout make_comparison_layout(std::span<const Comparison> records,
-                                               quality::TieRule ties, std::string_view function) {
+template <class = void>
+ComparisonLayout make_comparison_layout(std::span<const Comparison> records, quality::TieRule ties,
+                                        std::string_view function) {
   check_comparisons(records, function);
   if (ties != quality::TieRule::ignore && ties != quality::TieRule::half) {
     fail(function, "'options.ties' is not a TieRule (got ", static_cast<int>(ties), ")");

@@ -129,7 +129,8 @@ namespace detail {
 
 /// Validates `options.tokens` and returns, per item with tokens, its index in the list, sorted
 /// by item id.
-inline std::vector<std::pair<Index, std::size_t>> index_item_tokens(
+template <class = void>
+std::vector<std::pair<Index, std::size_t>> index_item_tokens(
     const std::vector<quality::ItemTokens>& tokens, std::string_view function) {
   std::vector<std::pair<Index, std::size_t>> index;
   index.reserve(tokens.size());
@@ -176,8 +177,9 @@ namespace quality {
 ///   item with a span has no token list, a span is not on token boundaries under
 ///   SpanAlignment::strict, two spans of one annotator share a token (naming the record), or a
 ///   table would exceed labelkit::max_allocation_bytes.
-inline SpanTags span_tags(std::span<const SpanAnnotation> spans, int n_labels,
-                          const SpanAggregationOptions& options = {}) {
+template <class = void>
+SpanTags span_tags(std::span<const SpanAnnotation> spans, int n_labels,
+                   const SpanAggregationOptions& options = {}) {
   constexpr const char* function = "span_tags";
   detail::check_spans(spans, n_labels, function);
   detail::check_class_count(2 * static_cast<long long>(n_labels) + 1, function,

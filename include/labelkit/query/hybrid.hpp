@@ -76,6 +76,14 @@ void check_score_vector(const Eigen::DenseBase<Derived>& scores, const char* fun
   }
 }
 
+/// The result of `weighted_score_sum` over the range `Scores`: a column vector with the scalar
+/// type of its score vectors (spelled out so that a call names its type without instantiating
+/// the body).
+template <class Scores>
+using WeightedSum = Eigen::Matrix<
+    typename std::remove_cvref_t<decltype(*std::begin(std::declval<const Scores&>()))>::Scalar,
+    Eigen::Dynamic, 1>;
+
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1> normalize_unchecked(
     const Eigen::DenseBase<Derived>& scores, query::Normalization normalization) {
@@ -131,11 +139,11 @@ template <class Derived>
 ///         (naming the vector and position), or a weight is not finite;
 ///         labelkit::dimension_mismatch if the lengths differ or weights has the wrong size.
 template <class Scores>
-[[nodiscard]] auto weighted_score_sum(const Scores& scores, std::span<const double> weights,
-                                      Normalization normalization = Normalization::rank) {
-  using Vector = std::remove_cvref_t<decltype(*std::begin(scores))>;
-  using Scalar = typename Vector::Scalar;
-  using Result = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+[[nodiscard]] detail::WeightedSum<Scores> weighted_score_sum(
+    const Scores& scores, std::span<const double> weights,
+    Normalization normalization = Normalization::rank) {
+  using Result = detail::WeightedSum<Scores>;
+  using Scalar = typename Result::Scalar;
   constexpr const char* function = "weighted_score_sum";
   const auto count = static_cast<std::size_t>(std::distance(std::begin(scores), std::end(scores)));
   if (count == 0) labelkit::detail::fail(function, "'scores' is empty (expected score vectors)");
@@ -166,8 +174,9 @@ template <class Scores>
 
 /// Convenience overload for braced weight lists and vectors.
 template <class Scores>
-[[nodiscard]] auto weighted_score_sum(const Scores& scores, const std::vector<double>& weights,
-                                      Normalization normalization = Normalization::rank) {
+[[nodiscard]] detail::WeightedSum<Scores> weighted_score_sum(
+    const Scores& scores, const std::vector<double>& weights,
+    Normalization normalization = Normalization::rank) {
   return weighted_score_sum(scores, std::span<const double>(weights), normalization);
 }
 

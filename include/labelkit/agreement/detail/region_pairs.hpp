@@ -63,8 +63,9 @@ struct RegionMatch {
 /// Greedy one-to-one matching: candidates by quality descending, ties to the lower `first`,
 /// then the lower `second`; a candidate is taken when both of its regions are still free.
 /// Returns the taken candidates in the order taken. O(P log P) for P candidates.
-inline std::vector<RegionMatch> greedy_region_match(std::vector<RegionMatch> candidates,
-                                                    Index n_first, Index n_second) {
+template <class = void>
+std::vector<RegionMatch> greedy_region_match(std::vector<RegionMatch> candidates, Index n_first,
+                                             Index n_second) {
   std::sort(candidates.begin(), candidates.end(), [](const RegionMatch& a, const RegionMatch& b) {
     if (a.quality != b.quality) return a.quality > b.quality;
     if (a.first != b.first) return a.first < b.first;

@@ -37,25 +37,28 @@ struct LbfgsResult {
 /// Minimises `objective(x, gradient) -> value` from the start point in `x` (overwritten with the
 /// result). `inverse_diagonal` (size 0 or x.size(), positive) preconditions the initial inverse
 /// Hessian. The objective must write the gradient into its second argument.
-template <class Objective>
-LbfgsResult minimize_lbfgs(Objective& objective, Eigen::VectorXd& x,
-                           const Eigen::VectorXd& inverse_diagonal, const LbfgsSettings& settings) {
+/// `Vector` is a dynamic column vector of doubles (Eigen::VectorXd); a template parameter so that
+/// the body is compiled only where it is called.
+template <class Objective, class Vector>
+LbfgsResult minimize_lbfgs(Objective& objective, Vector& x, const Vector& inverse_diagonal,
+                           const LbfgsSettings& settings) {
+  using Matrix = Eigen::Matrix<typename Vector::Scalar, Eigen::Dynamic, Eigen::Dynamic>;
   const Eigen::Index p = x.size();
   const int m = std::max(1, settings.history);
   const bool has_diagonal = inverse_diagonal.size() == p;
   constexpr double c1 = 1e-4;  // sufficient decrease
   constexpr double c2 = 0.9;   // curvature (the usual choice for quasi-Newton methods)
 
-  Eigen::VectorXd g(p), direction(p), x_trial(p), g_trial(p);
-  Eigen::MatrixXd s_history(p, m), y_history(p, m);
-  Eigen::VectorXd rho(m), alpha(m);
+  Vector g(p), direction(p), x_trial(p), g_trial(p);
+  Matrix s_history(p, m), y_history(p, m);
+  Vector rho(m), alpha(m);
   int stored = 0;  // pairs in the ring buffer
   int newest = -1;
 
   LbfgsResult result;
   double f = objective(x, g);
   ++result.evaluations;
-  result.gradient_norm = g.lpNorm<Eigen::Infinity>();
+  result.gradient_norm = g.template lpNorm<Eigen::Infinity>();
   result.objective = f;
   if (!std::isfinite(f)) return result;
   if (result.gradient_norm <= settings.gradient_tolerance) {
@@ -64,7 +67,7 @@ LbfgsResult minimize_lbfgs(Objective& objective, Eigen::VectorXd& x,
   }
 
   double gamma = 1.0;  // scaling of the initial inverse Hessian
-  auto apply_initial = [&](Eigen::VectorXd& v) {
+  auto apply_initial = [&](Vector& v) {
     if (has_diagonal) {
       v.array() *= gamma * inverse_diagonal.array();
     } else {
@@ -97,7 +100,7 @@ LbfgsResult minimize_lbfgs(Objective& objective, Eigen::VectorXd& x,
     // a diagonal scales the step to the gradient.
     double step = 1.0;
     if (stored == 0 && !has_diagonal) {
-      step = std::min(1.0, 1.0 / std::max(direction.lpNorm<Eigen::Infinity>(), 1e-300));
+      step = std::min(1.0, 1.0 / std::max(direction.template lpNorm<Eigen::Infinity>(), 1e-300));
     }
     const double f0 = f;
     const double noise = 1e-12 * std::abs(f0);  // rounding noise of an objective summed over n
@@ -135,8 +138,8 @@ LbfgsResult minimize_lbfgs(Objective& objective, Eigen::VectorXd& x,
       // Approximate Wolfe (Hager & Zhang 2005): near the optimum the decrease drops below the
       // rounding noise of f, so a point whose f is within that noise and whose slope meets the
       // curvature condition is accepted on the slope alone.
-      if (std::isfinite(f_trial) && f_trial <= f0 + noise &&
-          std::abs(slope_trial) <= -c2 * slope && slope_trial <= (2.0 * c1 - 1.0) * slope) {
+      if (std::isfinite(f_trial) && f_trial <= f0 + noise && std::abs(slope_trial) <= -c2 * slope &&
+          slope_trial <= (2.0 * c1 - 1.0) * slope) {
         accepted = true;
         break;
       }
@@ -199,7 +202,7 @@ LbfgsResult minimize_lbfgs(Objective& objective, Eigen::VectorXd& x,
     g.swap(g_trial);
     f = f_trial;
     ++result.iterations;
-    result.gradient_norm = g.lpNorm<Eigen::Infinity>();
+    result.gradient_norm = g.template lpNorm<Eigen::Infinity>();
     result.objective = f;
     if (result.gradient_norm <= settings.gradient_tolerance) {
       result.converged = true;

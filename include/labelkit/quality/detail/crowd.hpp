@@ -116,8 +116,9 @@ struct MemberRange {
 /// Validates the annotations and builds the item-grouped layout. O(N) for compact ids,
 /// O(N log N) otherwise. No annotations (when `empty` is accept) give a crowd of no items and no
 /// annotators. @throws labelkit::invalid_argument as check_annotations.
-inline Crowd make_crowd(std::span<const Annotation> annotations, int n_classes,
-                        std::string_view function, EmptyInput empty = EmptyInput::refuse) {
+template <class = void>
+Crowd make_crowd(std::span<const Annotation> annotations, int n_classes, std::string_view function,
+                 EmptyInput empty = EmptyInput::refuse) {
   check_annotations(annotations, n_classes, function, empty);
   const std::string name(function);
   Crowd crowd;

@@ -304,6 +304,7 @@ class AlphaState {
                                        values.begin());
     }
   };
+  template <class = void>
   [[nodiscard]] ValueTable value_table() const {
     ValueTable t;
     t.values.reserve(totals_.size());

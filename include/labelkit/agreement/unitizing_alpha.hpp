@@ -145,9 +145,10 @@ namespace agreement {
 ///   [0, n_labels); the spans name more than one item; two spans of one annotator and one label
 ///   overlap; an annotator of `spans` is missing from a non-empty `options.annotators`, or that
 ///   list repeats an id or has a negative one; fewer than two annotators remain; `length` < 1.
-[[nodiscard]] inline UnitizingAlphaResult unitizing_alpha(
-    std::span<const SpanAnnotation> spans, int n_labels, Index length,
-    const UnitizingAlphaOptions& options = {}) {
+template <class = void>
+[[nodiscard]] UnitizingAlphaResult unitizing_alpha(std::span<const SpanAnnotation> spans,
+                                                   int n_labels, Index length,
+                                                   const UnitizingAlphaOptions& options = {}) {
   constexpr const char* function = "unitizing_alpha";
   detail::check_spans(spans, n_labels, function);
   if (length < 1) detail::fail(function, "'length' must be >= 1 (got ", length, ")");

@@ -318,3 +318,119 @@ TEST_CASE("kernels: parallel scoring is bit-identical to the serial pass") {
 }
 
 }  // namespace
+
+namespace {
+
+/// Every score of a row-major matrix (whose rows may be wider than its columns, i.e. a block
+/// of a wider matrix) on every path against the column-major copy on the same path: the
+/// row-major tiles are transposed in registers, with an overlapping last tile when C is not a
+/// multiple of the tile width, and gathered when a row is narrower than one tile.
+template <class T>
+void check_row_major_tiles(Eigen::Index n, Eigen::Index c, Eigen::Index extra) {
+  CAPTURE(n);
+  CAPTURE(c);
+  CAPTURE(extra);
+  using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const auto col =
+      random_probabilities<T, Eigen::ColMajor>(n, c, 29 + static_cast<std::uint64_t>(n * c));
+  RowMatrix wide = RowMatrix::Constant(n, c + extra, T(-7));  // never read
+  wide.leftCols(c) = col;
+  const auto row = wide.leftCols(c);
+  REQUIRE(row.rowStride() == c + extra);
+  for (const SimdLevel level : levels()) {
+    CAPTURE(static_cast<int>(level));
+    LevelCap cap(level);
+    const Scores by_col = score_all(col);
+    const Scores by_row = score_all(row);
+    CHECK(by_row.least_confidence == by_col.least_confidence);
+    CHECK(by_row.margin == by_col.margin);
+    CHECK(by_row.ratio == by_col.ratio);
+    CHECK(by_row.entropy == by_col.entropy);
+  }
+}
+
+TEST_CASE("kernels: row-major tiles at every width, odd row counts and strided rows") {
+  for (const Eigen::Index c : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 17, 33}) {
+    for (const Eigen::Index n : {1, 3, 7, 15, 16, 17, 31, 33, 100}) {
+      for (const Eigen::Index extra : {0, 3}) {
+        check_row_major_tiles<double>(n, c, extra);
+        check_row_major_tiles<float>(n, c, extra);
+      }
+    }
+  }
+}
+
+TEST_CASE("kernels: committee scores in row-major agree with column-major at odd sizes") {
+  for (const Eigen::Index c : {2, 5, 17}) {
+    for (const Eigen::Index n : {1, 7, 15, 17, 33}) {
+      check_committee_paths<double>(3, n, c);
+      check_committee_paths<float>(4, n, c);
+    }
+  }
+}
+
+/// A row-major matrix with row `bad` made invalid: a NaN in the last class, or a negative
+/// entry (for C > 2 balanced so that the row still sums to 1 with every other entry in [0, 1]).
+template <class T>
+Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> spoiled(Eigen::Index n,
+                                                                          Eigen::Index c,
+                                                                          Eigen::Index bad,
+                                                                          bool nan) {
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> p =
+      random_probabilities<T, Eigen::RowMajor>(n, c, 41);
+  if (nan) {
+    p(bad, c - 1) = std::numeric_limits<T>::quiet_NaN();
+  } else if (c == 1) {
+    p(bad, 0) = T(-1);
+  } else if (c == 2) {
+    p(bad, 0) = T(1.25);
+    p(bad, 1) = T(-0.25);
+  } else {
+    p.row(bad).setZero();
+    p(bad, 0) = T(0.625);
+    p(bad, c / 2) = T(-0.25);  // every other entry in [0, 1], the sum is 1
+    p(bad, c - 1) = T(0.625);
+  }
+  return p;
+}
+
+template <class T>
+void check_row_major_rejects(Eigen::Index n, Eigen::Index c) {
+  CAPTURE(n);
+  CAPTURE(c);
+  for (const SimdLevel level : levels()) {
+    CAPTURE(static_cast<int>(level));
+    LevelCap cap(level);
+    for (const Eigen::Index bad : {Eigen::Index{0}, n / 2, n - 1}) {
+      for (const bool nan : {true, false}) {
+        CAPTURE(bad);
+        CAPTURE(nan);
+        const auto p = spoiled<T>(n, c, bad, nan);
+        CHECK_THROWS_AS((void)labelkit::query::least_confidence(p), labelkit::invalid_argument);
+        CHECK_THROWS_AS((void)labelkit::query::margin(p), labelkit::invalid_argument);
+        CHECK_THROWS_AS((void)labelkit::query::ratio(p), labelkit::invalid_argument);
+        CHECK_THROWS_AS((void)labelkit::query::entropy(p), labelkit::invalid_argument);
+        std::vector<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> members(
+            3, random_probabilities<T, Eigen::RowMajor>(n, c, 43));
+        members[1] = p;
+        CHECK_THROWS_AS((void)labelkit::query::vote_entropy(members), labelkit::invalid_argument);
+        CHECK_THROWS_AS((void)labelkit::query::consensus_entropy(members),
+                        labelkit::invalid_argument);
+        CHECK_THROWS_AS((void)labelkit::query::max_kl_disagreement(members),
+                        labelkit::invalid_argument);
+        CHECK_THROWS_AS((void)labelkit::query::bald(members), labelkit::invalid_argument);
+      }
+    }
+  }
+}
+
+TEST_CASE("kernels: row-major input rejects NaN and negative entries on every path") {
+  for (const Eigen::Index c : {1, 2, 3, 10, 17}) {
+    for (const Eigen::Index n : {1, 5, 16, 37}) {
+      check_row_major_rejects<double>(n, c);
+      check_row_major_rejects<float>(n, c);
+    }
+  }
+}
+
+}  // namespace

@@ -5,9 +5,11 @@
 ///
 /// The kernels read raw strided memory: entry (i, j) at data[i * row_stride + j * col_stride].
 /// Lanes are rows, so each vector holds one column of consecutive rows: one load for
-/// column-major input, one gather for row-major input (rows are read in place, never copied),
-/// and every per-row sum runs over the columns in the same order whatever the path, the layout,
-/// or the row's position (a partial last group is padded, not handled by a scalar tail).
+/// column-major input; for row-major input, 16-byte segments of the group's rows transposed in
+/// registers (rows are read in place, never copied; a gather per column only for rows narrower
+/// than 16 bytes or non-contiguous rows), and every per-row sum runs over the columns in the same
+/// order whatever the path, the layout, or the row's position (a partial last group is padded, not
+/// handled by a scalar tail).
 ///
 /// Logarithm. ln x is computed from the exponent and mantissa bits and a polynomial (no
 /// division, no table, no special-value handling: see Simd::log_positive in
@@ -27,6 +29,7 @@
 #include <limits>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "labelkit/config.hpp"
@@ -48,6 +51,14 @@ enum class CommitteeScore { vote_entropy, consensus_entropy, mean_kl, max_kl, ba
 }  // namespace detail
 LABELKIT_END_NAMESPACE
 
+// The kernels' per-column visitors must inline into their group loop so that their
+// accumulators stay in registers.
+#if defined(__GNUC__) || defined(__clang__)
+#define LABELKIT_SCORE_KERNELS_INLINE inline __attribute__((always_inline))
+#else
+#define LABELKIT_SCORE_KERNELS_INLINE inline
+#endif
+
 // Vector-extension types wider than the translation unit's baseline are only ever used inside
 // functions compiled for them; GCC's ABI note about passing them is about other callers.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -60,6 +71,7 @@ LABELKIT_END_NAMESPACE
 #define LABELKIT_SCORE_KERNELS_NS simd_scalar
 #define LABELKIT_SCORE_KERNELS_BYTES 0
 #define LABELKIT_SCORE_KERNELS_GATHER 0
+#define LABELKIT_SCORE_KERNELS_TRANSPOSE 0
 LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 #include "labelkit/query/detail/score_kernels_body.hpp"
@@ -68,6 +80,7 @@ LABELKIT_END_NAMESPACE
 #undef LABELKIT_SCORE_KERNELS_NS
 #undef LABELKIT_SCORE_KERNELS_BYTES
 #undef LABELKIT_SCORE_KERNELS_GATHER
+#undef LABELKIT_SCORE_KERNELS_TRANSPOSE
 
 #if defined(__GNUC__) || defined(__clang__)
 #define LABELKIT_SCORE_KERNELS_HAVE_VECTORS 1
@@ -75,6 +88,7 @@ LABELKIT_END_NAMESPACE
 #define LABELKIT_SCORE_KERNELS_NS simd_baseline
 #define LABELKIT_SCORE_KERNELS_BYTES 16
 #define LABELKIT_SCORE_KERNELS_GATHER 0
+#define LABELKIT_SCORE_KERNELS_TRANSPOSE LABELKIT_SIMD_DISPATCH
 LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 #include "labelkit/query/detail/score_kernels_body.hpp"
@@ -83,6 +97,7 @@ LABELKIT_END_NAMESPACE
 #undef LABELKIT_SCORE_KERNELS_NS
 #undef LABELKIT_SCORE_KERNELS_BYTES
 #undef LABELKIT_SCORE_KERNELS_GATHER
+#undef LABELKIT_SCORE_KERNELS_TRANSPOSE
 #else
 #define LABELKIT_SCORE_KERNELS_HAVE_VECTORS 0
 #endif
@@ -98,6 +113,7 @@ LABELKIT_END_NAMESPACE
 #define LABELKIT_SCORE_KERNELS_NS simd_avx2
 #define LABELKIT_SCORE_KERNELS_BYTES 32
 #define LABELKIT_SCORE_KERNELS_GATHER 2
+#define LABELKIT_SCORE_KERNELS_TRANSPOSE 1
 LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 #include "labelkit/query/detail/score_kernels_body.hpp"
@@ -106,6 +122,7 @@ LABELKIT_END_NAMESPACE
 #undef LABELKIT_SCORE_KERNELS_NS
 #undef LABELKIT_SCORE_KERNELS_BYTES
 #undef LABELKIT_SCORE_KERNELS_GATHER
+#undef LABELKIT_SCORE_KERNELS_TRANSPOSE
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
@@ -123,6 +140,7 @@ LABELKIT_END_NAMESPACE
 #define LABELKIT_SCORE_KERNELS_NS simd_avx512
 #define LABELKIT_SCORE_KERNELS_BYTES 64
 #define LABELKIT_SCORE_KERNELS_GATHER 3
+#define LABELKIT_SCORE_KERNELS_TRANSPOSE 1
 LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 #include "labelkit/query/detail/score_kernels_body.hpp"
@@ -131,6 +149,7 @@ LABELKIT_END_NAMESPACE
 #undef LABELKIT_SCORE_KERNELS_NS
 #undef LABELKIT_SCORE_KERNELS_BYTES
 #undef LABELKIT_SCORE_KERNELS_GATHER
+#undef LABELKIT_SCORE_KERNELS_TRANSPOSE
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
@@ -141,6 +160,7 @@ LABELKIT_END_NAMESPACE
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
+#undef LABELKIT_SCORE_KERNELS_INLINE
 
 LABELKIT_BEGIN_NAMESPACE
 namespace detail {

@@ -3,7 +3,9 @@
 // and under its own `target` pragma, after defining
 //   LABELKIT_SCORE_KERNELS_NS     the namespace (inside labelkit::detail) to define them in;
 //   LABELKIT_SCORE_KERNELS_BYTES  the vector width in bytes (0: one value at a time);
-//   LABELKIT_SCORE_KERNELS_GATHER 0, 2 (AVX2 gathers) or 3 (AVX-512 gathers).
+//   LABELKIT_SCORE_KERNELS_GATHER 0, 2 (AVX2 gathers) or 3 (AVX-512 gathers);
+//   LABELKIT_SCORE_KERNELS_TRANSPOSE 1 to read row-major tiles with x86 shuffles (needs
+//                                    16-, 32- or 64-byte vectors), else 0.
 // Included on its own it only includes score_kernels.hpp.
 #ifndef LABELKIT_SCORE_KERNELS_NS
 #include "labelkit/query/detail/score_kernels.hpp"  // IWYU pragma: export
@@ -81,6 +83,96 @@ struct Simd {
       return load(lanes);
     }
   }
+#if LABELKIT_SCORE_KERNELS_TRANSPOSE
+  /// Columns per tile of the row-major transpose: one 16-byte row segment.
+  static constexpr int tile_cols = 16 / static_cast<int>(sizeof(T));
+  /// Columns j, ..., j + tile_cols - 1 of `size` consecutive rows of a row-major matrix (row r
+  /// at p + r * stride, p pointing at column j): one 16-byte load per row segment, each put in
+  /// 128-bit lane q of vector k (row tile_cols * q + k), then a tile_cols x tile_cols
+  /// transpose inside every 128-bit lane, so lane r of out[c] is row r, column j + c.
+  static void transpose_tile(const T* p, std::ptrdiff_t stride, Vec* out) noexcept {
+    if constexpr (sizeof(T) == 4) {
+#if LABELKIT_SCORE_KERNELS_BYTES == 16
+      const __m128 z0 = _mm_loadu_ps(p), z1 = _mm_loadu_ps(p + stride),
+                   z2 = _mm_loadu_ps(p + 2 * stride), z3 = _mm_loadu_ps(p + 3 * stride);
+      const __m128 t0 = _mm_unpacklo_ps(z0, z1), t1 = _mm_unpacklo_ps(z2, z3),
+                   t2 = _mm_unpackhi_ps(z0, z1), t3 = _mm_unpackhi_ps(z2, z3);
+      out[0] = (Vec)_mm_movelh_ps(t0, t1);
+      out[1] = (Vec)_mm_movehl_ps(t1, t0);
+      out[2] = (Vec)_mm_movelh_ps(t2, t3);
+      out[3] = (Vec)_mm_movehl_ps(t3, t2);
+#elif LABELKIT_SCORE_KERNELS_BYTES == 32
+      __m256 z[4];
+      for (int k = 0; k < 4; ++k) {
+        z[k] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p + k * stride)),
+                                    _mm_loadu_ps(p + (k + 4) * stride), 1);
+      }
+      const __m256 t0 = _mm256_unpacklo_ps(z[0], z[1]), t1 = _mm256_unpacklo_ps(z[2], z[3]),
+                   t2 = _mm256_unpackhi_ps(z[0], z[1]), t3 = _mm256_unpackhi_ps(z[2], z[3]);
+      out[0] = (Vec)_mm256_shuffle_ps(t0, t1, 0x44);
+      out[1] = (Vec)_mm256_shuffle_ps(t0, t1, 0xee);
+      out[2] = (Vec)_mm256_shuffle_ps(t2, t3, 0x44);
+      out[3] = (Vec)_mm256_shuffle_ps(t2, t3, 0xee);
+#else
+      __m512 z[4];
+      for (int k = 0; k < 4; ++k) {
+        __m512 v = _mm512_castps128_ps512(_mm_loadu_ps(p + k * stride));
+        v = _mm512_insertf32x4(v, _mm_loadu_ps(p + (k + 4) * stride), 1);
+        v = _mm512_insertf32x4(v, _mm_loadu_ps(p + (k + 8) * stride), 2);
+        z[k] = _mm512_insertf32x4(v, _mm_loadu_ps(p + (k + 12) * stride), 3);
+      }
+      // Per 128-bit lane: unpacklo / unpackhi, then the lower / upper halves of each pair
+      // (the intrinsics' pass-through operand trips GCC 12's uninitialised-use warnings).
+      const Vec v0 = (Vec)z[0], v1 = (Vec)z[1], v2 = (Vec)z[2], v3 = (Vec)z[3];
+      const Vec t0 =
+          __builtin_shufflevector(v0, v1, 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29);
+      const Vec t1 =
+          __builtin_shufflevector(v2, v3, 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29);
+      const Vec t2 = __builtin_shufflevector(v0, v1, 2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14,
+                                             30, 15, 31);
+      const Vec t3 = __builtin_shufflevector(v2, v3, 2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14,
+                                             30, 15, 31);
+      out[0] =
+          __builtin_shufflevector(t0, t1, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
+      out[1] = __builtin_shufflevector(t0, t1, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15,
+                                       30, 31);
+      out[2] =
+          __builtin_shufflevector(t2, t3, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
+      out[3] = __builtin_shufflevector(t2, t3, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15,
+                                       30, 31);
+#endif
+    } else {
+#if LABELKIT_SCORE_KERNELS_BYTES == 16
+      const __m128d z0 = _mm_loadu_pd(p), z1 = _mm_loadu_pd(p + stride);
+#elif LABELKIT_SCORE_KERNELS_BYTES == 32
+      const __m256d z0 = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(p)),
+                                              _mm_loadu_pd(p + 2 * stride), 1);
+      const __m256d z1 = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(p + stride)),
+                                              _mm_loadu_pd(p + 3 * stride), 1);
+#else
+      __m512d z[2];
+      for (int k = 0; k < 2; ++k) {
+        __m512d v = _mm512_castpd128_pd512(_mm_loadu_pd(p + k * stride));
+        v = _mm512_insertf64x2(v, _mm_loadu_pd(p + (k + 2) * stride), 1);
+        v = _mm512_insertf64x2(v, _mm_loadu_pd(p + (k + 4) * stride), 2);
+        z[k] = _mm512_insertf64x2(v, _mm_loadu_pd(p + (k + 6) * stride), 3);
+      }
+      const __m512d z0 = z[0], z1 = z[1];
+#endif
+#if LABELKIT_SCORE_KERNELS_BYTES == 16
+      out[0] = (Vec)_mm_unpacklo_pd(z0, z1);
+      out[1] = (Vec)_mm_unpackhi_pd(z0, z1);
+#elif LABELKIT_SCORE_KERNELS_BYTES == 32
+      out[0] = (Vec)_mm256_unpacklo_pd(z0, z1);
+      out[1] = (Vec)_mm256_unpackhi_pd(z0, z1);
+#else
+      const Vec v0 = (Vec)z0, v1 = (Vec)z1;  // unpacklo / unpackhi per 128-bit lane
+      out[0] = __builtin_shufflevector(v0, v1, 0, 8, 2, 10, 4, 12, 6, 14);
+      out[1] = __builtin_shufflevector(v0, v1, 1, 9, 3, 11, 5, 13, 7, 15);
+#endif
+    }
+  }
+#endif
   static Vec min(Vec a, Vec b) noexcept { return b < a ? b : a; }
   static Vec max(Vec a, Vec b) noexcept { return a < b ? b : a; }
   static Vec select(Mask m, Vec a, Vec b) noexcept { return m ? a : b; }
@@ -189,20 +281,57 @@ struct Simd {
   }
 };
 
-/// Columns of a group of Simd<T>::size consecutive rows. Column-major input: one vector load
-/// per column. Row-major input: one gather per column (lanes `row_stride` apart), reading the
-/// rows in place. A partial last group is copied into `pad` (size x cols, column-major) with
-/// rows that pass validation, so every row goes through the same lane arithmetic wherever it
-/// falls.
+/// Calls visit(start + k, c[k]) for k in [skip, sizeof...(K)), unrolled.
+template <class Visit, class Vec, std::size_t... K>
+LABELKIT_SCORE_KERNELS_INLINE void visit_tile(Visit& visit, std::ptrdiff_t start, const Vec* c,
+                                              std::ptrdiff_t skip,
+                                              std::index_sequence<K...> /*unused*/) noexcept {
+  ((static_cast<std::ptrdiff_t>(K) >= skip ? visit(start + static_cast<std::ptrdiff_t>(K), c[K])
+                                           : void()),
+   ...);
+}
+
+/// Columns of a group of Simd<T>::size consecutive rows, handed to a visitor in column order.
+/// Column-major input: one vector load per column. Row-major input with contiguous rows: the
+/// group is one contiguous block, read a tile of 16 bytes per row at a time and transposed in
+/// registers (Simd::transpose_tile; a last partial tile overlaps the previous one and visits
+/// only its new columns). Other strides, and rows narrower than a tile: one gather per column.
+/// A partial last group is copied into `pad` (size x cols, column-major) with rows that pass
+/// validation, so every row goes through the same lane arithmetic wherever it falls.
 template <class T>
 struct GroupSource {
   const T* base;
   std::ptrdiff_t row_stride;
   std::ptrdiff_t col_stride;
   bool fits32;
-  [[nodiscard]] typename Simd<T>::Vec column(const T* rows, std::ptrdiff_t j) const noexcept {
-    if (row_stride == 1) return Simd<T>::load(rows + j * col_stride);
-    return Simd<T>::gather(rows + j * col_stride, row_stride, fits32);
+  /// visit(j, column j) for j = 0, ..., cols - 1, in that order.
+  template <class Visit>
+  LABELKIT_SCORE_KERNELS_INLINE void columns(const T* rows, std::ptrdiff_t cols,
+                                             Visit& visit) const noexcept {
+    using S = Simd<T>;
+    if (row_stride == 1) {
+      for (std::ptrdiff_t j = 0; j < cols; ++j) visit(j, S::load(rows + j * col_stride));
+      return;
+    }
+#if LABELKIT_SCORE_KERNELS_TRANSPOSE
+    constexpr int w = S::tile_cols;
+    if (col_stride == 1 && cols >= w) {
+      typename S::Vec c[w];
+      std::ptrdiff_t j = 0;
+      for (; j + w <= cols; j += w) {
+        S::transpose_tile(rows + j, row_stride, c);
+        visit_tile(visit, j, c, 0, std::make_index_sequence<w>{});
+      }
+      if (j < cols) {
+        S::transpose_tile(rows + (cols - w), row_stride, c);
+        visit_tile(visit, cols - w, c, j - (cols - w), std::make_index_sequence<w>{});
+      }
+      return;
+    }
+#endif
+    for (std::ptrdiff_t j = 0; j < cols; ++j) {
+      visit(j, S::gather(rows + j * col_stride, row_stride, fits32));
+    }
   }
 };
 
@@ -249,48 +378,67 @@ void store_lanes(T* out, typename Simd<T>::Vec v, std::ptrdiff_t count) noexcept
   }
 }
 
+/// Entropy's per-row accumulators over the columns: sum of x ln x, lowest, highest, sum.
+template <class T>
+struct EntropyColumns {
+  using S = Simd<T>;
+  typename S::Vec h, low, high, sum;  // start at 0, 1, 0, 0
+  LABELKIT_SCORE_KERNELS_INLINE void operator()(std::ptrdiff_t /*j*/, typename S::Vec v) noexcept {
+    h = h + S::x_log_x(v);
+    low = S::min(low, v);
+    high = S::max(high, v);
+    sum = sum + v;
+  }
+};
+
+/// The top two probabilities of each row (one class: the runner-up is 0), its lowest and sum.
+template <class T>
+struct TopTwoColumns {
+  using S = Simd<T>;
+  typename S::Vec t1, t2, low, sum;  // t2 starts at 0; the others at column 0
+  LABELKIT_SCORE_KERNELS_INLINE void operator()(std::ptrdiff_t j, typename S::Vec v) noexcept {
+    if (j == 0) {
+      t1 = v;
+      low = v;
+      sum = v;
+      return;
+    }
+    t2 = S::max(t2, S::min(t1, v));
+    t1 = S::max(t1, v);
+    low = S::min(low, v);
+    sum = sum + v;
+  }
+};
+
 /// One uncertainty score per row, validating every row in the same pass.
 template <UncertaintyScore Kind, class T>
 struct UncertaintyGroup {
   T* out;
   std::ptrdiff_t rows;
   std::ptrdiff_t cols;
-  typename Simd<T>::Mask operator()(const GroupSource<T>& s, const T* p,
-                                    std::ptrdiff_t first) const noexcept {
+  LABELKIT_SCORE_KERNELS_INLINE typename Simd<T>::Mask operator()(
+      const GroupSource<T>& s, const T* p, std::ptrdiff_t first) const noexcept {
     using S = Simd<T>;
     using Vec = typename S::Vec;
     const T tolerance = probability_sum_tolerance<T>();
     Vec score;
     typename S::Mask valid;
     if constexpr (Kind == UncertaintyScore::entropy) {
-      Vec h = S::set1(T(0)), low = S::set1(T(1)), high = S::set1(T(0)), sum = S::set1(T(0));
-      for (std::ptrdiff_t j = 0; j < cols; ++j) {
-        const Vec v = s.column(p, j);
-        h = h + S::x_log_x(v);
-        low = S::min(low, v);
-        high = S::max(high, v);
-        sum = sum + v;
-      }
-      valid = S::valid_rows(low, high, sum, tolerance);
-      score = -h;
+      EntropyColumns<T> a{S::set1(T(0)), S::set1(T(1)), S::set1(T(0)), S::set1(T(0))};
+      s.columns(p, cols, a);
+      valid = S::valid_rows(a.low, a.high, a.sum, tolerance);
+      score = -a.h;
     } else {
-      Vec t1 = s.column(p, 0), t2 = S::set1(T(0));  // one class: the runner-up is 0
-      Vec low = t1, sum = t1;
-      for (std::ptrdiff_t j = 1; j < cols; ++j) {
-        const Vec v = s.column(p, j);
-        t2 = S::max(t2, S::min(t1, v));
-        t1 = S::max(t1, v);
-        low = S::min(low, v);
-        sum = sum + v;
-      }
-      valid = S::valid_rows(low, t1, sum, tolerance);
+      TopTwoColumns<T> a{S::set1(T(0)), S::set1(T(0)), S::set1(T(0)), S::set1(T(0))};
+      s.columns(p, cols, a);
+      valid = S::valid_rows(a.low, a.t1, a.sum, tolerance);
       if constexpr (Kind == UncertaintyScore::least_confidence) {
-        score = S::set1(T(1)) - t1;
+        score = S::set1(T(1)) - a.t1;
       } else if constexpr (Kind == UncertaintyScore::margin) {
-        score = S::set1(T(1)) - (t1 - t2);
+        score = S::set1(T(1)) - (a.t1 - a.t2);
       } else {
         // A valid row has t1 >= 1/C > 0; an invalid one is rejected, whatever this gives.
-        score = t2 / t1;
+        score = a.t2 / a.t1;
       }
     }
     store_lanes<T>(out + first, score, rows - first);
@@ -308,6 +456,43 @@ bool uncertainty_rows(const T* data, std::ptrdiff_t rows, std::ptrdiff_t cols,
   return for_each_group(data, rows, cols, row_stride, col_stride, group);
 }
 
+/// A member's vote per row (argmax, ties to the lower class), with its lowest and sum.
+template <class T>
+struct VoteColumns {
+  using S = Simd<T>;
+  typename S::Vec best, label, low, total;  // label starts at 0; the others at column 0
+  LABELKIT_SCORE_KERNELS_INLINE void operator()(std::ptrdiff_t j, typename S::Vec v) noexcept {
+    if (j == 0) {
+      best = v;
+      low = v;
+      total = v;
+      return;
+    }
+    label = S::select(best < v, S::set1(static_cast<T>(j)), label);  // strict: ties stay
+    best = S::max(best, v);
+    low = S::min(low, v);
+    total = total + v;
+  }
+};
+
+/// A member's probabilities added into the block's column sums, with the row's lowest,
+/// highest, sum and (when Logs) sum of p ln p.
+template <class T, bool Logs>
+struct MemberColumns {
+  using S = Simd<T>;
+  T* column_sum;
+  std::ptrdiff_t sum_stride;
+  typename S::Vec low, high, total, h;  // start at 1, 0, 0, 0
+  LABELKIT_SCORE_KERNELS_INLINE void operator()(std::ptrdiff_t j, typename S::Vec v) noexcept {
+    low = S::min(low, v);
+    high = S::max(high, v);
+    total = total + v;
+    T* at = column_sum + j * sum_stride;
+    S::store(at, S::load(at) + v);
+    if constexpr (Logs) h = h + S::x_log_x(v);
+  }
+};
+
 /// Pass over one member's rows of a committee block (rows [0, rows) of the block; lanes are
 /// rows): validates every row and accumulates what the score needs:
 /// - vote entropy: the member's vote (argmax, ties to the lower class) into vote[r];
@@ -320,41 +505,26 @@ struct MemberGroup {
   T* plogp;
   T* vote;
   std::ptrdiff_t cols;
-  typename Simd<T>::Mask operator()(const GroupSource<T>& s, const T* p,
-                                    std::ptrdiff_t first) const noexcept {
+  LABELKIT_SCORE_KERNELS_INLINE typename Simd<T>::Mask operator()(
+      const GroupSource<T>& s, const T* p, std::ptrdiff_t first) const noexcept {
     using S = Simd<T>;
-    using Vec = typename S::Vec;
     constexpr bool votes = Kind == CommitteeScore::vote_entropy;
     constexpr bool logs =
         Kind != CommitteeScore::vote_entropy && Kind != CommitteeScore::consensus_entropy;
     const T tolerance = probability_sum_tolerance<T>();
     if constexpr (votes) {
-      Vec best = s.column(p, 0), label = S::set1(T(0));
-      Vec low = best, total = best;
-      for (std::ptrdiff_t j = 1; j < cols; ++j) {
-        const Vec v = s.column(p, j);
-        label = S::select(best < v, S::set1(static_cast<T>(j)), label);  // strict: ties stay
-        best = S::max(best, v);
-        low = S::min(low, v);
-        total = total + v;
-      }
-      S::store(vote + first, label);
-      return S::valid_rows(low, best, total, tolerance);
+      VoteColumns<T> a{S::set1(T(0)), S::set1(T(0)), S::set1(T(0)), S::set1(T(0))};
+      s.columns(p, cols, a);
+      S::store(vote + first, a.label);
+      return S::valid_rows(a.low, a.best, a.total, tolerance);
     } else {
-      Vec low = S::set1(T(1)), high = S::set1(T(0)), total = S::set1(T(0)), h = S::set1(T(0));
-      T* column_sum = sum + first;
-      for (std::ptrdiff_t j = 0; j < cols; ++j, column_sum += sum_stride) {
-        const Vec v = s.column(p, j);
-        low = S::min(low, v);
-        high = S::max(high, v);
-        total = total + v;
-        S::store(column_sum, S::load(column_sum) + v);
-        if constexpr (logs) h = h + S::x_log_x(v);
-      }
+      const typename S::Vec zero = S::set1(T(0));
+      MemberColumns<T, logs> a{sum + first, sum_stride, S::set1(T(1)), zero, zero, zero};
+      s.columns(p, cols, a);
       if constexpr (Kind == CommitteeScore::bald)
-        S::store(plogp + first, S::load(plogp + first) + h);
-      if constexpr (logs && Kind != CommitteeScore::bald) S::store(plogp + first, h);
-      return S::valid_rows(low, high, total, tolerance);
+        S::store(plogp + first, S::load(plogp + first) + a.h);
+      if constexpr (logs && Kind != CommitteeScore::bald) S::store(plogp + first, a.h);
+      return S::valid_rows(a.low, a.high, a.total, tolerance);
     }
   }
 };
@@ -401,6 +571,18 @@ void committee_consensus(T* sum, std::ptrdiff_t stride, std::ptrdiff_t padded_ro
   }
 }
 
+/// sum_c p ln q over a member's columns (log_q column-major with leading dimension stride).
+template <class T>
+struct CrossColumns {
+  using S = Simd<T>;
+  const T* log_q;
+  std::ptrdiff_t stride;
+  typename S::Vec cross;  // starts at 0
+  LABELKIT_SCORE_KERNELS_INLINE void operator()(std::ptrdiff_t j, typename S::Vec v) noexcept {
+    cross = cross + v * S::load(log_q + j * stride);
+  }
+};
+
 /// The KL scores' second look at one member's block (from cache): acc = acc + KL(p_m || q)
 /// (mean) or max(acc, KL(p_m || q)) (max), with KL = self - sum_c p ln q.
 template <CommitteeScore Kind, class T>
@@ -410,17 +592,15 @@ struct KlGroup {
   const T* self;
   T* acc;
   std::ptrdiff_t cols;
-  typename Simd<T>::Mask operator()(const GroupSource<T>& s, const T* p,
-                                    std::ptrdiff_t first) const noexcept {
+  LABELKIT_SCORE_KERNELS_INLINE typename Simd<T>::Mask operator()(
+      const GroupSource<T>& s, const T* p, std::ptrdiff_t first) const noexcept {
     using S = Simd<T>;
     using Vec = typename S::Vec;
-    Vec cross = S::set1(T(0));
-    for (std::ptrdiff_t j = 0; j < cols; ++j) {
-      cross = cross + s.column(p, j) * S::load(log_q + first + j * stride);
-    }
-    const Vec divergence = S::load(self + first) - cross;
-    const Vec a = S::load(acc + first);
-    S::store(acc + first, Kind == CommitteeScore::mean_kl ? a + divergence : S::max(a, divergence));
+    CrossColumns<T> a{log_q + first, stride, S::set1(T(0))};
+    s.columns(p, cols, a);
+    const Vec divergence = S::load(self + first) - a.cross;
+    const Vec v = S::load(acc + first);
+    S::store(acc + first, Kind == CommitteeScore::mean_kl ? v + divergence : S::max(v, divergence));
     return S::all_true();
   }
 };

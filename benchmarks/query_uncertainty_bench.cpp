@@ -9,6 +9,10 @@
 //   labelkit_query_uncertainty_bench --benchmark_repetitions=5
 //   --benchmark_report_aggregates_only=true
 //
+// With LABELKIT_PEERS_PROBA=<path of the peers' proba_1m_10.bin> (1,000,000 x 10 float32, C
+// order; see the peers harness), the same scores also run on that file, read as a row-major
+// matrix, beside its streaming sum (BM_PeersFile*), for the figures beside the numpy baselines.
+//
 // Each score is validated as it is computed (entries in [0, 1], rows summing to 1), as in any
 // call; the figures include that check.
 
@@ -16,6 +20,9 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "labelkit/core/random.hpp"
@@ -139,6 +146,64 @@ LABELKIT_UNCERTAINTY_BENCH(float, kRow);
 BENCHMARK(BM_TopKOnly<double>)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_TopKOnly<float>)->Unit(benchmark::kMillisecond);
 
+// The peers' data file, row-major as numpy wrote it (empty if it cannot be read).
+const Matrix<float, kRow>& peers_file() {
+  static const Matrix<float, kRow> p = [] {
+    Matrix<float, kRow> m;
+    const char* path = std::getenv("LABELKIT_PEERS_PROBA");
+    if (path == nullptr) return m;
+    std::FILE* f = std::fopen(path, "rb");
+    if (f == nullptr) return m;
+    m.resize(kItems, kClasses);
+    const std::size_t count = static_cast<std::size_t>(m.size());
+    if (std::fread(m.data(), sizeof(float), count, f) != count) m.resize(0, 0);
+    std::fclose(f);
+    return m;
+  }();
+  return p;
+}
+
+void BM_PeersFileSum(benchmark::State& state) {
+  const auto& p = peers_file();
+  for (auto _ : state) {
+    float total = p.sum();
+    benchmark::DoNotOptimize(total);
+  }
+  set_bytes<float>(state);
+}
+
+template <class Score>
+void BM_PeersFileTopK(benchmark::State& state) {
+  const auto& p = peers_file();
+  for (auto _ : state) {
+    const Eigen::VectorXf s = Score{}(p);
+    const std::vector<Eigen::Index> picked = labelkit::query::top_k(s, kTopK);
+    benchmark::DoNotOptimize(picked.data());
+    benchmark::DoNotOptimize(s.data());
+    benchmark::ClobberMemory();
+  }
+  set_bytes<float>(state);
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  if (peers_file().size() == kItems * kClasses) {
+    benchmark::RegisterBenchmark("BM_PeersFileSum", BM_PeersFileSum)->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_PeersFileTopK<LeastConfidence>",
+                                 BM_PeersFileTopK<LeastConfidence>)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_PeersFileTopK<Margin>", BM_PeersFileTopK<Margin>)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_PeersFileTopK<Entropy>", BM_PeersFileTopK<Entropy>)
+        ->Unit(benchmark::kMillisecond);
+  } else if (std::getenv("LABELKIT_PEERS_PROBA") != nullptr) {
+    std::fprintf(stderr, "LABELKIT_PEERS_PROBA: cannot read 1,000,000 x 10 float32\n");
+    return 1;
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,11 +1,17 @@
-// Uncertainty scores + top_k(100) over 1,000,000 items x 10 classes (column-major, as a model's
-// predict_proba returns them; float and double), beside the memory-bound reference: one
-// streaming pass over the same matrix (a plain sum). bytes_per_second is the matrix size per
-// iteration for every benchmark, so its ratio to the reference's is the distance from the
-// memory-bound limit. Targets (single-threaded): least confidence and margin (+ top_k) within 2x
-// of the streaming pass, entropy and ratio within 4x.
+// Uncertainty scores + top_k(100) over 1,000,000 items x 10 classes, float and double, in both
+// layouts: column-major (Eigen's default) and row-major (what numpy, libtorch and ONNX Runtime
+// hand over), beside the memory-bound reference: one streaming pass over the same matrix (a
+// plain sum). bytes_per_second is the matrix size per iteration for every benchmark, so the
+// ratio of CPU times to the reference's is the distance from the memory-bound limit. Goals in
+// the default build (-O2, no -march): least confidence, margin and ratio + top_k within 2x of
+// the streaming pass, entropy + top_k within 3x.
 //
-//   labelkit_query_uncertainty_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+//   labelkit_query_uncertainty_bench --benchmark_repetitions=5
+//   --benchmark_report_aggregates_only=true
+//
+// With LABELKIT_PEERS_PROBA=<path of the peers' proba_1m_10.bin> (1,000,000 x 10 float32, C
+// order; see the peers harness), the same scores also run on that file, read as a row-major
+// matrix, beside its streaming sum (BM_PeersFile*), for the figures beside the numpy baselines.
 //
 // Each score is validated as it is computed (entries in [0, 1], rows summing to 1), as in any
 // call; the figures include that check.
@@ -14,6 +20,9 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "labelkit/core/random.hpp"
@@ -26,18 +35,21 @@ constexpr Eigen::Index kItems = 1'000'000;
 constexpr Eigen::Index kClasses = 10;
 constexpr Eigen::Index kTopK = 100;
 
+template <class Scalar, int Layout>
+using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Layout>;
+
 // Softmax of N(0, 2²) logits, so rows range from near-certain to near-uniform and some entries
 // underflow towards 0, as real model outputs do. Seeded: the same matrix on every run.
-template <class Scalar>
-const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& probabilities() {
-  static const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> p = [] {
+template <class Scalar, int Layout>
+const Matrix<Scalar, Layout>& probabilities() {
+  static const Matrix<Scalar, Layout> p = [] {
     labelkit::Random random(20261128);
     Eigen::MatrixXd z(kItems, kClasses);
     for (Eigen::Index i = 0; i < z.size(); ++i) z(i) = 2.0 * random.normal();
     z.colwise() -= z.rowwise().maxCoeff();
     z.array() = z.array().exp();
     z.array().colwise() /= z.array().rowwise().sum();
-    return Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>(z.cast<Scalar>());
+    return Matrix<Scalar, Layout>(z.cast<Scalar>());
   }();
   return p;
 }
@@ -49,9 +61,9 @@ void set_bytes(benchmark::State& state) {
 }
 
 // The physical floor: read the matrix once.
-template <class Scalar>
+template <class Scalar, int Layout>
 void BM_StreamingSum(benchmark::State& state) {
-  const auto& p = probabilities<Scalar>();
+  const auto& p = probabilities<Scalar, Layout>();
   for (auto _ : state) {
     Scalar total = p.sum();
     benchmark::DoNotOptimize(total);
@@ -59,9 +71,9 @@ void BM_StreamingSum(benchmark::State& state) {
   set_bytes<Scalar>(state);
 }
 
-template <class Scalar, class Score>
+template <class Scalar, int Layout, class Score>
 void run_score(benchmark::State& state, Score score, bool with_top_k) {
-  const auto& p = probabilities<Scalar>();
+  const auto& p = probabilities<Scalar, Layout>();
   for (auto _ : state) {
     const Eigen::Matrix<Scalar, Eigen::Dynamic, 1> s = score(p);
     if (with_top_k) {
@@ -99,13 +111,9 @@ struct Entropy {
   }
 };
 
-template <class Scalar, class Score>
+template <class Scalar, int Layout, class Score>
 void BM_ScoreTopK(benchmark::State& state) {
-  run_score<Scalar>(state, Score{}, true);
-}
-template <class Scalar, class Score>
-void BM_ScoreOnly(benchmark::State& state) {
-  run_score<Scalar>(state, Score{}, false);
+  run_score<Scalar, Layout>(state, Score{}, true);
 }
 
 // top_k alone over 1,000,000 scores (the selection's share of the score + top_k figures);
@@ -113,7 +121,7 @@ void BM_ScoreOnly(benchmark::State& state) {
 template <class Scalar>
 void BM_TopKOnly(benchmark::State& state) {
   const Eigen::Matrix<Scalar, Eigen::Dynamic, 1> s =
-      labelkit::query::entropy(probabilities<Scalar>());
+      labelkit::query::entropy(probabilities<Scalar, Eigen::ColMajor>());
   for (auto _ : state) {
     const std::vector<Eigen::Index> picked = labelkit::query::top_k(s, kTopK);
     benchmark::DoNotOptimize(picked.data());
@@ -121,21 +129,81 @@ void BM_TopKOnly(benchmark::State& state) {
   set_bytes<Scalar>(state);
 }
 
-#define LABELKIT_UNCERTAINTY_BENCH(Scalar)                                               \
-  BENCHMARK(BM_StreamingSum<Scalar>)->Unit(benchmark::kMillisecond);                     \
-  BENCHMARK(BM_ScoreTopK<Scalar, LeastConfidence>)->Unit(benchmark::kMillisecond);       \
-  BENCHMARK(BM_ScoreTopK<Scalar, Margin>)->Unit(benchmark::kMillisecond);                \
-  BENCHMARK(BM_ScoreTopK<Scalar, Ratio>)->Unit(benchmark::kMillisecond);                 \
-  BENCHMARK(BM_ScoreTopK<Scalar, Entropy>)->Unit(benchmark::kMillisecond);               \
-  BENCHMARK(BM_ScoreOnly<Scalar, LeastConfidence>)->Unit(benchmark::kMillisecond);       \
-  BENCHMARK(BM_ScoreOnly<Scalar, Margin>)->Unit(benchmark::kMillisecond);                \
-  BENCHMARK(BM_ScoreOnly<Scalar, Ratio>)->Unit(benchmark::kMillisecond);                 \
-  BENCHMARK(BM_ScoreOnly<Scalar, Entropy>)->Unit(benchmark::kMillisecond);               \
-  BENCHMARK(BM_TopKOnly<Scalar>)->Unit(benchmark::kMillisecond)
+constexpr int kCol = Eigen::ColMajor;
+constexpr int kRow = Eigen::RowMajor;
 
-LABELKIT_UNCERTAINTY_BENCH(double);
-LABELKIT_UNCERTAINTY_BENCH(float);
+#define LABELKIT_UNCERTAINTY_BENCH(Scalar, Layout)                                         \
+  BENCHMARK(BM_StreamingSum<Scalar, Layout>)->Unit(benchmark::kMillisecond);               \
+  BENCHMARK(BM_ScoreTopK<Scalar, Layout, LeastConfidence>)->Unit(benchmark::kMillisecond); \
+  BENCHMARK(BM_ScoreTopK<Scalar, Layout, Margin>)->Unit(benchmark::kMillisecond);          \
+  BENCHMARK(BM_ScoreTopK<Scalar, Layout, Ratio>)->Unit(benchmark::kMillisecond);           \
+  BENCHMARK(BM_ScoreTopK<Scalar, Layout, Entropy>)->Unit(benchmark::kMillisecond)
+
+LABELKIT_UNCERTAINTY_BENCH(double, kCol);
+LABELKIT_UNCERTAINTY_BENCH(double, kRow);
+LABELKIT_UNCERTAINTY_BENCH(float, kCol);
+LABELKIT_UNCERTAINTY_BENCH(float, kRow);
+BENCHMARK(BM_TopKOnly<double>)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TopKOnly<float>)->Unit(benchmark::kMillisecond);
+
+// The peers' data file, row-major as numpy wrote it (empty if it cannot be read).
+const Matrix<float, kRow>& peers_file() {
+  static const Matrix<float, kRow> p = [] {
+    Matrix<float, kRow> m;
+    const char* path = std::getenv("LABELKIT_PEERS_PROBA");
+    if (path == nullptr) return m;
+    std::FILE* f = std::fopen(path, "rb");
+    if (f == nullptr) return m;
+    m.resize(kItems, kClasses);
+    const std::size_t count = static_cast<std::size_t>(m.size());
+    if (std::fread(m.data(), sizeof(float), count, f) != count) m.resize(0, 0);
+    std::fclose(f);
+    return m;
+  }();
+  return p;
+}
+
+void BM_PeersFileSum(benchmark::State& state) {
+  const auto& p = peers_file();
+  for (auto _ : state) {
+    float total = p.sum();
+    benchmark::DoNotOptimize(total);
+  }
+  set_bytes<float>(state);
+}
+
+template <class Score>
+void BM_PeersFileTopK(benchmark::State& state) {
+  const auto& p = peers_file();
+  for (auto _ : state) {
+    const Eigen::VectorXf s = Score{}(p);
+    const std::vector<Eigen::Index> picked = labelkit::query::top_k(s, kTopK);
+    benchmark::DoNotOptimize(picked.data());
+    benchmark::DoNotOptimize(s.data());
+    benchmark::ClobberMemory();
+  }
+  set_bytes<float>(state);
+}
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  if (peers_file().size() == kItems * kClasses) {
+    benchmark::RegisterBenchmark("BM_PeersFileSum", BM_PeersFileSum)->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_PeersFileTopK<LeastConfidence>",
+                                 BM_PeersFileTopK<LeastConfidence>)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_PeersFileTopK<Margin>", BM_PeersFileTopK<Margin>)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_PeersFileTopK<Entropy>", BM_PeersFileTopK<Entropy>)
+        ->Unit(benchmark::kMillisecond);
+  } else if (std::getenv("LABELKIT_PEERS_PROBA") != nullptr) {
+    std::fprintf(stderr, "LABELKIT_PEERS_PROBA: cannot read 1,000,000 x 10 float32\n");
+    return 1;
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -187,7 +187,6 @@ TEST_CASE("EmStatistics: exact sums, equal for any partition and merge order") {
   labelkit::Random random(21);
   const std::size_t n_sums = 5;
   std::vector<double> values;
-  // Posterior masses in [0, 2] for the fixed-point sums; the evidence takes any magnitude.
   for (int i = 0; i < 3000; ++i)
     values.push_back(2 * random.uniform01() * std::pow(10.0, -(i % 9)));
   labelkit::detail::EmStatistics whole(n_sums);
@@ -220,36 +219,79 @@ TEST_CASE("EmStatistics: exact sums, equal for any partition and merge order") {
   CHECK_THROWS_AS(bad.add(0, std::numeric_limits<double>::quiet_NaN()), labelkit::invalid_argument);
 }
 
-TEST_CASE("UnitSum: within n * 2^-62 of the exact sum, and overflow refused on merge") {
+TEST_CASE("FixedSum: within n * 2^-63 of the exact sum, any magnitude, overflow refused") {
   labelkit::Random random(5);
+  labelkit::detail::FixedSum fixed;
+  labelkit::detail::ExactSum exact;
+  std::vector<double> terms;
+  for (int i = 0; i < 100000; ++i) {
+    const double x = (i % 2 == 0 ? -1.0 : 1.0) * random.uniform01() * std::pow(10.0, i % 13 - 6);
+    terms.push_back(x);
+    fixed.add(x);
+    exact.add(x);
+  }
+  CHECK(std::abs(fixed.value() - exact.value()) <= 100000 * 0x1p-63 + 1e-9);
+  labelkit::detail::FixedSum reversed;
+  for (auto it = terms.rbegin(); it != terms.rend(); ++it) reversed.add(*it);
+  CHECK(reversed == fixed);
+  labelkit::detail::ByteWriter w("TEST0001", 1);
+  fixed.write(w);
+  const auto bytes = std::move(w).take();
+  labelkit::detail::ByteReader r(bytes, "TEST0001", 1, "test");
+  CHECK(labelkit::detail::FixedSum::read(r) == fixed);
+  // Exact small cases: ten copies of 0.1 are within 10 · 2^-63 of 1; integers are exact.
+  labelkit::detail::FixedSum tenth;
+  for (int i = 0; i < 10; ++i) tenth.add(0.1);
+  CHECK(std::abs(tenth.value() - 1.0) <= 1e-15);
+  labelkit::detail::FixedSum integers;
+  integers.add(-3.0);
+  integers.add(0x1p52);
+  CHECK(integers.value() == 0x1p52 - 3.0);
+  // Refused: NaN, infinity, 2^53; a sum past 2^65.
+  labelkit::detail::FixedSum bad;
+  CHECK_THROWS_AS(bad.add(std::numeric_limits<double>::quiet_NaN()), labelkit::invalid_argument);
+  CHECK_THROWS_AS(bad.add(std::numeric_limits<double>::infinity()), labelkit::invalid_argument);
+  CHECK_THROWS_AS(bad.add(0x1p53), labelkit::invalid_argument);
+  labelkit::detail::FixedSum big;
+  CHECK_THROWS_AS(
+      [&] {
+        for (int i = 0; i < 6000; ++i) big.add(0x1p52 + 0x1p51);  // 4.05e19 > 2^65
+      }(),
+      labelkit::numerical_error);
+  labelkit::detail::FixedSum half;
+  for (int i = 0; i < 2000; ++i) half.add(0x1p52);  // 9.0e18
+  labelkit::detail::FixedSum sum = half;
+  for (int i = 0; i < 3; ++i) sum.merge(half);  // 3.6e19 < 2^65 = 3.69e19
+  CHECK_THROWS_AS(sum.merge(half), labelkit::numerical_error);
+}
+
+TEST_CASE("UnitSum: within n * 2^-62 of the exact sum, and overflow refused on merge") {
+  labelkit::Random random(6);
   labelkit::detail::UnitSum fixed;
   labelkit::detail::ExactSum exact;
+  std::vector<double> terms;
   for (int i = 0; i < 100000; ++i) {
-    const double x = random.uniform01() * (i % 3 == 0 ? 1e-12 : 1.0);
+    const double x = (i % 5 == 0 ? -1.0 : 1.0) * random.uniform01() * (i % 3 == 0 ? 1e-12 : 1.0);
+    terms.push_back(x);
     fixed.add(x);
     exact.add(x);
   }
   CHECK(std::abs(fixed.value() - exact.value()) <= 100000 * 0x1p-62 + 1e-10);
-  fixed.add(2.0);
-  CHECK(fixed.value() == doctest::Approx(exact.value() + 2.0).epsilon(1e-15));
-  // The largest positive sum (2^63 - 1 in the high half) overflows when anything positive is
-  // merged in; negative addends work.
+  labelkit::detail::UnitSum reversed;
+  for (auto it = terms.rbegin(); it != terms.rend(); ++it) reversed.add(*it);
+  CHECK(reversed == fixed);
+  CHECK_THROWS_AS(fixed.add(2.5), labelkit::invalid_argument);
+  CHECK_THROWS_AS(fixed.add(std::numeric_limits<double>::quiet_NaN()), labelkit::invalid_argument);
+  // The largest positive sum overflows when anything positive is merged in.
   labelkit::detail::ByteWriter w("TEST0001", 1);
   w.u64(~std::uint64_t{0});
   w.u64(~std::uint64_t{0} >> 1);
   const auto bytes = std::move(w).take();
   labelkit::detail::ByteReader r(bytes, "TEST0001", 1, "test");
   auto huge = labelkit::detail::UnitSum::read(r);
-  CHECK_THROWS_AS(huge.merge(fixed), labelkit::numerical_error);
-  labelkit::detail::LogSum logs;
-  labelkit::detail::LogSum reversed;
-  std::vector<double> terms;
-  for (int i = 0; i < 1000; ++i) terms.push_back(-random.uniform01() * std::pow(10.0, i % 6));
-  for (const double t : terms) logs.add(t);
-  for (auto it = terms.rbegin(); it != terms.rend(); ++it) reversed.add(*it);
-  CHECK(logs == reversed);
-  CHECK(logs.value() == doctest::Approx(std::accumulate(terms.begin(), terms.end(), 0.0)));
-  CHECK_THROWS_AS(logs.add(-0x1p31), labelkit::invalid_argument);
+  labelkit::detail::UnitSum one;
+  one.add(1.0);
+  CHECK_THROWS_AS(huge.merge(one), labelkit::numerical_error);
 }
 
 TEST_CASE("Dawid-Skene on shards that merge their statistics equals one process to the last bit") {

@@ -16,7 +16,7 @@
 /// of the (rounded) addends, more accurate than any floating-point summation order.
 ///
 /// Cost: add() splits the double (frexp/ldexp) and carries through six limbs, about 65 ns on the
-/// project's machine; 48 bytes per sum. FixedSum below is the 2 ns form for bounded addends.
+/// project's machine; 48 bytes per sum. FixedSum below is the cheap form for addends below 2^53.
 
 #include <algorithm>
 #include <array>
@@ -207,65 +207,77 @@ class ExactSum {
   Limbs v_{};
 };
 
-/// An exact, order-independent sum in fixed point, for addends of bounded magnitude: each addend
-/// is rounded once to a multiple of 2^-FractionBits (half a unit away from zero), then added as
-/// a signed 128-bit integer. The sum is a function of the multiset of addends only, as
-/// ExactSum's is, at the cost of two integer additions instead of ExactSum's limb arithmetic
-/// (about 2 ns against 65 ns per add on the project's machine): what an EM pass that adds every
-/// posterior entry of every answer needs. An addend's rounding is at most 2^-(FractionBits+1),
-/// so n addends are off their exact sum by at most n · 2^-(FractionBits+1). Addends must satisfy
-/// |x| <= 2^(62 - FractionBits); sums must stay below 2^(127 - FractionBits) in magnitude
-/// (merge() checks; add() cannot get there in fewer than 2^64 calls).
-template <int FractionBits>
+/// An order-independent sum in fixed point for the many addends of an EM pass (posterior masses,
+/// log evidence): each addend x, |x| < 2^53, is split exactly into its integer part and its
+/// fraction; the fraction is rounded once to a multiple of 2^-62 (half a unit away from zero), and
+/// the addend is added as a signed 192-bit integer in units of 2^-62. The sum is a function of
+/// the multiset of addends only, as ExactSum's is, for a few integer additions instead of
+/// ExactSum's 65 ns of limb arithmetic per addend. Each addend is off by at most 2^-63, so n
+/// addends are off their exact sum by at most n · 2^-63 (10^-10 for 10^9 addends), whatever
+/// their magnitude. Sums must stay below 2^65 in magnitude (add() and merge() check).
 class FixedSum {
-  static_assert(FractionBits >= 0 && FractionBits <= 62);
-
  public:
-  /// Largest addend magnitude, 2^(62 - FractionBits).
-  static constexpr double max_addend = static_cast<double>(std::uint64_t{1} << (62 - FractionBits));
+  /// Addends must be below this in magnitude.
+  static constexpr double max_addend = 0x1p53;
 
   constexpr FixedSum() = default;
 
-  /// Adds x. @throws labelkit::invalid_argument if x is NaN or |x| > max_addend.
+  /// Adds x. @throws labelkit::invalid_argument if x is NaN or |x| >= 2^53;
+  ///   labelkit::numerical_error if the sum leaves 2^65 (the sum is then unusable).
   void add(double x) {
-    if (!(std::abs(x) <= max_addend)) {
-      fail("FixedSum::add", "the value ", x, " is not finite or above ", max_addend,
-           " in magnitude");
+    if (!(std::abs(x) < max_addend)) {
+      fail("FixedSum::add", "the value ", x, " is not finite or not below 2^53 in magnitude");
     }
-    const double scaled = std::ldexp(x, FractionBits);  // exact: a power-of-two scaling
-    const auto q = static_cast<std::int64_t>(scaled < 0 ? scaled - 0.5 : scaled + 0.5);
-    add_integer(static_cast<std::uint64_t>(q), q < 0 ? ~std::uint64_t{0} : 0);
+    const auto whole = static_cast<std::int64_t>(x);         // truncation: exact
+    const double fraction = x - static_cast<double>(whole);  // exact, |fraction| < 1
+    const double scaled = fraction * 0x1p62;                 // exact: a power of two
+    const auto units = static_cast<std::int64_t>(scaled < 0 ? scaled - 0.5 : scaled + 0.5);
+    // whole · 2^62 as a signed 192-bit value, then the fraction's units, sign-extended.
+    add_words(static_cast<std::uint64_t>(whole) << 62, static_cast<std::uint64_t>(whole >> 2),
+              whole < 0 ? ~std::uint64_t{0} : 0);
+    const std::uint64_t extend = units < 0 ? ~std::uint64_t{0} : 0;
+    add_words(static_cast<std::uint64_t>(units), extend, extend);
+    if (!in_range()) fail<numerical_error>("FixedSum::add", "the sum overflows 2^65");
   }
 
-  /// Adds another sum. @throws labelkit::numerical_error if the total overflows.
+  /// Adds another sum. @throws labelkit::numerical_error if the total overflows 2^65 (this sum
+  ///   is then unchanged).
   void merge(const FixedSum& other) {
-    const bool a_negative = negative();
-    const bool b_negative = other.negative();
-    add_integer(other.lo_, other.hi_);
-    if (a_negative == b_negative && negative() != a_negative) {
-      fail<numerical_error>("FixedSum::merge", "the fixed-point sum overflows");
-    }
+    FixedSum sum = *this;
+    sum.add_words(other.w_[0], other.w_[1], other.w_[2]);
+    if (!sum.in_range()) fail<numerical_error>("FixedSum::merge", "the sum overflows 2^65");
+    *this = sum;
   }
 
-  /// The sum as a double: (hi · 2^64 + lo) · 2^-FractionBits, one rounding per half and one
-  /// for their sum (a function of the integer only).
+  /// The sum as a double (a function of the integer only: magnitude words converted and added
+  /// from the top, then scaled by 2^-62).
   [[nodiscard]] double value() const noexcept {
-    const auto high = static_cast<double>(static_cast<std::int64_t>(hi_));
-    return std::ldexp(high, 64 - FractionBits) +
-           std::ldexp(static_cast<double>(lo_), -FractionBits);
+    std::array<std::uint64_t, 3> m = w_;
+    const bool negative = (m[2] >> 63) != 0;
+    if (negative) {
+      std::uint64_t carry = 1;
+      for (auto& word : m) {
+        word = ~word + carry;
+        carry = (carry != 0 && word == 0) ? 1 : 0;
+      }
+    }
+    const double magnitude = std::ldexp(static_cast<double>(m[2]), 128 - 62) +
+                             std::ldexp(static_cast<double>(m[1]), 64 - 62) +
+                             std::ldexp(static_cast<double>(m[0]), -62);
+    return negative ? -magnitude : magnitude;
   }
 
-  /// Appends the two 64-bit halves (low first).
+  /// Appends the three 64-bit words (low first).
   void write(ByteWriter& w) const {
-    w.u64(lo_);
-    w.u64(hi_);
+    for (const std::uint64_t word : w_) w.u64(word);
   }
 
-  /// Reads write()'s output (every bit pattern is a valid sum).
+  /// Reads write()'s output. @throws labelkit::parse_error (through `r`) for a sum outside the
+  ///   range (2^65 in magnitude).
   static FixedSum read(ByteReader& r) {
     FixedSum s;
-    s.lo_ = r.u64();
-    s.hi_ = r.u64();
+    for (auto& word : s.w_) word = r.u64();
+    if (!s.in_range()) r.fail_at("a fixed-point sum is not below 2^65 in magnitude");
     return s;
   }
 
@@ -273,20 +285,93 @@ class FixedSum {
   friend bool operator==(const FixedSum&, const FixedSum&) = default;
 
  private:
-  [[nodiscard]] bool negative() const noexcept { return (hi_ >> 63) != 0; }
-  void add_integer(std::uint64_t lo, std::uint64_t hi) noexcept {
+  // In range: the sum fits in 128 bits of units (|sum| < 2^127 · 2^-62 = 2^65), so the top
+  // word only extends the sign of word 1. Any carry into it beyond that is an overflow.
+  [[nodiscard]] bool in_range() const noexcept {
+    const bool top_negative = (w_[1] >> 63) != 0;
+    return w_[2] == (top_negative ? ~std::uint64_t{0} : 0);
+  }
+  void add_words(std::uint64_t a0, std::uint64_t a1, std::uint64_t a2) noexcept {
+    w_[0] += a0;
+    const std::uint64_t c0 = w_[0] < a0 ? 1U : 0U;
+    const std::uint64_t s1 = w_[1] + a1;
+    const std::uint64_t c1 = s1 < a1 ? 1U : 0U;
+    w_[1] = s1 + c0;
+    const std::uint64_t c2 = w_[1] < s1 ? 1U : 0U;
+    w_[2] += a2 + c1 + c2;
+  }
+
+  std::array<std::uint64_t, 3> w_{};  // two's complement, low word first
+};
+
+/// FixedSum's fast form for probabilities and posterior masses, addends in [-2, 2]: each addend
+/// is rounded once to a multiple of 2^-61 and added into a signed 128-bit integer (two integer
+/// additions, about 2 ns), so the sum again depends only on the multiset of addends, off the exact
+/// sum by at most n · 2^-62 for n addends. Sums must stay below 2^66 in magnitude (merge()
+/// checks; add() would need 2^65 calls to get there). Dawid–Skene adds every posterior entry of
+/// every answer into these.
+class UnitSum {
+ public:
+  /// Addends must be at most this in magnitude.
+  static constexpr double max_addend = 2.0;
+
+  constexpr UnitSum() = default;
+
+  /// Adds x. @throws labelkit::invalid_argument if x is NaN or |x| > 2.
+  void add(double x) {
+    if (!(std::abs(x) <= max_addend)) {
+      fail("UnitSum::add", "the value ", x, " is not in [-2, 2]");
+    }
+    const double scaled = x * 0x1p61;  // exact: a power of two
+    const auto q = static_cast<std::int64_t>(scaled < 0 ? scaled - 0.5 : scaled + 0.5);
+    add_words(static_cast<std::uint64_t>(q), q < 0 ? ~std::uint64_t{0} : 0);
+  }
+
+  /// Adds another sum. @throws labelkit::numerical_error if the total overflows 2^66 (this sum
+  ///   is then unchanged).
+  void merge(const UnitSum& other) {
+    UnitSum sum = *this;
+    sum.add_words(other.lo_, other.hi_);
+    const bool a = (hi_ >> 63) != 0;
+    const bool b = (other.hi_ >> 63) != 0;
+    if (a == b && ((sum.hi_ >> 63) != 0) != a) {
+      fail<numerical_error>("UnitSum::merge", "the sum overflows 2^66");
+    }
+    *this = sum;
+  }
+
+  /// The sum as a double (a function of the integer only).
+  [[nodiscard]] double value() const noexcept {
+    const auto high = static_cast<double>(static_cast<std::int64_t>(hi_));
+    return std::ldexp(high, 64 - 61) + std::ldexp(static_cast<double>(lo_), -61);
+  }
+
+  /// Appends the two 64-bit words (low first).
+  void write(ByteWriter& w) const {
+    w.u64(lo_);
+    w.u64(hi_);
+  }
+
+  /// Reads write()'s output (every bit pattern is a valid sum).
+  static UnitSum read(ByteReader& r) {
+    UnitSum s;
+    s.lo_ = r.u64();
+    s.hi_ = r.u64();
+    return s;
+  }
+
+  /// Same integer.
+  friend bool operator==(const UnitSum&, const UnitSum&) = default;
+
+ private:
+  void add_words(std::uint64_t lo, std::uint64_t hi) noexcept {
     lo_ += lo;
     hi_ += hi + (lo_ < lo ? 1U : 0U);
   }
 
-  std::uint64_t lo_ = 0;  // two's complement, low half
-  std::uint64_t hi_ = 0;  // high half
+  std::uint64_t lo_ = 0;  // two's complement, low word
+  std::uint64_t hi_ = 0;  // high word
 };
-
-/// Posterior masses and probabilities (addends in [-2, 2], units of 2^-61).
-using UnitSum = FixedSum<61>;
-/// Log evidence and other log-probability sums (addends up to 2^30 in magnitude, units of 2^-32).
-using LogSum = FixedSum<32>;
 
 }  // namespace detail
 LABELKIT_END_NAMESPACE

@@ -16,11 +16,12 @@
 /// happens inside the iterations: every buffer is sized before the first one.
 ///
 /// Models whose expected counts live in an EmStatistics (Dawid–Skene, one-coin) are mergeable:
-/// their counts and the log evidence are fixed-point sums (detail::UnitSum, detail::LogSum), so a
-/// pass over the items in shards, merged in any order, gives the same bits as one pass over all of
-/// them. run_em() hands the statistics to a `reduce` step after every pass: nothing for one
-/// process, an allreduce across ranks for distributed::dawid_skene. Every rank then runs the same
-/// M-step on the same numbers, and takes the same convergence decision.
+/// their counts and the log evidence are fixed-point sums (detail::UnitSum for the counts,
+/// detail::FixedSum for the evidence), so a pass over the items in shards, merged in any order,
+/// gives the same bits as one pass over all of them. run_em() hands the statistics to a `reduce`
+/// step after every pass: nothing for one process, an allreduce across ranks for
+/// distributed::dawid_skene. Every rank then runs the same M-step on the same numbers, and takes
+/// the same convergence decision.
 ///
 /// Every function here that uses Eigen is a template (the models are class templates on the
 /// scalar of their tables, always double), so that the EM code is compiled only in translation
@@ -165,7 +166,7 @@ struct EmRun {
 
 /// The M-step statistics of a mergeable EM model: a fixed number of fixed-point sums (UnitSum:
 /// the model's expected counts, in the model's layout), the fixed-point sum of the items' log
-/// evidence (LogSum) and the number of items passed. Satisfies labelkit::MergeableState. Merging
+/// evidence (FixedSum) and the number of items passed. Satisfies labelkit::MergeableState. Merging
 /// adds exactly, so the statistics of a pass are the same bits for any partition of the items and
 /// any merge order.
 class EmStatistics {
@@ -173,7 +174,7 @@ class EmStatistics {
   /// Statistics of `n_sums` zero sums.
   explicit EmStatistics(std::size_t n_sums = 0) : sums_(n_sums) {}
 
-  /// Adds x, a posterior mass in [-2, 2], to sum k. @throws as FixedSum::add.
+  /// Adds x, a posterior mass in [-2, 2], to sum k. @throws as UnitSum::add.
   void add(std::size_t k, double x) { sums_[k].add(x); }
   /// Adds an item's log evidence and counts the item.
   void add_evidence(double x) {
@@ -191,7 +192,7 @@ class EmStatistics {
   /// Back to zero, same size.
   void clear() {
     std::fill(sums_.begin(), sums_.end(), UnitSum{});
-    evidence_ = LogSum{};
+    evidence_ = FixedSum{};
     items_ = 0;
   }
 
@@ -211,8 +212,8 @@ class EmStatistics {
     *this = std::move(sum);
   }
 
-  /// Tag "LKEMSTAT", version 2, then the number of sums, the sums (two 64-bit halves each), the
-  /// evidence and the item count.
+  /// Tag "LKEMSTAT", version 2, then the number of sums, the sums (two 64-bit words each), the
+  /// evidence (three), the evidence and the item count.
   [[nodiscard]] std::vector<std::byte> to_bytes() const {
     ByteWriter w("LKEMSTAT", 2);
     w.u64(sums_.size());
@@ -231,7 +232,7 @@ class EmStatistics {
     const std::size_t n = r.count(16, max_allocation_bytes / sizeof(UnitSum), "the number of sums");
     EmStatistics s(n);
     for (auto& x : s.sums_) x = UnitSum::read(r);
-    s.evidence_ = LogSum::read(r);
+    s.evidence_ = FixedSum::read(r);
     s.items_ = r.non_negative(std::numeric_limits<std::int64_t>::max(), "the item count");
     r.finish();
     return s;
@@ -242,7 +243,7 @@ class EmStatistics {
 
  private:
   std::vector<UnitSum> sums_;
-  LogSum evidence_;
+  FixedSum evidence_;
   std::int64_t items_ = 0;
 };
 

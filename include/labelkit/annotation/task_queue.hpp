@@ -646,21 +646,11 @@ class TaskQueue {
   /// @throws labelkit::invalid_argument for an unknown label set or one of another kind.
   template <class Json = nlohmann::json>
   [[nodiscard]] SpanAnswerSet spans(int label_set) const {
-    std::lock_guard lock(mutex_);
-    state_.check_label_set_index(label_set, "spans");
-    expect_kind(label_set, AnswerKind::spans, "spans");
-    SpanAnswerSet out{*state_.label_sets[static_cast<std::size_t>(label_set)], {}, {}};
-    for (const auto& task : state_.tasks) {
-      if (task.label_set != label_set) continue;
-      for (const auto& slot : task.slots) {
-        if (slot.state != detail::SlotState::submitted) continue;
-        out.annotated.push_back({task.item, slot.annotator});
-        if (!slot.regions) continue;
-        for (const auto& span : slot.regions->spans)
-          out.spans.push_back({task.item, slot.annotator, span.start, span.end, span.label});
-      }
-    }
-    return out;
+    return region_answers<SpanAnswerSet>(
+        label_set, AnswerKind::spans, "spans", [](const auto& task, const auto& slot, auto& out) {
+          for (const auto& span : slot.regions->spans)
+            out.spans.push_back({task.item, slot.annotator, span.start, span.end, span.label});
+        });
   }
 
   /// Every accepted answer on the tasks of AnswerKind::boxes set `label_set`, in the form
@@ -668,21 +658,11 @@ class TaskQueue {
   /// @throws labelkit::invalid_argument for an unknown label set or one of another kind.
   template <class Json = nlohmann::json>
   [[nodiscard]] BoxAnswerSet boxes(int label_set) const {
-    std::lock_guard lock(mutex_);
-    state_.check_label_set_index(label_set, "boxes");
-    expect_kind(label_set, AnswerKind::boxes, "boxes");
-    BoxAnswerSet out{*state_.label_sets[static_cast<std::size_t>(label_set)], {}, {}};
-    for (const auto& task : state_.tasks) {
-      if (task.label_set != label_set) continue;
-      for (const auto& slot : task.slots) {
-        if (slot.state != detail::SlotState::submitted) continue;
-        out.annotated.push_back({task.item, slot.annotator});
-        if (!slot.regions) continue;
-        for (const auto& b : slot.regions->boxes)
-          out.boxes.push_back({task.item, slot.annotator, b.x, b.y, b.width, b.height, b.label});
-      }
-    }
-    return out;
+    return region_answers<BoxAnswerSet>(
+        label_set, AnswerKind::boxes, "boxes", [](const auto& task, const auto& slot, auto& out) {
+          for (const auto& b : slot.regions->boxes)
+            out.boxes.push_back({task.item, slot.annotator, b.x, b.y, b.width, b.height, b.label});
+        });
   }
 
   /// Accepted answers on single-label tasks, ordinary and gold alike, as labelkit::Annotation
@@ -815,6 +795,26 @@ class TaskQueue {
   }
 
  private:
+  // Every submitted answer on the tasks of region set `label_set` of kind `kind`, as an
+  // AnnotatedItem each (an annotator who marked nothing still read the item), with `add(task,
+  // slot, out)` appending the answer's regions: the one walk behind spans() and boxes().
+  template <class Out, class Add>
+  [[nodiscard]] Out region_answers(int label_set, AnswerKind kind, const char* function,
+                                   Add add) const {
+    std::lock_guard lock(mutex_);
+    state_.check_label_set_index(label_set, function);
+    expect_kind(label_set, kind, function);
+    Out out{*state_.label_sets[static_cast<std::size_t>(label_set)], {}, {}};
+    for (const auto& task : state_.tasks) {
+      if (task.label_set != label_set) continue;
+      for (const auto& slot : task.slots) {
+        if (slot.state != detail::SlotState::submitted) continue;
+        out.annotated.push_back({task.item, slot.annotator});
+        if (slot.regions) add(task, slot, out);
+      }
+    }
+    return out;
+  }
   // ---- helpers
   // ----------------------------------------------------------------------
 

@@ -127,9 +127,9 @@ TEST_CASE("distributed::dawid_skene equals dawid_skene to the last bit, one-coin
   REQUIRE(part.confusion.size() == whole.confusion.size());
   for (std::size_t j = 0; j < part.confusion.size(); ++j)
     CHECK(part.confusion[j] == whole.confusion[j]);
-  // 48 bytes per exact sum: 9 annotators x 16 counts, 4 class masses, the evidence; a 12-byte
-  // header, the sum count and the item count.
-  CHECK(bytes == 48 * (9 * 16 + 4 + 1) + 12 + 8 + 8);
+  // 16 bytes per count (detail::UnitSum): 9 annotators x 16 counts and 4 class masses; 24 for
+  // the evidence (detail::FixedSum); a 12-byte header, the sum count and the item count.
+  CHECK(bytes == 16 * (9 * 16 + 4) + 24 + 12 + 8 + 8);
 
   const auto coin =
       labelkit::distributed::one_coin_dawid_skene(crowd.local, 4, MPI_COMM_WORLD, options);

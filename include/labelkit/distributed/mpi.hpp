@@ -22,8 +22,8 @@
 /// (when the communicator's error handler returns errors; MPI's default handler aborts).
 ///
 /// Message sizes per call (P ranks): majority vote 16 bytes per annotator plus 8 C + 36 (the
-/// CrowdState); Dawid–Skene that once, then 48 (J C^2 + C + 1) + 32 bytes per EM iteration for
-/// J annotators and C classes (48 (J + C + 1) + 32 one-coin); confident-learning thresholds
+/// CrowdState); Dawid–Skene that once, then 16 (J C^2 + C) + 52 bytes per EM iteration for
+/// J annotators and C classes (16 (J + C) + 52 one-coin); confident-learning thresholds
 /// 72 C + 20, the confident joint that plus 8 (C^2 + C) + 20; top-k 16 k + 24 bytes per rank;
 /// Krippendorff 16 bytes per distinct value plus 24 per (unit size, value pair); Cohen 8 C^2;
 /// Fleiss 8 C + 44; k-center the k candidate rows per rank. Allgather moves P times that to every

@@ -305,3 +305,29 @@ TEST_CASE("FleissState equals fleiss_kappa of the stacked tables to the last bit
   inconsistent[bytes.size() - 1] = std::byte{0x01};  // last total's top byte
   CHECK_THROWS_AS((void)FleissState::from_bytes(inconsistent), labelkit::parse_error);
 }
+
+TEST_CASE("CohenState: counts from bytes or merges beyond 2^53 items are refused") {
+  // A fuzzer's input: two cells near 2^62 each used to read, then overflow a double-to-int64 cast
+  // in kappa.
+  labelkit::detail::ByteWriter w("LKCOHEN1", 1);
+  w.i64(2);
+  for (const std::int64_t v :
+       {std::int64_t{1} << 62, std::int64_t{1} << 62, std::int64_t{0}, std::int64_t{0}}) {
+    w.i64(v);
+  }
+  const auto bytes = std::move(w).take();
+  CHECK_THROWS_AS((void)labelkit::agreement::CohenState::from_bytes(bytes), labelkit::parse_error);
+
+  labelkit::detail::ByteWriter half("LKCOHEN1", 1);
+  half.i64(1);
+  half.i64(std::int64_t{1} << 52);
+  const auto half_bytes = std::move(half).take();
+  auto a = labelkit::agreement::CohenState::from_bytes(half_bytes);
+  const auto b = a;
+  a.merge(b);  // exactly 2^53: still exact in double
+  CHECK_THROWS_AS(a.merge(b), labelkit::numerical_error);
+  CHECK_THROWS_AS((void)labelkit::detail::kappa_from_table<>(
+                      Eigen::MatrixXd::Constant(2, 2, 0x1p62), Eigen::MatrixXd::Zero(2, 2), 0.95,
+                      labelkit::agreement::ZeroDivision::one, false, "test"),
+                  labelkit::numerical_error);
+}

@@ -7,6 +7,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <random>
 #include <span>
 #include <vector>
@@ -90,4 +91,19 @@ TEST_CASE("ReliabilityState bytes: truncation, trailing bytes and impossible sum
   for (std::size_t i = 20; i < 28; ++i) impossible[i] = std::byte{0};
   CHECK_THROWS_AS((void)ReliabilityState::from_bytes(impossible), labelkit::parse_error);
   CHECK_THROWS_AS(ReliabilityState(0), labelkit::invalid_argument);
+}
+
+TEST_CASE("ReliabilityState: bin counts whose sum overflows int64 are refused on reading") {
+  // A fuzzer's input: two bins of 2^62 + 2^61 items each read fine, then table() overflowed
+  // adding them up.
+  labelkit::detail::ByteWriter w("LKRELIA1", 1);
+  w.u64(2);
+  for (int bin = 0; bin < 2; ++bin) {
+    w.i64((std::int64_t{1} << 62) + (std::int64_t{1} << 61));
+    labelkit::detail::ExactSum{}.write(w);
+    labelkit::detail::ExactSum{}.write(w);
+  }
+  const auto bytes = std::move(w).take();
+  CHECK_THROWS_AS((void)labelkit::prelabel::ReliabilityState::from_bytes(bytes),
+                  labelkit::parse_error);
 }

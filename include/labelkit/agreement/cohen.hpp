@@ -202,6 +202,10 @@ agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const Eigen:
                                      bool inference, const char* function,
                                      const agreement::InferenceOptions* options = nullptr) {
   const double n = counts.sum();
+  if (!(n < 0x1p63)) {
+    labelkit::detail::fail<numerical_error>(function, "the table holds ", n,
+                                            " items, more than an int64 counts");
+  }
   const Eigen::VectorXd row = counts.rowwise().sum();
   const Eigen::RowVectorXd col = counts.colwise().sum();
   const double observed_disagreement = (w.array() * counts.array()).sum();

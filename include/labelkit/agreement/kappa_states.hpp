@@ -62,7 +62,8 @@ class CohenState {
 
   /// Merges another shard's table.
   /// @throws labelkit::dimension_mismatch if the category counts differ;
-  ///         labelkit::numerical_error if a count would overflow int64.
+  ///         labelkit::numerical_error if the merged table would hold more than 2^53 items (the
+  ///         largest count its double table() keeps exact).
   void merge(const CohenState& other) {
     constexpr const char* fn = "CohenState::merge";
     if (other.c_ != c_) {
@@ -70,8 +71,14 @@ class CohenState {
                                        " categories");
     }
     std::vector<std::int64_t> sum = table_;
-    for (std::size_t i = 0; i < sum.size(); ++i)
+    std::int64_t total = 0;
+    for (std::size_t i = 0; i < sum.size(); ++i) {
       sum[i] = detail::add_counts(sum[i], other.table_[i], fn);
+      total = detail::add_counts(total, sum[i], fn);
+    }
+    if (total > max_items) {
+      detail::fail<numerical_error>(fn, "the merged table holds ", total, " items, more than 2^53");
+    }
     table_ = std::move(sum);
   }
 
@@ -112,7 +119,8 @@ class CohenState {
 
   /// Reads to_bytes()' output.
   /// @throws labelkit::parse_error for a wrong tag or version, C outside [1, max_classes], C^2
-  ///         counts that the buffer does not hold, a negative count, or trailing bytes.
+  ///         counts that the buffer does not hold, a negative count, counts summing beyond
+  ///         2^53, or trailing bytes.
   [[nodiscard]] static CohenState from_bytes(std::span<const std::byte> bytes) {
     constexpr const char* fn = "CohenState::from_bytes";
     detail::ByteReader r(bytes, "LKCOHEN1", 1, fn);
@@ -123,8 +131,11 @@ class CohenState {
     if ((bytes.size() - r.position()) / 8 < cells)
       r.fail_at("the buffer is shorter than C^2 counts");
     CohenState s(static_cast<int>(c));
-    for (std::size_t i = 0; i < cells; ++i)
-      s.table_[i] = r.non_negative(std::numeric_limits<std::int64_t>::max(), "a table count");
+    std::int64_t total = 0;
+    for (std::size_t i = 0; i < cells; ++i) {
+      s.table_[i] = r.non_negative(max_items - total, "a table count");
+      total += s.table_[i];  // at most max_items
+    }
     r.finish();
     return s;
   }
@@ -133,6 +144,7 @@ class CohenState {
   friend bool operator==(const CohenState&, const CohenState&) = default;
 
  private:
+  static constexpr std::int64_t max_items = std::int64_t{1} << 53;
   [[nodiscard]] std::size_t index(int i, int j) const {
     return static_cast<std::size_t>(i) * static_cast<std::size_t>(c_) + static_cast<std::size_t>(j);
   }

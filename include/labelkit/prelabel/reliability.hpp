@@ -166,11 +166,16 @@ class ReliabilityState {
 
   /// The reliability table: per bin its edges, count, mean confidence and accuracy, with the
   /// expected and maximum calibration errors (see reliability_table()).
+  /// @throws labelkit::numerical_error if merges made the bins' counts sum beyond int64.
   [[nodiscard]] ReliabilityTable table() const {
     ReliabilityTable table;
     const auto n_bins = static_cast<double>(bins_.size());
     table.bins.resize(bins_.size());
-    for (const Bin& bin : bins_) table.total += static_cast<Eigen::Index>(bin.count);
+    std::int64_t total = 0;  // every bin's count fits; their sum is checked
+    for (const Bin& bin : bins_) {
+      total = labelkit::detail::add_counts(total, bin.count, "ReliabilityState::table");
+    }
+    table.total = static_cast<Eigen::Index>(total);
     for (std::size_t k = 0; k < bins_.size(); ++k) {
       ReliabilityBin& out = table.bins[k];
       out.lower = static_cast<double>(k) / n_bins;
@@ -203,7 +208,8 @@ class ReliabilityState {
 
   /// Reads to_bytes()' output.
   /// @throws labelkit::parse_error for a wrong tag or version, a bin count outside
-  ///         [1, max_classes] or beyond the buffer, a negative count, sums outside [0, count]
+  ///         [1, max_classes] or beyond the buffer, a negative count or counts whose sum
+  ///         overflows int64, sums outside [0, count]
   ///         (confidence and correctness are in [0, 1]), or trailing bytes.
   [[nodiscard]] static ReliabilityState from_bytes(std::span<const std::byte> bytes) {
     constexpr const char* fn = "ReliabilityState::from_bytes";
@@ -212,8 +218,10 @@ class ReliabilityState {
         r.count(104, static_cast<std::uint64_t>(labelkit::max_classes), "the bin count");
     if (n == 0) r.fail_at("a state has at least one bin");
     ReliabilityState s(static_cast<int>(n));
+    std::int64_t total = 0;
     for (Bin& bin : s.bins_) {
-      bin.count = r.non_negative(std::numeric_limits<std::int64_t>::max(), "a bin count");
+      bin.count = r.non_negative(std::numeric_limits<std::int64_t>::max() - total, "a bin count");
+      total += bin.count;  // at most INT64_MAX: the bins' counts sum without overflow
       bin.confidence = labelkit::detail::ExactSum::read(r);
       bin.correct = labelkit::detail::ExactSum::read(r);
       const auto within = [&](const labelkit::detail::ExactSum& sum) {

@@ -28,6 +28,7 @@
 #include "labelkit/core/mergeable.hpp"
 #include "labelkit/core/model.hpp"
 #include "labelkit/core/multilabel_model.hpp"
+#include "labelkit/core/parallel.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/core/regions.hpp"
 #include "labelkit/core/regressor.hpp"

@@ -111,7 +111,7 @@ LABELKIT_PEERS_ANSWERS="$out/answers-default.json" "$default_build/benchmarks/la
   "${bench_args[@]}" --benchmark_out="$out/labelkit-default.json" >"$out/labelkit-default.log" 2>&1
 load_default="$(load)"
 log "labelkit -march=native build"
-"$native_build/benchmarks/labelkit_peers_bench" \
+LABELKIT_PEERS_ANSWERS="$out/answers-native.json" "$native_build/benchmarks/labelkit_peers_bench" \
   "${bench_args[@]}" --benchmark_out="$out/labelkit-native.json" >"$out/labelkit-native.log" 2>&1
 load_end="$(load)"
 
@@ -119,7 +119,7 @@ load_end="$(load)"
 commit="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')"
 python3 "$repo/benchmarks/peers_table.py" --peers "$peers_results" \
   --default "$out/labelkit-default.json" --native "$out/labelkit-native.json" \
-  --answers "$out/answers-default.json" --data "$PEERS_DATA" --commit "$commit" \
+  --answers "$out/answers-default.json" --native-answers "$out/answers-native.json" --data "$PEERS_DATA" --commit "$commit" \
   --load "start $load_start" "after the peers $load_peers" "after labelkit default $load_default" \
   "end $load_end" | tee "$out/side_by_side.md"
 log "wrote $out/side_by_side.md"

@@ -149,7 +149,10 @@ def cross_check(path_key, answers, peers, row_peers, data_dir):
                         key=lambda t: ((-t[0] if largest else t[0]), t[1]))
             same = len(set(a["indices"]) & set(o["indices"]))
             diff = max(abs(x - y) for (x, _), y in zip(lk, o["scores_by_score"]))
-            out.append(f"{short}: {same}/{len(o['indices'])} same items, max |Δscore| by rank {diff:.1e}")
+            text = f"{short}: {same}/{len(o['indices'])} same items, max |Δscore| by rank {diff:.1e}"
+            if same < len(o["indices"]) and diff <= 1e-6:
+                text += " (tied scores at the k-th: which tied items are chosen differs)"
+            out.append(text)
         elif "indices" in o and "indices" in a:
             same = len(set(a["indices"]) & set(o["indices"]))
             order = "same order" if list(a["indices"]) == list(o["indices"]) else "order differs"
@@ -183,6 +186,7 @@ def main():
     ap.add_argument("--default", required=True, help="Google Benchmark JSON, default -O2 build")
     ap.add_argument("--native", required=True, help="Google Benchmark JSON, -march=native build")
     ap.add_argument("--answers", required=True, help="labelkit answers (LABELKIT_PEERS_ANSWERS)")
+    ap.add_argument("--native-answers", default="", help="the same from the native build")
     ap.add_argument("--data", default=os.environ.get("PEERS_DATA", "/tmp/peers-data"))
     ap.add_argument("--load", nargs="*", default=[], help="label=loadavg pairs to print")
     ap.add_argument("--commit", default="")
@@ -200,6 +204,32 @@ def main():
         with open(args.answers) as f:
             answers = json.load(f)
 
+    native_note = ""
+    if args.native_answers and os.path.exists(args.native_answers) and answers:
+        with open(args.native_answers) as f:
+            native_answers = json.load(f)
+        differ = []
+        for k, v in answers.items():
+            w = native_answers.get(k)
+            if v == w:
+                continue
+            parts = []
+            for field, x in v.items():
+                y = (w or {}).get(field)
+                if x == y:
+                    continue
+                if isinstance(x, float) and isinstance(y, float):
+                    parts.append(f"{field} |Δ| {abs(x - y):.1e}")
+                elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+                    if x and isinstance(x[0], float):
+                        parts.append(f"{field} max |Δ| {max(abs(p - q) for p, q in zip(x, y)):.1e}")
+                    else:
+                        parts.append(f"{field} differ at {sum(p != q for p, q in zip(x, y))} places")
+                else:
+                    parts.append(f"{field} differs")
+            differ.append(f"{k} ({', '.join(parts)})")
+        native_note = ("identical to the default build's" if not differ else
+                       "as the default build's except " + "; ".join(differ))
     env = peers_doc.get("environment", {})
     print(f"labelkit {args.commit} beside the Python peers, one run of "
           f"benchmarks/peers_side_by_side.sh ({peers_doc.get('generated_at', 'no peer run')}).")
@@ -215,6 +245,8 @@ def main():
         if ctx:
             print(f"- labelkit {label}: Google Benchmark on {ctx.get('num_cpus')} CPUs at "
                   f"{ctx.get('mhz_per_cpu')} MHz, load {ctx.get('load_avg')}.")
+    if native_note:
+        print(f"- labelkit's answers in the -march=native build: {native_note}.")
     if args.load:
         print("- 1-minute load average: " + ", ".join(args.load) + ".")
     loads = [r.get("loadavg_1m_before_after") for r in peers.values() if r.get("loadavg_1m_before_after")]

@@ -6,9 +6,11 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <numeric>
 #include <span>
 #include <vector>
@@ -81,25 +83,50 @@ class TopKHeap {
   std::vector<ScoredIndex<Scalar>> heap_;
 };
 
-/// Offers the scores `block[0, count)`, belonging to items `first, first + 1, ...`, to `heap`. Once
-/// the heap is full, a run of 64 scores whose largest does not beat the worst kept score is
-/// skipped after one max: the items come in increasing order and a later index never wins a tie,
-/// so this is exact.
+/// Offers the scores `block[0, count)`, belonging to items `first, first + 1, ...`, to `heap`,
+/// except scores below `floor`. A run of 64 scores whose largest is below `floor`, or (once the
+/// heap is full) does not beat the worst kept score, is skipped after one vectorised max: the
+/// items come in increasing order and a later index never wins a tie, so this is exact. `floor`
+/// is a score known to be at most the k-th best of the whole pool (another chunk's full heap's
+/// worst score), so nothing below it can be selected.
 template <class Scalar>
 void offer_block(TopKHeap<Scalar>& heap, const Scalar* block, Eigen::Index count,
-                 Eigen::Index first) {
+                 Eigen::Index first, Scalar floor = -std::numeric_limits<Scalar>::infinity()) {
   constexpr Eigen::Index run = 64;
-  Eigen::Index i = 0;
-  for (; i < count && heap.size() < heap.capacity(); ++i) heap.offer(block[i], first + i);
   if (heap.capacity() == 0) return;
+  Eigen::Index i = 0;
   for (; i + run <= count; i += run) {
-    Scalar largest = block[i];
-    for (Eigen::Index j = i + 1; j < i + run; ++j) largest = std::max(largest, block[j]);
-    if (!(largest > heap.worst_score())) continue;
-    for (Eigen::Index j = i; j < i + run; ++j) heap.offer(block[j], first + j);
+    const Scalar largest = Eigen::Map<const Eigen::Matrix<Scalar, run, 1>>(block + i).maxCoeff();
+    if (largest < floor) continue;
+    if (heap.size() == heap.capacity() && !(largest > heap.worst_score())) continue;
+    for (Eigen::Index j = i; j < i + run; ++j)
+      if (!(block[j] < floor)) heap.offer(block[j], first + j);
   }
-  for (; i < count; ++i) heap.offer(block[i], first + i);
+  for (; i < count; ++i)
+    if (!(block[i] < floor)) heap.offer(block[i], first + i);
 }
+
+/// A score floor shared by the chunks of a parallel selection of the k best: a chunk whose heap
+/// holds k scores raises it to its worst kept score (the k-th best of the pool is at least that),
+/// and every chunk skips the scores below it. Which chunks see which floor depends on timing;
+/// the selection does not (see offer_block).
+template <class Scalar>
+class SharedFloor {
+ public:
+  [[nodiscard]] Scalar get() const noexcept { return value_.load(std::memory_order_relaxed); }
+  /// Raises the floor to `heap`'s worst score if the heap holds `k` scores.
+  void raise(const TopKHeap<Scalar>& heap, std::size_t k) noexcept {
+    if (k == 0 || heap.size() < k) return;
+    const Scalar candidate = heap.worst_score();
+    Scalar seen = value_.load(std::memory_order_relaxed);
+    while (seen < candidate &&
+           !value_.compare_exchange_weak(seen, candidate, std::memory_order_relaxed)) {
+    }
+  }
+
+ private:
+  std::atomic<Scalar> value_{-std::numeric_limits<Scalar>::infinity()};
+};
 
 /// The k best of the union of `parts` (each part's pairs, any order), best first. The order
 /// (higher score, then lower index) is total over distinct indices, so the result does not depend
@@ -222,6 +249,7 @@ template <class Derived>
   const std::size_t chunks = labelkit::detail::chunk_count(static_cast<std::size_t>(n), grain);
   std::vector<std::vector<detail::ScoredIndex<Scalar>>> parts(chunks);
   std::vector<char> has_nan(chunks, 0);
+  detail::SharedFloor<Scalar> floor;
   labelkit::detail::for_each_chunk(
       parallel, static_cast<std::size_t>(n), grain,
       [&](std::size_t c, std::size_t begin, std::size_t end) {
@@ -235,7 +263,12 @@ template <class Derived>
         if constexpr ((Derived::Flags & Eigen::DirectAccessBit) != 0 &&
                       Derived::IsVectorAtCompileTime) {
           if (s.innerStride() == 1) {
-            detail::offer_block(heap, s.data() + first, count, first);
+            constexpr Eigen::Index block = 4096;
+            for (Eigen::Index b = first; b < first + count; b += block) {
+              detail::offer_block(heap, s.data() + b, std::min(block, first + count - b), b,
+                                  floor.get());
+              floor.raise(heap, static_cast<std::size_t>(k));
+            }
             parts[c] = heap.take_sorted();
             return;
           }

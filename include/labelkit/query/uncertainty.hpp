@@ -127,6 +127,7 @@ template <UncertaintyScore Kind, class Derived>
     const std::size_t chunks = chunk_count(n, grain);
     std::vector<std::vector<ScoredIndex<Scalar>>> parts(chunks);
     std::vector<char> ok(chunks, 1);
+    SharedFloor<Scalar> floor;
     for_each_chunk(parallel, n, grain, [&](std::size_t c, std::size_t begin, std::size_t end) {
       constexpr std::ptrdiff_t block = 1024;
       const auto last = static_cast<std::ptrdiff_t>(end);
@@ -140,7 +141,8 @@ template <UncertaintyScore Kind, class Derived>
           ok[c] = 0;
           return;
         }
-        offer_block(heap, buffer.data(), count, first);
+        offer_block(heap, buffer.data(), count, first, floor.get());
+        floor.raise(heap, static_cast<std::size_t>(k));
       }
       parts[c] = heap.take_sorted();
     });

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "labelkit/core/parallel.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/query/committee.hpp"
 
@@ -115,6 +116,50 @@ LABELKIT_COMMITTEE_BENCH(float, kCol);
 LABELKIT_COMMITTEE_BENCH(float, kRow);
 LABELKIT_COMMITTEE_BENCH(double, kCol);
 LABELKIT_COMMITTEE_BENCH(double, kRow);
+
+// Parallel scoring: wall time on 1 thread (the serial call) and 2 (labelkit::parallel_threads(2)).
+template <class Scalar, int Layout, class Score>
+void BM_ScoreThreads(benchmark::State& state) {
+  const auto& m = members<Scalar, Layout>();
+  const auto threads = static_cast<unsigned>(state.range(0));
+  const labelkit::Parallel parallel =
+      threads > 1 ? labelkit::parallel_threads(threads) : labelkit::Parallel{};
+  for (auto _ : state) {
+    const Eigen::Matrix<Scalar, Eigen::Dynamic, 1> s = Score{}(m, parallel);
+    benchmark::DoNotOptimize(s.data());
+    benchmark::ClobberMemory();
+  }
+  set_bytes<Scalar>(state);
+}
+
+struct BaldThreads {
+  template <class M>
+  auto operator()(const M& m, const labelkit::Parallel& parallel) const {
+    return labelkit::query::bald(m, parallel);
+  }
+};
+struct VoteEntropyThreads {
+  template <class M>
+  auto operator()(const M& m, const labelkit::Parallel& parallel) const {
+    return labelkit::query::vote_entropy(m, parallel);
+  }
+};
+
+BENCHMARK(BM_ScoreThreads<float, kRow, BaldThreads>)
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScoreThreads<double, kCol, BaldThreads>)
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScoreThreads<float, kRow, VoteEntropyThreads>)
+    ->Arg(1)
+    ->Arg(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

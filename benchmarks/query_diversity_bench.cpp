@@ -3,13 +3,15 @@
 // points by greedy k-center must at least do. Target: k_center_greedy(100) within 2x of it.
 // BADGE (10 classes) and k-means++ / k-means on the same data for scale.
 //
-//   labelkit_query_diversity_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+//   labelkit_query_diversity_bench --benchmark_repetitions=3
+//   --benchmark_report_aggregates_only=true
 
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Core>
 #include <vector>
 
+#include "labelkit/core/parallel.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/core/softmax.hpp"
 #include "labelkit/query/badge.hpp"
@@ -37,7 +39,8 @@ const Eigen::MatrixXf& probabilities() {
   static const Eigen::MatrixXf p = [] {
     labelkit::Random random(8);
     Eigen::MatrixXf logits(kItems, kClasses);
-    for (Eigen::Index i = 0; i < logits.size(); ++i) logits(i) = static_cast<float>(2 * random.normal());
+    for (Eigen::Index i = 0; i < logits.size(); ++i)
+      logits(i) = static_cast<float>(2 * random.normal());
     return Eigen::MatrixXf(labelkit::softmax(logits));
   }();
   return p;
@@ -79,7 +82,8 @@ void BM_KCenterGreedy1000Labeled(benchmark::State& state) {
 void BM_KCenterGreedySharded8(benchmark::State& state) {
   const auto& x = embeddings();
   for (auto _ : state) {
-    auto picks = labelkit::query::k_center_greedy_sharded(x, std::vector<Eigen::Index>{}, kPicks, 8);
+    auto picks =
+        labelkit::query::k_center_greedy_sharded(x, std::vector<Eigen::Index>{}, kPicks, 8);
     benchmark::DoNotOptimize(picks.data());
   }
 }
@@ -116,7 +120,21 @@ void BM_KMeans10Iterations(benchmark::State& state) {
 
 }  // namespace
 
+// k_center_greedy(100) on 1 thread (the serial call) and 2 (labelkit::parallel_threads(2)), wall
+// time: one executor call (two threads started) per pick.
+void BM_KCenterGreedyThreads(benchmark::State& state) {
+  const auto& x = embeddings();
+  const auto threads = static_cast<unsigned>(state.range(0));
+  const labelkit::Parallel parallel =
+      threads > 1 ? labelkit::parallel_threads(threads) : labelkit::Parallel{};
+  for (auto _ : state) {
+    auto picks = labelkit::query::k_center_greedy(x, std::vector<Eigen::Index>{}, kPicks, parallel);
+    benchmark::DoNotOptimize(picks.data());
+  }
+}
+
 BENCHMARK(BM_100GemvReference)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_KCenterGreedyThreads)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KCenterGreedy)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KCenterGreedy1000Labeled)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KCenterGreedySharded8)->Unit(benchmark::kMillisecond);

@@ -4,7 +4,8 @@
 // plain sum). bytes_per_second is the matrix size per iteration for every benchmark, so the
 // ratio of CPU times to the reference's is the distance from the memory-bound limit. Goals in
 // the default build (-O2, no -march): least confidence, margin and ratio + top_k within 2x of
-// the streaming pass, entropy + top_k within 3x.
+// the streaming pass, entropy + top_k within 3x. The *Threads benchmarks time the fused
+// `*_top_k` calls and the streaming read on 1 and 2 threads (wall time).
 //
 //   labelkit_query_uncertainty_bench --benchmark_repetitions=5
 //   --benchmark_report_aggregates_only=true
@@ -19,12 +20,14 @@
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Core>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "labelkit/core/parallel.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/uncertainty.hpp"
@@ -145,6 +148,84 @@ LABELKIT_UNCERTAINTY_BENCH(float, kCol);
 LABELKIT_UNCERTAINTY_BENCH(float, kRow);
 BENCHMARK(BM_TopKOnly<double>)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_TopKOnly<float>)->Unit(benchmark::kMillisecond);
+
+// Parallel scoring: wall time (UseRealTime) on 1 thread (the serial call, no executor) and on 2
+// (labelkit::parallel_threads(2)), beside the streaming read split the same way. The ratio of
+// the 1- and 2-thread figures is the scaling; the reference's ratio is the machine's ceiling.
+labelkit::Parallel threads_of(const benchmark::State& state) {
+  const auto threads = static_cast<unsigned>(state.range(0));
+  return threads > 1 ? labelkit::parallel_threads(threads) : labelkit::Parallel{};
+}
+
+// One streaming read, split into the same fixed chunks as the scoring (256 KiB each).
+template <class Scalar, int Layout>
+void BM_StreamingSumThreads(benchmark::State& state) {
+  const auto& p = probabilities<Scalar, Layout>();
+  const labelkit::Parallel parallel = threads_of(state);
+  const std::size_t bytes = static_cast<std::size_t>(p.size()) * sizeof(Scalar);
+  const std::size_t grain = std::size_t{256} << 10;
+  for (auto _ : state) {
+    std::vector<Scalar> partial(labelkit::detail::chunk_count(bytes, grain));
+    labelkit::detail::for_each_chunk(
+        parallel, bytes, grain, [&](std::size_t c, std::size_t begin, std::size_t end) {
+          const Scalar* first = p.data() + begin / sizeof(Scalar);
+          const auto count = static_cast<Eigen::Index>((end - begin) / sizeof(Scalar));
+          partial[c] =
+              Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>(first, count).sum();
+        });
+    benchmark::DoNotOptimize(partial.data());
+  }
+  set_bytes<Scalar>(state);
+}
+
+struct EntropyTopK {
+  template <class M>
+  auto operator()(const M& p, const labelkit::Parallel& parallel) const {
+    return labelkit::query::entropy_top_k(p, kTopK, parallel);
+  }
+};
+struct LeastConfidenceTopK {
+  template <class M>
+  auto operator()(const M& p, const labelkit::Parallel& parallel) const {
+    return labelkit::query::least_confidence_top_k(p, kTopK, parallel);
+  }
+};
+
+// The fused score + top_k (no n-vector of scores).
+template <class Scalar, int Layout, class Fused>
+void BM_FusedTopKThreads(benchmark::State& state) {
+  const auto& p = probabilities<Scalar, Layout>();
+  const labelkit::Parallel parallel = threads_of(state);
+  for (auto _ : state) {
+    const auto picked = Fused{}(p, parallel);
+    benchmark::DoNotOptimize(picked.indices.data());
+  }
+  set_bytes<Scalar>(state);
+}
+
+// The two calls: entropy(p, parallel) then top_k(scores, k, parallel).
+template <class Scalar, int Layout>
+void BM_EntropyThenTopKThreads(benchmark::State& state) {
+  const auto& p = probabilities<Scalar, Layout>();
+  const labelkit::Parallel parallel = threads_of(state);
+  for (auto _ : state) {
+    const Eigen::Matrix<Scalar, Eigen::Dynamic, 1> s = labelkit::query::entropy(p, parallel);
+    const std::vector<Eigen::Index> picked = labelkit::query::top_k(s, kTopK, parallel);
+    benchmark::DoNotOptimize(picked.data());
+    benchmark::ClobberMemory();
+  }
+  set_bytes<Scalar>(state);
+}
+
+#define LABELKIT_THREADS_BENCH(...) \
+  BENCHMARK(__VA_ARGS__)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond)
+
+LABELKIT_THREADS_BENCH(BM_StreamingSumThreads<float, kRow>);
+LABELKIT_THREADS_BENCH(BM_FusedTopKThreads<float, kRow, EntropyTopK>);
+LABELKIT_THREADS_BENCH(BM_EntropyThenTopKThreads<float, kRow>);
+LABELKIT_THREADS_BENCH(BM_StreamingSumThreads<double, kRow>);
+LABELKIT_THREADS_BENCH(BM_FusedTopKThreads<double, kRow, LeastConfidenceTopK>);
+LABELKIT_THREADS_BENCH(BM_FusedTopKThreads<double, kCol, LeastConfidenceTopK>);
 
 // The peers' data file, row-major as numpy wrote it (empty if it cannot be read).
 const Matrix<float, kRow>& peers_file() {

@@ -292,9 +292,9 @@ TEST_CASE("kernels: parallel scoring is bit-identical to the serial pass") {
   const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row =
       col.cast<float>();
   const auto members = committee<float, Eigen::RowMajor>(4, 9'001, 5);
-  for (const int threads : {2, 3, 8}) {
+  for (const unsigned threads : {2U, 3U, 8U}) {
     CAPTURE(threads);
-    const labelkit::query::ScoringOptions options{threads};
+    const labelkit::Parallel options = labelkit::parallel_threads(threads);
     CHECK(labelkit::query::entropy(col, options) == labelkit::query::entropy(col));
     CHECK(labelkit::query::margin(row, options) == labelkit::query::margin(row));
     CHECK(labelkit::query::least_confidence(row, options) ==
@@ -313,7 +313,7 @@ TEST_CASE("kernels: parallel scoring is bit-identical to the serial pass") {
   // An invalid row in any chunk still throws, naming it.
   auto bad = members;
   bad[2](8'500, 1) = 2.0f;
-  CHECK_THROWS_WITH_AS((void)labelkit::query::bald(bad, {.threads = 2}),
+  CHECK_THROWS_WITH_AS((void)labelkit::query::bald(bad, labelkit::parallel_threads(2)),
                        doctest::Contains("members[2]"), labelkit::invalid_argument);
 }
 

@@ -42,6 +42,7 @@
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/model.hpp"
+#include "labelkit/core/parallel.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/simd/dispatch.hpp"
 #include "labelkit/core/validate.hpp"
@@ -117,14 +118,14 @@ inline constexpr bool member_in_memory = (Mat::Flags & Eigen::DirectAccessBit) !
 /// labelkit/query/detail/score_kernels.hpp.
 template <CommitteeScore Kind, class Mat>
 [[nodiscard]] Eigen::Matrix<typename Mat::Scalar, Eigen::Dynamic, 1> committee_score(
-    std::span<const Mat> members, const char* function, int threads = 1) {
+    std::span<const Mat> members, const char* function, const Parallel& parallel) {
   using Scalar = typename Mat::Scalar;
   if constexpr (!member_in_memory<Mat>) {
     std::vector<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>> evaluated(members.begin(),
                                                                                  members.end());
     return committee_score<Kind>(
         std::span<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>>(evaluated), function,
-        threads);
+        parallel);
   } else {
     constexpr bool kl = Kind == CommitteeScore::mean_kl || Kind == CommitteeScore::max_kl;
     constexpr bool vote = Kind == CommitteeScore::vote_entropy;
@@ -209,7 +210,27 @@ template <CommitteeScore Kind, class Mat>
       return valid;
     };
 
-    if (!parallel_rows(n, threads, 4096, score_rows)) {
+    bool valid = true;
+    if (!parallel.enabled()) {
+      valid = score_rows(std::ptrdiff_t{0}, n);
+    } else {
+      // Chunks start at multiples of the block rows, so each chunk cuts its blocks where the
+      // serial pass does (and a row's score never depends on its block anyway).
+      const std::size_t block = static_cast<std::size_t>(committee_block_rows(c));
+      std::size_t grain =
+          grain_of(parallel, default_grain(sizeof(Scalar) * static_cast<std::size_t>(c * m_count)));
+      grain = (grain + block - 1) / block * block;
+      std::vector<char> ok(chunk_count(static_cast<std::size_t>(n), grain), 1);
+      for_each_chunk(parallel, static_cast<std::size_t>(n), grain,
+                     [&](std::size_t chunk, std::size_t begin, std::size_t end) {
+                       ok[chunk] = score_rows(static_cast<std::ptrdiff_t>(begin),
+                                              static_cast<std::ptrdiff_t>(end))
+                                       ? 1
+                                       : 0;
+                     });
+      valid = std::find(ok.begin(), ok.end(), char{0}) == ok.end();
+    }
+    if (!valid) {
       for (std::size_t m = 0; m < members.size(); ++m) {
         check_probabilities(members[m], function, names[m]);  // names member, row, column
       }
@@ -223,142 +244,90 @@ namespace query {
 
 /// Vote entropy (Dagan & Engelson 1995): each member votes for its most probable class (ties to
 /// the lower class); the score is the entropy of the vote shares, -sum_c (V_c/M) ln(V_c/M), in
-/// nats, in [0, ln min(M, C)]. 0 when the committee is unanimous. O(M*n*C), one pass.
+/// nats, in [0, ln min(M, C)]. 0 when the committee is unanimous. O(M*n*C), one pass. With
+/// `parallel` (an executor, see labelkit/core/parallel.hpp), fixed chunks of items are scored
+/// concurrently; the scores are the serial ones, bit for bit.
 /// @throws see the file comment.
 template <detail::CommitteeMember Mat>
 [[nodiscard]] Eigen::Matrix<typename Mat::Scalar, Eigen::Dynamic, 1> vote_entropy(
-    std::span<const Mat> members) {
-  return detail::committee_score<detail::CommitteeScore::vote_entropy>(members, "vote_entropy");
+    std::span<const Mat> members, const Parallel& parallel = {}) {
+  return detail::committee_score<detail::CommitteeScore::vote_entropy>(members, "vote_entropy",
+                                                                       parallel);
 }
 
 /// Consensus entropy: H(q), the entropy of the members' mean probabilities (modAL's
-/// consensus_entropy), in [0, ln C]. O(M*n*C), one pass.
+/// consensus_entropy), in [0, ln C]. O(M*n*C), one pass. `parallel` as in `vote_entropy`.
 /// @throws see the file comment.
 template <detail::CommitteeMember Mat>
 [[nodiscard]] Eigen::Matrix<typename Mat::Scalar, Eigen::Dynamic, 1> consensus_entropy(
-    std::span<const Mat> members) {
-  return detail::committee_score<detail::CommitteeScore::consensus_entropy>(members,
-                                                                            "consensus_entropy");
+    std::span<const Mat> members, const Parallel& parallel = {}) {
+  return detail::committee_score<detail::CommitteeScore::consensus_entropy>(
+      members, "consensus_entropy", parallel);
 }
 
 /// Mean KL disagreement (McCallum & Nigam 1998): (1/M) sum_m KL(p_m || q), >= 0. It equals
 /// `bald` mathematically (the mean KL to the mean is the mutual information); it is computed
-/// from the KL terms directly. O(M*n*C), one pass (two looks at each cached block).
+/// from the KL terms directly. O(M*n*C), one pass (two looks at each cached block). `parallel`
+/// as in `vote_entropy`.
 /// @throws see the file comment.
 template <detail::CommitteeMember Mat>
 [[nodiscard]] Eigen::Matrix<typename Mat::Scalar, Eigen::Dynamic, 1> mean_kl_disagreement(
-    std::span<const Mat> members) {
-  return detail::committee_score<detail::CommitteeScore::mean_kl>(members, "mean_kl_disagreement");
+    std::span<const Mat> members, const Parallel& parallel = {}) {
+  return detail::committee_score<detail::CommitteeScore::mean_kl>(members, "mean_kl_disagreement",
+                                                                  parallel);
 }
 
 /// Max KL disagreement: max_m KL(p_m || q), the most dissenting member's divergence from the
-/// consensus (modAL's max_disagreement_sampling), >= 0. O(M*n*C), one pass.
+/// consensus (modAL's max_disagreement_sampling), >= 0. O(M*n*C), one pass. `parallel` as in
+/// `vote_entropy`.
 /// @throws see the file comment.
 template <detail::CommitteeMember Mat>
 [[nodiscard]] Eigen::Matrix<typename Mat::Scalar, Eigen::Dynamic, 1> max_kl_disagreement(
-    std::span<const Mat> members) {
-  return detail::committee_score<detail::CommitteeScore::max_kl>(members, "max_kl_disagreement");
+    std::span<const Mat> members, const Parallel& parallel = {}) {
+  return detail::committee_score<detail::CommitteeScore::max_kl>(members, "max_kl_disagreement",
+                                                                 parallel);
 }
 
 /// BALD (Houlsby et al. 2011): the mutual information between the label and the model,
 /// H(q) - (1/M) sum_m H(p_m), estimated from M members (MC-dropout passes or an ensemble), in
-/// [0, ln C]. Rounding of nearly equal members is clamped at 0. O(M*n*C), one pass.
+/// [0, ln C]. Rounding of nearly equal members is clamped at 0. O(M*n*C), one pass. `parallel`
+/// as in `vote_entropy`.
 /// @throws see the file comment.
 template <detail::CommitteeMember Mat>
 [[nodiscard]] Eigen::Matrix<typename Mat::Scalar, Eigen::Dynamic, 1> bald(
-    std::span<const Mat> members) {
-  return detail::committee_score<detail::CommitteeScore::bald>(members, "bald");
+    std::span<const Mat> members, const Parallel& parallel = {}) {
+  return detail::committee_score<detail::CommitteeScore::bald>(members, "bald", parallel);
 }
 
 /// Vote entropy for any contiguous range of members: `std::vector<Eigen::MatrixXd>`,
 /// `std::vector<Eigen::MatrixXf>`, `std::array`, a fixed-extent or non-const span.
 template <detail::CommitteeRange Members>
-[[nodiscard]] auto vote_entropy(const Members& members) {
-  return vote_entropy(detail::as_member_span(members));
+[[nodiscard]] auto vote_entropy(const Members& members, const Parallel& parallel = {}) {
+  return vote_entropy(detail::as_member_span(members), parallel);
 }
 /// Consensus entropy for any contiguous range of members: `std::vector<Eigen::MatrixXd>`,
 /// `std::vector<Eigen::MatrixXf>`, `std::array`, a fixed-extent or non-const span.
 template <detail::CommitteeRange Members>
-[[nodiscard]] auto consensus_entropy(const Members& members) {
-  return consensus_entropy(detail::as_member_span(members));
+[[nodiscard]] auto consensus_entropy(const Members& members, const Parallel& parallel = {}) {
+  return consensus_entropy(detail::as_member_span(members), parallel);
 }
 /// Mean KL disagreement for any contiguous range of members: `std::vector<Eigen::MatrixXd>`,
 /// `std::vector<Eigen::MatrixXf>`, `std::array`, a fixed-extent or non-const span.
 template <detail::CommitteeRange Members>
-[[nodiscard]] auto mean_kl_disagreement(const Members& members) {
-  return mean_kl_disagreement(detail::as_member_span(members));
+[[nodiscard]] auto mean_kl_disagreement(const Members& members, const Parallel& parallel = {}) {
+  return mean_kl_disagreement(detail::as_member_span(members), parallel);
 }
 /// Max KL disagreement for any contiguous range of members: `std::vector<Eigen::MatrixXd>`,
 /// `std::vector<Eigen::MatrixXf>`, `std::array`, a fixed-extent or non-const span.
 template <detail::CommitteeRange Members>
-[[nodiscard]] auto max_kl_disagreement(const Members& members) {
-  return max_kl_disagreement(detail::as_member_span(members));
+[[nodiscard]] auto max_kl_disagreement(const Members& members, const Parallel& parallel = {}) {
+  return max_kl_disagreement(detail::as_member_span(members), parallel);
 }
 /// BALD for any contiguous range of members: `std::vector<Eigen::MatrixXd>`,
 /// `std::vector<Eigen::MatrixXf>`, `std::array`, a fixed-extent or non-const span.
 template <detail::CommitteeRange Members>
-[[nodiscard]] auto bald(const Members& members) {
-  return bald(detail::as_member_span(members));
-}
-
-/// `vote_entropy` with options (parallel scoring): bit-identical to the call without them.
-template <detail::CommitteeMember Mat>
-[[nodiscard]] Eigen::Matrix<typename Mat::Scalar, Eigen::Dynamic, 1> vote_entropy(
-    std::span<const Mat> members, const ScoringOptions& options) {
-  return detail::committee_score<detail::CommitteeScore::vote_entropy>(members, "vote_entropy",
-                                                                       options.threads);
-}
-/// `vote_entropy` with options for any contiguous range of members.
-template <detail::CommitteeRange Members>
-[[nodiscard]] auto vote_entropy(const Members& members, const ScoringOptions& options) {
-  return vote_entropy(detail::as_member_span(members), options);
-}
-/// `consensus_entropy` with options (parallel scoring): bit-identical to the call without them.
-template <detail::CommitteeMember Mat>
-[[nodiscard]] Eigen::Matrix<typename Mat::Scalar, Eigen::Dynamic, 1> consensus_entropy(
-    std::span<const Mat> members, const ScoringOptions& options) {
-  return detail::committee_score<detail::CommitteeScore::consensus_entropy>(
-      members, "consensus_entropy", options.threads);
-}
-/// `consensus_entropy` with options for any contiguous range of members.
-template <detail::CommitteeRange Members>
-[[nodiscard]] auto consensus_entropy(const Members& members, const ScoringOptions& options) {
-  return consensus_entropy(detail::as_member_span(members), options);
-}
-/// `mean_kl_disagreement` with options (parallel scoring): bit-identical to the call without them.
-template <detail::CommitteeMember Mat>
-[[nodiscard]] Eigen::Matrix<typename Mat::Scalar, Eigen::Dynamic, 1> mean_kl_disagreement(
-    std::span<const Mat> members, const ScoringOptions& options) {
-  return detail::committee_score<detail::CommitteeScore::mean_kl>(members, "mean_kl_disagreement",
-                                                                  options.threads);
-}
-/// `mean_kl_disagreement` with options for any contiguous range of members.
-template <detail::CommitteeRange Members>
-[[nodiscard]] auto mean_kl_disagreement(const Members& members, const ScoringOptions& options) {
-  return mean_kl_disagreement(detail::as_member_span(members), options);
-}
-/// `max_kl_disagreement` with options (parallel scoring): bit-identical to the call without them.
-template <detail::CommitteeMember Mat>
-[[nodiscard]] Eigen::Matrix<typename Mat::Scalar, Eigen::Dynamic, 1> max_kl_disagreement(
-    std::span<const Mat> members, const ScoringOptions& options) {
-  return detail::committee_score<detail::CommitteeScore::max_kl>(members, "max_kl_disagreement",
-                                                                 options.threads);
-}
-/// `max_kl_disagreement` with options for any contiguous range of members.
-template <detail::CommitteeRange Members>
-[[nodiscard]] auto max_kl_disagreement(const Members& members, const ScoringOptions& options) {
-  return max_kl_disagreement(detail::as_member_span(members), options);
-}
-/// `bald` with options (parallel scoring): bit-identical to the call without them.
-template <detail::CommitteeMember Mat>
-[[nodiscard]] Eigen::Matrix<typename Mat::Scalar, Eigen::Dynamic, 1> bald(
-    std::span<const Mat> members, const ScoringOptions& options) {
-  return detail::committee_score<detail::CommitteeScore::bald>(members, "bald", options.threads);
-}
-/// `bald` with options for any contiguous range of members.
-template <detail::CommitteeRange Members>
-[[nodiscard]] auto bald(const Members& members, const ScoringOptions& options) {
-  return bald(detail::as_member_span(members), options);
+[[nodiscard]] auto bald(const Members& members, const Parallel& parallel = {}) {
+  return bald(detail::as_member_span(members), parallel);
 }
 }  // namespace query
 namespace detail {

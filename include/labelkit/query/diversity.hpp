@@ -23,11 +23,13 @@
 #include <limits>
 #include <span>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/model.hpp"
+#include "labelkit/core/parallel.hpp"
 #include "labelkit/core/rows.hpp"
 #include "labelkit/core/validate.hpp"
 #include "labelkit/models/detail/points.hpp"
@@ -67,17 +69,100 @@ void lower_to_nearest(const PointMatrix<Scalar>& x, const PointVector<Scalar>& x
   }
 }
 
+/// The greedy steps of k_center_core on fixed chunks of rows run through `parallel.executor`.
+/// Each executor call lowers md by the previous pick (the chunk's slice of the GEMV and of the
+/// update) and finds the chunk's largest md (ties to the lower row); the chunks' maxima are then
+/// compared in chunk order (ties to the lower chunk), so the pick is the serial argmax. The
+/// distances are the serial ones bit for bit: a chunk is at least `k_center_grain_multiple` rows
+/// and starts at a multiple of it (the last chunk takes the remainder), so Eigen's GEMV and the
+/// coefficient-wise update use the same packet or scalar code for each row as over the whole
+/// matrix (their blocking repeats every 8 packets, at most 128 rows).
+template <class Scalar>
+void k_center_parallel_steps(const PointMatrix<Scalar>& x, const PointVector<Scalar>& x_sq,
+                             bool from_mean, Eigen::Index k, const Eigen::RowVectorXd& mean,
+                             PointVector<Scalar>& md, PointVector<Scalar>& dots,
+                             std::vector<Eigen::Index>& picks, const Parallel& parallel) {
+  constexpr std::size_t multiple = 512;
+  const Eigen::Index n = x.rows();
+  const auto d = static_cast<std::size_t>(x.cols());
+  std::size_t grain =
+      grain_of(parallel, default_grain(sizeof(Scalar) * std::max<std::size_t>(d, 1)));
+  grain = (grain + multiple - 1) / multiple * multiple;
+  // Chunks of `grain` rows, the last one taking the remainder (never a short chunk).
+  const std::size_t chunks = std::max<std::size_t>(1, static_cast<std::size_t>(n) / grain);
+  const auto chunk_rows = [&](std::size_t c) {
+    const auto begin = static_cast<Eigen::Index>(c * grain);
+    const Eigen::Index end = c + 1 == chunks ? n : static_cast<Eigen::Index>((c + 1) * grain);
+    return std::pair<Eigen::Index, Eigen::Index>{begin, end};
+  };
+  std::vector<Scalar> best(chunks);
+  std::vector<Eigen::Index> best_row(chunks);
+  PointVector<Scalar> centre(x.cols());
+  Eigen::Index previous = -1;
+  for (Eigen::Index step = 0; step < k; ++step) {
+    Eigen::Index pick = -1;
+    if (step == 0 && from_mean) {
+      const PointVector<Scalar> to_mean =
+          (x.rowwise() - mean.template cast<Scalar>()).rowwise().squaredNorm();
+      Scalar nearest = std::numeric_limits<Scalar>::infinity();
+      for (Eigen::Index i = 0; i < n; ++i) {
+        if (md(i) >= Scalar(0) && (pick < 0 || to_mean(i) < nearest)) {
+          nearest = to_mean(i);
+          pick = i;
+        }
+      }
+    } else {
+      if (previous >= 0) centre = x.row(previous).transpose();
+      for_each_chunk(parallel, chunks, 1, [&](std::size_t c, std::size_t, std::size_t) {
+        const auto [begin, end] = chunk_rows(c);
+        const Eigen::Index rows = end - begin;
+        if (previous >= 0) {
+          auto chunk_dots = dots.segment(begin, rows);
+          chunk_dots.noalias() = x.middleRows(begin, rows) * centre;
+          md.segment(begin, rows).array() =
+              md.segment(begin, rows)
+                  .array()
+                  .min((x_sq.segment(begin, rows).array() + x_sq(previous) -
+                        Scalar(2) * chunk_dots.array())
+                           .max(Scalar(0)));
+        }
+        Scalar chunk_best = Scalar(-1);
+        Eigen::Index chunk_pick = -1;
+        for (Eigen::Index i = begin; i < end; ++i) {
+          if (md(i) > chunk_best) {  // strict: ties stay with the lower index
+            chunk_best = md(i);
+            chunk_pick = i;
+          }
+        }
+        best[c] = chunk_best;
+        best_row[c] = chunk_pick;
+      });
+      Scalar top = Scalar(-1);
+      for (std::size_t c = 0; c < chunks; ++c) {
+        if (best[c] > top) {  // strict: ties stay with the lower chunk, hence the lower row
+          top = best[c];
+          pick = best_row[c];
+        }
+      }
+    }
+    picks.push_back(pick);
+    md(pick) = Scalar(-1);
+    previous = pick;
+  }
+}
+
 /// Greedy k-center over the shifted points `x` (squared norms `x_sq`): `centres` (shifted the
 /// same way) are already covered; rows listed in `taken` may not be picked. With no centres
 /// the first pick is the point nearest `mean` (the points' mean, shifted the same way).
 /// Preconditions (checked by the callers): k <= number of rows not taken.
+///
+/// With `parallel.executor`, each step's distance update and argmax run on fixed chunks of rows
+/// (see k_center_parallel_steps); the picks are the serial ones.
 template <class Scalar>
-[[nodiscard]] std::vector<Eigen::Index> k_center_core(const PointMatrix<Scalar>& x,
-                                                      const PointVector<Scalar>& x_sq,
-                                                      const PointMatrix<Scalar>& centres,
-                                                      std::span<const Eigen::Index> taken,
-                                                      Eigen::Index k,
-                                                      const Eigen::RowVectorXd& mean) {
+[[nodiscard]] std::vector<Eigen::Index> k_center_core(
+    const PointMatrix<Scalar>& x, const PointVector<Scalar>& x_sq,
+    const PointMatrix<Scalar>& centres, std::span<const Eigen::Index> taken, Eigen::Index k,
+    const Eigen::RowVectorXd& mean, const Parallel& parallel = {}) {
   const Eigen::Index n = x.rows();
   std::vector<Eigen::Index> picks;
   picks.reserve(static_cast<std::size_t>(k));
@@ -88,6 +173,10 @@ template <class Scalar>
   for (const Eigen::Index i : taken) md(i) = Scalar(-1);  // never picked, never updated
   PointVector<Scalar> centre(x.cols());
   PointVector<Scalar> dots(n);
+  if (parallel.enabled()) {
+    k_center_parallel_steps(x, x_sq, centres.rows() == 0, k, mean, md, dots, picks, parallel);
+    return picks;
+  }
   for (Eigen::Index step = 0; step < k; ++step) {
     Eigen::Index pick = -1;
     if (step == 0 && centres.rows() == 0) {
@@ -162,7 +251,7 @@ template <class Scalar, class Derived>
 [[nodiscard]] std::vector<Eigen::Index> k_center_on(const Eigen::MatrixBase<Derived>& points,
                                                     const PointMatrix<Scalar>& raw_centres,
                                                     std::span<const Eigen::Index> taken,
-                                                    Eigen::Index k) {
+                                                    Eigen::Index k, const Parallel& parallel = {}) {
   if (k == 0) return {};
   const Eigen::RowVectorXd shift = points.row(0).template cast<double>();
   const PointMatrix<Scalar> x = centred<Scalar>(points, shift);
@@ -170,7 +259,7 @@ template <class Scalar, class Derived>
   const PointVector<Scalar> x_sq = x.rowwise().squaredNorm();
   const Eigen::RowVectorXd mean =
       c.rows() == 0 ? Eigen::RowVectorXd(column_means(points) - shift) : Eigen::RowVectorXd();
-  return k_center_core<Scalar>(x, x_sq, c, taken, k, mean);
+  return k_center_core<Scalar>(x, x_sq, c, taken, k, mean, parallel);
 }
 
 }  // namespace detail
@@ -188,7 +277,10 @@ namespace query {
 ///
 /// `embeddings`: n x d, rows are items, float or double, any layout. `already_labeled`: distinct
 /// row indices (a std::vector<Eigen::Index> converts). O(n*k*d + n*|L|*d) time (one GEMV per
-/// pick, tiled GEMMs for the labeled points), O(n*d) extra memory.
+/// pick, tiled GEMMs for the labeled points), O(n*d) extra memory. With `parallel` (an executor,
+/// see labelkit/core/parallel.hpp), each pick's distance update and argmax run on fixed chunks of
+/// rows (rounded to multiples of 512 rows); the picks are the serial ones. One executor call per
+/// pick: it pays when a pick costs a millisecond or more (n*d around 10^6 and up).
 ///
 /// @throws labelkit::invalid_argument if k < 0, k exceeds the number of unlabeled points, an
 ///         embedding is NaN or infinite (row and column named), or a labeled index is out of
@@ -196,7 +288,7 @@ namespace query {
 template <class Derived>
 [[nodiscard]] std::vector<Eigen::Index> k_center_greedy(
     const Eigen::MatrixBase<Derived>& embeddings, std::span<const Eigen::Index> already_labeled,
-    Eigen::Index k) {
+    Eigen::Index k, const Parallel& parallel = {}) {
   using Scalar = typename Derived::Scalar;
   static_assert(std::is_floating_point_v<Scalar>, "labelkit: embeddings must be float or double");
   constexpr const char* function = "k_center_greedy";
@@ -204,7 +296,7 @@ template <class Derived>
   detail::check_finite_points(embeddings, function, "embeddings");
   detail::check_labeled_and_k(already_labeled, embeddings.rows(), k, function);
   const auto labeled_points = detail::gather_rows<Scalar>(embeddings, already_labeled);
-  return detail::k_center_on<Scalar>(embeddings, labeled_points, already_labeled, k);
+  return detail::k_center_on<Scalar>(embeddings, labeled_points, already_labeled, k, parallel);
 }
 
 /// Greedy k-center over `embeddings` when the points already covered are given by their
@@ -213,13 +305,13 @@ template <class Derived>
 /// `k_center_greedy`. This is the building block of distributed selection: each machine runs it
 /// on its shard with the labeled embeddings as `centers`, and one machine runs it again on the
 /// union of the picks (see `k_center_greedy_sharded` for the bound).
-/// O(n*k*d + n*m*d).
+/// O(n*k*d + n*m*d). `parallel` as in `k_center_greedy`.
 /// @throws labelkit::invalid_argument if k < 0, k > n, or an entry of either matrix is not
 ///         finite; labelkit::dimension_mismatch if the column counts differ.
 template <class Derived, class CentersDerived>
 [[nodiscard]] std::vector<Eigen::Index> k_center_greedy_with_centers(
     const Eigen::MatrixBase<Derived>& embeddings, const Eigen::MatrixBase<CentersDerived>& centers,
-    Eigen::Index k) {
+    Eigen::Index k, const Parallel& parallel = {}) {
   using Scalar = typename Derived::Scalar;
   static_assert(std::is_floating_point_v<Scalar>, "labelkit: embeddings must be float or double");
   constexpr const char* function = "k_center_greedy_with_centers";
@@ -237,7 +329,7 @@ template <class Derived, class CentersDerived>
   }
   detail::PointMatrix<Scalar> c = centers.template cast<Scalar>();
   if (c.rows() == 0) c.resize(0, embeddings.cols());
-  return detail::k_center_on<Scalar>(embeddings, c, {}, k);
+  return detail::k_center_on<Scalar>(embeddings, c, {}, k, parallel);
 }
 
 /// Two-level (sharded) greedy k-center: the rows are split into `shard_count` contiguous shards

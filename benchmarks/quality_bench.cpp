@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "labelkit/core/annotation.hpp"
+#include "labelkit/core/parallel.hpp"
 #include "labelkit/core/random.hpp"
 #include "labelkit/quality/dawid_skene.hpp"
 #include "labelkit/quality/glad.hpp"
@@ -114,6 +115,22 @@ void BM_OneCoin100(benchmark::State& state) {
   });
 }
 
+// The same runs on two threads (labelkit::parallel_threads(2)); bit-identical to the serial
+// ones. Reported with the process CPU time (both threads) and the wall time.
+void BM_DawidSkene100Threads2(benchmark::State& state) {
+  const labelkit::Parallel parallel = labelkit::parallel_threads(2);
+  run_em100<labelkit::quality::DawidSkeneOptions>(state, [&](const auto& a, const auto& o) {
+    return labelkit::quality::dawid_skene(a, n_classes, o, parallel);
+  });
+}
+
+void BM_OneCoin100Threads2(benchmark::State& state) {
+  const labelkit::Parallel parallel = labelkit::parallel_threads(2);
+  run_em100<labelkit::quality::DawidSkeneOptions>(state, [&](const auto& a, const auto& o) {
+    return labelkit::quality::one_coin_dawid_skene(a, n_classes, o, parallel);
+  });
+}
+
 void BM_Glad100(benchmark::State& state) {
   run_em100<labelkit::quality::GladOptions>(
       state, [](const auto& a, const auto& o) { return labelkit::quality::glad(a, n_classes, o); });
@@ -179,6 +196,16 @@ BENCHMARK(BM_ReferenceEmPasses100)->Unit(benchmark::kMillisecond)->Iterations(3)
 BENCHMARK(BM_ReferenceAnswerPass100)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_DawidSkene100)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_OneCoin100)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_DawidSkene100Threads2)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime();
+BENCHMARK(BM_OneCoin100Threads2)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime();
 BENCHMARK(BM_Glad100)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_Mace100)->Unit(benchmark::kMillisecond)->Iterations(3);
 

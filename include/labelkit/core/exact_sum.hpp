@@ -26,6 +26,11 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/error.hpp"
@@ -319,13 +324,23 @@ class UnitSum {
 
   /// Adds x. @throws labelkit::invalid_argument if x is NaN or |x| > 2.
   void add(double x) {
+    const std::int64_t q = units(x);
+    add_words(static_cast<std::uint64_t>(q), q < 0 ? ~std::uint64_t{0} : 0);
+  }
+
+  /// x rounded to a multiple of 2^-61, in units of 2^-61: the integer add(x) adds.
+  /// @throws labelkit::invalid_argument if x is NaN or |x| > 2.
+  [[nodiscard]] static std::int64_t units(double x) {
     if (!(std::abs(x) <= max_addend)) {
       fail("UnitSum::add", "the value ", x, " is not in [-2, 2]");
     }
     const double scaled = x * 0x1p61;  // exact: a power of two
-    const auto q = static_cast<std::int64_t>(scaled < 0 ? scaled - 0.5 : scaled + 0.5);
-    add_words(static_cast<std::uint64_t>(q), q < 0 ? ~std::uint64_t{0} : 0);
+    return static_cast<std::int64_t>(scaled < 0 ? scaled - 0.5 : scaled + 0.5);
   }
+
+  /// Adds a signed 128-bit two's-complement integer (low word, high word) in units of 2^-61:
+  /// the exact sum of several add() calls' units, gathered elsewhere (UnitSumBuffer).
+  void add_units(std::uint64_t low, std::uint64_t high) noexcept { add_words(low, high); }
 
   /// Adds another sum. @throws labelkit::numerical_error if the total overflows 2^66 (this sum
   ///   is then unchanged).
@@ -371,6 +386,68 @@ class UnitSum {
 
   std::uint64_t lo_ = 0;  // two's complement, low word
   std::uint64_t hi_ = 0;  // high word
+};
+
+/// Many UnitSums in their cheapest form, for the inner loop of an EM pass, where each posterior
+/// entry of an item is added once per answer of the item: the caller converts each addend once
+/// to its units (UnitSum::units, non-negative here) and splits them into a low half (below 2^32)
+/// and a high half (units >> 32, below 2^30 for addends at most 2); add() then adds each half
+/// into its own 64-bit word, two independent integer additions with no carry between them
+/// (vectorisable, as a floating-point add). A word overflows only after 2^32 additions, so the
+/// buffer must be flushed (flush_into) before `capacity` additions into any one sum; after the
+/// flush, each UnitSum holds exactly what add() on each addend would have given.
+class UnitSumBuffer {
+ public:
+  /// Additions into one sum allowed between two flushes.
+  static constexpr std::int64_t capacity = std::int64_t{1} << 32;
+
+  /// `n` zero sums.
+  explicit UnitSumBuffer(std::size_t n = 0) : words_(2 * n, 0) {}
+
+  /// Number of sums.
+  [[nodiscard]] std::size_t size() const noexcept { return words_.size() / 2; }
+
+  /// Splits non-negative units q (at most 2^62) into the pair add() takes.
+  static void split(std::int64_t q, std::uint64_t* pair) noexcept {
+    const auto u = static_cast<std::uint64_t>(q);
+    pair[0] = u & 0xFFFFFFFFU;
+    pair[1] = u >> 32;
+  }
+
+  /// Adds n consecutive split addends (2n words, as split() writes them) into sums
+  /// [first, first + n).
+  void add(std::size_t first, const std::uint64_t* pairs, std::size_t n) noexcept {
+    std::uint64_t* w = words_.data() + 2 * first;
+#if defined(__SSE2__)
+    // One 128-bit integer add per sum (the baseline x86-64 instruction set).
+    for (std::size_t t = 0; t < n; ++t) {
+      auto* target = reinterpret_cast<__m128i*>(w + 2 * t);
+      const __m128i addend = _mm_loadu_si128(reinterpret_cast<const __m128i*>(pairs + 2 * t));
+      _mm_storeu_si128(target, _mm_add_epi64(_mm_loadu_si128(target), addend));
+    }
+#else
+    for (std::size_t t = 0; t < 2 * n; ++t) w[t] += pairs[t];
+#endif
+  }
+
+  /// Adds every sum into `sums` (sizes equal) and sets the buffer back to zero.
+  void flush_into(std::span<UnitSum> sums) noexcept {
+    for (std::size_t k = 0; k < sums.size(); ++k) {
+      std::uint64_t& low = words_[2 * k];
+      std::uint64_t& high = words_[2 * k + 1];
+      if ((low | high) == 0) continue;
+      // low + high · 2^32 as a 128-bit integer.
+      const std::uint64_t shifted = high << 32;
+      const std::uint64_t sum = low + shifted;
+      const std::uint64_t carry = sum < low ? 1U : 0U;
+      sums[k].add_units(sum, (high >> 32) + carry);
+      low = 0;
+      high = 0;
+    }
+  }
+
+ private:
+  std::vector<std::uint64_t> words_;  // per sum: the low halves' total, the high halves' total
 };
 
 }  // namespace detail

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <span>
@@ -20,6 +21,7 @@
 #include "labelkit/core/annotation.hpp"
 #include "labelkit/core/answer_set.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/parallel.hpp"
 #include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/detail/em.hpp"
@@ -112,22 +114,27 @@ class DawidSkeneModel {
         counts_(Matrix::Zero(c_, crowd.n_annotators() * c_)),
         log_prior_(Vector::Constant(c_, -std::log(static_cast<double>(c_)))),
         mass_(Vector::Zero(c_)),
-        statistics_(static_cast<std::size_t>((crowd.n_annotators() * c_ + 1) * c_)) {
-    // Codes j·C + l index the C-long columns of log_theta_ (log theta_j(., l)) and counts_.
+        statistics_(static_cast<std::size_t>((crowd.n_annotators() * c_ + 1) * c_)),
+        mass_at_(static_cast<std::size_t>(crowd.n_annotators() * c_ * c_)) {
+    // Answer a's code j·C + l, times C: the offset of its C-long column of log_theta_
+    // (log theta_j(., l)) and of its C sums in the statistics.
+    const auto c = static_cast<std::size_t>(c_);
     for (std::size_t a = 0; a < code_.size(); ++a) {
-      code_[a] = crowd.annotator[a] * c_ + crowd.label[a];
+      code_[a] = (static_cast<std::size_t>(crowd.annotator[a]) * c +
+                  static_cast<std::size_t>(crowd.label[a])) *
+                 c;
     }
   }
 
   // Statistics layout: the counts n_jkl at code (j·C + l)·C + k, then the class mass at
-  // J·C·C + k.
-  void accumulate(Eigen::Index i, const double* row) {
+  // J·C·C + k. The item's row, as split units, is added once per answer into its code's C sums.
+  void accumulate(EmAccumulator& acc, Eigen::Index i) const {
     const auto c = static_cast<std::size_t>(c_);
-    const std::size_t mass_at = static_cast<std::size_t>(counts_.cols()) * c;
-    for (std::size_t k = 0; k < c; ++k) statistics_.add(mass_at + k, row[k]);
+    const std::uint64_t* units = acc.units.data();
+    acc.counts.add(mass_at_, units, c);
+    const std::size_t* code = code_.data();
     for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
-      const std::size_t column = static_cast<std::size_t>(code_[static_cast<std::size_t>(a)]) * c;
-      for (std::size_t k = 0; k < c; ++k) statistics_.add(column + k, row[k]);
+      acc.counts.add(code[a], units, c);
     }
   }
 
@@ -166,10 +173,33 @@ class DawidSkeneModel {
   }
 
   void log_joint(Eigen::Index i, double* row) const {
-    for (Eigen::Index k = 0; k < c_; ++k) row[k] = log_prior_(k);
-    for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
-      const double* column = log_theta_.col(code_[static_cast<std::size_t>(a)]).data();
-      for (Eigen::Index k = 0; k < c_; ++k) row[k] += column[k];
+    // Per class, the prior then the answers in order, summed in a register (four classes at a
+    // time) rather than through row[] in memory.
+    const double* prior = log_prior_.data();
+    const double* theta = log_theta_.data();
+    const std::size_t* code = code_.data();
+    const Eigen::Index first = crowd_->begin(i);
+    const Eigen::Index last = crowd_->end(i);
+    Eigen::Index k = 0;
+    for (; k + 4 <= c_; k += 4) {
+      double s0 = prior[k], s1 = prior[k + 1], s2 = prior[k + 2], s3 = prior[k + 3];
+      for (Eigen::Index a = first; a < last; ++a) {
+        const double* column = theta + code[a] + k;
+        s0 += column[0];
+        s1 += column[1];
+        s2 += column[2];
+        s3 += column[3];
+      }
+      row[k] = s0;
+      row[k + 1] = s1;
+      row[k + 2] = s2;
+      row[k + 3] = s3;
+    }
+    for (; k < c_; ++k) {
+      double sum = prior[k];
+      for (Eigen::Index a = first; a < last; ++a)
+        sum += theta[code[a] + static_cast<std::size_t>(k)];
+      row[k] = sum;
     }
   }
 
@@ -205,12 +235,13 @@ class DawidSkeneModel {
   double alpha_;
   Eigen::Index total_items_;
   const quality::DawidSkeneOptions* initial_;  // until the first M-step has used it
-  std::vector<Eigen::Index> code_;
+  std::vector<std::size_t> code_;              // per grouped answer: (j·C + l)·C
   Matrix log_theta_;  // layout [k][j·C + l]: one answer's C values are contiguous
   Matrix counts_;     // expected counts n_jkl of the last pass, same layout
   Vector log_prior_;
   Vector mass_;              // expected class counts of the last pass, sum_i T_ik
   EmStatistics statistics_;  // the pass being accumulated (exact)
+  std::size_t mass_at_;      // first sum of the class mass: J·C·C
 };
 
 /// The EM model of one_coin_dawid_skene(): one accuracy per annotator and class priors.
@@ -238,14 +269,16 @@ class OneCoinModel {
         statistics_(static_cast<std::size_t>(crowd.n_annotators() + c_)) {}
 
   // Statistics layout: the expected correct answers of annotator j at j, then the class mass
-  // at J + k.
-  void accumulate(Eigen::Index i, const double* row) {
-    const auto mass_at = static_cast<std::size_t>(crowd_->n_annotators());
-    for (Eigen::Index k = 0; k < c_; ++k)
-      statistics_.add(mass_at + static_cast<std::size_t>(k), row[k]);
+  // at J + k. Each answer (j, l) adds the row's entry l into sum j.
+  void accumulate(EmAccumulator& acc, Eigen::Index i) const {
+    const std::uint64_t* units = acc.units.data();
+    acc.counts.add(static_cast<std::size_t>(crowd_->n_annotators()), units,
+                   static_cast<std::size_t>(c_));
+    const Eigen::Index* annotator = crowd_->annotator.data();
+    const int* label = crowd_->label.data();
     for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
-      const auto s = static_cast<std::size_t>(a);
-      statistics_.add(static_cast<std::size_t>(crowd_->annotator[s]), row[crowd_->label[s]]);
+      acc.counts.add(static_cast<std::size_t>(annotator[a]),
+                     units + 2 * static_cast<std::size_t>(label[a]), 1);
     }
   }
 
@@ -275,12 +308,20 @@ class OneCoinModel {
   }
 
   void log_joint(Eigen::Index i, double* row) const {
-    for (Eigen::Index k = 0; k < c_; ++k) row[k] = log_prior_(k);
-    for (Eigen::Index a = crowd_->begin(i); a < crowd_->end(i); ++a) {
-      const auto s = static_cast<std::size_t>(a);
-      const Eigen::Index j = crowd_->annotator[s];
-      const Eigen::Index l = crowd_->label[s];
-      for (Eigen::Index k = 0; k < c_; ++k) row[k] += k == l ? log_hit_(j) : log_miss_(j);
+    // Per class, the prior then the answers in order, summed in a register.
+    const Eigen::Index* annotator = crowd_->annotator.data();
+    const int* label = crowd_->label.data();
+    const double* hit = log_hit_.data();
+    const double* miss = log_miss_.data();
+    const Eigen::Index first = crowd_->begin(i);
+    const Eigen::Index last = crowd_->end(i);
+    for (Eigen::Index k = 0; k < c_; ++k) {
+      double sum = log_prior_(k);
+      for (Eigen::Index a = first; a < last; ++a) {
+        const Eigen::Index j = annotator[a];
+        sum += k == label[a] ? hit[j] : miss[j];
+      }
+      row[k] = sum;
     }
   }
 
@@ -385,7 +426,7 @@ template <class Model, class Shards = OneShard>
 quality::DawidSkeneResult run_dawid_skene(std::span<const Annotation> annotations, int n_classes,
                                           const quality::DawidSkeneOptions& options,
                                           Eigen::Index confusion_tables, std::string_view function,
-                                          Shards&& shards = {}) {
+                                          Shards&& shards = {}, const Parallel& parallel = {}) {
   auto [crowd, gold] = shards.local([&] {
     check_em_options(options.max_iterations, options.tolerance, options.smoothing, function);
     auto local = make_crowd(annotations, n_classes, function, EmptyInput::accept);
@@ -405,8 +446,9 @@ quality::DawidSkeneResult run_dawid_skene(std::span<const Annotation> annotation
                "the annotators x classes x classes confusion matrices");
   check_initial_error(options, crowd, confusion_tables == 1, function);
   Model model(crowd, options, total_items);
-  auto run = run_em(crowd, gold, {options.max_iterations, options.tolerance, &options.progress},
-                    model, shards);
+  auto run =
+      run_em(crowd, gold, {options.max_iterations, options.tolerance, &options.progress, &parallel},
+             model, shards);
   quality::DawidSkeneResult result;
   fill_em_result(crowd, std::move(run), result);
   model.fill(result);
@@ -435,7 +477,11 @@ namespace quality {
 /// distributed::dawid_skene, which gives the same bits on any sharding of the items.
 ///
 /// Complexity: each iteration is one pass over the records, O(N·C), plus O(J·C² + I·C) for J
-/// annotators and I items; all buffers are allocated once, before the first iteration.
+/// annotators and I items; all buffers are allocated once, before the first iteration (with an
+/// executor, one O(J·C²) count buffer per concurrently running chunk, in the first pass).
+/// `parallel` (opt-in, serial by default) runs each pass in fixed chunks of items on its
+/// executor, each chunk adding into its own exact integer counts: the result is bit-identical
+/// to the serial run for any executor, thread count and grain.
 /// No annotations give an empty result, as in crowd-kit: no items, no annotators, a
 /// 0 x n_classes posterior, no confusion matrices, uniform priors, no iterations (converged).
 /// @throws labelkit::invalid_argument if n_classes < 2 or above
@@ -447,9 +493,10 @@ namespace quality {
 ///   is compiled only where it is used).
 template <class Scalar = double>
 [[nodiscard]] DawidSkeneResult dawid_skene(std::span<const Annotation> annotations, int n_classes,
-                                           DawidSkeneOptions options = {}) {
-  return detail::run_dawid_skene<detail::DawidSkeneModel<Scalar>>(annotations, n_classes, options,
-                                                                  8, "dawid_skene");
+                                           DawidSkeneOptions options = {},
+                                           const Parallel& parallel = {}) {
+  return detail::run_dawid_skene<detail::DawidSkeneModel<Scalar>>(
+      annotations, n_classes, options, 8, "dawid_skene", detail::OneShard{}, parallel);
 }
 
 /// Dawid–Skene over an AnswerSet (e.g. `queue.answer_set()`): its gold labels (and any in
@@ -457,11 +504,11 @@ template <class Scalar = double>
 /// @throws as dawid_skene(annotations, n_classes, options).
 /// @tparam Scalar as dawid_skene(annotations, n_classes, options).
 template <class Scalar = double>
-[[nodiscard]] DawidSkeneResult dawid_skene(const AnswerSet& answers,
-                                           DawidSkeneOptions options = {}) {
+[[nodiscard]] DawidSkeneResult dawid_skene(const AnswerSet& answers, DawidSkeneOptions options = {},
+                                           const Parallel& parallel = {}) {
   detail::check_answer_set(answers, "dawid_skene");
   options.gold = detail::merged_gold(answers, options.gold);
-  return dawid_skene<Scalar>(answers.answers, answers.n_classes(), std::move(options));
+  return dawid_skene<Scalar>(answers.answers, answers.n_classes(), std::move(options), parallel);
 }
 
 /// One-coin Dawid–Skene: each annotator j has one accuracy p_j and spreads errors evenly, so
@@ -475,24 +522,27 @@ template <class Scalar = double>
 /// `confusion` holds the implied matrices; their diagonal is p_j.
 ///
 /// Complexity: O(N·C) per iteration, no allocation inside the iterations. No annotations give an
-/// empty result, as dawid_skene().
+/// empty result, as dawid_skene(). `parallel` as in dawid_skene(): bit-identical to serial.
 /// @throws labelkit::invalid_argument as dawid_skene(), and if options.initial_error is not empty.
 /// @tparam Scalar as dawid_skene().
 template <class Scalar = double>
 [[nodiscard]] DawidSkeneResult one_coin_dawid_skene(std::span<const Annotation> annotations,
-                                                    int n_classes, DawidSkeneOptions options = {}) {
-  return detail::run_dawid_skene<detail::OneCoinModel<Scalar>>(annotations, n_classes, options, 1,
-                                                               "one_coin_dawid_skene");
+                                                    int n_classes, DawidSkeneOptions options = {},
+                                                    const Parallel& parallel = {}) {
+  return detail::run_dawid_skene<detail::OneCoinModel<Scalar>>(
+      annotations, n_classes, options, 1, "one_coin_dawid_skene", detail::OneShard{}, parallel);
 }
 
 /// One-coin Dawid–Skene over an AnswerSet, its gold labels clamped (see dawid_skene(AnswerSet)).
 /// @tparam Scalar as dawid_skene().
 template <class Scalar = double>
 [[nodiscard]] DawidSkeneResult one_coin_dawid_skene(const AnswerSet& answers,
-                                                    DawidSkeneOptions options = {}) {
+                                                    DawidSkeneOptions options = {},
+                                                    const Parallel& parallel = {}) {
   detail::check_answer_set(answers, "one_coin_dawid_skene");
   options.gold = detail::merged_gold(answers, options.gold);
-  return one_coin_dawid_skene<Scalar>(answers.answers, answers.n_classes(), std::move(options));
+  return one_coin_dawid_skene<Scalar>(answers.answers, answers.n_classes(), std::move(options),
+                                      parallel);
 }
 
 }  // namespace quality

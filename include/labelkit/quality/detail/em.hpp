@@ -35,6 +35,8 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -42,6 +44,7 @@
 #include "labelkit/config.hpp"
 #include "labelkit/core/exact_sum.hpp"
 #include "labelkit/core/mergeable.hpp"
+#include "labelkit/core/parallel.hpp"
 #include "labelkit/quality/aggregation.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
 #include "labelkit/quality/gold_label.hpp"
@@ -154,6 +157,8 @@ struct EmControl {
   double tolerance = 0;      ///< 0: run every iteration.
   /// Called once per iteration, after its E-step, with the 1-based iteration and the objective.
   const std::function<void(const quality::EmProgress&)>* progress = nullptr;
+  /// How the passes of a ChunkedEmModel run (serial when null or without an executor).
+  const Parallel* parallel = nullptr;
 };
 
 /// The run of run_em(): the final posterior and the objective after each iteration.
@@ -181,6 +186,14 @@ class EmStatistics {
     evidence_.add(x);
     ++items_;
   }
+  /// Adds the evidence sum of `items` items gathered elsewhere (an EmAccumulator).
+  /// @throws labelkit::numerical_error as FixedSum::merge or if the item count overflows.
+  void add_evidence(const FixedSum& evidence, std::int64_t items) {
+    evidence_.merge(evidence);
+    items_ = add_counts(items_, items, "EmStatistics::add_evidence");
+  }
+  /// The sums, for UnitSumBuffer::flush_into().
+  [[nodiscard]] std::span<UnitSum> sums() noexcept { return sums_; }
   /// Sum k rounded to the nearest double.
   [[nodiscard]] double value(std::size_t k) const { return sums_[k].value(); }
   /// The log evidence rounded to the nearest double.
@@ -255,6 +268,107 @@ concept MergeableEmModel = requires(Model& m) {
   { m.total_items() } -> std::convertible_to<Eigen::Index>;
 };
 
+/// One chunk's share of an EM pass over the items of a ChunkedEmModel: the model's expected
+/// counts in a UnitSumBuffer (laid out as the model's EmStatistics), the chunk's log evidence and
+/// item count, and the buffers of one item (its log joint / posterior row and that row's split
+/// units). All allocated once; a pass only adds integers into it.
+struct EmAccumulator {
+  /// An accumulator for `n_sums` sums and `n_classes` classes.
+  EmAccumulator(std::size_t n_sums, int n_classes)
+      : counts(n_sums),
+        row(static_cast<std::size_t>(n_classes)),
+        restricted(static_cast<std::size_t>(n_classes)),
+        units(2 * static_cast<std::size_t>(n_classes)) {}
+
+  UnitSumBuffer counts;              ///< Expected counts (split units).
+  FixedSum evidence;                 ///< Sum of the items' log evidence.
+  std::int64_t items = 0;            ///< Items whose evidence was added.
+  std::int64_t pending = 0;          ///< Bound on the additions into any one sum since a flush.
+  std::vector<double> row;           ///< The current item's row.
+  std::vector<double> restricted;    ///< Its entries at its gold labels.
+  std::vector<std::uint64_t> units;  ///< The row's split units (UnitSumBuffer::split).
+
+  /// Converts the posterior row t[0..units.size() / 2) to split units, once per item.
+  /// @throws labelkit::invalid_argument as UnitSum::add for an entry outside [0, 2] or NaN.
+  void set_units(const double* t) {
+    const std::size_t c = units.size() / 2;
+    for (std::size_t k = 0; k < c; ++k) {
+      const std::int64_t q = UnitSum::units(t[k]);
+      if (q < 0) fail("UnitSum::add", "the posterior entry ", t[k], " is negative");
+      UnitSumBuffer::split(q, units.data() + 2 * k);
+    }
+  }
+
+  /// Adds everything into `statistics` and returns to zero.
+  /// @throws labelkit::numerical_error as EmStatistics::add_evidence.
+  void flush_into(EmStatistics& statistics) {
+    counts.flush_into(statistics.sums());
+    if (items != 0) statistics.add_evidence(evidence, items);
+    evidence = FixedSum{};
+    items = 0;
+    pending = 0;
+  }
+};
+
+/// The accumulators of the chunks running at one time: a chunk takes one (a new one only when
+/// every existing one is in use, so the pool grows to the number of threads in the first pass
+/// and allocates nothing afterwards) and gives it back. Since the statistics are exact integer
+/// sums, which chunks shared an accumulator does not change the flushed total.
+class EmAccumulatorPool {
+ public:
+  /// A pool of accumulators for `n_sums` sums and `n_classes` classes.
+  EmAccumulatorPool(std::size_t n_sums, int n_classes) : n_sums_(n_sums), n_classes_(n_classes) {}
+
+  /// An accumulator no other chunk holds.
+  EmAccumulator& acquire() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.empty()) {
+      all_.push_back(std::make_unique<EmAccumulator>(n_sums_, n_classes_));
+      free_.reserve(all_.size());
+      return *all_.back();
+    }
+    EmAccumulator* a = free_.back();
+    free_.pop_back();
+    return *a;
+  }
+
+  /// Gives `a` back (never allocates: free_ has room for every accumulator).
+  void release(EmAccumulator& a) noexcept {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(&a);
+  }
+
+  /// Flushes `a` into `statistics` while other chunks run (when its buffer is full).
+  void spill(EmAccumulator& a, EmStatistics& statistics) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    a.flush_into(statistics);
+  }
+
+  /// Flushes every accumulator into `statistics`; called between passes, when no chunk runs.
+  void flush_into(EmStatistics& statistics) {
+    for (const auto& a : all_) a->flush_into(statistics);
+  }
+
+ private:
+  std::size_t n_sums_;
+  int n_classes_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<EmAccumulator>> all_;
+  std::vector<EmAccumulator*> free_;
+};
+
+/// A MergeableEmModel whose pass runs in chunks of items (in parallel when asked): both members
+/// are const and touch only item i's data and the accumulator, so chunks can run concurrently.
+/// - `accumulate(acc, i)`: adds item i's posterior row, given as `acc.units`, once for the class
+///   mass and once for each of i's answers, into acc.counts (the EmStatistics layout).
+/// - `log_joint(i, row)`: as EmModel's.
+template <class Model>
+concept ChunkedEmModel = MergeableEmModel<Model> &&
+    requires(const Model& m, EmAccumulator& acc, Eigen::Index i, double* row) {
+  m.accumulate(acc, i);
+  m.log_joint(i, row);
+};
+
 /// The shard policy of one process: its local work needs no agreement, and its statistics are
 /// already those of every item.
 struct OneShard {
@@ -267,16 +381,122 @@ struct OneShard {
   void operator()(EmStatistics& /*statistics*/) const noexcept {}
 };
 
-/// The EM driver (see the file comment). `reduce(statistics)` runs after every pass over the
-/// items of a MergeableEmModel (OneShard for one process). `gold` holds each dense item's gold
-/// labels (none, one: the item is clamped to it, or several: its posterior is restricted to them,
-/// and its evidence term is the log of the probability that the true class is one of them). A crowd
-/// of no items runs no iteration and counts as converged (the model keeps the parameters it was
-/// constructed with, which must then be well defined: uniform priors). Complexity per iteration:
-/// one pass over the answers plus the model's M-step.
+/// The E-step of item i into `row` (C values): the posterior row (restricted to i's gold labels
+/// when it has any), returning the log evidence. `restricted` holds at least C values.
+template <class Model>
+double e_step(const Model& model, const GoldLabelSets& gold, Eigen::Index i, int c, double* row,
+              double* restricted) {
+  model.log_joint(i, row);
+  const Eigen::Index first = gold.start[static_cast<std::size_t>(i)];
+  const auto n_gold = static_cast<int>(gold.start[static_cast<std::size_t>(i) + 1] - first);
+  if (n_gold == 0) return softmax_in_place(row, c);
+  // The true class is one of the gold labels: normalise over them, 0 elsewhere.
+  const int* gl = gold.label.data() + first;
+  for (int g = 0; g < n_gold; ++g) restricted[g] = row[gl[g]];
+  const double evidence = softmax_in_place(restricted, n_gold);
+  std::fill(row, row + c, 0.0);
+  for (int g = 0; g < n_gold; ++g) row[gl[g]] = restricted[g];
+  return evidence;
+}
+
+/// Items per chunk of a chunked pass when Parallel::grain is 0: about 256 KiB of answers and
+/// posterior rows per chunk.
+inline std::size_t em_default_grain(const Crowd& crowd) {
+  const auto n_items = static_cast<std::size_t>(crowd.n_items());
+  if (n_items == 0) return 1;
+  const std::size_t bytes = static_cast<std::size_t>(crowd.size()) * 24 +
+                            n_items * 8 * static_cast<std::size_t>(crowd.n_classes);
+  const std::size_t per_item = std::max<std::size_t>(1, bytes / n_items);
+  return std::max<std::size_t>(1, (std::size_t{1} << 18) / per_item);
+}
+
+/// One pass of a ChunkedEmModel over the items, in fixed chunks through `parallel`: with
+/// `e_step_first` each item's E-step (posterior row written to `posterior`, evidence added),
+/// then every item's row added to the counts; the pool is then flushed into the model's
+/// statistics. Bit-identical for any executor and grain: every sum is an integer sum.
+template <class Model>
+void chunked_pass(Model& model, const Crowd& crowd, const GoldLabelSets& gold,
+                  PosteriorMatrix& posterior, EmAccumulatorPool& pool, const Parallel& parallel,
+                  bool e_step_first) {
+  const int c = crowd.n_classes;
+  const auto cs = static_cast<std::size_t>(c);
+  const Model& m = model;
+  EmStatistics& statistics = model.statistics();
+  const auto n_items = static_cast<std::size_t>(crowd.n_items());
+  for_each_chunk(parallel, n_items, grain_of(parallel, em_default_grain(crowd)),
+                 [&](std::size_t /*chunk*/, std::size_t begin, std::size_t end) {
+                   EmAccumulator& acc = pool.acquire();
+                   struct Release {
+                     EmAccumulatorPool& pool;
+                     EmAccumulator& acc;
+                     ~Release() { pool.release(acc); }
+                   } release{pool, acc};
+                   for (std::size_t s = begin; s < end; ++s) {
+                     const auto i = static_cast<Eigen::Index>(s);
+                     double* t = posterior.row(i).data();
+                     if (e_step_first) {
+                       double* row = acc.row.data();
+                       const double evidence = e_step(m, gold, i, c, row, acc.restricted.data());
+                       acc.evidence.add(evidence);
+                       ++acc.items;
+                       for (std::size_t k = 0; k < cs; ++k) t[k] = row[k];
+                     }
+                     // Each sum receives at most one addition per answer of the item plus one (its
+                     // mass).
+                     const std::int64_t additions = crowd.end(i) - crowd.begin(i) + 1;
+                     if (acc.pending + additions > UnitSumBuffer::capacity) {
+                       if (additions > UnitSumBuffer::capacity) {
+                         fail<numerical_error>("EM pass", "item ", crowd.items.id(i),
+                                               " has more than 2^32 ", "answers");
+                       }
+                       pool.spill(acc, statistics);
+                     }
+                     acc.pending += additions;
+                     acc.set_units(t);
+                     m.accumulate(acc, i);
+                   }
+                 });
+  pool.flush_into(statistics);
+}
+
+/// The driver for a ChunkedEmModel: as run_serial_em(), each pass a chunked_pass().
+template <ChunkedEmModel Model, class Reduce>
+EmRun run_chunked_em(const Crowd& crowd, const GoldLabelSets& gold, const EmControl& control,
+                     Model& model, Reduce&& reduce) {
+  EmRun run;
+  initial_posterior(crowd, gold, run.posterior);
+  if (model.total_items() == 0) {
+    run.converged = true;
+    return run;
+  }
+  const Parallel serial;
+  const Parallel& parallel = control.parallel != nullptr ? *control.parallel : serial;
+  EmAccumulatorPool pool(model.statistics().size(), crowd.n_classes);
+  chunked_pass(model, crowd, gold, run.posterior, pool, parallel, false);
+  reduce(model.statistics());
+  run.log_likelihood.reserve(static_cast<std::size_t>(control.max_iterations));
+  for (int iteration = 0; iteration < control.max_iterations; ++iteration) {
+    double objective = model.m_step(run.posterior);
+    chunked_pass(model, crowd, gold, run.posterior, pool, parallel, true);
+    reduce(model.statistics());
+    objective += model.statistics().evidence();
+    run.log_likelihood.push_back(objective);
+    run.iterations = iteration + 1;
+    if (control.progress != nullptr && *control.progress) {
+      (*control.progress)(quality::EmProgress{run.iterations, objective});
+    }
+    if (em_converged(run.log_likelihood, control.tolerance)) {
+      run.converged = true;
+      break;
+    }
+  }
+  return run;
+}
+
+/// The driver for an EmModel that is not chunked: one serial pass per iteration.
 template <EmModel Model, class Reduce>
-EmRun run_em(const Crowd& crowd, const GoldLabelSets& gold, const EmControl& control, Model& model,
-             Reduce&& reduce) {
+EmRun run_serial_em(const Crowd& crowd, const GoldLabelSets& gold, const EmControl& control,
+                    Model& model, Reduce&& reduce) {
   constexpr bool mergeable = MergeableEmModel<Model>;
   const Eigen::Index n_items = crowd.n_items();
   const int c = crowd.n_classes;
@@ -298,20 +518,7 @@ EmRun run_em(const Crowd& crowd, const GoldLabelSets& gold, const EmControl& con
   for (int iteration = 0; iteration < control.max_iterations; ++iteration) {
     double objective = model.m_step(run.posterior);
     for (Eigen::Index i = 0; i < n_items; ++i) {
-      model.log_joint(i, row.data());
-      const Eigen::Index first = gold.start[static_cast<std::size_t>(i)];
-      const auto n_gold = static_cast<int>(gold.start[static_cast<std::size_t>(i) + 1] - first);
-      double evidence = 0;
-      if (n_gold == 0) {
-        evidence = softmax_in_place(row.data(), c);
-      } else {
-        // The true class is one of the gold labels: normalise over them, 0 elsewhere.
-        const int* gl = gold.label.data() + first;
-        for (int g = 0; g < n_gold; ++g) restricted[static_cast<std::size_t>(g)] = row[gl[g]];
-        evidence = softmax_in_place(restricted.data(), n_gold);
-        std::fill(row.begin(), row.end(), 0.0);
-        for (int g = 0; g < n_gold; ++g) row[gl[g]] = restricted[static_cast<std::size_t>(g)];
-      }
+      const double evidence = e_step(model, gold, i, c, row.data(), restricted.data());
       if constexpr (mergeable) {
         model.statistics().add_evidence(evidence);
       } else {
@@ -338,10 +545,32 @@ EmRun run_em(const Crowd& crowd, const GoldLabelSets& gold, const EmControl& con
   return run;
 }
 
+/// The EM driver (see the file comment). `reduce(statistics)` runs after every pass over the
+/// items of a MergeableEmModel (OneShard for one process). `gold` holds each dense item's gold
+/// labels (none, one: the item is clamped to it, or several: its posterior is restricted to them,
+/// and its evidence term is the log of the probability that the true class is one of them). A crowd
+/// of no items runs no iteration and counts as converged (the model keeps the parameters it was
+/// constructed with, which must then be well defined: uniform priors). Complexity per iteration:
+/// one pass over the answers plus the model's M-step. A ChunkedEmModel's passes run in fixed
+/// chunks through `control.parallel` (bit-identical to serial: the statistics are integer sums).
+template <class Model, class Reduce>
+requires EmModel<Model> || ChunkedEmModel<Model> EmRun run_em(const Crowd& crowd,
+                                                              const GoldLabelSets& gold,
+                                                              const EmControl& control,
+                                                              Model& model, Reduce&& reduce) {
+  if constexpr (ChunkedEmModel<Model>) {
+    return run_chunked_em(crowd, gold, control, model, reduce);
+  } else {
+    return run_serial_em(crowd, gold, control, model, reduce);
+  }
+}
+
 /// run_em() on one process (every item in `crowd`).
-template <EmModel Model>
-EmRun run_em(const Crowd& crowd, const GoldLabelSets& gold, const EmControl& control,
-             Model& model) {
+template <class Model>
+requires EmModel<Model> || ChunkedEmModel<Model> EmRun run_em(const Crowd& crowd,
+                                                              const GoldLabelSets& gold,
+                                                              const EmControl& control,
+                                                              Model& model) {
   return run_em(crowd, gold, control, model, OneShard{});
 }
 

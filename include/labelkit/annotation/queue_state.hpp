@@ -166,6 +166,7 @@ struct QueueState {
   /// Adds `set` (already checked) with answers of `kind`, or returns the index of an equal set
   /// of that name and kind.
   /// @throws labelkit::invalid_argument if a different set (or kind) has the name.
+  template <class = void>
   int add_label_set(annotation::LabelSet set, std::string_view function,
                     annotation::AnswerKind kind = annotation::AnswerKind::classes) {
     const int existing = find_label_set(set.from_name());
@@ -206,6 +207,7 @@ struct QueueState {
   }
 
   /// The annotator's state, created on first use.
+  template <class = void>
   AnnotatorState& annotator_state(Eigen::Index annotator) {
     auto& who = annotators[annotator];
     who.figures.annotator = annotator;
@@ -215,6 +217,7 @@ struct QueueState {
   /// Appends `task` (whose slots may already hold answers, leases, skips and expiries: an
   /// import or a restore) and counts everything its slots imply, through count_answer() for
   /// answers. The caller has checked that the item is new and the slots are valid.
+  template <class = void>
   std::size_t adopt_task(TaskState task) {
     const std::size_t index = tasks.size();
     index_of.emplace(task.item, index);
@@ -259,6 +262,7 @@ struct QueueState {
   }
 
   /// Keeps a regular task in the open set exactly while accepted + active < overlap.
+  template <class = void>
   void refresh_open(std::size_t index) {
     auto& task = tasks[index];
     if (task.gold) return;
@@ -273,6 +277,7 @@ struct QueueState {
   }
 
   /// Re-keys task `index` in its ranked set. O(log n).
+  template <class = void>
   void set_priority(std::size_t index, double priority) {
     auto& task = tasks[index];
     if (task.priority == priority) return;
@@ -287,6 +292,7 @@ struct QueueState {
 
   /// Rebuilds the open and gold sets from the tasks' priorities: one sort, then insertion at
   /// the end (amortised O(1) per node). O(n log n).
+  template <class = void>
   void rebuild_ranked_sets() {
     std::vector<RankKey> open_keys, gold_keys;
     open_keys.reserve(open.size());
@@ -318,6 +324,7 @@ struct QueueState {
   }
 
   /// Drops the lease of `slot` on task `index` (submitted, skipped or expired).
+  template <class = void>
   void release_lease(std::size_t index, Slot& slot) {
     auto& task = tasks[index];
     --task.active;
@@ -328,6 +335,7 @@ struct QueueState {
   }
 
   /// Expires every lease whose deadline is at or before `now`.
+  template <class = void>
   void expire_due(annotation::Millis now) {
     while (!leases.empty() && leases.begin()->deadline <= now) {
       const LeaseKey key = *leases.begin();
@@ -343,6 +351,7 @@ struct QueueState {
 
   /// The statistics of one accepted answer: the one place they are counted, for live
   /// submissions, imports and restores alike.
+  template <class = void>
   void count_answer(const TaskState& task, const Slot& slot, AnnotatorState& who) {
     ++accepted;
     ++who.figures.submitted;

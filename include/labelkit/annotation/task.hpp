@@ -221,9 +221,9 @@ struct LabelCheck {
   std::string problem;
 };
 
-[[nodiscard]] inline LabelCheck check_labels(std::span<const int> labels,
-                                             const annotation::LabelSet& set,
-                                             bool any_count = false) {
+template <class = void>
+[[nodiscard]] LabelCheck check_labels(std::span<const int> labels, const annotation::LabelSet& set,
+                                      bool any_count = false) {
   LabelCheck result;
   const auto n_classes = static_cast<long long>(set.size());
   for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -365,7 +365,8 @@ template <class Set = annotation::LabelSet>
 }
 
 /// The stored form of a pairwise answer (one label: the Winner's value), or a problem.
-[[nodiscard]] inline LabelCheck check_winner(Winner winner) {
+template <class = void>
+[[nodiscard]] LabelCheck check_winner(Winner winner) {
   LabelCheck result;
   const int value = static_cast<int>(winner);
   if (value < 0 || value > 2) {

@@ -30,9 +30,10 @@ LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 
 /// @throws labelkit::invalid_argument naming task `task` and `what` if `labels` are not valid.
-inline void check_labels_or_fail(const std::vector<int>& labels, const annotation::LabelSet& set,
-                                 std::string_view function, std::size_t task, std::string_view what,
-                                 bool any_count = false) {
+template <class = void>
+void check_labels_or_fail(const std::vector<int>& labels, const annotation::LabelSet& set,
+                          std::string_view function, std::size_t task, std::string_view what,
+                          bool any_count = false) {
   const auto checked = check_labels(labels, set, any_count);
   if (!checked.problem.empty()) fail(function, "task ", task, " ", what, ": ", checked.problem);
 }

@@ -112,6 +112,7 @@ class TaskQueue {
   /// @throws labelkit::invalid_argument if the name is empty or taken by a
   /// different set, the
   ///         classes are empty or repeated, or a name is not valid UTF-8.
+  template <class = void>
   int add_label_set(LabelSet set) {
     detail::check_label_set(set, "add_label_set");
     std::unique_lock lock(mutex_);
@@ -133,6 +134,7 @@ class TaskQueue {
   /// @endcode
   /// @throws labelkit::invalid_argument as add_label_set(set), if the name is taken by a set of
   ///   another kind, or if a journal is attached (the journal records class answers only).
+  template <class = void>
   int add_label_set(LabelSet set, AnswerKind kind) {
     std::unique_lock lock(mutex_);
     if (kind != AnswerKind::classes) refuse_journal("add_label_set");
@@ -168,6 +170,7 @@ class TaskQueue {
   /// Reserves room for `n` more tasks.
   /// @throws labelkit::invalid_argument if the table would exceed
   /// labelkit::max_allocation_bytes.
+  template <class = void>
   void reserve(Eigen::Index n) {
     const auto more = static_cast<std::size_t>(std::max<Eigen::Index>(n, 0));
     std::lock_guard lock(mutex_);
@@ -199,6 +202,7 @@ class TaskQueue {
   /// Adds regular tasks for `items` (null payloads) with optional `priorities`
   /// (one per item; empty means 0). All-or-nothing. O(m log n).
   /// @throws labelkit::invalid_argument naming the first bad item or priority.
+  template <class = void>
   void add_tasks(std::span<const Eigen::Index> items, int label_set,
                  std::span<const double> priorities = {}) {
     std::unique_lock lock(mutex_);
@@ -225,6 +229,7 @@ class TaskQueue {
   /// Adds single-label gold items, one answer per item. All-or-nothing.
   /// @throws labelkit::invalid_argument (sizes differ, bad id, label out of
   /// range).
+  template <class = void>
   void add_gold(std::span<const Eigen::Index> items, int label_set, std::span<const int> answers) {
     if (items.size() != answers.size()) {
       labelkit::detail::fail<labelkit::dimension_mismatch>(
@@ -294,6 +299,7 @@ class TaskQueue {
   /// @throws labelkit::invalid_argument for an unknown item, labels outside the
   /// label set, a
   ///         non-finite score or a model_version that is not valid UTF-8.
+  template <class = void>
   void add_prediction(Eigen::Index item, Prediction prediction) {
     if (!labelkit::detail::valid_utf8(prediction.model_version)) {
       labelkit::detail::fail("add_prediction", "'model_version' is not valid UTF-8");
@@ -321,6 +327,7 @@ class TaskQueue {
   /// @throws labelkit::invalid_argument naming the first unknown item or
   /// non-finite value;
   ///         labelkit::dimension_mismatch if the sizes differ.
+  template <class = void>
   void update_priorities(std::span<const Eigen::Index> items, std::span<const double> priorities) {
     if (items.size() != priorities.size()) {
       labelkit::detail::fail<labelkit::dimension_mismatch>(
@@ -366,6 +373,7 @@ class TaskQueue {
   /// Sets an annotator's own cap on tasks (accepted answers + active leases);
   /// -1 restores the queue's default. @throws labelkit::invalid_argument for a
   /// negative annotator or cap < -1.
+  template <class = void>
   void set_annotator_cap(Eigen::Index annotator, Eigen::Index cap) {
     check_annotator(annotator, "set_annotator_cap");
     if (cap < -1)
@@ -399,16 +407,18 @@ class TaskQueue {
   /// duplicate_submission, lease_expired
   ///         (all labelkit::annotation::submission_error); the queue is then
   ///         unchanged.
+  template <class Json = nlohmann::json>
   SubmitStatus submit(Eigen::Index annotator, Eigen::Index item, std::span<const int> labels) {
     std::string message;
-    const SubmitStatus status = submit_impl(annotator, item, labels, &message);
+    const SubmitStatus status = submit_answer<Json>(annotator, item, labels, &message);
     return throw_refusal(status, &message);
   }
 
   /// Single-label convenience overload.
+  template <class Json = nlohmann::json>
   SubmitStatus submit(Eigen::Index annotator, Eigen::Index item, int label) {
     const int labels[1] = {label};
-    return submit(annotator, item, std::span<const int>(labels));
+    return submit<Json>(annotator, item, std::span<const int>(labels));
   }
 
   /// Submits `annotator`'s preference on a task of an AnswerKind::pairwise label set, with the
@@ -445,13 +455,11 @@ class TaskQueue {
 
   /// As submit(), but reports a refusal as a status instead of throwing
   /// (`message`, if given, receives the reason). Throws only std::bad_alloc.
+  template <class Json = nlohmann::json>
   [[nodiscard]] SubmitStatus try_submit(Eigen::Index annotator, Eigen::Index item,
                                         std::span<const int> labels,
                                         std::string* message = nullptr) {
-    std::string text;
-    const auto status = submit_impl(annotator, item, labels, &text);
-    if (message) *message = std::move(text);
-    return status;
+    return try_answer<Json>(annotator, item, labels, message);
   }
 
   /// try_submit() for a pairwise answer. Throws labelkit::invalid_argument if a journal is
@@ -459,10 +467,7 @@ class TaskQueue {
   template <class Json = nlohmann::json>
   [[nodiscard]] SubmitStatus try_submit(Eigen::Index annotator, Eigen::Index item, Winner winner,
                                         std::string* message = nullptr) {
-    std::string text;
-    const auto status = submit_answer<Json>(annotator, item, winner, &text);
-    if (message) *message = std::move(text);
-    return status;
+    return try_answer<Json>(annotator, item, winner, message);
   }
 
   /// try_submit() for a span answer. Throws labelkit::invalid_argument if a journal is
@@ -471,10 +476,7 @@ class TaskQueue {
   [[nodiscard]] SubmitStatus try_submit(Eigen::Index annotator, Eigen::Index item,
                                         std::span<const SpanRegion> spans,
                                         std::string* message = nullptr) {
-    std::string text;
-    const auto status = submit_answer<Json>(annotator, item, spans, &text);
-    if (message) *message = std::move(text);
-    return status;
+    return try_answer<Json>(annotator, item, spans, message);
   }
 
   /// try_submit() for a box answer. Throws labelkit::invalid_argument if a journal is
@@ -483,16 +485,14 @@ class TaskQueue {
   [[nodiscard]] SubmitStatus try_submit(Eigen::Index annotator, Eigen::Index item,
                                         std::span<const BoxRegion> boxes,
                                         std::string* message = nullptr) {
-    std::string text;
-    const auto status = submit_answer<Json>(annotator, item, boxes, &text);
-    if (message) *message = std::move(text);
-    return status;
+    return try_answer<Json>(annotator, item, boxes, message);
   }
 
   /// Gives a leased task back without answering; the annotator will not receive
   /// it again.
   /// @throws unknown_task, not_lease_holder or lease_expired; the queue is then
   /// unchanged.
+  template <class = void>
   void skip(Eigen::Index annotator, Eigen::Index item) {
     const Millis now = now_clamped();
     std::unique_lock lock(mutex_);
@@ -522,6 +522,7 @@ class TaskQueue {
   }
 
   /// Processes leases whose deadline has passed (every call does this too).
+  template <class = void>
   void expire_leases() {
     const Millis now = now_clamped();
     std::unique_lock lock(mutex_);
@@ -530,6 +531,7 @@ class TaskQueue {
 
   /// Counts per state and per-annotator figures (leases past their deadline
   /// count as active until the next call processes them).
+  template <class = void>
   [[nodiscard]] Progress progress() const {
     std::lock_guard lock(mutex_);
     Progress progress;
@@ -575,6 +577,7 @@ class TaskQueue {
   /// `gold_standard`, ...: the gold items are then clamped and scored without further glue.
   /// @throws labelkit::invalid_argument for an unknown or multi-label set (use
   ///   class_annotations() for a multi-label set, one class at a time).
+  template <class = void>
   [[nodiscard]] AnswerSet answer_set(int label_set = 0) const {
     std::lock_guard lock(mutex_);
     state_.check_label_set_index(label_set, "answer_set");
@@ -669,21 +672,25 @@ class TaskQueue {
   /// records (task order, then hand-out order). With `label_set` >= 0 only that label set's
   /// tasks. Gold items are included so that `dawid_skene(queue.annotations(), C, {.gold =
   /// queue.gold_labels()})` clamps them; prefer answer_set(), which carries both.
+  template <class = void>
   [[nodiscard]] std::vector<Annotation> annotations(int label_set = -1) const {
-    return collect(label_set, Which::all);
+    return collect<>(label_set, Which::all);
   }
 
   /// Accepted answers on ordinary (non-gold) single-label tasks only.
+  template <class = void>
   [[nodiscard]] std::vector<Annotation> regular_annotations(int label_set = -1) const {
-    return collect(label_set, Which::regular);
+    return collect<>(label_set, Which::regular);
   }
 
   /// Accepted answers on gold single-label tasks, for gold-standard testing.
+  template <class = void>
   [[nodiscard]] std::vector<Annotation> gold_annotations(int label_set = -1) const {
-    return collect(label_set, Which::gold);
+    return collect<>(label_set, Which::gold);
   }
 
   /// The known answers of the single-label gold items, in task order.
+  template <class = void>
   [[nodiscard]] std::vector<GoldLabel> gold_labels() const {
     std::lock_guard lock(mutex_);
     std::vector<GoldLabel> result;
@@ -699,6 +706,7 @@ class TaskQueue {
   /// (label 1 if the annotator chose `label`, else 0), regular tasks of
   /// `label_set` only; agreement can then be computed per class.
   /// @throws labelkit::invalid_argument for an unknown label set or class.
+  template <class = void>
   [[nodiscard]] std::vector<Annotation> class_annotations(int label_set, int label) const {
     std::lock_guard lock(mutex_);
     state_.check_label_set_index(label_set, "class_annotations");
@@ -963,6 +971,7 @@ class TaskQueue {
   /// form from share_payload()) or null payloads; `answers`: gold answers — one multi-label answer
   /// for a single item with a payload, else one single label per item. Returns the journal ticket
   /// (0 without a journal).
+  template <class = void>
   std::uint64_t add_locked(std::span<const Eigen::Index> items, int label_set,
                            std::span<const double> priorities, const nlohmann::json* payload,
                            const std::shared_ptr<const nlohmann::json>* data,
@@ -1081,8 +1090,19 @@ class TaskQueue {
     std::string problem;
   };
 
-  SubmitStatus submit_impl(Eigen::Index annotator, Eigen::Index item, std::span<const int> labels,
-                           std::string* message) {
+  /// try_submit(): the submission with its refusal reason moved into `message` (if given).
+  template <class Json, class Answer>
+  [[nodiscard]] SubmitStatus try_answer(Eigen::Index annotator, Eigen::Index item,
+                                        const Answer& answer, std::string* message) {
+    std::string text;
+    const auto status = submit_answer<Json>(annotator, item, answer, &text);
+    if (message) *message = std::move(text);
+    return status;
+  }
+
+  template <class Json = nlohmann::json>
+  SubmitStatus submit_answer(Eigen::Index annotator, Eigen::Index item, std::span<const int> labels,
+                             std::string* message) {
     return submit_checked(annotator, item, AnswerKind::classes, message, [&](const LabelSet& set) {
       auto checked = detail::check_labels(labels, set);
       return CheckedAnswer{std::move(checked.labels), nullptr, std::move(checked.problem)};
@@ -1198,6 +1218,7 @@ class TaskQueue {
 
   enum class Which { all, regular, gold };
 
+  template <class = void>
   [[nodiscard]] std::vector<Annotation> collect(int label_set, Which which) const {
     std::lock_guard lock(mutex_);
     if (label_set >= 0) {
@@ -1222,6 +1243,7 @@ class TaskQueue {
 
   /// Expires due leases and journals the expiry if any lease expired; returns
   /// the journal ticket (0: nothing logged).
+  template <class = void>
   std::uint64_t expire_locked(Millis now) {
     const Eigen::Index before = state_.expired;
     state_.expire_due(now);

@@ -39,16 +39,23 @@ struct AnswerSet {
   [[nodiscard]] int n_classes() const noexcept { return labels.size(); }
 
   /// Whether `item` is a gold item. O(G).
+  template <class = void>
   [[nodiscard]] bool is_gold(Index item) const noexcept {
     return std::any_of(gold.begin(), gold.end(),
                        [&](const GoldLabel& g) { return g.item == item; });
   }
 
   /// The answers on gold items only, in their order in `answers`. O(N + G log G).
-  [[nodiscard]] std::vector<Annotation> gold_answers() const { return filter(true); }
+  template <class = void>
+  [[nodiscard]] std::vector<Annotation> gold_answers() const {
+    return filter<>(true);
+  }
 
   /// The answers on ordinary (non-gold) items only, in their order in `answers`. O(N + G log G).
-  [[nodiscard]] std::vector<Annotation> regular_answers() const { return filter(false); }
+  template <class = void>
+  [[nodiscard]] std::vector<Annotation> regular_answers() const {
+    return filter<>(false);
+  }
 
   /// The durations in seconds as plain numbers, aligned with `answers` (empty if none).
   [[nodiscard]] std::vector<double> seconds() const {
@@ -59,6 +66,9 @@ struct AnswerSet {
   }
 
  private:
+  // The answers whose item is (`on_gold`) or is not a gold item; a template so that its sort is
+  // compiled only where it is called.
+  template <class = void>
   [[nodiscard]] std::vector<Annotation> filter(bool on_gold) const {
     std::vector<Index> ids;
     ids.reserve(gold.size());
@@ -83,8 +93,8 @@ inline void check_answer_set(const AnswerSet& set, std::string_view function) {
 }
 
 /// `extra` followed by `set.gold`: the gold labels an aggregator clamps to.
-inline std::vector<GoldLabel> merged_gold(const AnswerSet& set,
-                                          const std::vector<GoldLabel>& extra) {
+template <class = void>
+std::vector<GoldLabel> merged_gold(const AnswerSet& set, const std::vector<GoldLabel>& extra) {
   std::vector<GoldLabel> all = extra;
   all.insert(all.end(), set.gold.begin(), set.gold.end());
   return all;

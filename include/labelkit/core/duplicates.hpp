@@ -55,9 +55,9 @@ namespace detail {
 /// (item, annotator, position)), O(N) memory.
 /// @throws labelkit::invalid_argument under `reject` if a pair repeats (naming it and the two
 ///         record positions), or for a policy value outside the enum.
-inline std::vector<Annotation> apply_duplicate_policy(std::span<const Annotation> records,
-                                                      DuplicateAnswers policy,
-                                                      const char* function) {
+template <class = void>
+std::vector<Annotation> apply_duplicate_policy(std::span<const Annotation> records,
+                                               DuplicateAnswers policy, const char* function) {
   switch (policy) {
     case DuplicateAnswers::reject:
     case DuplicateAnswers::keep_first:
@@ -109,8 +109,9 @@ inline std::vector<Annotation> apply_duplicate_policy(std::span<const Annotation
 /// `dawid_skene(apply_duplicates(records, DuplicateAnswers::keep_last), C)`. O(N log N).
 /// @throws labelkit::invalid_argument under `reject` if an (item, annotator) pair repeats,
 ///   naming it and the two record positions.
-[[nodiscard]] inline std::vector<Annotation> apply_duplicates(std::span<const Annotation> records,
-                                                              DuplicateAnswers policy) {
+template <class = void>
+[[nodiscard]] std::vector<Annotation> apply_duplicates(std::span<const Annotation> records,
+                                                       DuplicateAnswers policy) {
   return detail::apply_duplicate_policy(records, policy, "apply_duplicates");
 }
 

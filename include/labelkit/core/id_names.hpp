@@ -63,6 +63,7 @@ class IdNames {
   /// @throws labelkit::invalid_argument if `name` is empty, longer than
   ///   `IdNamesOptions::max_name_bytes`, not valid UTF-8, or new while the table already holds
   ///   `IdNamesOptions::max_size` names. The table is unchanged when it throws.
+  template <class = void>
   Index intern(std::string_view name) {
     if (const auto it = ids_.find(name); it != ids_.end()) return it->second;
     if (name.empty()) detail::fail("IdNames::intern", "the name is empty");

@@ -58,6 +58,7 @@ class LabelSet {
   /// @throws labelkit::invalid_argument if `names` is empty or holds more than `max_classes`
   ///   names, a name is empty after normalisation, two names normalise to the same text, a name
   ///   is not valid UTF-8, or `options.from_name` is empty.
+  template <class = void>
   explicit LabelSet(std::vector<std::string> names, LabelSetOptions options = {})
       : names_(std::move(names)), options_(std::move(options)) {
     constexpr const char* function = "LabelSet";
@@ -89,6 +90,7 @@ class LabelSet {
 
   /// A single-label set with default Label Studio names.
   /// @throws labelkit::invalid_argument as the constructor from a vector.
+  template <class = void>
   LabelSet(std::initializer_list<std::string> names) : LabelSet(std::vector<std::string>(names)) {}
 
   /// Number of classes C (the `n_classes` every area asks for).

@@ -156,6 +156,7 @@ class AcceptanceTracker {
   /// Records one reviewed item. O(1) amortised.
   /// @throws labelkit::invalid_argument if predicted is outside [-1, C), final_label outside
   /// [0, C) or confidence outside [0, 1].
+  template <class = void>
   void record(int predicted, double confidence, int final_label) {
     if (predicted < -1 || predicted >= n_classes_ || final_label < 0 || final_label >= n_classes_ ||
         !(confidence >= 0.0 && confidence <= 1.0)) {
@@ -168,6 +169,7 @@ class AcceptanceTracker {
   }
 
   /// Records one reviewed item from the PreLabel that was shown.
+  template <class = void>
   void record(const PreLabel& shown, int final_label) {
     record(shown.has_label() ? shown.label : -1, shown.has_label() ? shown.confidence : 0.0,
            final_label);

@@ -150,6 +150,7 @@ class ReliabilityState {
 
   /// Merges another shard's state.
   /// @throws labelkit::dimension_mismatch if the bin counts differ.
+  template <class = void>
   void merge(const ReliabilityState& other) {
     if (other.bins_.size() != bins_.size()) {
       labelkit::detail::fail<dimension_mismatch>("ReliabilityState::merge", "the states have ",
@@ -167,6 +168,7 @@ class ReliabilityState {
   /// The reliability table: per bin its edges, count, mean confidence and accuracy, with the
   /// expected and maximum calibration errors (see reliability_table()).
   /// @throws labelkit::numerical_error if merges made the bins' counts sum beyond int64.
+  template <class = void>
   [[nodiscard]] ReliabilityTable table() const {
     ReliabilityTable table;
     const auto n_bins = static_cast<double>(bins_.size());
@@ -195,6 +197,7 @@ class ReliabilityState {
   [[nodiscard]] int n_bins() const noexcept { return static_cast<int>(bins_.size()); }
 
   /// Tag "LKRELIA1", version 1, then the bin count and per bin its count and the two exact sums.
+  template <class = void>
   [[nodiscard]] std::vector<std::byte> to_bytes() const {
     labelkit::detail::ByteWriter w("LKRELIA1", 1);
     w.u64(bins_.size());
@@ -211,6 +214,7 @@ class ReliabilityState {
   ///         [1, max_classes] or beyond the buffer, a negative count or counts whose sum
   ///         overflows int64, sums outside [0, count]
   ///         (confidence and correctness are in [0, 1]), or trailing bytes.
+  template <class = void>
   [[nodiscard]] static ReliabilityState from_bytes(std::span<const std::byte> bytes) {
     constexpr const char* fn = "ReliabilityState::from_bytes";
     labelkit::detail::ByteReader r(bytes, "LKRELIA1", 1, fn);

@@ -72,6 +72,7 @@ class Router {
 
   /// One threshold per class (entry c for class c); nullopt disables auto-accept for that class.
   /// @throws labelkit::invalid_argument if `per_class` is empty or an entry is outside [0, 1].
+  template <class = void>
   explicit Router(std::vector<std::optional<double>> per_class) : per_class_(std::move(per_class)) {
     if (per_class_.empty()) {
       labelkit::detail::fail("Router", "'per_class' is empty (expected one threshold per class)");
@@ -86,6 +87,7 @@ class Router {
 
   /// One threshold per class (entry c for class c).
   /// @throws labelkit::invalid_argument if `per_class` is empty or an entry is outside [0, 1].
+  template <class = void>
   explicit Router(const std::vector<double>& per_class)
       : Router(std::vector<std::optional<double>>(per_class.begin(), per_class.end())) {}
 
@@ -136,8 +138,9 @@ struct ThresholdChoice {
 }  // namespace prelabel
 namespace detail {
 
-inline void check_reviewed(std::span<const prelabel::ReviewedItem> reviewed, int n_classes,
-                           std::string_view function) {
+template <class = void>
+void check_reviewed(std::span<const prelabel::ReviewedItem> reviewed, int n_classes,
+                    std::string_view function) {
   for (std::size_t i = 0; i < reviewed.size(); ++i) {
     const prelabel::ReviewedItem& r = reviewed[i];
     if (r.predicted < -1 || (n_classes > 0 && r.predicted >= n_classes)) {

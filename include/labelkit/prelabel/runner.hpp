@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
-#include "labelkit/core/label_set.hpp"
 #include "labelkit/core/error.hpp"
+#include "labelkit/core/label_set.hpp"
 #include "labelkit/prelabel/detail/thread_pool.hpp"
 #include "labelkit/prelabel/prelabeler.hpp"
 #include "labelkit/prelabel/routing.hpp"
@@ -66,12 +66,13 @@ struct ItemResult {
 /// The outcome of a run: `items[i]` is the result for input item i.
 struct RunReport {
   std::vector<ItemResult> items{};  ///< One per input item, in input order.
-  Eigen::Index auto_accepted = 0;  ///< Count of auto-accepted items.
-  Eigen::Index needs_review = 0;   ///< Count of items for review.
-  Eigen::Index failed = 0;         ///< Count of failed items.
-  Eigen::Index calls = 0;          ///< Calls made to label_batch (retries included).
+  Eigen::Index auto_accepted = 0;   ///< Count of auto-accepted items.
+  Eigen::Index needs_review = 0;    ///< Count of items for review.
+  Eigen::Index failed = 0;          ///< Count of failed items.
+  Eigen::Index calls = 0;           ///< Calls made to label_batch (retries included).
 
   /// Indices (into the input) of the items with outcome `which`, ascending. O(n).
+  template <class = void>
   [[nodiscard]] std::vector<Eigen::Index> indices(Outcome which) const {
     std::vector<Eigen::Index> out;
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -90,7 +91,8 @@ struct RunReport {
 }  // namespace prelabel
 namespace detail {
 
-inline void check_run_options(const prelabel::RunOptions& options, int n_classes, const prelabel::Router& router) {
+inline void check_run_options(const prelabel::RunOptions& options, int n_classes,
+                              const prelabel::Router& router) {
   if (options.batch_size < 1) {
     labelkit::detail::fail("run_prelabeler", "'options.batch_size' must be at least 1 (got ",
                            options.batch_size, ")");
@@ -108,9 +110,9 @@ inline void check_run_options(const prelabel::RunOptions& options, int n_classes
                            ")");
   }
   if (router.n_classes() != 0 && router.n_classes() != n_classes) {
-    labelkit::detail::fail<dimension_mismatch>(
-        "run_prelabeler", "'router' has thresholds for ", router.n_classes(),
-        " classes (expected n_classes = ", n_classes, ")");
+    labelkit::detail::fail<dimension_mismatch>("run_prelabeler", "'router' has thresholds for ",
+                                               router.n_classes(),
+                                               " classes (expected n_classes = ", n_classes, ")");
   }
 }
 
@@ -119,8 +121,9 @@ inline void check_run_options(const prelabel::RunOptions& options, int n_classes
 /// ever copied. Returns the number of label_batch calls made. Never throws for pre-labeler
 /// failures (it catches everything the pre-labeler throws).
 template <class Item>
-Eigen::Index run_batch(prelabel::PreLabeler<Item>& labeler, std::span<const Item> items, std::size_t first,
-                       std::size_t count, int n_classes, const prelabel::Router& router, int max_retries,
+Eigen::Index run_batch(prelabel::PreLabeler<Item>& labeler, std::span<const Item> items,
+                       std::size_t first, std::size_t count, int n_classes,
+                       const prelabel::Router& router, int max_retries,
                        std::span<prelabel::ItemResult> out) {
   std::vector<std::size_t> pending(count);
   for (std::size_t i = 0; i < count; ++i) pending[i] = first + i;
@@ -184,9 +187,15 @@ Eigen::Index run_batch(prelabel::PreLabeler<Item>& labeler, std::span<const Item
 inline void tally(prelabel::RunProgress& progress, std::span<const prelabel::ItemResult> batch) {
   for (const prelabel::ItemResult& r : batch) {
     switch (r.outcome) {
-      case prelabel::Outcome::auto_accepted: ++progress.auto_accepted; break;
-      case prelabel::Outcome::needs_review: ++progress.needs_review; break;
-      case prelabel::Outcome::failed: ++progress.failed; break;
+      case prelabel::Outcome::auto_accepted:
+        ++progress.auto_accepted;
+        break;
+      case prelabel::Outcome::needs_review:
+        ++progress.needs_review;
+        break;
+      case prelabel::Outcome::failed:
+        ++progress.failed;
+        break;
     }
   }
   progress.items_done += static_cast<Eigen::Index>(batch.size());
@@ -235,8 +244,8 @@ template <class Item>
     return std::pair{first, std::min(batch, items.size() - first)};
   };
 
-  const auto workers = std::min<std::size_t>(static_cast<std::size_t>(options.concurrency),
-                                              n_batches);
+  const auto workers =
+      std::min<std::size_t>(static_cast<std::size_t>(options.concurrency), n_batches);
   if (workers <= 1) {
     for (std::size_t b = 0; b < n_batches; ++b) {
       const auto [first, count] = batch_span(b);
@@ -298,8 +307,9 @@ template <class Item>
 /// the reviewed label `final_labels[i]`. O(n).
 /// @throws labelkit::dimension_mismatch if the sizes differ; labelkit::invalid_argument for a
 ///   negative final label.
-[[nodiscard]] inline std::vector<ReviewedItem> reviewed_items(const RunReport& report,
-                                                              std::span<const int> final_labels) {
+template <class = void>
+[[nodiscard]] std::vector<ReviewedItem> reviewed_items(const RunReport& report,
+                                                       std::span<const int> final_labels) {
   if (final_labels.size() != report.items.size()) {
     detail::fail<dimension_mismatch>("reviewed_items", "'final_labels' has ", final_labels.size(),
                                      " labels for ", report.items.size(), " results");

@@ -25,11 +25,12 @@ namespace detail {
 class ThreadPool {
  public:
   /// Starts `threads` workers (at least 1).
+  template <class = void>
   explicit ThreadPool(std::size_t threads) {
     if (threads == 0) threads = 1;
     workers_.reserve(threads);
     try {
-      for (std::size_t t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
+      for (std::size_t t = 0; t < threads; ++t) workers_.emplace_back([this] { work<>(); });
     } catch (...) {
       stop();
       throw;
@@ -42,6 +43,7 @@ class ThreadPool {
   ~ThreadPool() { stop(); }
 
   /// Queues a task.
+  template <class = void>
   void submit(std::function<void()> task) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -54,6 +56,9 @@ class ThreadPool {
   [[nodiscard]] std::size_t size() const noexcept { return workers_.size(); }
 
  private:
+  // Templates (like the constructor and submit()) so that std::thread, std::function and the
+  // task deque are compiled only where a pool is used.
+  template <class = void>
   void work() {
     for (;;) {
       std::function<void()> task;

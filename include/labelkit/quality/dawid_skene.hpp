@@ -407,8 +407,8 @@ void check_initial_error(const Options& options, const Crowd& crowd, bool one_co
 
 /// Gives a shard's crowd the annotators of every shard (`all`, the merged CrowdState): dense
 /// annotator indices into all.annotators() and answers per annotator over every shard.
-inline void rebase_annotators(Crowd& crowd, const quality::CrowdState& all,
-                              std::string_view function) {
+template <class = void>
+void rebase_annotators(Crowd& crowd, const quality::CrowdState& all, std::string_view function) {
   const std::string name(function);
   IdMap global = IdMap::from_ids(all.annotators(), name.c_str(), "the merged annotators");
   for (auto& j : crowd.annotator) j = global.find(crowd.annotators.id(j));

@@ -84,6 +84,7 @@ class CrowdState {
   /// compact ids).
   /// @throws labelkit::invalid_argument as majority_vote() (bad class count, negative id, label
   ///   out of range; the message names the record).
+  template <class = void>
   [[nodiscard]] static CrowdState of(std::span<const Annotation> annotations, int n_classes) {
     constexpr const char* function = "CrowdState::of";
     detail::check_annotations(annotations, n_classes, function, detail::EmptyInput::accept);
@@ -95,6 +96,7 @@ class CrowdState {
   /// Merges another shard's state (whose items are not in this one).
   /// @throws labelkit::dimension_mismatch if the class counts differ;
   ///   labelkit::numerical_error if a count would overflow int64.
+  template <class = void>
   void merge(const CrowdState& other) {
     constexpr const char* function = "CrowdState::merge";
     if (other.per_class_.size() != per_class_.size()) {
@@ -164,6 +166,7 @@ class CrowdState {
   /// @throws labelkit::parse_error for a wrong tag or version, C outside [2, max_classes], a
   ///   negative count, annotator ids negative or not strictly ascending, an annotator with no
   ///   answer, more entries than the buffer holds, or trailing bytes.
+  template <class = void>
   [[nodiscard]] static CrowdState from_bytes(std::span<const std::byte> bytes) {
     constexpr const char* function = "CrowdState::from_bytes";
     constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
@@ -200,6 +203,7 @@ class CrowdState {
   }
 
   // The state of validated annotations whose distinct items number n_items.
+  template <class = void>
   static CrowdState of_checked(std::span<const Annotation> annotations, int n_classes,
                                Eigen::Index n_items) {
     CrowdState s(n_classes);
@@ -227,6 +231,7 @@ namespace detail {
 /// Builds a CrowdState from annotations already validated and an item count already known.
 struct CrowdStateAccess {
   /// CrowdState::of without validating again.
+  template <class = void>
   static quality::CrowdState of_checked(std::span<const Annotation> annotations, int n_classes,
                                         Eigen::Index n_items) {
     return quality::CrowdState::of_checked(annotations, n_classes, n_items);

@@ -48,9 +48,10 @@ struct round_embedding_type<M, Rows, true> {
 /// Positions of `ids` in `candidates` (entry r is the i with candidates[i] == ids[r]). Binary
 /// search when the candidates are ascending, else on a sorted copy of their positions.
 /// @throws labelkit::invalid_argument if an id is not a candidate or is repeated.
-inline std::vector<Eigen::Index> positions_of(std::span<const Eigen::Index> candidates,
-                                              std::span<const Eigen::Index> ids,
-                                              std::string_view function) {
+template <class = void>
+std::vector<Eigen::Index> positions_of(std::span<const Eigen::Index> candidates,
+                                       std::span<const Eigen::Index> ids,
+                                       std::string_view function) {
   std::vector<Eigen::Index> order;  // candidate positions sorted by id, when ids are unsorted
   const bool ascending = std::is_sorted(candidates.begin(), candidates.end());
   if (!ascending) {

@@ -99,10 +99,14 @@ class StreamSampler {
 
   /// Decides for the next arriving item from its uncertainty score; true = ask.
   /// @throws labelkit::invalid_argument if the score is NaN (nothing is recorded).
-  bool offer(double score) { return decide(score).ask; }
+  template <class = void>
+  bool offer(double score) {
+    return decide(score).ask;
+  }
 
   /// Decides for the next arriving item and says why. O(1) amortised (O(window) for budgeted).
   /// @throws labelkit::invalid_argument if the score is NaN (nothing is recorded).
+  template <class = void>
   StreamDecision decide(double score) {
     if (std::isnan(score)) {
       detail::fail("StreamSampler::offer", "'score' is NaN (item ", seen_, " of the stream)");

@@ -16,6 +16,7 @@
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/tables.hpp"
 #include "labelkit/config.hpp"
+#include "labelkit/core/detail/dependent.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -28,11 +29,13 @@ template <class Counts>
 agreement::Estimate bangdiwala_from_table(const Counts& counts,
                                           const agreement::InferenceOptions& options,
                                           const char* function) {
+  using Vector = detail::dependent_t<Eigen::VectorXd, Counts>;
+  using Array = detail::dependent_t<Eigen::ArrayXd, Counts>;
   const double n = counts.sum();
   check_inference(options, n, function);
-  const Eigen::VectorXd rows = counts.rowwise().sum() / n;
-  const Eigen::VectorXd cols = counts.colwise().sum().transpose() / n;
-  const Eigen::VectorXd diagonal = counts.diagonal() / n;
+  const Vector rows = counts.rowwise().sum() / n;
+  const Vector cols = counts.colwise().sum().transpose() / n;
+  const Vector diagonal = counts.diagonal() / n;
   agreement::Estimate e;
   e.n = static_cast<Eigen::Index>(n);
   const double b1 = diagonal.squaredNorm();
@@ -46,10 +49,10 @@ agreement::Estimate bangdiwala_from_table(const Counts& counts,
   e.value = b;
   e.df = n - 1;
   if (n < 2) return e;
-  const Eigen::ArrayXd pi = (rows + cols).array() / 2;
-  const Eigen::ArrayXd d = diagonal.array();
+  const Array pi = (rows + cols).array() / 2;
+  const Array d = diagonal.array();
   const double v1 = 2 * (d.square() * (d - 2 * b * pi)).sum();
-  const Eigen::ArrayXd p_rows = ((counts / n) * rows).array();
+  const Array p_rows = ((counts / n) * rows).array();
   const double v2 = b * b * (pi * rows.array() * cols.array() + p_rows * cols.array()).sum();
   const double var = 2 * (v1 + v2) / (n * b2 * b2);
   e.df = interval_df(options, n, n - 1);

@@ -19,6 +19,7 @@
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/tables.hpp"
 #include "labelkit/config.hpp"
+#include "labelkit/core/detail/dependent.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -40,17 +41,19 @@ struct ContingencyTable {
 
 /// Builds the contingency table of two annotators in O(n) (compact codes) or O(n log n).
 /// @throws labelkit::dimension_mismatch if lengths differ; invalid_argument if empty.
-template <class = void>
+template <class Tag = void>
 [[nodiscard]] ContingencyTable contingency_table(std::span<const int> a, std::span<const int> b,
                                                  const char* function = "contingency_table") {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Tag>;
+  using IntArray = detail::dependent_t<Eigen::ArrayXi, Tag>;
   detail::check_pair(a, b, function);
   ContingencyTable t;
   // Fast path: codes within a span of at most 256 values are counted straight into a dense
   // range x range table (one min/max pass, one counting pass), then unused codes are dropped.
   // Eigen's reductions are explicitly vectorised (a scalar min/max loop is not, at -O2).
   const auto n = static_cast<Eigen::Index>(a.size());
-  const Eigen::Map<const Eigen::ArrayXi> ma(a.data(), n);
-  const Eigen::Map<const Eigen::ArrayXi> mb(b.data(), n);
+  const Eigen::Map<const IntArray> ma(a.data(), n);
+  const Eigen::Map<const IntArray> mb(b.data(), n);
   const int lo = std::min(ma.minCoeff(), mb.minCoeff());
   const int hi = std::max(ma.maxCoeff(), mb.maxCoeff());
   if (static_cast<long long>(hi) - lo < 256) {
@@ -96,7 +99,7 @@ template <class = void>
       }
     }
   } else {
-    t.counts = Eigen::MatrixXd::Zero(c, c);
+    t.counts = Matrix::Zero(c, c);
     for (std::size_t i = 0; i < a.size(); ++i) t.counts(index(a[i]), index(b[i])) += 1.0;
   }
   return t;
@@ -127,11 +130,12 @@ template <class = void>
 template <class Derived>
 [[nodiscard]] Eigen::MatrixXd user_disagreement_weights(const Eigen::MatrixBase<Derived>& weights,
                                                         const char* function) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
   if (weights.rows() != weights.cols() || weights.rows() == 0) {
     fail<dimension_mismatch>(function, "'weights' must be square and non-empty (got ",
                              weights.rows(), " x ", weights.cols(), ")");
   }
-  Eigen::MatrixXd w = weights.template cast<double>();
+  Matrix w = weights.template cast<double>();
   bool zero_diagonal = true;
   bool one_diagonal = true;
   for (Eigen::Index i = 0; i < w.rows(); ++i) {
@@ -196,18 +200,22 @@ inline std::vector<Eigen::Index> weight_rows(const std::vector<int>& categories,
 }
 
 /// Kappa and its inference from a contingency table and disagreement weights.
-template <class = void>
-agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const Eigen::MatrixXd& w,
+template <class Tag = void>
+agreement::Estimate kappa_from_table(const detail::dependent_t<Eigen::MatrixXd, Tag>& counts,
+                                     const detail::dependent_t<Eigen::MatrixXd, Tag>& w,
                                      double confidence, agreement::ZeroDivision policy,
                                      bool inference, const char* function,
                                      const agreement::InferenceOptions* options = nullptr) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Tag>;
+  using Vector = detail::dependent_t<Eigen::VectorXd, Tag>;
+  using RowVector = detail::dependent_t<Eigen::RowVectorXd, Tag>;
   const double n = counts.sum();
   if (!(n < 0x1p63)) {
     labelkit::detail::fail<numerical_error>(function, "the table holds ", n,
                                             " items, more than an int64 counts");
   }
-  const Eigen::VectorXd row = counts.rowwise().sum();
-  const Eigen::RowVectorXd col = counts.colwise().sum();
+  const Vector row = counts.rowwise().sum();
+  const RowVector col = counts.colwise().sum();
   const double observed_disagreement = (w.array() * counts.array()).sum();
   const double expected_disagreement = (row.transpose() * w * col.transpose())(0, 0) / n;
   agreement::Estimate e;
@@ -237,12 +245,12 @@ agreement::Estimate kappa_from_table(const Eigen::MatrixXd& counts, const Eigen:
   e.value = 1.0 - observed_disagreement / expected_disagreement;
   if (!inference) return e;
   // Fleiss, Cohen & Everitt (1969) with agreement weights v = 1 - w / max(w).
-  const Eigen::MatrixXd v = (1.0 - w.array() / w_max).matrix();
-  const Eigen::MatrixXd p = counts / n;
-  const Eigen::VectorXd pr = row / n;
-  const Eigen::VectorXd pc = col.transpose() / n;
-  const Eigen::VectorXd v_row = v * pc;              // sum_j v_ij p_.j
-  const Eigen::VectorXd v_col = v.transpose() * pr;  // sum_i v_ij p_i.
+  const Matrix v = (1.0 - w.array() / w_max).matrix();
+  const Matrix p = counts / n;
+  const Vector pr = row / n;
+  const Vector pc = col.transpose() / n;
+  const Vector v_row = v * pc;              // sum_j v_ij p_.j
+  const Vector v_col = v.transpose() * pr;  // sum_i v_ij p_i.
   const double pe = e.expected;
   const double k = e.value;
   double term = 0;

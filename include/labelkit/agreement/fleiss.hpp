@@ -19,6 +19,7 @@
 #include "labelkit/agreement/gwet.hpp"
 #include "labelkit/agreement/tables.hpp"
 #include "labelkit/config.hpp"
+#include "labelkit/core/detail/dependent.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -55,8 +56,9 @@ struct FleissParts {
 /// Fleiss' P and P_e from the table's sufficient statistics: the number of items, the common
 /// number of annotators n per item, the category totals sum_i n_ij and the sum of squares
 /// sum_ij n_ij^2. The table overloads and the mergeable FleissState share it.
-template <class = void>
-FleissParts fleiss_parts_from_sums(double items, double n, const Eigen::VectorXd& column_totals,
+template <class Tag = void>
+FleissParts fleiss_parts_from_sums(double items, double n,
+                                   const detail::dependent_t<Eigen::VectorXd, Tag>& column_totals,
                                    double sum_of_squares) {
   FleissParts parts;
   parts.raters = n;
@@ -69,8 +71,9 @@ FleissParts fleiss_parts_from_sums(double items, double n, const Eigen::VectorXd
 
 template <class Derived>
 FleissParts fleiss_parts(const Eigen::MatrixBase<Derived>& counts, const char* function) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
   const double n = check_fleiss_table(counts, function);
-  const Eigen::MatrixXd c = counts.template cast<double>();
+  const Matrix c = counts.template cast<double>();
   return fleiss_parts_from_sums(static_cast<double>(c.rows()), n, c.colwise().sum().transpose(),
                                 c.array().square().sum());
 }
@@ -106,18 +109,20 @@ template <class Derived>
 [[nodiscard]] Estimate fleiss_kappa_estimate(const Eigen::MatrixBase<Derived>& counts,
                                              double confidence = 0.95,
                                              ZeroDivision zero_division = ZeroDivision::one) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
+  using Array = detail::dependent_t<Eigen::ArrayXd, Derived>;
   detail::check_confidence(confidence, "fleiss_kappa_estimate");
   const auto parts = detail::fleiss_parts(counts, "fleiss_kappa_estimate");
-  const Eigen::MatrixXd c = counts.template cast<double>();
+  const Matrix c = counts.template cast<double>();
   const Eigen::Index q = c.cols();
-  Estimate e = detail::chance_corrected_estimate(c, Eigen::MatrixXd::Identity(q, q),
-                                                 detail::ChanceModel::fleiss, confidence,
-                                                 zero_division, "fleiss_kappa_estimate");
+  Estimate e =
+      detail::chance_corrected_estimate(c, Matrix::Identity(q, q), detail::ChanceModel::fleiss,
+                                        confidence, zero_division, "fleiss_kappa_estimate");
   if (parts.p_e >= 1.0) return e;
   e.value =
       detail::chance_corrected(parts.p_bar, parts.p_e, zero_division, "fleiss_kappa_estimate");
   e.df = std::numeric_limits<double>::infinity();
-  const Eigen::ArrayXd pq = parts.p.array() * (1.0 - parts.p.array());
+  const Array pq = parts.p.array() * (1.0 - parts.p.array());
   const double s = pq.sum();
   const double se0 = std::sqrt(2.0) /
                      (s * std::sqrt(parts.items * parts.raters * (parts.raters - 1))) *
@@ -166,11 +171,12 @@ template <class = void>
 template <class Derived>
 [[nodiscard]] double randolph_kappa(const Eigen::MatrixBase<Derived>& counts,
                                     ZeroDivision zero_division = ZeroDivision::one) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
   detail::check_counts(counts, "randolph_kappa");
   const Eigen::Index q = counts.cols();
-  return detail::chance_corrected_estimate(
-             counts.template cast<double>(), Eigen::MatrixXd::Identity(q, q),
-             detail::ChanceModel::uniform, 0.95, zero_division, "randolph_kappa")
+  return detail::chance_corrected_estimate(counts.template cast<double>(), Matrix::Identity(q, q),
+                                           detail::ChanceModel::uniform, 0.95, zero_division,
+                                           "randolph_kappa")
       .value;
 }
 
@@ -181,10 +187,12 @@ template <class Derived>
 template <class Derived>
 [[nodiscard]] Eigen::VectorXd per_category_kappa(const Eigen::MatrixBase<Derived>& counts,
                                                  ZeroDivision zero_division = ZeroDivision::one) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
+  using Vector = detail::dependent_t<Eigen::VectorXd, Derived>;
   const auto parts = detail::fleiss_parts(counts, "per_category_kappa");
-  const Eigen::MatrixXd c = counts.template cast<double>();
+  const Matrix c = counts.template cast<double>();
   const double n = parts.raters;
-  Eigen::VectorXd out(c.cols());
+  Vector out(c.cols());
   for (Eigen::Index j = 0; j < c.cols(); ++j) {
     const double pq = parts.p(j) * (1.0 - parts.p(j));
     if (pq == 0.0) {
@@ -204,10 +212,12 @@ template <class Derived>
 template <class Derived>
 [[nodiscard]] Eigen::VectorXd specific_agreement(const Eigen::MatrixBase<Derived>& counts,
                                                  ZeroDivision zero_division = ZeroDivision::one) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
+  using Vector = detail::dependent_t<Eigen::VectorXd, Derived>;
   detail::check_counts(counts, "specific_agreement");
-  const Eigen::MatrixXd c = counts.template cast<double>();
-  const Eigen::VectorXd r = c.rowwise().sum();
-  Eigen::VectorXd out(c.cols());
+  const Matrix c = counts.template cast<double>();
+  const Vector r = c.rowwise().sum();
+  Vector out(c.cols());
   for (Eigen::Index k = 0; k < c.cols(); ++k) {
     const double num = (c.col(k).array() * (c.col(k).array() - 1.0)).sum();
     const double den = (c.col(k).array() * (r.array() - 1.0)).sum();

@@ -24,6 +24,7 @@
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/tables.hpp"
 #include "labelkit/config.hpp"
+#include "labelkit/core/detail/dependent.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -47,11 +48,12 @@ enum class WeightScheme {
 
 /// The q x q agreement weight matrix of `scheme` for sorted category values. O(q^2).
 /// @throws labelkit::invalid_argument for ratio weights with a negative category value.
-template <class = void>
+template <class Tag = void>
 [[nodiscard]] Eigen::MatrixXd agreement_weights(std::span<const double> categories,
                                                 WeightScheme scheme) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Tag>;
   const auto q = static_cast<Eigen::Index>(categories.size());
-  Eigen::MatrixXd w = Eigen::MatrixXd::Identity(q, q);
+  Matrix w = Matrix::Identity(q, q);
   if (q < 2 || scheme == WeightScheme::identity) return w;
   const double lo = categories.front();
   const double hi = categories.back();
@@ -123,12 +125,13 @@ namespace detail {
 template <class Derived>
 [[nodiscard]] Eigen::MatrixXd checked_agreement_weights(const Eigen::MatrixBase<Derived>& weights,
                                                         Eigen::Index q, const char* function) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
   if (weights.rows() != q || weights.cols() != q) {
     fail<dimension_mismatch>(function, "'weights' must be ", q, " x ", q,
                              " (one row per category of the table; got ", weights.rows(), " x ",
                              weights.cols(), ")");
   }
-  Eigen::MatrixXd w = weights.template cast<double>();
+  Matrix w = weights.template cast<double>();
   for (Eigen::Index j = 0; j < q; ++j) {
     for (Eigen::Index i = 0; i < q; ++i) {
       if (!(w(i, j) >= 0 && w(i, j) <= 1) || (i == j && w(i, j) != 1)) {

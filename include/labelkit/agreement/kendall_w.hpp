@@ -13,6 +13,7 @@
 
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/config.hpp"
+#include "labelkit/core/detail/dependent.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -127,7 +128,10 @@ template <class Derived>
   KendallWResult result;
   result.n_items = n;
   result.n_annotators = m;
-  result.rank_sums = Eigen::VectorXd::Zero(n);
+  // Eigen types spelled through Derived: the expressions below are compiled where kendall_w is.
+  using Vector = detail::dependent_t<Eigen::VectorXd, Derived>;
+  Vector& rank_sums = result.rank_sums;
+  rank_sums = Vector::Zero(n);
   std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
   for (Eigen::Index j = 0; j < m; ++j) {
     std::iota(order.begin(), order.end(), Eigen::Index{0});
@@ -142,7 +146,7 @@ template <class Derived>
         ++end;
       }
       const double average_rank = 0.5 * static_cast<double>(start + 1 + end);
-      for (std::size_t k = start; k < end; ++k) result.rank_sums(order[k]) += average_rank;
+      for (std::size_t k = start; k < end; ++k) rank_sums(order[k]) += average_rank;
       const auto t = static_cast<double>(end - start);
       result.tie_sum += t * t * t - t;
       start = end;
@@ -150,7 +154,7 @@ template <class Derived>
   }
   const auto md = static_cast<double>(m), nd = static_cast<double>(n);
   const double mean = md * (nd + 1) / 2;
-  const double s = (result.rank_sums.array() - mean).square().sum();
+  const double s = (rank_sums.array() - mean).square().sum();
   const double denominator =
       md * md * (nd * nd * nd - nd) - (options.tie_correction ? md * result.tie_sum : 0.0);
   result.degrees_of_freedom = nd - 1;

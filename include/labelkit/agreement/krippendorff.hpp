@@ -44,6 +44,7 @@
 #include "labelkit/agreement/krippendorff_types.hpp"
 #include "labelkit/agreement/tables.hpp"
 #include "labelkit/config.hpp"
+#include "labelkit/core/detail/dependent.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/limits.hpp"
 #include "labelkit/core/random.hpp"
@@ -330,13 +331,16 @@ namespace detail {
 /// Krippendorff's metric of `level` as Gwet's agreement weights over the value slots:
 /// w = 1 - d2 / max d2 (nominal: the identity). Ordinal uses the mid-ranks of `totals`.
 template <class Values>
-Eigen::MatrixXd alpha_agreement_weights(const Values& values, const Eigen::VectorXd& totals,
+Eigen::MatrixXd alpha_agreement_weights(const Values& values,
+                                        const detail::dependent_t<Eigen::VectorXd, Values>& totals,
                                         agreement::Level level) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Values>;
+  using Vector = detail::dependent_t<Eigen::VectorXd, Values>;
   const auto q = static_cast<Eigen::Index>(values.size());
-  if (level == agreement::Level::nominal || q < 2) return Eigen::MatrixXd::Identity(q, q);
-  const Eigen::VectorXd positions =
-      level == agreement::Level::ordinal ? ordinal_positions(totals) : Eigen::VectorXd();
-  Eigen::MatrixXd d(q, q);
+  if (level == agreement::Level::nominal || q < 2) return Matrix::Identity(q, q);
+  const Vector positions =
+      level == agreement::Level::ordinal ? ordinal_positions(totals) : Vector();
+  Matrix d(q, q);
   for (Eigen::Index k = 0; k < q; ++k) {
     for (Eigen::Index l = 0; l < q; ++l) {
       const double ck = values[static_cast<std::size_t>(k)];
@@ -358,7 +362,7 @@ Eigen::MatrixXd alpha_agreement_weights(const Values& values, const Eigen::Vecto
     }
   }
   const double largest = d.maxCoeff();
-  if (largest == 0) return Eigen::MatrixXd::Ones(q, q);
+  if (largest == 0) return Matrix::Ones(q, q);
   return (1.0 - d.array() / largest).matrix();
 }
 
@@ -391,6 +395,8 @@ template <class Derived>
 [[nodiscard]] Estimate krippendorff_alpha_estimate(const Eigen::MatrixBase<Derived>& data,
                                                    Level level = Level::nominal,
                                                    const InferenceOptions& options = {}) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
+  using Vector = detail::dependent_t<Eigen::VectorXd, Derived>;
   const char* function = "krippendorff_alpha_estimate";
   const detail::ValueIndex index = detail::checked_value_index(data, function, false);
   detail::check_inference(options, static_cast<double>(data.cols()), function);
@@ -399,14 +405,14 @@ template <class Derived>
   detail::check_allocation({static_cast<std::size_t>(q), static_cast<std::size_t>(q)},
                            sizeof(double), function, "the values x values weight matrix");
   detail::DataUnits<Derived> units(data, index);
-  const Eigen::VectorXd totals = detail::pairable_totals(units, q);
+  const Vector totals = detail::pairable_totals(units, q);
   const double sum_r = totals.sum();
   if (sum_r == 0) {
     detail::fail(function,
                  "no item has two or more values (alpha needs at least one pairable "
                  "item; data are annotators x items with NaN for missing values)");
   }
-  const Eigen::MatrixXd w = detail::alpha_agreement_weights(index.values(), totals, level);
+  const Matrix w = detail::alpha_agreement_weights(index.values(), totals, level);
   // Pass 1: per-item a_i' W a_i - r_i and r_i.
   std::vector<double> agree;
   std::vector<double> size;
@@ -424,12 +430,12 @@ template <class Derived>
   double pa_prime = 0;
   for (std::size_t i = 0; i < size.size(); ++i) pa_prime += agree[i] / (r_bar * (size[i] - 1));
   pa_prime /= n;
-  const Eigen::VectorXd pi = totals / sum_r;
+  const Vector pi = totals / sum_r;
   // Two named products, then their mean: the same arithmetic as one nested expression, which
   // GCC 12's -Wuse-after-free misreads inside Eigen's temporaries at some inlining depths.
-  const Eigen::VectorXd w_pi_rows = w * pi;
-  const Eigen::VectorXd w_pi_cols = w.transpose() * pi;
-  const Eigen::VectorXd w_pi = 0.5 * (w_pi_rows + w_pi_cols);
+  const Vector w_pi_rows = w * pi;
+  const Vector w_pi_cols = w.transpose() * pi;
+  const Vector w_pi = 0.5 * (w_pi_rows + w_pi_cols);
   const double pe = pi.dot(w * pi);
   Estimate e;
   e.n = static_cast<Eigen::Index>(size.size());

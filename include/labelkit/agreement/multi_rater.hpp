@@ -103,9 +103,10 @@ template <class Derived>
 [[nodiscard]] Eigen::MatrixXd pairwise_agreement(
     const Eigen::MatrixBase<Derived>& ratings, PairwiseMetric metric = PairwiseMetric::cohens_kappa,
     ZeroDivision zero_division = ZeroDivision::one) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
   const auto coded = detail::code_ratings(ratings, "pairwise_agreement");
   const Eigen::Index r = coded.codes.cols();
-  Eigen::MatrixXd out = Eigen::MatrixXd::Identity(r, r);
+  Matrix out = Matrix::Identity(r, r);
   std::vector<int> a;
   std::vector<int> b;
   for (Eigen::Index g = 0; g < r; ++g) {
@@ -166,6 +167,9 @@ template <class Derived>
                                     WeightScheme scheme = WeightScheme::identity,
                                     double confidence = 0.95,
                                     ZeroDivision zero_division = ZeroDivision::one) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
+  using Vector = detail::dependent_t<Eigen::VectorXd, Derived>;
+  using IntMatrix = detail::dependent_t<Eigen::MatrixXi, Derived>;
   const char* function = "conger_kappa";
   detail::check_confidence(confidence, function);
   const auto coded_all = detail::code_ratings(ratings, function);
@@ -181,14 +185,14 @@ template <class Derived>
   const auto n = static_cast<Eigen::Index>(rows.size());
   const auto r = static_cast<Eigen::Index>(cols.size());
   if (r < 2) detail::fail(function, "fewer than two annotators gave a rating (got ", r, ")");
-  const Eigen::MatrixXi codes = coded_all.codes(rows, cols);
+  const IntMatrix codes = coded_all.codes(rows, cols);
   const auto q = static_cast<Eigen::Index>(coded_all.categories.size());
   detail::check_category_count(q, function, "distinct values in 'ratings'");
   detail::check_allocation({static_cast<std::size_t>(n), static_cast<std::size_t>(q)},
                            sizeof(double), function, "the items x categories table");
-  const Eigen::MatrixXd w = agreement_weights(coded_all.categories, scheme);
-  Eigen::MatrixXd a = Eigen::MatrixXd::Zero(n, q);
-  Eigen::MatrixXd classif = Eigen::MatrixXd::Zero(r, q);
+  const Matrix w = agreement_weights(coded_all.categories, scheme);
+  Matrix a = Matrix::Zero(n, q);
+  Matrix classif = Matrix::Zero(r, q);
   for (Eigen::Index i = 0; i < n; ++i) {
     for (Eigen::Index g = 0; g < r; ++g) {
       const int k = codes(i, g);
@@ -201,12 +205,11 @@ template <class Derived>
   Estimate e = detail::chance_corrected_estimate(a, w, detail::ChanceModel::none, confidence,
                                                  zero_division, function);
   const double pa = e.observed;
-  const Eigen::VectorXd ng = classif.rowwise().sum();
-  const Eigen::MatrixXd pgk = classif.array().colwise() / ng.array();
-  const Eigen::VectorXd pmk = pgk.colwise().sum().transpose() / static_cast<double>(r);
-  const Eigen::MatrixXd s2 =
-      (pgk.transpose() * pgk - static_cast<double>(r) * pmk * pmk.transpose()) /
-      static_cast<double>(r - 1);
+  const Vector ng = classif.rowwise().sum();
+  const Matrix pgk = classif.array().colwise() / ng.array();
+  const Vector pmk = pgk.colwise().sum().transpose() / static_cast<double>(r);
+  const Matrix s2 = (pgk.transpose() * pgk - static_cast<double>(r) * pmk * pmk.transpose()) /
+                    static_cast<double>(r - 1);
   const double pe =
       q >= 2 ? (w.array() * (pmk * pmk.transpose() - s2 / static_cast<double>(r)).array()).sum()
              : 1.0;
@@ -222,8 +225,8 @@ template <class Derived>
   e.value = kappa;
   if (n < 2) return e;
   // Per-item terms (Gwet 2014, irrCAC).
-  const Eigen::MatrixXd aw = a * w.transpose();
-  const Eigen::MatrixXd wp = pgk * w.transpose();  // wp(g, k) = sum_l w_kl p_gl
+  const Matrix aw = a * w.transpose();
+  const Matrix wp = pgk * w.transpose();  // wp(g, k) = sum_l w_kl p_gl
   const double dn = static_cast<double>(n);
   double n2 = 0;
   for (Eigen::Index i = 0; i < n; ++i) n2 += a.row(i).sum() >= 2 ? 1 : 0;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/detail/dependent.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/models/detail/fit_input.hpp"
 #include "labelkit/models/detail/lbfgs.hpp"
@@ -133,6 +134,11 @@ class LogisticRegression {
     static_assert(std::is_floating_point_v<typename Derived::Scalar>,
                   "LogisticRegression::fit: features must be float or double");
     constexpr const char* function = "LogisticRegression::fit";
+    // Eigen types spelled through Derived: the expressions below are compiled where fit is.
+    using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
+    using Vector = detail::dependent_t<Eigen::VectorXd, Derived>;
+    using RowVector = detail::dependent_t<Eigen::RowVectorXd, Derived>;
+    Matrix& theta = theta_;
     detail::ClassLayout layout = detail::check_fit_input(x, labels, options_.n_classes, function);
     const Eigen::Index n = x.rows();
     const Eigen::Index d = x.cols();
@@ -141,8 +147,8 @@ class LogisticRegression {
                                                  : k_present;  // 0, 1 (binary) or K
 
     const bool reuse = options_.warm_start && fitted_ && d == n_features_ &&
-                       layout.present == layout_.present && theta_.cols() == k_params;
-    if (!reuse) theta_.setZero(d + 1, k_params);
+                       layout.present == layout_.present && theta.cols() == k_params;
+    if (!reuse) theta.setZero(d + 1, k_params);
     layout_ = std::move(layout);
     n_features_ = d;
     fitted_ = true;
@@ -154,41 +160,40 @@ class LogisticRegression {
     // reparameterisation (b = b' − W μ; the intercept is not penalised, so the optimum maps
     // one-to-one) that decouples the intercepts from the weights: on raw pixel counts it cuts
     // the L-BFGS iterations several-fold.
-    Eigen::MatrixXd design(n, d + 1);
+    Matrix design(n, d + 1);
     design.leftCols(d) = x.derived().template cast<double>();
-    const Eigen::RowVectorXd mean = design.leftCols(d).colwise().mean();
+    const RowVector mean = design.leftCols(d).colwise().mean();
     design.leftCols(d).rowwise() -= mean;
     design.col(d).setOnes();
-    if (reuse) theta_.row(d) += mean * theta_.topRows(d);  // to the centred parameterisation
+    if (reuse) theta.row(d) += mean * theta.topRows(d);  // to the centred parameterisation
     std::vector<Eigen::Index> target(static_cast<std::size_t>(n));
     for (Eigen::Index i = 0; i < n; ++i) {
       target[static_cast<std::size_t>(i)] =
           layout_.position[static_cast<std::size_t>(labels[static_cast<std::size_t>(i)])];
     }
-    Objective<double> objective(design, target, k_params, c_);
+    Objective<detail::dependent_t<double, Derived>> objective(design, target, k_params, c_);
 
     // Diagonal preconditioner: the inverse of the Hessian's diagonal at θ = 0.
     const double q = k_params == 1 ? 0.25
                                    : static_cast<double>(k_params - 1) /
                                          static_cast<double>(k_params * k_params);
-    Eigen::VectorXd column_curvature =
-        q * design.array().square().colwise().mean().transpose().matrix();
+    Vector column_curvature = q * design.array().square().colwise().mean().transpose().matrix();
     column_curvature.head(d).array() += objective.penalty();
-    Eigen::VectorXd inverse_diagonal(theta_.size());
+    Vector inverse_diagonal(theta.size());
     for (Eigen::Index k = 0; k < k_params; ++k) {
       inverse_diagonal.segment(k * (d + 1), d + 1) = column_curvature.cwiseInverse();
     }
 
-    Eigen::VectorXd parameters = Eigen::Map<const Eigen::VectorXd>(theta_.data(), theta_.size());
+    Vector parameters = Eigen::Map<const Vector>(theta.data(), theta.size());
     detail::LbfgsSettings settings;
     settings.gradient_tolerance = options_.tolerance;
     settings.max_iterations = options_.max_iterations;
     settings.history = options_.history;
     const detail::LbfgsResult result =
         detail::minimize_lbfgs(objective, parameters, inverse_diagonal, settings);
-    theta_ = Eigen::Map<const Eigen::MatrixXd>(parameters.data(), d + 1, k_params);
-    theta_.row(d) -= mean * theta_.topRows(d);  // back to intercepts for uncentred x
-    if (k_params > 1) theta_.row(d).array() -= theta_.row(d).mean();  // softmax shift: centre
+    theta = Eigen::Map<const Matrix>(parameters.data(), d + 1, k_params);
+    theta.row(d) -= mean * theta.topRows(d);  // back to intercepts for uncentred x
+    if (k_params > 1) theta.row(d).array() -= theta.row(d).mean();  // softmax shift: centre
     convergence_.iterations = result.iterations;
     convergence_.evaluations = result.evaluations;
     convergence_.converged = result.converged;
@@ -228,12 +233,13 @@ class LogisticRegression {
       out.col(column(0)).setOnes();
       return out;
     }
-    Eigen::MatrixXd z = logits(x);
+    using Array = detail::dependent_t<Eigen::ArrayXd, Derived>;
+    detail::dependent_t<Eigen::MatrixXd, Derived> z = logits(x);
     if (theta_.cols() == 1) {
       // σ(z) and σ(−z) each from exp(−|z|) <= 1, so neither overflows nor cancels.
-      const Eigen::ArrayXd e = (-z.col(0).array().abs()).exp();
-      const Eigen::ArrayXd big = 1.0 / (1.0 + e);  // σ(|z|)
-      const Eigen::ArrayXd small = e / (1.0 + e);  // σ(−|z|)
+      const Array e = (-z.col(0).array().abs()).exp();
+      const Array big = 1.0 / (1.0 + e);  // σ(|z|)
+      const Array small = e / (1.0 + e);  // σ(−|z|)
       const auto positive = z.col(0).array() >= 0.0;
       out.col(column(1)) = positive.select(big, small).template cast<Scalar>().matrix();
       out.col(column(0)) = positive.select(small, big).template cast<Scalar>().matrix();
@@ -407,9 +413,11 @@ class LogisticRegression {
 
   template <class Derived>
   [[nodiscard]] Eigen::MatrixXd logits(const Eigen::MatrixBase<Derived>& x) const {
-    Eigen::MatrixXd z(x.rows(), theta_.cols());
-    z.noalias() = x.derived().template cast<double>() * theta_.topRows(n_features_);
-    z.rowwise() += theta_.row(n_features_);
+    using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
+    const Matrix& theta = theta_;
+    Matrix z(x.rows(), theta.cols());
+    z.noalias() = x.derived().template cast<double>() * theta.topRows(n_features_);
+    z.rowwise() += theta.row(n_features_);
     return z;
   }
 

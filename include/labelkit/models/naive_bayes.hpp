@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "labelkit/config.hpp"
+#include "labelkit/core/detail/dependent.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/models/detail/fit_input.hpp"
 
@@ -80,20 +81,24 @@ class GaussianNaiveBayes {
     static_assert(std::is_floating_point_v<typename Derived::Scalar>,
                   "GaussianNaiveBayes::fit: features must be float or double");
     constexpr const char* function = "GaussianNaiveBayes::fit";
+    // Eigen types spelled through Derived: the expressions below are compiled where fit is.
+    using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
+    using Vector = detail::dependent_t<Eigen::VectorXd, Derived>;
+    using RowVector = detail::dependent_t<Eigen::RowVectorXd, Derived>;
     detail::ClassLayout layout = detail::check_fit_input(x, labels, options_.n_classes, function);
     const Eigen::Index n = x.rows();
     const Eigen::Index d = x.cols();
     const auto k = static_cast<Eigen::Index>(layout.present.size());
-    const Eigen::MatrixXd xd = x.derived().template cast<double>();
+    const Matrix xd = x.derived().template cast<double>();
 
     // ε from the variance of every feature over all rows (two passes).
-    const Eigen::RowVectorXd overall_mean = xd.colwise().mean();
+    const RowVector overall_mean = xd.colwise().mean();
     const double max_variance =
         (xd.rowwise() - overall_mean).array().square().colwise().mean().maxCoeff();
     const double epsilon = options_.var_smoothing * max_variance;
 
-    Eigen::MatrixXd mean = Eigen::MatrixXd::Zero(k, d);
-    Eigen::MatrixXd variance = Eigen::MatrixXd::Zero(k, d);
+    Matrix mean = Matrix::Zero(k, d);
+    Matrix variance = Matrix::Zero(k, d);
     for (Eigen::Index i = 0; i < n; ++i) {
       mean.row(layout.position[static_cast<std::size_t>(labels[static_cast<std::size_t>(i)])]) +=
           xd.row(i);
@@ -119,20 +124,20 @@ class GaussianNaiveBayes {
         }
       }
     }
-    Eigen::VectorXd log_prior(k);
+    Vector log_prior(k);
     for (Eigen::Index c = 0; c < k; ++c) {
       log_prior(c) = std::log(static_cast<double>(layout.count[static_cast<std::size_t>(c)]) /
                               static_cast<double>(n));
     }
 
+    inverse_variance_ = variance.cwiseInverse();
+    // Constant part of each class's log-likelihood: ln π_c − ½ Σ_j ln(2π σ²_cj).
+    log_normaliser_ =
+        log_prior -
+        0.5 * (2.0 * std::numbers::pi * variance.array()).log().rowwise().sum().matrix();
     mean_ = std::move(mean);
     variance_ = std::move(variance);
     log_prior_ = std::move(log_prior);
-    inverse_variance_ = variance_.cwiseInverse();
-    // Constant part of each class's log-likelihood: ln π_c − ½ Σ_j ln(2π σ²_cj).
-    log_normaliser_ =
-        log_prior_ -
-        0.5 * (2.0 * std::numbers::pi * variance_.array()).log().rowwise().sum().matrix();
     epsilon_ = epsilon;
     layout_ = std::move(layout);
     n_features_ = d;
@@ -155,7 +160,7 @@ class GaussianNaiveBayes {
   predict_log_proba(const Eigen::MatrixBase<Derived>& x) const {
     using Scalar = typename Derived::Scalar;
     detail::check_predict_input(x, fitted_, n_features_, "GaussianNaiveBayes::predict_log_proba");
-    Eigen::MatrixXd z = normalised_log_likelihood(x);
+    const detail::dependent_t<Eigen::MatrixXd, Derived> z = normalised_log_likelihood(x);
     Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> out =
         Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>::Constant(
             x.rows(), layout_.n_columns, -std::numeric_limits<Scalar>::infinity());
@@ -173,7 +178,8 @@ class GaussianNaiveBayes {
   predict_proba(const Eigen::MatrixBase<Derived>& x) const {
     using Scalar = typename Derived::Scalar;
     detail::check_predict_input(x, fitted_, n_features_, "GaussianNaiveBayes::predict_proba");
-    const Eigen::MatrixXd z = normalised_log_likelihood(x).array().exp().matrix();
+    const detail::dependent_t<Eigen::MatrixXd, Derived> z =
+        normalised_log_likelihood(x).array().exp().matrix();
     Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> out =
         Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>::Zero(x.rows(), layout_.n_columns);
     for (std::size_t c = 0; c < layout_.present.size(); ++c) {
@@ -228,22 +234,27 @@ class GaussianNaiveBayes {
   template <class Derived>
   [[nodiscard]] Eigen::MatrixXd normalised_log_likelihood(
       const Eigen::MatrixBase<Derived>& x) const {
+    using Matrix = detail::dependent_t<Eigen::MatrixXd, Derived>;
+    using Vector = detail::dependent_t<Eigen::VectorXd, Derived>;
+    const Matrix& mean = mean_;
+    const Matrix& inverse_variance = inverse_variance_;
+    const Vector& log_normaliser = log_normaliser_;
     const Eigen::Index n = x.rows();
-    const Eigen::Index k = mean_.rows();
-    const Eigen::MatrixXd xd = x.derived().template cast<double>();
+    const Eigen::Index k = mean.rows();
+    const Matrix xd = x.derived().template cast<double>();
     // Σ_j (x_j − μ_cj)² / σ²_cj = Σ_j x_j² / σ²_cj − 2 Σ_j x_j μ_cj / σ²_cj + Σ_j μ_cj² / σ²_cj
     // would be faster but cancels badly when σ² is tiny (ε ~ 1e-9), so the direct form is used.
-    Eigen::MatrixXd z(n, k);
+    Matrix z(n, k);
     for (Eigen::Index c = 0; c < k; ++c) {
-      z.col(c) = ((xd.rowwise() - mean_.row(c)).array().square().rowwise() *
-                  inverse_variance_.row(c).array())
+      z.col(c) = ((xd.rowwise() - mean.row(c)).array().square().rowwise() *
+                  inverse_variance.row(c).array())
                      .rowwise()
                      .sum()
                      .matrix();
-      z.col(c) = (-0.5 * z.col(c).array() + log_normaliser_(c)).matrix();
+      z.col(c) = (-0.5 * z.col(c).array() + log_normaliser(c)).matrix();
     }
-    const Eigen::VectorXd row_max = z.rowwise().maxCoeff();
-    const Eigen::VectorXd log_sum =
+    const Vector row_max = z.rowwise().maxCoeff();
+    const Vector log_sum =
         row_max.array() + (z.colwise() - row_max).array().exp().rowwise().sum().log();
     z.colwise() -= log_sum;
     return z;

@@ -10,6 +10,7 @@
 
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/config.hpp"
+#include "labelkit/core/detail/dependent.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -28,19 +29,22 @@ enum class ChanceModel {
 /// Variance: Gwet's linearisation, var = 1 / (n (n - 1)) * sum_i (c_i* - c)^2, df = n - 1;
 /// `options` (optional) applies the finite-population correction, the irrCAC `*.table` divisor
 /// and the interval distribution.
-template <class = void>
+template <class Tag = void>
 agreement::Estimate chance_corrected_estimate(
-    const Eigen::MatrixXd& counts, const Eigen::MatrixXd& w, ChanceModel model, double confidence,
+    const detail::dependent_t<Eigen::MatrixXd, Tag>& counts,
+    const detail::dependent_t<Eigen::MatrixXd, Tag>& w, ChanceModel model, double confidence,
     agreement::ZeroDivision policy, const char* function,
-    const Eigen::VectorXd* multiplicity = nullptr,
+    const detail::dependent_t<Eigen::VectorXd, Tag>* multiplicity = nullptr,
     const agreement::InferenceOptions* options = nullptr) {
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, Tag>;
+  using Vector = detail::dependent_t<Eigen::VectorXd, Tag>;
   const Eigen::Index q = counts.cols();
-  Eigen::VectorXd r_all = counts.rowwise().sum();
+  Vector r_all = counts.rowwise().sum();
   Eigen::Index rows = 0;
   for (Eigen::Index i = 0; i < counts.rows(); ++i) rows += r_all(i) > 0 ? 1 : 0;
-  Eigen::MatrixXd a(rows, q);
-  Eigen::VectorXd r(rows);
-  Eigen::VectorXd m(rows);  // how many identical items each row stands for
+  Matrix a(rows, q);
+  Vector r(rows);
+  Vector m(rows);  // how many identical items each row stands for
   for (Eigen::Index i = 0, k = 0; i < counts.rows(); ++i) {
     if (r_all(i) > 0) {
       a.row(k) = counts.row(i);
@@ -51,8 +55,8 @@ agreement::Estimate chance_corrected_estimate(
   }
   const double n_items = m.sum();
   const auto n = static_cast<Eigen::Index>(n_items);
-  const Eigen::MatrixXd aw = a * w.transpose();  // aw(i, k) = sum_l w_kl a_il
-  Eigen::VectorXd pa_i(rows);                    // per-item agreement (0 for r_i < 2)
+  const Matrix aw = a * w.transpose();  // aw(i, k) = sum_l w_kl a_il
+  Vector pa_i(rows);                    // per-item agreement (0 for r_i < 2)
   double n2 = 0;
   double pa_sum = 0;
   for (Eigen::Index i = 0; i < rows; ++i) {
@@ -75,12 +79,12 @@ agreement::Estimate chance_corrected_estimate(
   e.df = n_items - 1;
   e.observed = pa_sum / n2;
   // pi_k = mean over items of a_ik / r_i.
-  const Eigen::VectorXd pi =
+  const Vector pi =
       ((a.array().colwise() / r.array()).colwise() * m.array()).colwise().sum().transpose() /
       n_items;
   const double w_sum = w.sum();
   double pe = 0;
-  Eigen::VectorXd pe_i = Eigen::VectorXd::Zero(rows);  // per-item chance term for the variance
+  Vector pe_i = Vector::Zero(rows);  // per-item chance term for the variance
   switch (model) {
     case ChanceModel::none:
       pe = 0;
@@ -101,9 +105,9 @@ agreement::Estimate chance_corrected_estimate(
       pe = pi.dot(w * pi);
       // Two named products, then their mean: the arithmetic of one nested expression, which
       // GCC 12's -Wuse-after-free misreads inside Eigen's temporaries at some inlining depths.
-      const Eigen::VectorXd pw_rows = w * pi;
-      const Eigen::VectorXd pw_cols = w.transpose() * pi;
-      const Eigen::VectorXd pw = 0.5 * (pw_rows + pw_cols);
+      const Vector pw_rows = w * pi;
+      const Vector pw_cols = w.transpose() * pi;
+      const Vector pw = 0.5 * (pw_rows + pw_cols);
       pe_i = (a * pw).array() / r.array();
       break;
     }

@@ -17,6 +17,7 @@
 #include "labelkit/agreement/estimate.hpp"
 #include "labelkit/agreement/krippendorff_types.hpp"
 #include "labelkit/config.hpp"
+#include "labelkit/core/detail/dependent.hpp"
 #include "labelkit/core/error.hpp"
 
 LABELKIT_BEGIN_NAMESPACE
@@ -43,9 +44,10 @@ Eigen::VectorXd pairable_totals(Units& units, Eigen::Index v) {
 }
 
 /// Mid-ranks M_g = sum_{h<g} n_h + n_g / 2: the ordinal metric is (M_k - M_c)^2.
-template <class = void>
-Eigen::VectorXd ordinal_positions(const Eigen::VectorXd& totals) {
-  Eigen::VectorXd m(totals.size());
+template <class Tag = void>
+Eigen::VectorXd ordinal_positions(const detail::dependent_t<Eigen::VectorXd, Tag>& totals) {
+  using Vector = detail::dependent_t<Eigen::VectorXd, Tag>;
+  Vector m(totals.size());
   double below = 0;
   for (Eigen::Index g = 0; g < totals.size(); ++g) {
     m(g) = below + totals(g) / 2;
@@ -91,8 +93,9 @@ struct IntervalKernel {
 };
 
 /// Expected numerator of interval-type metrics: 2 n sum_c n_c (x_c - mean)^2.
-template <class = void>
-double interval_expected(const Eigen::VectorXd& totals, const Eigen::VectorXd& x, double n) {
+template <class Tag = void>
+double interval_expected(const detail::dependent_t<Eigen::VectorXd, Tag>& totals,
+                         const detail::dependent_t<Eigen::VectorXd, Tag>& x, double n) {
   const double mean = totals.dot(x) / n;
   return 2.0 * n * (totals.array() * (x.array() - mean).square()).sum();
 }
@@ -127,18 +130,18 @@ inline double ratio_metric(double c, double k) {
 /// Expected numerator sum_{c != k} n_c n_k d2_ck of a built-in level over the totals `t` of the
 /// sorted `values` (`positions`: the ordinal mid-ranks of the totals, used only at that level).
 /// The serial passes and the mergeable AlphaState share it.
-template <class = void>
-double level_expected(agreement::Level level, const Eigen::VectorXd& t,
-                      const std::vector<double>& values, const Eigen::VectorXd& positions) {
+template <class Tag = void>
+double level_expected(agreement::Level level, const detail::dependent_t<Eigen::VectorXd, Tag>& t,
+                      const std::vector<double>& values,
+                      const detail::dependent_t<Eigen::VectorXd, Tag>& positions) {
+  using Vector = detail::dependent_t<Eigen::VectorXd, Tag>;
   const double n = t.sum();
   switch (level) {
     case agreement::Level::nominal:
       return n * n - t.squaredNorm();
     case agreement::Level::interval:
-      return interval_expected(t,
-                               Eigen::Map<const Eigen::VectorXd>(
-                                   values.data(), static_cast<Eigen::Index>(values.size())),
-                               n);
+      return interval_expected(
+          t, Eigen::Map<const Vector>(values.data(), static_cast<Eigen::Index>(values.size())), n);
     case agreement::Level::ordinal:
       return interval_expected(t, positions, n);
     case agreement::Level::ratio: {

@@ -36,10 +36,6 @@
 #include "labelkit/core/simd/dispatch.hpp"
 #include "labelkit/core/validate.hpp"
 
-#if LABELKIT_SIMD_DISPATCH
-#include <immintrin.h>
-#endif
-
 LABELKIT_BEGIN_NAMESPACE
 namespace detail {
 

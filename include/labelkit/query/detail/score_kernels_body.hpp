@@ -49,33 +49,47 @@ struct Simd {
     if constexpr (size == 1) {
       return *p;
     } else {
-#if LABELKIT_SCORE_KERNELS_GATHER == 3 && !defined(LABELKIT_SIMD_NO_GATHER)
+#if (LABELKIT_SCORE_KERNELS_GATHER == 2 || LABELKIT_SCORE_KERNELS_GATHER == 3) && \
+    !defined(LABELKIT_SIMD_NO_GATHER)
+      // The compilers' gather builtins (the ones <immintrin.h>'s gathers wrap), called on
+      // vector-extension types so that no intrinsics header is needed. GCC and Clang share the
+      // AVX-512 names; Clang names the AVX2 ones gatherd_ps256 / gatherd_pd256.
       if (fits32) {
         const auto s = static_cast<int>(stride);
+        typedef int Index8 __attribute__((vector_size(32)));
+#if LABELKIT_SCORE_KERNELS_GATHER == 3
+        // All lanes on: GCC types the mask argument as a signed integer, Clang as unsigned.
+#if defined(__clang__)
+        constexpr unsigned all16 = 0xffff, all8 = 0xff;
+#else
+        constexpr int all16 = -1, all8 = -1;
+#endif
         if constexpr (sizeof(T) == 4) {
-          const __m512i index = _mm512_mullo_epi32(
-              _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-              _mm512_set1_epi32(s));
-          return (Vec)(_mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, index, p, 4));
+          typedef int Index16 __attribute__((vector_size(64)));
+          const Index16 index = Index16{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15} * s;
+          return __builtin_ia32_gathersiv16sf(Vec{}, p, index, all16, 4);
         } else {
-          const __m256i index =
-              _mm256_mullo_epi32(_mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0), _mm256_set1_epi32(s));
-          return (Vec)(_mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xff, index, p, 8));
+          const Index8 index = Index8{0, 1, 2, 3, 4, 5, 6, 7} * s;
+          return __builtin_ia32_gathersiv8df(Vec{}, p, index, all8, 8);
         }
-      }
-#elif LABELKIT_SCORE_KERNELS_GATHER == 2 && !defined(LABELKIT_SIMD_NO_GATHER)
-      if (fits32) {
-        const auto s = static_cast<int>(stride);
+#else
         if constexpr (sizeof(T) == 4) {
-          const __m256i index =
-              _mm256_mullo_epi32(_mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0), _mm256_set1_epi32(s));
-          return (Vec)(_mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, index,
-                                                _mm256_castsi256_ps(_mm256_set1_epi32(-1)), 4));
+          const Index8 index = Index8{0, 1, 2, 3, 4, 5, 6, 7} * s;
+#if defined(__clang__)
+          return __builtin_ia32_gatherd_ps256(Vec{}, p, index, (Vec)(Bits{} == Bits{}), 4);
+#else
+          return __builtin_ia32_gathersiv8sf(Vec{}, p, index, (Vec)(Bits{} == Bits{}), 4);
+#endif
         } else {
-          const __m128i index = _mm_mullo_epi32(_mm_set_epi32(3, 2, 1, 0), _mm_set1_epi32(s));
-          return (Vec)(_mm256_mask_i32gather_pd(_mm256_setzero_pd(), p, index,
-                                                _mm256_castsi256_pd(_mm256_set1_epi64x(-1)), 8));
+          typedef int Index4 __attribute__((vector_size(16)));
+          const Index4 index = Index4{0, 1, 2, 3} * s;
+#if defined(__clang__)
+          return __builtin_ia32_gatherd_pd256(Vec{}, p, index, (Vec)(Bits{} == Bits{}), 8);
+#else
+          return __builtin_ia32_gathersiv4df(Vec{}, p, index, (Vec)(Bits{} == Bits{}), 8);
+#endif
         }
+#endif
       }
 #endif
       T lanes[size];  // through memory: lane inserts are slow without SSE4.1
@@ -91,39 +105,49 @@ struct Simd {
   /// 128-bit lane q of vector k (row tile_cols * q + k), then a tile_cols x tile_cols
   /// transpose inside every 128-bit lane, so lane r of out[c] is row r, column j + c.
   static void transpose_tile(const T* p, std::ptrdiff_t stride, Vec* out) noexcept {
+    // 16-byte row segments as vector-extension values; every shuffle below is the per-128-bit-
+    // lane pattern of an x86 unpack / shuffle instruction, which the compilers emit for it.
+    typedef T Seg __attribute__((vector_size(16)));
+    const auto seg = [p, stride](std::ptrdiff_t row) {
+      Seg v;
+      std::memcpy(&v, p + row * stride, sizeof v);
+      return v;
+    };
     if constexpr (sizeof(T) == 4) {
 #if LABELKIT_SCORE_KERNELS_BYTES == 16
-      const __m128 z0 = _mm_loadu_ps(p), z1 = _mm_loadu_ps(p + stride),
-                   z2 = _mm_loadu_ps(p + 2 * stride), z3 = _mm_loadu_ps(p + 3 * stride);
-      const __m128 t0 = _mm_unpacklo_ps(z0, z1), t1 = _mm_unpacklo_ps(z2, z3),
-                   t2 = _mm_unpackhi_ps(z0, z1), t3 = _mm_unpackhi_ps(z2, z3);
-      out[0] = (Vec)_mm_movelh_ps(t0, t1);
-      out[1] = (Vec)_mm_movehl_ps(t1, t0);
-      out[2] = (Vec)_mm_movelh_ps(t2, t3);
-      out[3] = (Vec)_mm_movehl_ps(t3, t2);
+      const Vec z0 = seg(0), z1 = seg(1), z2 = seg(2), z3 = seg(3);
+      const Vec t0 = __builtin_shufflevector(z0, z1, 0, 4, 1, 5),
+                t1 = __builtin_shufflevector(z2, z3, 0, 4, 1, 5),
+                t2 = __builtin_shufflevector(z0, z1, 2, 6, 3, 7),
+                t3 = __builtin_shufflevector(z2, z3, 2, 6, 3, 7);
+      out[0] = __builtin_shufflevector(t0, t1, 0, 1, 4, 5);
+      out[1] = __builtin_shufflevector(t0, t1, 2, 3, 6, 7);
+      out[2] = __builtin_shufflevector(t2, t3, 0, 1, 4, 5);
+      out[3] = __builtin_shufflevector(t2, t3, 2, 3, 6, 7);
 #elif LABELKIT_SCORE_KERNELS_BYTES == 32
-      __m256 z[4];
+      Vec z[4];
       for (int k = 0; k < 4; ++k) {
-        z[k] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p + k * stride)),
-                                    _mm_loadu_ps(p + (k + 4) * stride), 1);
+        z[k] = __builtin_shufflevector(seg(k), seg(k + 4), 0, 1, 2, 3, 4, 5, 6, 7);
       }
-      const __m256 t0 = _mm256_unpacklo_ps(z[0], z[1]), t1 = _mm256_unpacklo_ps(z[2], z[3]),
-                   t2 = _mm256_unpackhi_ps(z[0], z[1]), t3 = _mm256_unpackhi_ps(z[2], z[3]);
-      out[0] = (Vec)_mm256_shuffle_ps(t0, t1, 0x44);
-      out[1] = (Vec)_mm256_shuffle_ps(t0, t1, 0xee);
-      out[2] = (Vec)_mm256_shuffle_ps(t2, t3, 0x44);
-      out[3] = (Vec)_mm256_shuffle_ps(t2, t3, 0xee);
+      const Vec t0 = __builtin_shufflevector(z[0], z[1], 0, 8, 1, 9, 4, 12, 5, 13),
+                t1 = __builtin_shufflevector(z[2], z[3], 0, 8, 1, 9, 4, 12, 5, 13),
+                t2 = __builtin_shufflevector(z[0], z[1], 2, 10, 3, 11, 6, 14, 7, 15),
+                t3 = __builtin_shufflevector(z[2], z[3], 2, 10, 3, 11, 6, 14, 7, 15);
+      out[0] = __builtin_shufflevector(t0, t1, 0, 1, 8, 9, 4, 5, 12, 13);
+      out[1] = __builtin_shufflevector(t0, t1, 2, 3, 10, 11, 6, 7, 14, 15);
+      out[2] = __builtin_shufflevector(t2, t3, 0, 1, 8, 9, 4, 5, 12, 13);
+      out[3] = __builtin_shufflevector(t2, t3, 2, 3, 10, 11, 6, 7, 14, 15);
 #else
-      __m512 z[4];
+      Vec z[4];
       for (int k = 0; k < 4; ++k) {
-        __m512 v = _mm512_castps128_ps512(_mm_loadu_ps(p + k * stride));
-        v = _mm512_insertf32x4(v, _mm_loadu_ps(p + (k + 4) * stride), 1);
-        v = _mm512_insertf32x4(v, _mm_loadu_ps(p + (k + 8) * stride), 2);
-        z[k] = _mm512_insertf32x4(v, _mm_loadu_ps(p + (k + 12) * stride), 3);
+        typedef T Half __attribute__((vector_size(32)));
+        const Half lo = __builtin_shufflevector(seg(k), seg(k + 4), 0, 1, 2, 3, 4, 5, 6, 7);
+        const Half hi = __builtin_shufflevector(seg(k + 8), seg(k + 12), 0, 1, 2, 3, 4, 5, 6, 7);
+        z[k] =
+            __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
       }
-      // Per 128-bit lane: unpacklo / unpackhi, then the lower / upper halves of each pair
-      // (the intrinsics' pass-through operand trips GCC 12's uninitialised-use warnings).
-      const Vec v0 = (Vec)z[0], v1 = (Vec)z[1], v2 = (Vec)z[2], v3 = (Vec)z[3];
+      // Per 128-bit lane: unpacklo / unpackhi, then the lower / upper halves of each pair.
+      const Vec v0 = z[0], v1 = z[1], v2 = z[2], v3 = z[3];
       const Vec t0 =
           __builtin_shufflevector(v0, v1, 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29);
       const Vec t1 =
@@ -143,30 +167,23 @@ struct Simd {
 #endif
     } else {
 #if LABELKIT_SCORE_KERNELS_BYTES == 16
-      const __m128d z0 = _mm_loadu_pd(p), z1 = _mm_loadu_pd(p + stride);
+      const Vec z0 = seg(0), z1 = seg(1);
+      out[0] = __builtin_shufflevector(z0, z1, 0, 2);
+      out[1] = __builtin_shufflevector(z0, z1, 1, 3);
 #elif LABELKIT_SCORE_KERNELS_BYTES == 32
-      const __m256d z0 = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(p)),
-                                              _mm_loadu_pd(p + 2 * stride), 1);
-      const __m256d z1 = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(p + stride)),
-                                              _mm_loadu_pd(p + 3 * stride), 1);
+      const Vec z0 = __builtin_shufflevector(seg(0), seg(2), 0, 1, 2, 3);
+      const Vec z1 = __builtin_shufflevector(seg(1), seg(3), 0, 1, 2, 3);
+      out[0] = __builtin_shufflevector(z0, z1, 0, 4, 2, 6);  // unpacklo per 128-bit lane
+      out[1] = __builtin_shufflevector(z0, z1, 1, 5, 3, 7);  // unpackhi per 128-bit lane
 #else
-      __m512d z[2];
+      Vec z[2];
       for (int k = 0; k < 2; ++k) {
-        __m512d v = _mm512_castpd128_pd512(_mm_loadu_pd(p + k * stride));
-        v = _mm512_insertf64x2(v, _mm_loadu_pd(p + (k + 2) * stride), 1);
-        v = _mm512_insertf64x2(v, _mm_loadu_pd(p + (k + 4) * stride), 2);
-        z[k] = _mm512_insertf64x2(v, _mm_loadu_pd(p + (k + 6) * stride), 3);
+        typedef T Half __attribute__((vector_size(32)));
+        const Half lo = __builtin_shufflevector(seg(k), seg(k + 2), 0, 1, 2, 3);
+        const Half hi = __builtin_shufflevector(seg(k + 4), seg(k + 6), 0, 1, 2, 3);
+        z[k] = __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
       }
-      const __m512d z0 = z[0], z1 = z[1];
-#endif
-#if LABELKIT_SCORE_KERNELS_BYTES == 16
-      out[0] = (Vec)_mm_unpacklo_pd(z0, z1);
-      out[1] = (Vec)_mm_unpackhi_pd(z0, z1);
-#elif LABELKIT_SCORE_KERNELS_BYTES == 32
-      out[0] = (Vec)_mm256_unpacklo_pd(z0, z1);
-      out[1] = (Vec)_mm256_unpackhi_pd(z0, z1);
-#else
-      const Vec v0 = (Vec)z0, v1 = (Vec)z1;  // unpacklo / unpackhi per 128-bit lane
+      const Vec v0 = z[0], v1 = z[1];  // unpacklo / unpackhi per 128-bit lane
       out[0] = __builtin_shufflevector(v0, v1, 0, 8, 2, 10, 4, 12, 6, 14);
       out[1] = __builtin_shufflevector(v0, v1, 1, 9, 3, 11, 5, 13, 7, 15);
 #endif

@@ -459,6 +459,19 @@ void chunked_pass(Model& model, const Crowd& crowd, const GoldLabelSets& gold,
   pool.flush_into(statistics);
 }
 
+/// Records an iteration's objective in `run`, reports it to `control.progress`, and says whether
+/// EM has converged (then `run.converged` is set).
+template <class = void>
+bool end_iteration(EmRun& run, double objective, const EmControl& control) {
+  run.log_likelihood.push_back(objective);
+  run.iterations = static_cast<int>(run.log_likelihood.size());
+  if (control.progress != nullptr && *control.progress) {
+    (*control.progress)(quality::EmProgress{run.iterations, objective});
+  }
+  run.converged = em_converged(run.log_likelihood, control.tolerance);
+  return run.converged;
+}
+
 /// The driver for a ChunkedEmModel: as run_serial_em(), each pass a chunked_pass().
 template <ChunkedEmModel Model, class Reduce>
 EmRun run_chunked_em(const Crowd& crowd, const GoldLabelSets& gold, const EmControl& control,
@@ -480,15 +493,7 @@ EmRun run_chunked_em(const Crowd& crowd, const GoldLabelSets& gold, const EmCont
     chunked_pass(model, crowd, gold, run.posterior, pool, parallel, true);
     reduce(model.statistics());
     objective += model.statistics().evidence();
-    run.log_likelihood.push_back(objective);
-    run.iterations = iteration + 1;
-    if (control.progress != nullptr && *control.progress) {
-      (*control.progress)(quality::EmProgress{run.iterations, objective});
-    }
-    if (em_converged(run.log_likelihood, control.tolerance)) {
-      run.converged = true;
-      break;
-    }
+    if (end_iteration(run, objective, control)) break;
   }
   return run;
 }
@@ -532,15 +537,7 @@ EmRun run_serial_em(const Crowd& crowd, const GoldLabelSets& gold, const EmContr
       reduce(model.statistics());
       objective += model.statistics().evidence();
     }
-    run.log_likelihood.push_back(objective);
-    run.iterations = iteration + 1;
-    if (control.progress != nullptr && *control.progress) {
-      (*control.progress)(quality::EmProgress{run.iterations, objective});
-    }
-    if (em_converged(run.log_likelihood, control.tolerance)) {
-      run.converged = true;
-      break;
-    }
+    if (end_iteration(run, objective, control)) break;
   }
   return run;
 }

@@ -62,15 +62,18 @@ std::vector<labelkit::Parallel> scoring_settings() {
 template <class Scalar>
 bool same_bits(const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>& a,
                const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>& b) {
+  // memcmp must not see the null data of an empty vector.
   return a.size() == b.size() &&
-         std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(Scalar)) == 0;
+         (a.size() == 0 || std::memcmp(a.data(), b.data(),
+                                       static_cast<std::size_t>(a.size()) * sizeof(Scalar)) == 0);
 }
 
 template <class Scalar>
 bool same_bits(const labelkit::query::TopKResult<Scalar>& a,
                const labelkit::query::TopKResult<Scalar>& b) {
   return a.indices == b.indices && a.scores.size() == b.scores.size() &&
-         std::memcmp(a.scores.data(), b.scores.data(), a.scores.size() * sizeof(Scalar)) == 0;
+         (a.scores.empty() ||
+          std::memcmp(a.scores.data(), b.scores.data(), a.scores.size() * sizeof(Scalar)) == 0);
 }
 
 // What `call` throws, as text ("" if it does not throw).

@@ -17,6 +17,7 @@
 #include "labelkit/agreement/fleiss.hpp"
 #include "labelkit/agreement/krippendorff.hpp"
 #include "labelkit/core/random.hpp"
+#include "reference_passes.hpp"
 
 namespace {
 
@@ -28,14 +29,16 @@ const Eigen::MatrixXd& reliability_data(bool real_values) {
     labelkit::Random random(2026);
     Eigen::MatrixXd d(kCoders, kUnits);
     for (Eigen::Index u = 0; u < kUnits; ++u) {
-      const double truth = real ? random.normal() * 2 + 3 : static_cast<double>(1 + random.uniform_index(5));
+      const double truth =
+          real ? random.normal() * 2 + 3 : static_cast<double>(1 + random.uniform_index(5));
       for (Eigen::Index c = 0; c < kCoders; ++c) {
         if (random.uniform01() < 0.1) {
           d(c, u) = std::numeric_limits<double>::quiet_NaN();
         } else if (real) {
           d(c, u) = truth + random.normal();
         } else {
-          d(c, u) = random.uniform01() < 0.7 ? truth : static_cast<double>(1 + random.uniform_index(5));
+          d(c, u) =
+              random.uniform01() < 0.7 ? truth : static_cast<double>(1 + random.uniform_index(5));
         }
       }
     }
@@ -54,34 +57,7 @@ void BM_alpha(benchmark::State& state, labelkit::agreement::Level level, bool re
 
 // Reference: stream the data once, per unit count the values and sum v, v^2.
 void BM_alpha_reference_pass(benchmark::State& state, bool real_values) {
-  const Eigen::MatrixXd& d = reliability_data(real_values);
-  for (auto _ : state) {
-    double n = 0;
-    double s1 = 0;
-    double s2 = 0;
-    for (Eigen::Index u = 0; u < d.cols(); ++u) {
-      double m = 0;
-      double a = 0;
-      double b = 0;
-      for (Eigen::Index c = 0; c < d.rows(); ++c) {
-        const double v = d(c, u);
-        if (v == v) {
-          m += 1;
-          a += v;
-          b += v * v;
-        }
-      }
-      if (m >= 2) {
-        n += m;
-        s1 += a;
-        s2 += b;
-      }
-    }
-    benchmark::DoNotOptimize(n);
-    benchmark::DoNotOptimize(s1);
-    benchmark::DoNotOptimize(s2);
-  }
-  state.SetItemsProcessed(state.iterations() * d.size());
+  labelkit_bench::alpha_reference_pass(state, reliability_data(real_values));
 }
 
 const Eigen::MatrixXd& fleiss_table() {
@@ -91,7 +67,8 @@ const Eigen::MatrixXd& fleiss_table() {
     for (Eigen::Index i = 0; i < c.rows(); ++i) {
       const auto truth = static_cast<Eigen::Index>(random.uniform_index(5));
       for (int r = 0; r < 10; ++r) {
-        c(i, random.uniform01() < 0.6 ? truth : static_cast<Eigen::Index>(random.uniform_index(5))) += 1;
+        c(i, random.uniform01() < 0.6 ? truth
+                                      : static_cast<Eigen::Index>(random.uniform_index(5))) += 1;
       }
     }
     return c;
@@ -165,8 +142,10 @@ BENCHMARK_CAPTURE(BM_alpha, ordinal, Level::ordinal, false)->Unit(benchmark::kMi
 BENCHMARK_CAPTURE(BM_alpha, interval, Level::interval, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_alpha, ratio, Level::ratio, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_alpha_reference_pass, real_values, true)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_alpha, interval_real_values, Level::interval, true)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_alpha, ordinal_real_values, Level::ordinal, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_alpha, interval_real_values, Level::interval, true)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_alpha, ordinal_real_values, Level::ordinal, true)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_fleiss_reference_pass)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_fleiss)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_cohen_reference_pass)->Unit(benchmark::kMillisecond);

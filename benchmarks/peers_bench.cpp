@@ -65,6 +65,7 @@
 #include "labelkit/query/diversity.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/uncertainty.hpp"
+#include "reference_passes.hpp"
 
 namespace {
 
@@ -396,37 +397,6 @@ void run_k_center(benchmark::State& state, const M& x) {
 // ------------------------------------------------------------------------------ agreement
 
 template <class M>
-void run_alpha_reference(benchmark::State& state, const M& d) {
-  for (auto _ : state) {
-    double n = 0;
-    double s1 = 0;
-    double s2 = 0;
-    for (Eigen::Index u = 0; u < d.cols(); ++u) {
-      double m = 0;
-      double a = 0;
-      double b = 0;
-      for (Eigen::Index c = 0; c < d.rows(); ++c) {
-        const double v = d(c, u);
-        if (v == v) {
-          m += 1;
-          a += v;
-          b += v * v;
-        }
-      }
-      if (m >= 2) {
-        n += m;
-        s1 += a;
-        s2 += b;
-      }
-    }
-    benchmark::DoNotOptimize(n);
-    benchmark::DoNotOptimize(s1);
-    benchmark::DoNotOptimize(s2);
-  }
-  state.SetItemsProcessed(state.iterations() * d.size());
-}
-
-template <class M>
 void run_alpha(benchmark::State& state, const M& d, labelkit::agreement::Level level) {
   for (auto _ : state) benchmark::DoNotOptimize(labelkit::agreement::krippendorff_alpha(d, level));
   state.SetItemsProcessed(state.iterations() * d.size());
@@ -663,9 +633,9 @@ void register_all() {
   add("emb/k_center/col", [](benchmark::State& s) { run_k_center(s, data().emb_col); });
 
   add("alpha/reference_pass/row",
-      [](benchmark::State& s) { run_alpha_reference(s, data().reliability_row); });
+      [](benchmark::State& s) { labelkit_bench::alpha_reference_pass(s, data().reliability_row); });
   add("alpha/reference_pass/col",
-      [](benchmark::State& s) { run_alpha_reference(s, data().reliability_col); });
+      [](benchmark::State& s) { labelkit_bench::alpha_reference_pass(s, data().reliability_col); });
   const std::pair<const char*, Level> levels[] = {{"nominal", Level::nominal},
                                                   {"ordinal", Level::ordinal},
                                                   {"interval", Level::interval},

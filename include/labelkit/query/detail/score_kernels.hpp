@@ -25,9 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <exception>
 #include <limits>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -254,39 +252,6 @@ void log_positive_values(SimdLevel level, const T* x, std::ptrdiff_t n, T* out) 
 }
 
 #undef LABELKIT_SCORE_DISPATCH
-
-/// Runs `work(begin, end)` (returning bool) over rows [0, n) cut into at most `threads` fixed,
-/// contiguous chunks whose starts are multiples of `align`, one thread per chunk (the calling
-/// thread takes the first), and returns the AND of the results. The kernels give every row the
-/// same arithmetic wherever it falls, so the result is bit-identical for any thread count. An
-/// exception thrown by `work` is rethrown here after every thread has joined.
-template <class Work>
-bool parallel_rows(std::ptrdiff_t n, int threads, std::ptrdiff_t align, Work&& work) {
-  const std::ptrdiff_t wanted = std::max(threads, 1);
-  std::ptrdiff_t chunk = (n + wanted - 1) / wanted;
-  chunk = std::max<std::ptrdiff_t>((chunk + align - 1) / align * align, align);
-  const std::ptrdiff_t count = n <= 0 ? 1 : (n + chunk - 1) / chunk;
-  if (count <= 1) return work(std::ptrdiff_t{0}, n);
-  std::vector<char> ok(static_cast<std::size_t>(count), 1);
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(count));
-  const auto run = [&](std::ptrdiff_t t) {
-    try {
-      ok[static_cast<std::size_t>(t)] = work(t * chunk, std::min(n, (t + 1) * chunk)) ? 1 : 0;
-    } catch (...) {
-      errors[static_cast<std::size_t>(t)] = std::current_exception();
-    }
-  };
-  {
-    std::vector<std::jthread> pool;
-    pool.reserve(static_cast<std::size_t>(count - 1));
-    for (std::ptrdiff_t t = 1; t < count; ++t) pool.emplace_back(run, t);
-    run(0);
-  }  // joins
-  for (const std::exception_ptr& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
-  return std::all_of(ok.begin(), ok.end(), [](char v) { return v != 0; });
-}
 
 }  // namespace detail
 LABELKIT_END_NAMESPACE

@@ -54,14 +54,18 @@ const std::vector<double>& scores(std::uint64_t seed) {
 }
 
 std::unique_ptr<la::TaskQueue> make_queue(int overlap) {
-  auto queue = std::make_unique<la::TaskQueue>(la::QueueOptions{.overlap = overlap}, la::ManualClock(0));
-  const int set = queue->add_label_set(la::LabelSet(std::vector<std::string>{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, {.from_name = "digit"}));
+  auto queue =
+      std::make_unique<la::TaskQueue>(la::QueueOptions{.overlap = overlap}, la::ManualClock(0));
+  const int set = queue->add_label_set(
+      la::LabelSet(std::vector<std::string>{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
+                   {.from_name = "digit"}));
   queue->add_tasks(item_ids(), set, scores(1));
   return queue;
 }
 
 void work(la::TaskQueue& queue, Eigen::Index annotator) {
-  while (auto task = queue.next(annotator)) queue.submit(annotator, task->item, static_cast<int>(task->item % 10));
+  while (auto task = queue.next(annotator))
+    queue.submit(annotator, task->item, static_cast<int>(task->item % 10));
 }
 
 /// Two annotators taking turns (overlap 2): each item is answered by both. (One annotator
@@ -99,7 +103,12 @@ void BM_next_submit(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kTasks);
 }
-BENCHMARK(BM_next_submit)->Arg(1)->Arg(2)->Iterations(3)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_next_submit)
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 struct Key {
   double priority;
@@ -113,7 +122,8 @@ void BM_next_submit_reference(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     std::set<Key> open;
-    for (Eigen::Index i = 0; i < kTasks; ++i) open.insert({scores(1)[static_cast<std::size_t>(i)], i});
+    for (Eigen::Index i = 0; i < kTasks; ++i)
+      open.insert({scores(1)[static_cast<std::size_t>(i)], i});
     std::vector<std::pair<Eigen::Index, int>> answers;
     std::mutex mutex;
     state.ResumeTiming();
@@ -149,7 +159,8 @@ void BM_update_priorities_reference(benchmark::State& state) {
   std::set<Key> open;
   std::vector<std::set<Key>::iterator> where;
   where.reserve(static_cast<std::size_t>(kTasks));
-  for (Eigen::Index i = 0; i < kTasks; ++i) where.push_back(open.insert({scores(1)[static_cast<std::size_t>(i)], i}).first);
+  for (Eigen::Index i = 0; i < kTasks; ++i)
+    where.push_back(open.insert({scores(1)[static_cast<std::size_t>(i)], i}).first);
   bool flip = false;
   for (auto _ : state) {
     const auto& next = scores(flip ? 1 : 2);
@@ -176,8 +187,10 @@ void BM_memory_per_task(benchmark::State& state) {
     const std::size_t added = heap_in_use();
     work_in_turns(*queue);
     const std::size_t answered = heap_in_use();
-    state.counters["bytes_per_task"] = static_cast<double>(added - before) / static_cast<double>(kTasks);
-    state.counters["bytes_per_task_2_answers"] = static_cast<double>(answered - before) / static_cast<double>(kTasks);
+    state.counters["bytes_per_task"] =
+        static_cast<double>(added - before) / static_cast<double>(kTasks);
+    state.counters["bytes_per_task_2_answers"] =
+        static_cast<double>(answered - before) / static_cast<double>(kTasks);
   }
 }
 BENCHMARK(BM_memory_per_task)->Iterations(1)->Unit(benchmark::kMillisecond);

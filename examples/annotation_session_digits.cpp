@@ -3,8 +3,8 @@
 // Three simulated annotators of different accuracy (95%, 85%, 65%) and speed work through a
 // labelkit::annotation::TaskQueue with overlap 2 (every item is labeled by two of them) and 10%
 // hidden gold items. Active learning drives the queue: after every batch of 20 completed items
-// the answers are aggregated with one-coin Dawid-Skene (gold items clamped), a logistic regression is
-// refit through labelkit::ActiveLearner, and the queue's priorities are updated in bulk with the
+// the answers are aggregated with one-coin Dawid-Skene (gold items clamped), a logistic regression
+// is refit through labelkit::ActiveLearner, and the queue's priorities are updated in bulk with the
 // model's predictive entropy, so annotators always get the items the model is least sure of.
 //
 // Prints: the learning curve (held-out accuracy against items labeled), agreement between the
@@ -23,8 +23,6 @@
 #include <vector>
 
 #include "datasets.hpp"
-#include "labelkit/query/uncertainty_sampling.hpp"
-#include "labelkit/query/uncertainty.hpp"
 #include "labelkit/agreement/krippendorff.hpp"
 #include "labelkit/agreement/tables.hpp"
 #include "labelkit/annotation/label_studio.hpp"
@@ -35,6 +33,8 @@
 #include "labelkit/quality/dawid_skene.hpp"
 #include "labelkit/quality/gold_standard.hpp"
 #include "labelkit/quality/majority_vote.hpp"
+#include "labelkit/query/uncertainty.hpp"
+#include "labelkit/query/uncertainty_sampling.hpp"
 
 namespace la = labelkit::annotation;
 using namespace std::chrono_literals;
@@ -56,7 +56,8 @@ double accuracy_against(const std::vector<Eigen::Index>& items, const std::vecto
   return static_cast<double>(right) / static_cast<double>(items.size());
 }
 
-double test_accuracy(const labelkit::models::LogisticRegression& model, const examples::Dataset& test) {
+double test_accuracy(const labelkit::models::LogisticRegression& model,
+                     const examples::Dataset& test) {
   const Eigen::MatrixXd p = model.predict_proba(test.features);
   std::size_t right = 0;
   for (Eigen::Index i = 0; i < p.rows(); ++i) {
@@ -121,9 +122,10 @@ int main() {
 
   constexpr Eigen::Index batch = 20;
   constexpr Eigen::Index budget = 300;
-  std::printf("Annotation session: %lld digits, 3 annotators (accuracy 95%% / 85%% / 65%%), overlap 2, "
-              "%lld hidden gold items at rate 10%%\n\n",
-              static_cast<long long>(n_items), static_cast<long long>(n_gold));
+  std::printf(
+      "Annotation session: %lld digits, 3 annotators (accuracy 95%% / 85%% / 65%%), overlap 2, "
+      "%lld hidden gold items at rate 10%%\n\n",
+      static_cast<long long>(n_items), static_cast<long long>(n_gold));
   std::printf("Learning curve (one-coin Dawid-Skene labels, entropy priorities):\n");
   std::printf("  %8s  %10s  %14s  %14s\n", "labeled", "answers", "test accuracy", "label accuracy");
 
@@ -133,7 +135,8 @@ int main() {
   while (completed < budget) {
     // 1. Priorities from the model: most uncertain first (bulk update, O(log n) per item).
     if (learner.fitted()) {
-      const Eigen::VectorXd entropy = labelkit::query::entropy(learner.model().predict_proba(features));
+      const Eigen::VectorXd entropy =
+          labelkit::query::entropy(learner.model().predict_proba(features));
       queue.update_priorities(items, entropy);
     }
     // 2. The annotators work until another batch of items has both its answers.
@@ -147,13 +150,17 @@ int main() {
         auto task = queue.next(who.id);
         if (!task) continue;  // nothing left for this annotator
         const double seconds = who.mean_seconds * (0.5 + random.uniform01());
-        events.push({clock() + static_cast<la::Millis>(seconds * 1000.0), event.annotator, std::move(task)});
+        events.push({clock() + static_cast<la::Millis>(seconds * 1000.0), event.annotator,
+                     std::move(task)});
         continue;
       }
       const Eigen::Index item = event.task->item;
       int answer = truth(item);
       if (random.uniform01() >= who.accuracy) {
-        answer = (answer + 1 + static_cast<int>(random.uniform_index(static_cast<std::uint64_t>(n_classes - 1)))) % n_classes;
+        answer =
+            (answer + 1 +
+             static_cast<int>(random.uniform_index(static_cast<std::uint64_t>(n_classes - 1)))) %
+            n_classes;
       }
       queue.submit(who.id, item, answer);
       events.push({clock(), event.annotator, std::nullopt});
@@ -178,13 +185,15 @@ int main() {
     }
     learner.teach(taught_items, taught_labels);
     std::printf("  %8zu  %10zu  %14.3f  %14.3f\n", taught_items.size(), answers.answers.size(),
-                test_accuracy(learner.model(), split.test), accuracy_against(taught_items, taught_labels, truth));
+                test_accuracy(learner.model(), split.test),
+                accuracy_against(taught_items, taught_labels, truth));
   }
 
   // Agreement between the annotators on the regular items.
   const auto answers = queue.regular_annotations();
   const auto wide = labelkit::agreement::wide_ratings(answers);  // knows it is items x annotators
-  const double alpha = labelkit::agreement::krippendorff_alpha(wide, labelkit::agreement::Level::nominal);
+  const double alpha =
+      labelkit::agreement::krippendorff_alpha(wide, labelkit::agreement::Level::nominal);
   const Eigen::MatrixXd& ratings = wide.items_by_annotators();
   std::size_t pairs = 0, agree = 0;
   for (Eigen::Index i = 0; i < ratings.rows(); ++i) {
@@ -197,15 +206,18 @@ int main() {
       agree += row[0] == row[1];
     }
   }
-  std::printf("\nAgreement on %zu doubly-labeled items: Krippendorff's alpha (nominal) = %.3f, "
-              "percent agreement = %.1f%%\n",
-              pairs, alpha, 100.0 * static_cast<double>(agree) / static_cast<double>(pairs));
+  std::printf(
+      "\nAgreement on %zu doubly-labeled items: Krippendorff's alpha (nominal) = %.3f, "
+      "percent agreement = %.1f%%\n",
+      pairs, alpha, 100.0 * static_cast<double>(agree) / static_cast<double>(pairs));
 
   // Gold accuracy per annotator (hidden gold items), with throughput from the queue.
-  const auto gold = labelkit::quality::gold_standard(queue.gold_annotations(), queue.gold_labels(), n_classes,
-                                                     {.min_gold = 5, .threshold = 0.75});
+  const auto gold = labelkit::quality::gold_standard(queue.gold_annotations(), queue.gold_labels(),
+                                                     n_classes, {.min_gold = 5, .threshold = 0.75});
   const auto progress = queue.progress();
-  std::printf("\nAnnotators (true accuracy / gold accuracy [95%% Wilson] / tasks / mean time / throughput):\n");
+  std::printf(
+      "\nAnnotators (true accuracy / gold accuracy [95%% Wilson] / tasks / mean time / "
+      "throughput):\n");
   for (const auto& who : annotators) {
     const auto* score = &gold.annotators.front();
     for (const auto& s : gold.annotators) {
@@ -215,11 +227,13 @@ int main() {
     for (const auto& f : progress.annotators) {
       if (f.annotator == who.id) figures = &f;
     }
-    std::printf("  annotator %lld: %.2f / %.2f on %lld gold [%.2f, %.2f]%s / %lld tasks / %.1f s / %.0f per hour\n",
-                static_cast<long long>(who.id), who.accuracy, score->accuracy, static_cast<long long>(score->n_gold),
-                score->interval.lower, score->interval.upper, score->flagged ? " FLAGGED" : "",
-                static_cast<long long>(figures->submitted), figures->mean_duration_ms() / 1000.0,
-                figures->throughput_per_hour());
+    std::printf(
+        "  annotator %lld: %.2f / %.2f on %lld gold [%.2f, %.2f]%s / %lld tasks / %.1f s / %.0f "
+        "per hour\n",
+        static_cast<long long>(who.id), who.accuracy, score->accuracy,
+        static_cast<long long>(score->n_gold), score->interval.lower, score->interval.upper,
+        score->flagged ? " FLAGGED" : "", static_cast<long long>(figures->submitted),
+        figures->mean_duration_ms() / 1000.0, figures->throughput_per_hour());
   }
 
   // Aggregation against the truth, on the items with both answers.
@@ -248,11 +262,13 @@ int main() {
   };
   const labelkit::quality::DawidSkeneOptions with_gold_labels{.gold = queue.gold_labels()};
   const auto ds = labelkit::quality::dawid_skene(with_gold, n_classes, with_gold_labels);
-  const auto one_coin = labelkit::quality::one_coin_dawid_skene(with_gold, n_classes, with_gold_labels);
-  std::printf("\nAggregated labels vs truth on %zu items: majority vote %.3f, Dawid-Skene %.3f, "
-              "one-coin Dawid-Skene %.3f (both with the gold answers clamped)\n",
-              mv.items.size(), accuracy_against(mv.items, mv.labels, truth), regular_accuracy(ds),
-              regular_accuracy(one_coin));
+  const auto one_coin =
+      labelkit::quality::one_coin_dawid_skene(with_gold, n_classes, with_gold_labels);
+  std::printf(
+      "\nAggregated labels vs truth on %zu items: majority vote %.3f, Dawid-Skene %.3f, "
+      "one-coin Dawid-Skene %.3f (both with the gold answers clamped)\n",
+      mv.items.size(), accuracy_against(mv.items, mv.labels, truth), regular_accuracy(ds),
+      regular_accuracy(one_coin));
 
   // Hand-off: pre-labels for the items still open, exported to Label Studio as predictions,
   // and a checkpoint of the whole queue.
@@ -270,13 +286,16 @@ int main() {
   std::ostringstream again;
   la::write_label_studio(again, la::read_label_studio(back_in, digit_set));
   const std::string checkpoint = queue.checkpoint();
-  std::printf("\nLabel Studio export: %lld tasks, %zu bytes (re-import and export byte-identical: %s); "
-              "checkpoint %zu bytes\n",
-              static_cast<long long>(queue.size()), label_studio.str().size(),
-              again.str() == label_studio.str() ? "yes" : "NO", checkpoint.size());
+  std::printf(
+      "\nLabel Studio export: %lld tasks, %zu bytes (re-import and export byte-identical: %s); "
+      "checkpoint %zu bytes\n",
+      static_cast<long long>(queue.size()), label_studio.str().size(),
+      again.str() == label_studio.str() ? "yes" : "NO", checkpoint.size());
   std::printf("Queue: %lld complete, %lld in progress, %lld pending, %lld answers (%lld on gold)\n",
-              static_cast<long long>(progress.tasks.complete), static_cast<long long>(progress.tasks.in_progress),
-              static_cast<long long>(progress.tasks.pending), static_cast<long long>(progress.tasks.accepted),
+              static_cast<long long>(progress.tasks.complete),
+              static_cast<long long>(progress.tasks.in_progress),
+              static_cast<long long>(progress.tasks.pending),
+              static_cast<long long>(progress.tasks.accepted),
               static_cast<long long>(gold_answered.size()));
   return again.str() == label_studio.str() ? 0 : 1;
 }

@@ -75,9 +75,10 @@ int main() {
     gold.push_back({crowd.truth[i].first, crowd.truth[i].second});
   }
   const auto report = q::quality_report(crowd.annotations, 2, gold);
-  std::printf("\nreport (36 gold images): pooled gold accuracy %.3f, %lld of %lld workers flagged\n",
-              report.gold_accuracy.value_or(0.0), static_cast<long long>(report.n_flagged),
-              static_cast<long long>(report.n_annotators));
+  std::printf(
+      "\nreport (36 gold images): pooled gold accuracy %.3f, %lld of %lld workers flagged\n",
+      report.gold_accuracy.value_or(0.0), static_cast<long long>(report.n_flagged),
+      static_cast<long long>(report.n_annotators));
   const nlohmann::json first = report.annotators.front();
   std::printf("first worker as JSON: %s\n", first.dump().c_str());
   return wrong(mv.labels) == 26 ? 0 : 1;  // the data set's known majority-vote result

@@ -93,20 +93,22 @@ class CannedLlm {
     }
     const std::uint64_t item_hash = mix(std::hash<std::string>{}(item) ^ 0x5eed);
     const std::uint64_t call_hash = mix(item_hash + attempt);
-    auto u = [](std::uint64_t h, int shift) { return static_cast<double>((h >> shift) & 0xffff) / 65536.0; };
+    auto u = [](std::uint64_t h, int shift) {
+      return static_cast<double>((h >> shift) & 0xffff) / 65536.0;
+    };
     if (u(call_hash, 0) < 0.03) throw std::runtime_error("HTTP 503 Service Unavailable");
     // Right or wrong depends on the item only (asking again gives the same opinion).
     const bool right = u(item_hash, 16) < 0.88;
     const int label = right ? truth : (truth + 1 + static_cast<int>((item_hash >> 40) % 9)) % 10;
     // Over-confident, but not useless: right answers at 0.85..0.99, wrong ones at 0.55..0.95.
     const double confidence =
-        static_cast<double>(static_cast<int>(100.0 * (right ? 0.85 + 0.14 * u(item_hash, 32)
-                                                            : 0.55 + 0.40 * u(item_hash, 32)))) /
+        static_cast<double>(static_cast<int>(
+            100.0 * (right ? 0.85 + 0.14 * u(item_hash, 32) : 0.55 + 0.40 * u(item_hash, 32)))) /
         100.0;
     std::string word = digit_words[static_cast<std::size_t>(label)];
     if (u(call_hash, 16) < 0.3) word[0] = static_cast<char>(word[0] - 'a' + 'A');  // "Seven"
-    const std::string json = "{\"label\": \"" + word + "\", \"confidence\": " +
-                             std::to_string(confidence).substr(0, 4) +
+    const std::string json = "{\"label\": \"" + word +
+                             "\", \"confidence\": " + std::to_string(confidence).substr(0, 4) +
                              ", \"rationale\": \"The strokes look like a " + word + ".\"}";
     const double style = u(call_hash, 32);
     if (style < 0.55) return json;
@@ -160,11 +162,14 @@ Figures score(const pl::RunReport& report, const std::vector<int>& truth) {
 
 void print_row(const char* name, const Figures& f) {
   std::printf("%-26s %6ld %9.1f%% %10.2f%% %7ld %8ld %7ld %6ld %8.3f %9.1f%%\n", name,
-              static_cast<long>(f.items), 100.0 * static_cast<double>(f.accepted) / static_cast<double>(f.items),
-              f.accepted == 0 ? 100.0 : 100.0 * static_cast<double>(f.accepted_right) / static_cast<double>(f.accepted),
-              static_cast<long>(f.accepted - f.accepted_right),
-              static_cast<long>(f.review), static_cast<long>(f.failed), static_cast<long>(f.calls),
-              f.ece, 100.0 * f.acceptance.effort_saved_fraction());
+              static_cast<long>(f.items),
+              100.0 * static_cast<double>(f.accepted) / static_cast<double>(f.items),
+              f.accepted == 0
+                  ? 100.0
+                  : 100.0 * static_cast<double>(f.accepted_right) / static_cast<double>(f.accepted),
+              static_cast<long>(f.accepted - f.accepted_right), static_cast<long>(f.review),
+              static_cast<long>(f.failed), static_cast<long>(f.calls), f.ece,
+              100.0 * f.acceptance.effort_saved_fraction());
 }
 
 std::vector<pl::ReviewedItem> reviewed_from(const pl::RunReport& report,
@@ -198,10 +203,10 @@ int main() {
   const std::vector<int> calibration_truth = truth_of(calibration);
   const std::vector<int> pool_truth = truth_of(pool);
   constexpr double target = 0.98;
-  std::printf("digits: %ld images; %zu to train the model, %zu reviewed for calibration, %zu to "
-              "pre-label\ntarget precision of auto-accepted labels: %.0f%%\n\n",
-              static_cast<long>(x.rows()), train.size(), calibration.size(), pool.size(),
-              100.0 * target);
+  std::printf(
+      "digits: %ld images; %zu to train the model, %zu reviewed for calibration, %zu to "
+      "pre-label\ntarget precision of auto-accepted labels: %.0f%%\n\n",
+      static_cast<long>(x.rows()), train.size(), calibration.size(), pool.size(), 100.0 * target);
 
   pl::RunOptions options;
   options.batch_size = 64;
@@ -217,9 +222,9 @@ int main() {
   const auto temperature = pl::fit_temperature_from_probabilities(p_calibration, calibration_truth);
   pl::ModelPreLabeler<labelkit::models::LogisticRegression, Eigen::MatrixXd> model_labeler(
       model, x, temperature.temperature);
-  const auto model_reviewed =
-      reviewed_from(pl::run_prelabeler(model_labeler, calibration, 10, pl::Router::review_all(), options),
-                    calibration_truth);
+  const auto model_reviewed = reviewed_from(
+      pl::run_prelabeler(model_labeler, calibration, 10, pl::Router::review_all(), options),
+      calibration_truth);
   const auto model_plan = pl::choose_class_thresholds(model_reviewed, 10, target, 10);
   const auto model_global = pl::choose_threshold(model_reviewed, target, 10);
   const pl::RunReport model_run =
@@ -229,16 +234,19 @@ int main() {
   // (b) The stand-in LLM through LlmPreLabeler, calibrated with isotonic regression.
   std::map<std::string, int> known;
   std::vector<std::string> calibration_texts, pool_texts;
-  for (const Eigen::Index i : calibration) calibration_texts.push_back(ascii_art(digits.features, i));
+  for (const Eigen::Index i : calibration)
+    calibration_texts.push_back(ascii_art(digits.features, i));
   for (const Eigen::Index i : pool) pool_texts.push_back(ascii_art(digits.features, i));
-  for (std::size_t k = 0; k < calibration.size(); ++k) known[calibration_texts[k]] = calibration_truth[k];
+  for (std::size_t k = 0; k < calibration.size(); ++k)
+    known[calibration_texts[k]] = calibration_truth[k];
   for (std::size_t k = 0; k < pool.size(); ++k) known[pool_texts[k]] = pool_truth[k];
   CannedLlm llm(known);
   pl::PromptOptions prompt;
-  prompt.task = "Which digit does this 8x8 image of a handwritten digit show? Darker characters "
-                "are darker pixels (' ' blank ... '@' full).";
-  pl::LlmPreLabeler llm_labeler(pl::LabelSet(digit_words),
-                                [&llm](const pl::Prompt& p) { return llm(p); }, prompt);
+  prompt.task =
+      "Which digit does this 8x8 image of a handwritten digit show? Darker characters "
+      "are darker pixels (' ' blank ... '@' full).";
+  pl::LlmPreLabeler llm_labeler(
+      pl::LabelSet(digit_words), [&llm](const pl::Prompt& p) { return llm(p); }, prompt);
   const pl::RunReport llm_calibration_run =
       pl::run_prelabeler(llm_labeler, calibration_texts, 10, pl::Router::review_all(), options);
   const auto llm_reviewed = reviewed_from(llm_calibration_run, calibration_truth);
@@ -254,7 +262,8 @@ int main() {
       llm_plan.threshold ? pl::Router(*llm_plan.threshold) : pl::Router::review_all();
   std::size_t progress_calls = 0;
   options.progress = [&](const pl::RunProgress&) { ++progress_calls; };
-  const pl::RunReport llm_run = pl::run_prelabeler(calibrated_llm, pool_texts, 10, llm_router, options);
+  const pl::RunReport llm_run =
+      pl::run_prelabeler(calibrated_llm, pool_texts, 10, llm_router, options);
   const Figures llm_figures = score(llm_run, pool_truth);
   pl::RunOptions raw_options = options;
   raw_options.progress = nullptr;
@@ -271,31 +280,34 @@ int main() {
   }
   std::printf("\n  reviewed-set coverage: per-class %.1f%%, one global threshold %.1f%%\n",
               100.0 * model_plan.coverage(), 100.0 * model_global.coverage());
-  std::printf("stand-in LLM: threshold %s on isotonic-calibrated confidence (raw confidences: "
-              "%s);\n  ECE on the reviewed set %.3f -> %.3f (in-sample; the pool's ECE is in the "
-              "table)\n\n",
-              llm_plan.threshold ? std::to_string(*llm_plan.threshold).substr(0, 5).c_str() : "none",
-              llm_raw_plan.threshold ? std::to_string(*llm_raw_plan.threshold).substr(0, 5).c_str()
-                                     : "no threshold reaches the target",
-              pl::expected_calibration_error(llm_reviewed, 10),
-              pl::expected_calibration_error(llm_reviewed_calibrated, 10));
+  std::printf(
+      "stand-in LLM: threshold %s on isotonic-calibrated confidence (raw confidences: "
+      "%s);\n  ECE on the reviewed set %.3f -> %.3f (in-sample; the pool's ECE is in the "
+      "table)\n\n",
+      llm_plan.threshold ? std::to_string(*llm_plan.threshold).substr(0, 5).c_str() : "none",
+      llm_raw_plan.threshold ? std::to_string(*llm_raw_plan.threshold).substr(0, 5).c_str()
+                             : "no threshold reaches the target",
+      pl::expected_calibration_error(llm_reviewed, 10),
+      pl::expected_calibration_error(llm_reviewed_calibrated, 10));
 
   std::printf("%-26s %6s %10s %11s %7s %8s %7s %6s %8s %10s\n", "pre-labeler (pool)", "items",
               "coverage", "precision", "wrong", "review", "failed", "calls", "ECE", "effort saved");
   print_row("logistic regression", model_figures);
   print_row("stand-in LLM (calibrated)", llm_figures);
   print_row("stand-in LLM, accept all", llm_raw_figures);
-  std::printf("\nLLM review queue: accept rate of shown pre-labels %.1f%%, %ld items with no "
-              "usable answer\n",
-              100.0 * llm_figures.acceptance.accept_rate(),
-              static_cast<long>(llm_figures.acceptance.no_answer));
+  std::printf(
+      "\nLLM review queue: accept rate of shown pre-labels %.1f%%, %ld items with no "
+      "usable answer\n",
+      100.0 * llm_figures.acceptance.accept_rate(),
+      static_cast<long>(llm_figures.acceptance.no_answer));
   std::printf("LLM failures, first reason: %s\n",
               [&]() -> std::string {
                 for (const auto& r : llm_run.items) {
                   if (r.outcome == pl::Outcome::failed) return r.failure;
                 }
                 return "none";
-              }().c_str());
+              }()
+                           .c_str());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%.1f s\n", seconds);
@@ -303,13 +315,16 @@ int main() {
   // Every item comes out exactly once, and the calibrated routes beat accepting everything.
   bool ok = true;
   for (const pl::RunReport* r : {&model_run, &llm_run, &llm_raw_run}) {
-    ok = ok && r->auto_accepted + r->needs_review + r->failed ==
-                   static_cast<Eigen::Index>(pool.size());
+    ok = ok &&
+         r->auto_accepted + r->needs_review + r->failed == static_cast<Eigen::Index>(pool.size());
   }
   auto precision = [](const Figures& f) {
-    return f.accepted == 0 ? 1.0 : static_cast<double>(f.accepted_right) / static_cast<double>(f.accepted);
+    return f.accepted == 0
+               ? 1.0
+               : static_cast<double>(f.accepted_right) / static_cast<double>(f.accepted);
   };
-  ok = ok && precision(model_figures) >= 0.95 && precision(llm_figures) > precision(llm_raw_figures);
+  ok =
+      ok && precision(model_figures) >= 0.95 && precision(llm_figures) > precision(llm_raw_figures);
   ok = ok && progress_calls > 0;
   if (!ok) std::printf("CHECK FAILED\n");
   return ok ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -3,9 +3,10 @@
 // and heat maps (confusion and agreement matrices). Plain SVG 1.1 text, no scripts, no external
 // fonts, so the files open in any browser.
 //
-//     examples::svg::LineChart chart{.title = "digits", .x_label = "labels", .y_label = "accuracy"};
-//     chart.series.push_back({.name = "entropy", .x = {20, 30, 40}, .y = {0.61, 0.70, 0.78}});
-//     chart.series.push_back({.name = "random", .x = {20, 30, 40}, .y = {0.60, 0.66, 0.71},
+//     examples::svg::LineChart chart{.title = "digits", .x_label = "labels", .y_label =
+//     "accuracy"}; chart.series.push_back({.name = "entropy", .x = {20, 30, 40}, .y = {0.61, 0.70,
+//     0.78}}); chart.series.push_back({.name = "random", .x = {20, 30, 40}, .y = {0.60, 0.66,
+//     0.71},
 //                             .dashed = true});
 //     examples::svg::write_file("digits.svg", examples::svg::render(chart));
 
@@ -29,7 +30,7 @@ struct Series {
   std::string name{};
   std::vector<double> x{};
   std::vector<double> y{};
-  bool dashed = false;  ///< e.g. the random baseline
+  bool dashed = false;   ///< e.g. the random baseline
   std::string colour{};  ///< empty: the next colour of the palette
 };
 
@@ -48,8 +49,8 @@ struct LineChart {
 /// A matrix shown as coloured cells with their values written in, and a colour scale.
 struct HeatMap {
   std::string title{};
-  std::string x_label{};  ///< what the columns are (e.g. "predicted")
-  std::string y_label{};  ///< what the rows are (e.g. "true")
+  std::string x_label{};                     ///< what the columns are (e.g. "predicted")
+  std::string y_label{};                     ///< what the rows are (e.g. "true")
   std::vector<std::string> row_labels{};     ///< empty: 0, 1, 2...
   std::vector<std::string> column_labels{};  ///< empty: 0, 1, 2...
   Eigen::MatrixXd values{};
@@ -70,11 +71,20 @@ inline std::string escape(const std::string& text) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -122,7 +132,8 @@ inline Ticks nice_ticks(double lo, double hi, int target, bool expand) {
   const double first = std::ceil(ticks.lo / step - 1e-9) * step;
   for (double t = first; t <= ticks.hi + step * 1e-9; t += step) ticks.values.push_back(t);
   ticks.decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
-  if (std::abs(step / std::pow(10.0, -ticks.decimals) - std::round(step / std::pow(10.0, -ticks.decimals))) > 1e-9) {
+  if (std::abs(step / std::pow(10.0, -ticks.decimals) -
+               std::round(step / std::pow(10.0, -ticks.decimals))) > 1e-9) {
     ++ticks.decimals;  // steps like 2.5 or 0.25 need one more digit
   }
   return ticks;
@@ -188,8 +199,8 @@ inline std::string render(const LineChart& chart) {
   }
   if (!std::isfinite(x_lo)) x_lo = 0, x_hi = 1, y_lo = 0, y_hi = 1;
   const detail::Ticks xt = detail::nice_ticks(x_lo, x_hi, 8, false);
-  const detail::Ticks yt = detail::nice_ticks(chart.y_min.value_or(y_lo), chart.y_max.value_or(y_hi),
-                                              6, !(chart.y_min && chart.y_max));
+  const detail::Ticks yt = detail::nice_ticks(
+      chart.y_min.value_or(y_lo), chart.y_max.value_or(y_hi), 6, !(chart.y_min && chart.y_max));
   const auto px = [&](double x) { return left + (x - xt.lo) / (xt.hi - xt.lo) * plot_w; };
   const auto py = [&](double y) { return top + plot_h - (y - yt.lo) / (yt.hi - yt.lo) * plot_h; };
 
@@ -198,21 +209,25 @@ inline std::string render(const LineChart& chart) {
   // Grid and ticks.
   out << "<g stroke=\"#e3e3e3\" stroke-width=\"1\">\n";
   for (const double t : yt.values) {
-    out << "<line x1=\"" << detail::coordinate(left) << "\" x2=\"" << detail::coordinate(left + plot_w)
-        << "\" y1=\"" << detail::coordinate(py(t)) << "\" y2=\"" << detail::coordinate(py(t)) << "\"/>\n";
+    out << "<line x1=\"" << detail::coordinate(left) << "\" x2=\""
+        << detail::coordinate(left + plot_w) << "\" y1=\"" << detail::coordinate(py(t))
+        << "\" y2=\"" << detail::coordinate(py(t)) << "\"/>\n";
   }
   for (const double t : xt.values) {
     out << "<line x1=\"" << detail::coordinate(px(t)) << "\" x2=\"" << detail::coordinate(px(t))
-        << "\" y1=\"" << detail::coordinate(top) << "\" y2=\"" << detail::coordinate(top + plot_h) << "\"/>\n";
+        << "\" y1=\"" << detail::coordinate(top) << "\" y2=\"" << detail::coordinate(top + plot_h)
+        << "\"/>\n";
   }
   out << "</g>\n<g fill=\"#333\">\n";
   for (const double t : yt.values) {
-    out << "<text x=\"" << detail::coordinate(left - 8) << "\" y=\"" << detail::coordinate(py(t) + 4)
-        << "\" text-anchor=\"end\">" << detail::number(t, yt.decimals) << "</text>\n";
+    out << "<text x=\"" << detail::coordinate(left - 8) << "\" y=\""
+        << detail::coordinate(py(t) + 4) << "\" text-anchor=\"end\">"
+        << detail::number(t, yt.decimals) << "</text>\n";
   }
   for (const double t : xt.values) {
-    out << "<text x=\"" << detail::coordinate(px(t)) << "\" y=\"" << detail::coordinate(top + plot_h + 20)
-        << "\" text-anchor=\"middle\">" << detail::number(t, xt.decimals) << "</text>\n";
+    out << "<text x=\"" << detail::coordinate(px(t)) << "\" y=\""
+        << detail::coordinate(top + plot_h + 20) << "\" text-anchor=\"middle\">"
+        << detail::number(t, xt.decimals) << "</text>\n";
   }
   out << "</g>\n";
   // Axes and their labels.
@@ -249,8 +264,8 @@ inline std::string render(const LineChart& chart) {
   for (std::size_t k = 0; k < chart.series.size(); ++k) {
     const double ly = top + 10 + 24.0 * static_cast<double>(k);
     out << "<line x1=\"" << detail::coordinate(lx) << "\" x2=\"" << detail::coordinate(lx + 34)
-        << "\" y1=\"" << detail::coordinate(ly) << "\" y2=\"" << detail::coordinate(ly) << "\" stroke=\""
-        << colours[k] << "\" stroke-width=\"2.5\""
+        << "\" y1=\"" << detail::coordinate(ly) << "\" y2=\"" << detail::coordinate(ly)
+        << "\" stroke=\"" << colours[k] << "\" stroke-width=\"2.5\""
         << (chart.series[k].dashed ? " stroke-dasharray=\"7 5\"" : "") << "/>\n";
     out << "<text x=\"" << detail::coordinate(lx + 42) << "\" y=\"" << detail::coordinate(ly + 4.5)
         << "\">" << detail::escape(chart.series[k].name) << "</text>\n";
@@ -270,9 +285,11 @@ inline std::string render(const HeatMap& map) {
                                                         : std::to_string(i);
   };
   std::size_t longest_row_label = 1;
-  for (Eigen::Index r = 0; r < rows; ++r) longest_row_label = std::max(longest_row_label, label(map.row_labels, r).size());
+  for (Eigen::Index r = 0; r < rows; ++r)
+    longest_row_label = std::max(longest_row_label, label(map.row_labels, r).size());
   std::size_t longest_column_label = 1;
-  for (Eigen::Index c = 0; c < cols; ++c) longest_column_label = std::max(longest_column_label, label(map.column_labels, c).size());
+  for (Eigen::Index c = 0; c < cols; ++c)
+    longest_column_label = std::max(longest_column_label, label(map.column_labels, c).size());
   const double cell = map.cell;
   const double left = 48 + 8.0 * static_cast<double>(longest_row_label);
   // Column labels wider than a cell are written at 45 degrees so neighbours do not overlap.
@@ -299,7 +316,8 @@ inline std::string render(const HeatMap& map) {
 
   std::ostringstream out;
   detail::header(out, width, height, map.title);
-  out << "<g text-anchor=\"middle\" font-size=\"" << std::max(9, std::min(14, map.cell / 4)) << "\">\n";
+  out << "<g text-anchor=\"middle\" font-size=\"" << std::max(9, std::min(14, map.cell / 4))
+      << "\">\n";
   for (Eigen::Index r = 0; r < rows; ++r) {
     for (Eigen::Index c = 0; c < cols; ++c) {
       const double v = map.values(r, c);
@@ -350,16 +368,19 @@ inline std::string render(const HeatMap& map) {
         << detail::hex(detail::viridis(s / 8.0)) << "\"/>\n";
   }
   out << "</linearGradient></defs>\n";
-  out << "<rect x=\"" << detail::coordinate(bar_x) << "\" y=\"" << top << "\" width=\"16\" height=\""
-      << detail::coordinate(grid_h) << "\" fill=\"url(#scale)\" stroke=\"#444\"/>\n";
-  const detail::Ticks ticks = detail::nice_ticks(lo, hi, std::max(2, static_cast<int>(rows)), false);
+  out << "<rect x=\"" << detail::coordinate(bar_x) << "\" y=\"" << top
+      << "\" width=\"16\" height=\"" << detail::coordinate(grid_h)
+      << "\" fill=\"url(#scale)\" stroke=\"#444\"/>\n";
+  const detail::Ticks ticks =
+      detail::nice_ticks(lo, hi, std::max(2, static_cast<int>(rows)), false);
   out << "<g fill=\"#333\" font-size=\"12\">\n";
   for (const double t : ticks.values) {
     const double y = top + grid_h - fraction(t) * grid_h;
-    out << "<line x1=\"" << detail::coordinate(bar_x + 16) << "\" x2=\"" << detail::coordinate(bar_x + 21)
-        << "\" y1=\"" << detail::coordinate(y) << "\" y2=\"" << detail::coordinate(y)
-        << "\" stroke=\"#444\"/>\n<text x=\"" << detail::coordinate(bar_x + 24) << "\" y=\""
-        << detail::coordinate(y + 4) << "\">" << detail::number(t, ticks.decimals) << "</text>\n";
+    out << "<line x1=\"" << detail::coordinate(bar_x + 16) << "\" x2=\""
+        << detail::coordinate(bar_x + 21) << "\" y1=\"" << detail::coordinate(y) << "\" y2=\""
+        << detail::coordinate(y) << "\" stroke=\"#444\"/>\n<text x=\""
+        << detail::coordinate(bar_x + 24) << "\" y=\"" << detail::coordinate(y + 4) << "\">"
+        << detail::number(t, ticks.decimals) << "</text>\n";
   }
   out << "</g>\n</svg>\n";
   return out.str();

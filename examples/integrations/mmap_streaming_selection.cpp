@@ -144,14 +144,17 @@ int main(int argc, char** argv) {
   }
   try {
     const double file_mib = static_cast<double>(items) * classes * sizeof(float) / 1048576.0;
-    std::printf("pool: %lld items x %d classes, float32, %.0f MiB in %s; k = %ld; chunks of %lld "
-                "items (%.1f MiB)\n", static_cast<long long>(items), classes, file_mib,
-                path.c_str(), static_cast<long>(k), static_cast<long long>(chunk_items),
-                static_cast<double>(chunk_items) * classes * sizeof(float) / 1048576.0);
+    std::printf(
+        "pool: %lld items x %d classes, float32, %.0f MiB in %s; k = %ld; chunks of %lld "
+        "items (%.1f MiB)\n",
+        static_cast<long long>(items), classes, file_mib, path.c_str(), static_cast<long>(k),
+        static_cast<long long>(chunk_items),
+        static_cast<double>(chunk_items) * classes * sizeof(float) / 1048576.0);
     const RemoveOnExit cleanup{path};
     auto start = std::chrono::steady_clock::now();
     write_pool(path, items);
-    std::printf("write:  %.2f s (peak RSS so far %.1f MiB)\n", seconds_since(start), peak_rss_mib());
+    std::printf("write:  %.2f s (peak RSS so far %.1f MiB)\n", seconds_since(start),
+                peak_rss_mib());
 
     std::vector<Eigen::Index> streamed;
     {
@@ -185,17 +188,21 @@ int main(int argc, char** argv) {
     }
     const std::vector<Eigen::Index> expected = labelkit::query::top_k(scores, k);
     const bool same = expected == streamed;
-    std::printf("check:  top_k over %lld scores recomputed from the generator (%.2f s, peak RSS "
-                "%.1f MiB): %s\n", static_cast<long long>(items), seconds_since(start),
-                peak_rss_mib(), same ? "identical ids in identical order" : "DIFFERENT");
+    std::printf(
+        "check:  top_k over %lld scores recomputed from the generator (%.2f s, peak RSS "
+        "%.1f MiB): %s\n",
+        static_cast<long long>(items), seconds_since(start), peak_rss_mib(),
+        same ? "identical ids in identical order" : "DIFFERENT");
 
     {
       const MappedFile file(path);
       start = std::chrono::steady_clock::now();
       const auto again = stream_top_k(file, items, k, /*release=*/false);
-      std::printf("same stream without MADV_DONTNEED: %.2f s, peak RSS %.1f MiB (%s): the "
-                  "mapped pages stay resident until unmapped\n", seconds_since(start),
-                  peak_rss_mib(), again == streamed ? "same selection" : "DIFFERENT selection");
+      std::printf(
+          "same stream without MADV_DONTNEED: %.2f s, peak RSS %.1f MiB (%s): the "
+          "mapped pages stay resident until unmapped\n",
+          seconds_since(start), peak_rss_mib(),
+          again == streamed ? "same selection" : "DIFFERENT selection");
     }
     std::printf("streaming peak RSS %.1f MiB for a %.0f MiB pool\n", streaming_peak, file_mib);
     return same ? 0 : 1;

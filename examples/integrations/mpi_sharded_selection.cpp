@@ -31,8 +31,8 @@
 #include <span>
 #include <vector>
 
-#include "labelkit/query/random.hpp"
 #include "labelkit/query/diversity.hpp"
+#include "labelkit/query/random.hpp"
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/streaming.hpp"
 #include "labelkit/query/uncertainty.hpp"
@@ -63,8 +63,8 @@ struct Settings {
 
 /// Entropy of items [begin, end) chunk by chunk (chunk grid anchored at id 0) into `sink`.
 template <class Sink>
-void score_range(const Settings& s, std::int64_t begin, std::int64_t end, std::vector<float>& buffer,
-                 Sink&& sink) {
+void score_range(const Settings& s, std::int64_t begin, std::int64_t end,
+                 std::vector<float>& buffer, Sink&& sink) {
   for (std::int64_t first = begin; first < end; first += chunk_items) {
     const std::int64_t rows = std::min(chunk_items, end - first);
     examples::pool::fill_probabilities(first, rows, s.classes, probability_seed, buffer.data());
@@ -120,9 +120,8 @@ bool sharded_top_k(const Settings& s, int rank, int size) {
   const double t0 = MPI_Wtime();
   Accumulator local(s.k);
   std::vector<float> buffer(static_cast<std::size_t>(chunk_items * s.classes));
-  score_range(s, begin, end, buffer, [&](const auto& scores, std::int64_t first) {
-    local.add(scores, first);
-  });
+  score_range(s, begin, end, buffer,
+              [&](const auto& scores, std::int64_t first) { local.add(scores, first); });
   const double local_seconds = MPI_Wtime() - t0;
 
   MPI_Datatype type = MPI_DATATYPE_NULL;
@@ -151,11 +150,14 @@ bool sharded_top_k(const Settings& s, int rank, int size) {
   std::printf("   scoring per rank (generate + entropy + accumulate, chunks of %lld items): ",
               static_cast<long long>(chunk_items));
   for (const double t : local_times) std::printf("%.2f s ", t);
-  std::printf("\n   merge: MPI_Reduce with a user-defined commutative op, %zu bytes per message: "
-              "%.2f ms\n", mine.size() * sizeof(double), merge_seconds * 1e3);
+  std::printf(
+      "\n   merge: MPI_Reduce with a user-defined commutative op, %zu bytes per message: "
+      "%.2f ms\n",
+      mine.size() * sizeof(double), merge_seconds * 1e3);
   std::printf("   selection (first 10 of %zu):", ids.size());
   for (std::size_t i = 0; i < std::min<std::size_t>(10, ids.size()); ++i) {
-    std::printf(" %ld (%.6f)", static_cast<long>(ids[i]), static_cast<double>(best(static_cast<Eigen::Index>(i))));
+    std::printf(" %ld (%.6f)", static_cast<long>(ids[i]),
+                static_cast<double>(best(static_cast<Eigen::Index>(i))));
   }
   std::printf("\n");
 
@@ -233,7 +235,8 @@ bool sharded_k_center(const Settings& s, int rank, int size) {
   MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
   std::vector<int> offsets(static_cast<std::size_t>(size), 0);
   for (std::size_t r = 1; r < offsets.size(); ++r) offsets[r] = offsets[r - 1] + counts[r - 1];
-  std::vector<long long> gathered(rank == 0 ? static_cast<std::size_t>(offsets.back() + counts.back()) : 0);
+  std::vector<long long> gathered(
+      rank == 0 ? static_cast<std::size_t>(offsets.back() + counts.back()) : 0);
   MPI_Gatherv(candidates.data(), count, MPI_LONG_LONG, gathered.data(), counts.data(),
               offsets.data(), MPI_LONG_LONG, 0, MPI_COMM_WORLD);
   std::vector<double> local_times(static_cast<std::size_t>(size));
@@ -250,9 +253,11 @@ bool sharded_k_center(const Settings& s, int rank, int size) {
   for (const Eigen::Index p : final_picks) result.push_back(union_ids[static_cast<std::size_t>(p)]);
   const double union_seconds = MPI_Wtime() - t1;
 
-  std::printf("\n== sharded core-set (greedy k-center): %lld embeddings x %d dims on %d ranks, "
-              "%lld labeled, k = %ld\n", static_cast<long long>(n), s.dims, size,
-              static_cast<long long>(s.labeled), static_cast<long>(s.centres));
+  std::printf(
+      "\n== sharded core-set (greedy k-center): %lld embeddings x %d dims on %d ranks, "
+      "%lld labeled, k = %ld\n",
+      static_cast<long long>(n), s.dims, size, static_cast<long long>(s.labeled),
+      static_cast<long>(s.centres));
   std::printf("   per-shard greedy: ");
   for (const double t : local_times) std::printf("%.2f s ", t);
   std::printf("\n   union of %zu candidates gathered (MPI_Gatherv) and reduced on rank 0: %.3f s\n",
@@ -266,13 +271,14 @@ bool sharded_k_center(const Settings& s, int rank, int size) {
   const double t2 = MPI_Wtime();
   Eigen::MatrixXf all(n, s.dims);
   examples::pool::fill_embeddings(0, n, embedding_seed, all);
-  const auto expected =
-      labelkit::query::k_center_greedy_sharded(all, labeled, s.centres, static_cast<Eigen::Index>(size));
+  const auto expected = labelkit::query::k_center_greedy_sharded(all, labeled, s.centres,
+                                                                 static_cast<Eigen::Index>(size));
   const double reference_seconds = MPI_Wtime() - t2;
   const bool same = expected == result;
-  std::printf("   check: labelkit::query::k_center_greedy_sharded(shard_count = %d) on rank 0 "
-              "(%.2f s): %s\n", size, reference_seconds,
-              same ? "identical ids in identical order" : "DIFFERENT");
+  std::printf(
+      "   check: labelkit::query::k_center_greedy_sharded(shard_count = %d) on rank 0 "
+      "(%.2f s): %s\n",
+      size, reference_seconds, same ? "identical ids in identical order" : "DIFFERENT");
 
   // How good is two-level selection? Covering radius (max distance to the nearest labeled or
   // picked point) against the one-level greedy over the whole pool.
@@ -282,7 +288,8 @@ bool sharded_k_center(const Settings& s, int rank, int size) {
   with_one_level.insert(with_one_level.end(), one_level.begin(), one_level.end());
   const auto radius_of = [&](const std::vector<Eigen::Index>& ids) {
     Eigen::MatrixXf centres(static_cast<Eigen::Index>(ids.size()), s.dims);
-    for (std::size_t r = 0; r < ids.size(); ++r) centres.row(static_cast<Eigen::Index>(r)) = all.row(ids[r]);
+    for (std::size_t r = 0; r < ids.size(); ++r)
+      centres.row(static_cast<Eigen::Index>(r)) = all.row(ids[r]);
     return covering_radius(all, centres);
   };
   std::printf("   covering radius: sharded %.4f, one-level greedy %.4f, labeled only %.4f\n",
@@ -308,7 +315,8 @@ int main(int argc, char** argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   Settings settings;
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--items") == 0) settings.items = std::max(1LL, std::atoll(argv[i + 1]));
+    if (std::strcmp(argv[i], "--items") == 0)
+      settings.items = std::max(1LL, std::atoll(argv[i + 1]));
     if (std::strcmp(argv[i], "--k") == 0) settings.k = std::max(1L, std::atol(argv[i + 1]));
   }
   int ok = 1;

@@ -23,11 +23,11 @@
 #include <vector>
 
 #include "datasets.hpp"
-#include "labelkit/query/uncertainty_sampling.hpp"  // first: see mpi_sharded_selection.cpp
 #include "labelkit/learner/simulation.hpp"
 #include "labelkit/query/badge.hpp"
 #include "labelkit/query/committee.hpp"
 #include "labelkit/query/diversity.hpp"
+#include "labelkit/query/uncertainty_sampling.hpp"  // first: see mpi_sharded_selection.cpp
 #include "svg.hpp"
 #include "torch_model.hpp"
 
@@ -88,14 +88,17 @@ int main(int argc, char** argv) {
     protocol.budget = 200;
     std::printf("libtorch MLP %d-%d-%d-%d (ReLU, dropout %.1f), %d full-batch Adam steps per fit\n",
                 mlp.inputs, mlp.hidden, mlp.embedding, mlp.classes, mlp.dropout, mlp.epochs);
-    std::printf("digits: %ld images, 30%% held out; %ld random seed labels, batches of %ld, budget "
-                "%ld; %d seeds; BALD over T = %d MC-dropout passes\n\n",
-                static_cast<long>(digits.features.rows()),
-                static_cast<long>(protocol.initial_labels), static_cast<long>(protocol.batch_size),
-                static_cast<long>(protocol.budget), seeds, mlp.mc_passes);
+    std::printf(
+        "digits: %ld images, 30%% held out; %ld random seed labels, batches of %ld, budget "
+        "%ld; %d seeds; BALD over T = %d MC-dropout passes\n\n",
+        static_cast<long>(digits.features.rows()), static_cast<long>(protocol.initial_labels),
+        static_cast<long>(protocol.batch_size), static_cast<long>(protocol.budget), seeds,
+        mlp.mc_passes);
 
-    std::vector<Column> columns{{"random", true, {}},  {"entropy", false, {}},
-                                {"BALD", false, {}},   {"BADGE", false, {}},
+    std::vector<Column> columns{{"random", true, {}},
+                                {"entropy", false, {}},
+                                {"BALD", false, {}},
+                                {"BADGE", false, {}},
                                 {"core-set", false, {}}};
     for (int seed = 0; seed < seeds; ++seed) {
       const auto s = static_cast<std::uint64_t>(seed);
@@ -107,12 +110,19 @@ int main(int argc, char** argv) {
       const TorchMLP model(options);
       labelkit::SimulationOptions p = protocol;
       p.seed = s;
-      const auto label = [&](const Column& c) { return "seed " + std::to_string(seed) + " " + c.name; };
-      columns[0].runs.push_back(run(model, split, pool, test, labelkit::query::random_sampling, p, label(columns[0])));
-      columns[1].runs.push_back(run(model, split, pool, test, labelkit::query::entropy_sampling, p, label(columns[1])));
-      columns[2].runs.push_back(run(model, split, pool, test, labelkit::query::bald_sampling, p, label(columns[2])));
-      columns[3].runs.push_back(run(model, split, pool, test, labelkit::query::badge_sampling, p, label(columns[3])));
-      columns[4].runs.push_back(run(model, split, pool, test, labelkit::query::core_set_sampling, p, label(columns[4])));
+      const auto label = [&](const Column& c) {
+        return "seed " + std::to_string(seed) + " " + c.name;
+      };
+      columns[0].runs.push_back(
+          run(model, split, pool, test, labelkit::query::random_sampling, p, label(columns[0])));
+      columns[1].runs.push_back(
+          run(model, split, pool, test, labelkit::query::entropy_sampling, p, label(columns[1])));
+      columns[2].runs.push_back(
+          run(model, split, pool, test, labelkit::query::bald_sampling, p, label(columns[2])));
+      columns[3].runs.push_back(
+          run(model, split, pool, test, labelkit::query::badge_sampling, p, label(columns[3])));
+      columns[4].runs.push_back(
+          run(model, split, pool, test, labelkit::query::core_set_sampling, p, label(columns[4])));
     }
     std::fprintf(stderr, "\r%60s\r", "");
 
@@ -130,8 +140,8 @@ int main(int argc, char** argv) {
     std::printf("\n");
 
     examples::svg::LineChart chart;
-    chart.title = "digits: libtorch MLP, deep active learning (mean of " + std::to_string(seeds) +
-                  " seeds)";
+    chart.title =
+        "digits: libtorch MLP, deep active learning (mean of " + std::to_string(seeds) + " seeds)";
     chart.x_label = "labels";
     chart.y_label = "held-out accuracy";
     for (const auto& c : columns) {

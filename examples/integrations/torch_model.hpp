@@ -31,13 +31,13 @@ using Features = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Row
 struct MLPOptions {
   int inputs = 64;
   int classes = 10;
-  int hidden = 128;       ///< first hidden layer
-  int embedding = 64;     ///< second hidden layer: the penultimate embedding
-  double dropout = 0.3;   ///< before each of the two last linear layers
-  int epochs = 60;        ///< full-batch Adam steps per fit (the labeled set is small)
+  int hidden = 128;      ///< first hidden layer
+  int embedding = 64;    ///< second hidden layer: the penultimate embedding
+  double dropout = 0.3;  ///< before each of the two last linear layers
+  int epochs = 60;       ///< full-batch Adam steps per fit (the labeled set is small)
   double learning_rate = 0.02;
   double weight_decay = 1e-4;
-  int mc_passes = 10;     ///< T, the committee size of predict_proba_members
+  int mc_passes = 10;  ///< T, the committee size of predict_proba_members
   std::uint64_t seed = 0;
 };
 
@@ -46,10 +46,11 @@ struct MLPOptions {
 class TorchMLP {
  public:
   explicit TorchMLP(MLPOptions options) : options_(options) {
-    if (options.inputs < 1 || options.classes < 2 || options.hidden < 1 ||
-        options.embedding < 1 || options.epochs < 1 || options.mc_passes < 2) {
-      labelkit::detail::fail("TorchMLP", "invalid options (inputs, classes >= 2, hidden, "
-                                         "embedding, epochs, mc_passes >= 2 must be positive)");
+    if (options.inputs < 1 || options.classes < 2 || options.hidden < 1 || options.embedding < 1 ||
+        options.epochs < 1 || options.mc_passes < 2) {
+      labelkit::detail::fail("TorchMLP",
+                             "invalid options (inputs, classes >= 2, hidden, "
+                             "embedding, epochs, mc_passes >= 2 must be positive)");
     }
   }
 
@@ -58,8 +59,8 @@ class TorchMLP {
     if (other.body_) {
       body_ = torch::nn::Sequential(
           std::dynamic_pointer_cast<torch::nn::SequentialImpl>(other.body_->clone()));
-      head_ = torch::nn::Linear(
-          std::dynamic_pointer_cast<torch::nn::LinearImpl>(other.head_->clone()));
+      head_ =
+          torch::nn::Linear(std::dynamic_pointer_cast<torch::nn::LinearImpl>(other.head_->clone()));
     }
   }
   TorchMLP& operator=(const TorchMLP& other) {
@@ -91,18 +92,19 @@ class TorchMLP {
       y[i] = labels[i];
     }
     torch::manual_seed(options_.seed + 1000003ULL * fits_++);
-    body_ = torch::nn::Sequential(
-        torch::nn::Linear(options_.inputs, options_.hidden), torch::nn::ReLU(),
-        torch::nn::Dropout(options_.dropout), torch::nn::Linear(options_.hidden, options_.embedding),
-        torch::nn::ReLU());
+    body_ = torch::nn::Sequential(torch::nn::Linear(options_.inputs, options_.hidden),
+                                  torch::nn::ReLU(), torch::nn::Dropout(options_.dropout),
+                                  torch::nn::Linear(options_.hidden, options_.embedding),
+                                  torch::nn::ReLU());
     head_ = torch::nn::Linear(options_.embedding, options_.classes);
     std::vector<torch::Tensor> parameters = body_->parameters();
     for (auto& p : head_->parameters()) parameters.push_back(p);
     torch::optim::Adam optimiser(
-        parameters, torch::optim::AdamOptions(options_.learning_rate).weight_decay(options_.weight_decay));
+        parameters,
+        torch::optim::AdamOptions(options_.learning_rate).weight_decay(options_.weight_decay));
     const torch::Tensor inputs = as_tensor(x);
-    const torch::Tensor targets = torch::from_blob(y.data(), {static_cast<std::int64_t>(y.size())},
-                                                   torch::kInt64);
+    const torch::Tensor targets =
+        torch::from_blob(y.data(), {static_cast<std::int64_t>(y.size())}, torch::kInt64);
     body_->train();
     head_->train();
     for (int epoch = 0; epoch < options_.epochs; ++epoch) {
@@ -166,7 +168,8 @@ class TorchMLP {
   }
 
   torch::Tensor logits(const torch::Tensor& inputs) {
-    return head_->forward(torch::dropout(body_->forward(inputs), options_.dropout, body_->is_training()));
+    return head_->forward(
+        torch::dropout(body_->forward(inputs), options_.dropout, body_->is_training()));
   }
 
   void set_dropout(bool on) {
@@ -180,8 +183,8 @@ class TorchMLP {
 
   void check_width(const Features& x, const char* function) const {
     if (x.cols() != options_.inputs) {
-      labelkit::detail::fail<labelkit::dimension_mismatch>(function, "'x' has ", x.cols(),
-                                                           " columns (expected ", options_.inputs, ")");
+      labelkit::detail::fail<labelkit::dimension_mismatch>(
+          function, "'x' has ", x.cols(), " columns (expected ", options_.inputs, ")");
     }
   }
 

@@ -49,8 +49,8 @@ struct Column {
 Features to_features(const Eigen::MatrixXd& x) { return x.cast<float>(); }
 
 template <class Model, class Strategy>
-labelkit::LearningCurve run(const Model& model, const examples::Split& split,
-                            const Features& pool, const Features& test, const Strategy& strategy,
+labelkit::LearningCurve run(const Model& model, const examples::Split& split, const Features& pool,
+                            const Features& test, const Strategy& strategy,
                             labelkit::SimulationOptions options, const std::string& what) {
   options.progress = [&](const labelkit::LearningCurvePoint& point) {
     std::fprintf(stderr, "\r  %-40s %4ld labels, accuracy %.3f   ", what.c_str(),
@@ -97,8 +97,8 @@ void report(const Problem& problem, const std::vector<Column>& columns, int seed
   std::printf("\n");
 
   examples::svg::LineChart chart;
-  chart.title = problem.name + ": XGBoost active learning (mean of " + std::to_string(seeds) +
-                " seeds)";
+  chart.title =
+      problem.name + ": XGBoost active learning (mean of " + std::to_string(seeds) + " seeds)";
   chart.x_label = "labels";
   chart.y_label = "held-out accuracy";
   for (const auto& c : columns) {
@@ -117,9 +117,9 @@ void report(const Problem& problem, const std::vector<Column>& columns, int seed
 }
 
 void run_problem(const Problem& problem, int seeds) {
-  std::vector<Column> columns{{"random", true, {}},         {"entropy", false, {}},
-                              {"margin", false, {}},        {"comm. random", true, {}},
-                              {"vote entropy", false, {}},  {"BALD", false, {}}};
+  std::vector<Column> columns{{"random", true, {}},        {"entropy", false, {}},
+                              {"margin", false, {}},       {"comm. random", true, {}},
+                              {"vote entropy", false, {}}, {"BALD", false, {}}};
   for (int seed = 0; seed < seeds; ++seed) {
     const auto s = static_cast<std::uint64_t>(seed);
     const auto split = examples::train_test_split(problem.data, 0.3, 1000 + s);
@@ -163,9 +163,10 @@ int main(int argc, char** argv) {
   try {
     int major = 0, minor = 0, patch = 0;
     XGBoostVersion(&major, &minor, &patch);
-    std::printf("XGBoost %d.%d.%d through labelkit::Model (single booster) and "
-                "labelkit::CommitteeModel (boosters with different seeds and subsamples)\n",
-                major, minor, patch);
+    std::printf(
+        "XGBoost %d.%d.%d through labelkit::Model (single booster) and "
+        "labelkit::CommitteeModel (boosters with different seeds and subsamples)\n",
+        major, minor, patch);
 
     Problem cancer{"breast_cancer", examples::load_breast_cancer(), {}, {}, 4};
     cancer.protocol.initial_labels = 10;

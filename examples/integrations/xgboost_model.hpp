@@ -110,8 +110,8 @@ class XGBoostClassifier {
   explicit XGBoostClassifier(int n_classes, XGBoostOptions options = {})
       : n_classes_(n_classes), options_(options) {
     if (n_classes < 2) {
-      labelkit::detail::fail("XGBoostClassifier", "'n_classes' must be at least 2 (got ",
-                             n_classes, ")");
+      labelkit::detail::fail("XGBoostClassifier", "'n_classes' must be at least 2 (got ", n_classes,
+                             ")");
     }
     if (options.rounds < 1 || options.max_depth < 1 || options.threads < 1) {
       labelkit::detail::fail("XGBoostClassifier",
@@ -219,8 +219,8 @@ class XGBoostClassifier {
     const bst_ulong* shape = nullptr;
     bst_ulong dims = 0;
     const float* out = nullptr;
-    check(XGBoosterPredictFromDense(booster_.get(), values.c_str(), config.c_str(), nullptr,
-                                    &shape, &dims, &out),
+    check(XGBoosterPredictFromDense(booster_.get(), values.c_str(), config.c_str(), nullptr, &shape,
+                                    &dims, &out),
           "XGBoosterPredictFromDense", function);
     const Eigen::Index columns = n_classes_ == 2 ? 1 : n_classes_;
     if (dims != 2 || shape[0] != static_cast<bst_ulong>(x.rows()) ||

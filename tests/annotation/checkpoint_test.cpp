@@ -16,10 +16,10 @@
 #include "labelkit/core/random.hpp"
 
 #if defined(__unix__)
-#include <csignal>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 #endif
 
 namespace la = labelkit::annotation;
@@ -32,11 +32,14 @@ namespace {
 /// A queue in a state with every kind of slot: answers (one late), leases, a skip, an expiry,
 /// gold answers, a per-annotator cap, predictions, duplicates.
 void play(la::TaskQueue& queue, la::ManualClock& clock, Eigen::Index n_items, int rounds) {
-  const int set = queue.add_label_set(la::LabelSet(std::vector<std::string>{"0", "1", "2"}, {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
+  const int set = queue.add_label_set(la::LabelSet(
+      std::vector<std::string>{"0", "1", "2"},
+      {.type = la::AnnotationType::single_label, .from_name = "digit", .to_name = "image"}));
   Ids items(static_cast<std::size_t>(n_items));
   std::iota(items.begin(), items.end(), Eigen::Index{0});
   std::vector<double> priority(items.size());
-  for (std::size_t i = 0; i < items.size(); ++i) priority[i] = static_cast<double>((i * 7919) % 101) / 100.0;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    priority[i] = static_cast<double>((i * 7919) % 101) / 100.0;
   queue.add_tasks(items, set, priority);
   queue.add_gold(Ids{n_items + 1, n_items + 2, n_items + 3}, set, std::vector<int>{0, 1, 2});
   queue.add_prediction(0, {"model-a", 0.5, {2}});
@@ -51,7 +54,8 @@ void play(la::TaskQueue& queue, la::ManualClock& clock, Eigen::Index n_items, in
         queue.skip(annotator, task->item);
       } else if ((round + annotator) % 13 != 0) {
         queue.submit(annotator, task->item, static_cast<int>(task->item % 3));
-        if (round % 17 == 0) (void)queue.submit(annotator, task->item, static_cast<int>(task->item % 3));
+        if (round % 17 == 0)
+          (void)queue.submit(annotator, task->item, static_cast<int>(task->item % 3));
       } else {
         kept.emplace_back(annotator, task->item);  // the lease stays open (and may expire)
       }
@@ -59,7 +63,9 @@ void play(la::TaskQueue& queue, la::ManualClock& clock, Eigen::Index n_items, in
   }
   const auto late = queue.next(7);
   clock.advance(std::chrono::minutes(31));  // every open lease expires
-  if (late) (void)queue.try_submit(7, late->item, std::vector<int>{static_cast<int>(late->item % 3)});  // late, accepted
+  if (late)
+    (void)queue.try_submit(7, late->item,
+                           std::vector<int>{static_cast<int>(late->item % 3)});  // late, accepted
   if (auto task = queue.next(4)) queue.submit(4, task->item, 1);
   for (const auto& [annotator, item] : kept) {  // late answers: accepted while there is room
     (void)queue.try_submit(annotator, item, std::vector<int>{static_cast<int>(item % 3)});
@@ -83,7 +89,8 @@ std::string error_of(F&& f) {
 }
 
 fs::path scratch_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("labelkit_annotation_" + name + "_" + std::to_string(::getpid()));
+  const fs::path dir = fs::temp_directory_path() /
+                       ("labelkit_annotation_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -152,9 +159,12 @@ TEST_CASE("bad or truncated checkpoints: a clear error, and nothing half-loaded"
   la::TaskQueue target({.overlap = 3}, other_clock);
   play(target, other_clock, 5, 3);
   const std::string before = target.checkpoint();
-  const auto restore = [&](const std::string& text) { return error_of([&] { target.restore_text(text); }); };
+  const auto restore = [&](const std::string& text) {
+    return error_of([&] { target.restore_text(text); });
+  };
 
-  for (const std::size_t cut : {good.size() - 1, good.size() / 2, good.find('\n') + 1, std::size_t{40}, std::size_t{10}}) {
+  for (const std::size_t cut :
+       {good.size() - 1, good.size() / 2, good.find('\n') + 1, std::size_t{40}, std::size_t{10}}) {
     const std::string message = restore(good.substr(0, cut));
     CHECK_MESSAGE((message.find("truncated") != std::string::npos ||
                    message.find("not a labelkit annotation checkpoint") != std::string::npos ||
@@ -162,13 +172,16 @@ TEST_CASE("bad or truncated checkpoints: a clear error, and nothing half-loaded"
                   message);
     CHECK(target.checkpoint() == before);
   }
-  CHECK(restore(good.substr(0, good.size() - 1)).find("checkpoint is truncated: body has") != std::string::npos);
+  CHECK(restore(good.substr(0, good.size() - 1)).find("checkpoint is truncated: body has") !=
+        std::string::npos);
   CHECK(restore("") == "labelkit: restore(): checkpoint is empty (0 bytes)");
-  CHECK(restore("{\"tasks\": []}").find("not a labelkit annotation checkpoint") != std::string::npos);
+  CHECK(restore("{\"tasks\": []}").find("not a labelkit annotation checkpoint") !=
+        std::string::npos);
   CHECK(restore(good + "x").find("1 unexpected bytes after its body") != std::string::npos);
   std::string flipped = good;
   flipped[flipped.size() / 2] ^= 0x20;
-  CHECK(restore(flipped) == "labelkit: restore(): checkpoint checksum mismatch (file altered or corrupted)");
+  CHECK(restore(flipped) ==
+        "labelkit: restore(): checkpoint checksum mismatch (file altered or corrupted)");
   std::string version = good;
   version.replace(version.find(' ') + 1, 1, "7");
   CHECK(restore(version).find("unsupported checkpoint version 7") != std::string::npos);
@@ -177,24 +190,31 @@ TEST_CASE("bad or truncated checkpoints: a clear error, and nothing half-loaded"
   const std::string body(labelkit::detail::unframe_checkpoint(good, "test"));
   auto doc = nlohmann::json::parse(body);
   std::size_t answered = 0;
-  while (doc["tasks"][answered]["slots"].empty() || doc["tasks"][answered]["slots"][0]["state"] != "submitted") ++answered;
+  while (doc["tasks"][answered]["slots"].empty() ||
+         doc["tasks"][answered]["slots"][0]["state"] != "submitted")
+    ++answered;
   auto bad = doc;
   bad["tasks"][answered]["slots"][0]["labels"] = nlohmann::json::array({5});
   CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump())) ==
         "labelkit: restore(): at /tasks/" + std::to_string(answered) +
-            "/slots/0/labels: label 5 at position 0 is not in label set 'digit' (expected 0 <= label < 3)");
+            "/slots/0/labels: label 5 at position 0 is not in label set 'digit' (expected 0 <= "
+            "label < 3)");
   bad = doc;
   bad["tasks"][answered]["slots"].push_back(bad["tasks"][answered]["slots"][0]);
-  CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump())).find("appears twice on one task") != std::string::npos);
+  CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump())).find("appears twice on one task") !=
+        std::string::npos);
   bad = doc;
   bad["options"]["overlap"] = 0;
-  CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump())).find("/options/overlap: expected an integer >= 1") != std::string::npos);
+  CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump()))
+            .find("/options/overlap: expected an integer >= 1") != std::string::npos);
   bad = doc;
   bad["tasks"][1]["item"] = bad["tasks"][0]["item"];
-  CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump())).find("/tasks/1/item: item 0 is repeated") != std::string::npos);
+  CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump()))
+            .find("/tasks/1/item: item 0 is repeated") != std::string::npos);
   bad = doc;
   bad.erase("annotators");  // the last thing read: still nothing changes
-  CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump())) == "labelkit: restore(): at /: missing member 'annotators'");
+  CHECK(restore(labelkit::detail::frame_checkpoint(bad.dump())) ==
+        "labelkit: restore(): at /: missing member 'annotators'");
   CHECK(target.checkpoint() == before);
   // And the good one loads.
   target.restore_text(good);
@@ -217,15 +237,18 @@ TEST_CASE("checkpoint files: atomic save, load, and errors naming the file") {
   la::load_checkpoint(loaded, path);
   CHECK(loaded.checkpoint() == queue.checkpoint());
 
-  CHECK(error_of([&] { la::load_checkpoint(loaded, dir / "missing.ckpt"); }).find("cannot open '") != std::string::npos);
+  CHECK(error_of([&] {
+          la::load_checkpoint(loaded, dir / "missing.ckpt");
+        }).find("cannot open '") != std::string::npos);
   std::ofstream(dir / "half.ckpt", std::ios::binary) << queue.checkpoint().substr(0, 100);
   const std::string message = error_of([&] { la::load_checkpoint(loaded, dir / "half.ckpt"); });
   CHECK(message.find("load_checkpoint(): '") != std::string::npos);
   CHECK(message.find("half.ckpt") != std::string::npos);
   CHECK(message.find("truncated") != std::string::npos);
   CHECK(loaded.checkpoint() == queue.checkpoint());
-  CHECK(error_of([&] { la::save_checkpoint(queue, dir / "no" / "such" / "dir.ckpt"); }).find("creating the temporary file") !=
-        std::string::npos);
+  CHECK(error_of([&] {
+          la::save_checkpoint(queue, dir / "no" / "such" / "dir.ckpt");
+        }).find("creating the temporary file") != std::string::npos);
   fs::remove_all(dir);
 }
 
@@ -260,7 +283,8 @@ TEST_CASE("a child killed (SIGKILL) mid-save never corrupts the last good checkp
     if (child == 0) {
       // save_checkpoint(queue, path) is write_file_atomically(path, queue.checkpoint(), ...);
       // the snapshots are taken once so that the child spends its time writing.
-      for (int i = 0; i < 100000; ++i) labelkit::detail::write_file_atomically(path, i % 2 ? state_a : state_b, "save_checkpoint");
+      for (int i = 0; i < 100000; ++i)
+        labelkit::detail::write_file_atomically(path, i % 2 ? state_a : state_b, "save_checkpoint");
       ::_exit(0);
     }
     ::usleep(static_cast<useconds_t>(20000 + random.uniform_index(120000)));

@@ -64,10 +64,13 @@ struct ThreadLog {
 
 TEST_CASE("16 annotator threads: no task lost or duplicated, exactly `overlap` answers per item") {
   // About two operations (next + submit) per answer: 16 x ops / 2 answers over `overlap` each.
-  const Eigen::Index n_items = static_cast<Eigen::Index>(n_threads) * ops_per_thread / (2 * overlap);
+  const Eigen::Index n_items =
+      static_cast<Eigen::Index>(n_threads) * ops_per_thread / (2 * overlap);
   la::ManualClock clock(0);
-  la::TaskQueue queue({.overlap = overlap, .lease_timeout = 4000ms, .gold_rate = 0.05, .seed = 99}, clock);
-  const int set = queue.add_label_set(la::LabelSet(std::vector<std::string>{"0", "1", "2", "3"}, {.from_name = "digit"}));
+  la::TaskQueue queue({.overlap = overlap, .lease_timeout = 4000ms, .gold_rate = 0.05, .seed = 99},
+                      clock);
+  const int set = queue.add_label_set(
+      la::LabelSet(std::vector<std::string>{"0", "1", "2", "3"}, {.from_name = "digit"}));
   std::vector<Eigen::Index> items(static_cast<std::size_t>(n_items));
   std::iota(items.begin(), items.end(), Eigen::Index{0});
   queue.add_tasks(items, set);
@@ -148,7 +151,8 @@ TEST_CASE("16 annotator threads: no task lost or duplicated, exactly `overlap` a
           ++log.failures;
         }
         if (u < 0.05) {  // a repeat: idempotent
-          log.duplicates += queue.try_submit(me, task->item, std::vector<int>{label}) == la::SubmitStatus::duplicate;
+          log.duplicates += queue.try_submit(me, task->item, std::vector<int>{label}) ==
+                            la::SubmitStatus::duplicate;
           ++log.ops;
         }
       }

@@ -22,7 +22,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-la::LabelSet three_classes() { return la::LabelSet({"cat", "dog", "bird"}, {.type = la::AnnotationType::single_label, .from_name = "animal", .to_name = "image"}); }
+la::LabelSet three_classes() {
+  return la::LabelSet(
+      {"cat", "dog", "bird"},
+      {.type = la::AnnotationType::single_label, .from_name = "animal", .to_name = "image"});
+}
 
 Ids iota_ids(Eigen::Index n, Eigen::Index first = 0) {
   Ids ids(static_cast<std::size_t>(n));
@@ -45,7 +49,8 @@ TEST_CASE("the basic flow: tasks from items, next, submit, annotations out") {
       given[annotator].push_back(task->item);
       CHECK(task->label_set->from_name() == "animal");
       clock.advance(500ms);
-      CHECK(queue.submit(annotator, task->item, static_cast<int>(task->item % 3)) == la::SubmitStatus::accepted);
+      CHECK(queue.submit(annotator, task->item, static_cast<int>(task->item % 3)) ==
+            la::SubmitStatus::accepted);
     }
   }
   // Equal priorities go in item order; annotator 10 takes all three, 11 all three, 12 none.
@@ -75,7 +80,8 @@ TEST_CASE("next honours priority, and bulk updates reorder the queue (brute-forc
     la::TaskQueue queue({.overlap = 1}, la::ManualClock(0));
     const int set = queue.add_label_set(three_classes());
     Ids items(static_cast<std::size_t>(n));
-    for (Eigen::Index i = 0; i < n; ++i) items[static_cast<std::size_t>(i)] = 1000 - 7 * i;  // not sorted
+    for (Eigen::Index i = 0; i < n; ++i)
+      items[static_cast<std::size_t>(i)] = 1000 - 7 * i;  // not sorted
     std::vector<double> priority(items.size());
     for (auto& p : priority) p = static_cast<double>(random.uniform_index(5));  // many ties
     queue.add_tasks(items, set, priority);
@@ -151,9 +157,12 @@ TEST_CASE("priorities from an Eigen vector; priority changes while leased take e
   CHECK(queue.next(2)->item == 2);
   CHECK(queue.next(2)->item == 0);
   CHECK(queue.next(2)->item == 1);  // its new, lowest priority
-  CHECK_THROWS_AS(queue.update_priorities(Ids{1, 99}, std::vector<double>{1.0, 2.0}), labelkit::invalid_argument);
-  CHECK_THROWS_AS(queue.update_priorities(Ids{1}, std::vector<double>{NAN}), labelkit::invalid_argument);
-  CHECK_THROWS_AS(queue.update_priorities(Ids{1}, std::vector<double>{1.0, 2.0}), labelkit::dimension_mismatch);
+  CHECK_THROWS_AS(queue.update_priorities(Ids{1, 99}, std::vector<double>{1.0, 2.0}),
+                  labelkit::invalid_argument);
+  CHECK_THROWS_AS(queue.update_priorities(Ids{1}, std::vector<double>{NAN}),
+                  labelkit::invalid_argument);
+  CHECK_THROWS_AS(queue.update_priorities(Ids{1}, std::vector<double>{1.0, 2.0}),
+                  labelkit::dimension_mismatch);
 }
 
 TEST_CASE("an annotator never receives an item twice, also after skipping or expiry") {
@@ -166,7 +175,7 @@ TEST_CASE("an annotator never receives an item twice, also after skipping or exp
   queue.skip(1, 0);
   auto b = queue.next(1);
   CHECK(b->item == 1);
-  clock.advance(10ms);  // lease on 1 expires
+  clock.advance(10ms);                     // lease on 1 expires
   CHECK_FALSE(queue.next(1).has_value());  // 0 skipped, 1 expired: nothing new for annotator 1
   CHECK(queue.next(2)->item == 0);
   CHECK(queue.next(2)->item == 1);
@@ -207,7 +216,8 @@ TEST_CASE("per-annotator caps and the active-lease cap") {
 
 TEST_CASE("submission refusals: one error kind each, and the queue unchanged") {
   la::ManualClock clock(0);
-  la::TaskQueue queue({.overlap = 2, .lease_timeout = 50ms, .late_submissions = la::LatePolicy::reject}, clock);
+  la::TaskQueue queue(
+      {.overlap = 2, .lease_timeout = 50ms, .late_submissions = la::LatePolicy::reject}, clock);
   const int set = queue.add_label_set(three_classes());
   queue.add_tasks(iota_ids(3), set);
   auto task = queue.next(1);
@@ -217,16 +227,19 @@ TEST_CASE("submission refusals: one error kind each, and the queue unchanged") {
   CHECK_THROWS_AS(queue.submit(1, 99, 0), la::unknown_task);
   CHECK_THROWS_AS(queue.submit(1, task->item, 3), la::invalid_label);
   CHECK_THROWS_AS(queue.submit(1, task->item, -1), la::invalid_label);
-  CHECK_THROWS_AS(queue.submit(1, task->item, std::vector<int>{0, 1}), la::invalid_label);  // single-label
+  CHECK_THROWS_AS(queue.submit(1, task->item, std::vector<int>{0, 1}),
+                  la::invalid_label);  // single-label
   CHECK_THROWS_AS(queue.submit(2, task->item, 0), la::not_lease_holder);
   CHECK_THROWS_AS(queue.submit(1, 1, 0), la::not_lease_holder);
   CHECK(queue.checkpoint() == before);  // nothing changed
 
   std::string message;
-  CHECK(queue.try_submit(1, task->item, std::vector<int>{7}, &message) == la::SubmitStatus::invalid_label);
+  CHECK(queue.try_submit(1, task->item, std::vector<int>{7}, &message) ==
+        la::SubmitStatus::invalid_label);
   CHECK(message.find("label 7") != std::string::npos);
   CHECK(message.find("'animal'") != std::string::npos);
-  CHECK(queue.try_submit(2, task->item, std::vector<int>{0}, &message) == la::SubmitStatus::not_lease_holder);
+  CHECK(queue.try_submit(2, task->item, std::vector<int>{0}, &message) ==
+        la::SubmitStatus::not_lease_holder);
   CHECK(message.find("never assigned") != std::string::npos);
   CHECK(queue.checkpoint() == before);
 
@@ -350,7 +363,9 @@ TEST_CASE("gold items go to every annotator once and never block completion") {
 
 TEST_CASE("multi-label tasks: any subset, canonical order, per-class binary annotations") {
   la::TaskQueue queue({.overlap = 2}, la::ManualClock(0));
-  const int topics = queue.add_label_set(la::LabelSet(std::vector<std::string>{"sport", "politics", "science"}, {.type = la::AnnotationType::multi_label, .from_name = "topics", .to_name = "text"}));
+  const int topics = queue.add_label_set(la::LabelSet(
+      std::vector<std::string>{"sport", "politics", "science"},
+      {.type = la::AnnotationType::multi_label, .from_name = "topics", .to_name = "text"}));
   queue.add_task(1, topics, nlohmann::json{{"text", "A match in parliament"}}, 1.0);
   auto a = queue.next(1);
   CHECK(a->data["text"] == "A match in parliament");
@@ -383,11 +398,16 @@ TEST_CASE("bad arguments are refused with labelkit errors naming them") {
   CHECK_THROWS_AS(la::TaskQueue({.gold_rate = 1.5}), labelkit::invalid_argument);
   CHECK_THROWS_AS(la::TaskQueue({.lease_timeout = -1ms}), labelkit::invalid_argument);
   la::TaskQueue queue({}, la::ManualClock(0));
-  CHECK_THROWS_AS(queue.add_label_set(la::LabelSet(std::vector<std::string>{}, {.from_name = "x"})), labelkit::invalid_argument);
-  CHECK_THROWS_AS(queue.add_label_set(la::LabelSet(std::vector<std::string>{"a", "a"}, {.from_name = "x"})), labelkit::invalid_argument);
+  CHECK_THROWS_AS(queue.add_label_set(la::LabelSet(std::vector<std::string>{}, {.from_name = "x"})),
+                  labelkit::invalid_argument);
+  CHECK_THROWS_AS(
+      queue.add_label_set(la::LabelSet(std::vector<std::string>{"a", "a"}, {.from_name = "x"})),
+      labelkit::invalid_argument);
   const int set = queue.add_label_set(three_classes());
   CHECK(queue.add_label_set(three_classes()) == set);  // the same set again
-  CHECK_THROWS_AS(queue.add_label_set(la::LabelSet(std::vector<std::string>{"cat"}, {.from_name = "animal"})), labelkit::invalid_argument);
+  CHECK_THROWS_AS(
+      queue.add_label_set(la::LabelSet(std::vector<std::string>{"cat"}, {.from_name = "animal"})),
+      labelkit::invalid_argument);
   CHECK_THROWS_AS(queue.add_tasks(Ids{1, 2}, 5), labelkit::invalid_argument);
   queue.add_tasks(Ids{1, 2}, set);
   try {
@@ -399,7 +419,8 @@ TEST_CASE("bad arguments are refused with labelkit errors naming them") {
   CHECK(queue.size() == 2);  // all-or-nothing: 3 and 4 were not added
   CHECK_THROWS_AS(queue.add_tasks(Ids{3, 3}, set), labelkit::invalid_argument);
   CHECK_THROWS_AS(queue.add_tasks(Ids{-3}, set), labelkit::invalid_argument);
-  CHECK_THROWS_AS(queue.add_tasks(Ids{3}, set, std::vector<double>{INFINITY}), labelkit::invalid_argument);
+  CHECK_THROWS_AS(queue.add_tasks(Ids{3}, set, std::vector<double>{INFINITY}),
+                  labelkit::invalid_argument);
   CHECK_THROWS_AS(queue.add_gold(Ids{7}, set, std::vector<int>{3}), labelkit::invalid_argument);
   CHECK_THROWS_AS(queue.add_gold(Ids{7}, set, std::vector<int>{}), labelkit::dimension_mismatch);
   CHECK_THROWS_AS((void)queue.next(-1), labelkit::invalid_argument);

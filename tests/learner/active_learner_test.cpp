@@ -37,7 +37,8 @@ TEST_CASE("strategies are values: a lambda works, and its result is checked") {
   auto farthest_right = [](const auto& context, Eigen::Index k) {
     Ids ids(context.unlabeled.begin(), context.unlabeled.end());
     std::reverse(ids.begin(), ids.end());
-    ids.resize(static_cast<std::size_t>(std::min<Eigen::Index>(k, static_cast<Eigen::Index>(ids.size()))));
+    ids.resize(
+        static_cast<std::size_t>(std::min<Eigen::Index>(k, static_cast<Eigen::Index>(ids.size()))));
     return ids;
   };
   labelkit::ActiveLearner learner(NearestCentroid{}, line_features(), farthest_right);
@@ -47,7 +48,8 @@ TEST_CASE("strategies are values: a lambda works, and its result is checked") {
   auto returns_labeled = [](const auto&, Eigen::Index) { return Ids{0}; };
   labelkit::ActiveLearner bad(NearestCentroid{}, line_features(), returns_labeled);
   bad.teach(Ids{0}, {0});
-  CHECK_THROWS_WITH(bad.query(1), doctest::Contains("item 0 at position 0, which is already labeled"));
+  CHECK_THROWS_WITH(bad.query(1),
+                    doctest::Contains("item 0 at position 0, which is already labeled"));
 
   auto returns_twice = [](const auto&, Eigen::Index) { return Ids{3, 3}; };
   labelkit::ActiveLearner twice(NearestCentroid{}, line_features(), returns_twice);
@@ -77,7 +79,8 @@ TEST_CASE("query before any label, bad teach calls, and k edge cases") {
 }
 
 TEST_CASE("teach without refit, then refit once") {
-  labelkit::ActiveLearner learner(NearestCentroid{}, line_features(), labelkit::query::ratio_sampling);
+  labelkit::ActiveLearner learner(NearestCentroid{}, line_features(),
+                                  labelkit::query::ratio_sampling);
   learner.teach(Ids{0}, {0}, labelkit::Refit::no);
   learner.teach(Ids{10}, {1}, labelkit::Refit::no);
   CHECK_FALSE(learner.fitted());
@@ -141,9 +144,10 @@ TEST_CASE("simulate records a learning curve, and its area is the mean accuracy"
   CHECK(ramp.area() == doctest::Approx(0.5));
 
   options.budget = 151;
-  CHECK_THROWS_WITH((void)labelkit::simulate(NearestCentroid{}, pool, pool_y, test, test_y,
-                                       labelkit::query::margin_sampling, options),
-                    doctest::Contains("'budget' must lie in [initial_labels, pool size] = [4, 150]"));
+  CHECK_THROWS_WITH(
+      (void)labelkit::simulate(NearestCentroid{}, pool, pool_y, test, test_y,
+                               labelkit::query::margin_sampling, options),
+      doctest::Contains("'budget' must lie in [initial_labels, pool size] = [4, 150]"));
 }
 
 TEST_CASE("accuracy uses the argmax with ties to the lower class") {

@@ -27,7 +27,8 @@ static_assert(labelkit::check_model<LogisticRegression, Eigen::MatrixXd>());
 
 namespace {
 
-// Reference values (printed with 12 significant digits), computed once with Debian's scikit-learn 1.2.1 (/usr/bin/python3):
+// Reference values (printed with 12 significant digits), computed once with Debian's
+// scikit-learn 1.2.1 (/usr/bin/python3):
 //
 //   d = np.loadtxt('examples/data/digits.csv', delimiter=','); X, y = d[:300, :-1], d[:300, -1]
 //   m = LogisticRegression(C=1.0, tol=1e-10, max_iter=10000, solver="newton-cg").fit(X, y)
@@ -47,6 +48,8 @@ namespace {
 constexpr double digits_c1_objective = 2.3088572074037272;
 constexpr double digits_c001_objective = 0.5525516450505688;
 
+// The reference tables keep scikit-learn's printed layout.
+// clang-format off
 // digits_c1_coef: shape (10, 64)
 const std::vector<double> digits_c1_coef{
     0, -0.0120527243492, -0.0159923340506, 0.0146238958014, 0.0270803359487, -0.0302859119911,
@@ -361,13 +364,13 @@ const std::vector<double> bc_proba{
     0.706610643019, 0.293389356981, 0.00171927292673, 0.998280727073, 0.962848339664,
     0.0371516603355, 0.735932889338, 0.264067110662, 0.0414699759838, 0.958530024016};
 
+// clang-format on
 
 struct Problem {
   Eigen::MatrixXd train;
   std::vector<int> labels;
   Eigen::MatrixXd test;
 };
-
 
 // digits rows 0..299 for training, rows 300..309 for the probabilities.
 Problem digits_problem() {
@@ -439,8 +442,7 @@ TEST_CASE("multinomial fit matches scikit-learn on digits (C = 1 and C = 0.01)")
     LogisticRegression model(0.01);
     model.fit(problem.train, problem.labels);
     check_digits(model, problem.test, digits_c001_coef, digits_c001_intercept, digits_c001_proba);
-    CHECK(model.convergence().objective ==
-          doctest::Approx(digits_c001_objective).epsilon(1e-10));
+    CHECK(model.convergence().objective == doctest::Approx(digits_c001_objective).epsilon(1e-10));
   }
   SUBCASE("a tighter tolerance gets closer still") {
     LogisticRegressionOptions options;
@@ -706,7 +708,8 @@ TEST_CASE("bad input is rejected with messages naming the argument and row") {
     CHECK_THROWS_WITH_AS(model.fit(Eigen::MatrixXd(0, 64), std::vector<int>{}),
                          doctest::Contains("'x' is empty"), labelkit::invalid_argument);
     CHECK_THROWS_WITH_AS(
-        model.fit(problem.train, std::vector<int>(problem.labels.begin(), problem.labels.end() - 1)),
+        model.fit(problem.train,
+                  std::vector<int>(problem.labels.begin(), problem.labels.end() - 1)),
         "labelkit: LogisticRegression::fit(): 'labels' has 299 entries but 'x' has 300 rows "
         "(expected one label per row)",
         labelkit::dimension_mismatch);
@@ -732,9 +735,9 @@ TEST_CASE("bad input is rejected with messages naming the argument and row") {
         problem.labels.begin());
     CHECK_THROWS_WITH_AS(
         model.fit(problem.train, problem.labels),
-        doctest::Contains(labelkit::detail::concat(
-                              "label out of range at row ", first_big, " (got ",
-                              problem.labels[first_big], ", expected label < n_classes = 5)")
+        doctest::Contains(labelkit::detail::concat("label out of range at row ", first_big,
+                                                   " (got ", problem.labels[first_big],
+                                                   ", expected label < n_classes = 5)")
                               .c_str()),
         labelkit::invalid_argument);
   }

@@ -25,7 +25,8 @@ static_assert(labelkit::check_model<GaussianNaiveBayes, Eigen::MatrixXd>());
 
 namespace {
 
-// Reference values (printed with 12 significant digits), computed once with Debian's scikit-learn 1.2.1 (/usr/bin/python3):
+// Reference values (printed with 12 significant digits), computed once with Debian's
+// scikit-learn 1.2.1 (/usr/bin/python3):
 //
 //   b = np.loadtxt('examples/data/breast_cancer.csv', delimiter=',', skiprows=1)
 //   g = GaussianNB().fit(b[:200, :-1], b[:200, -1])          # raw features
@@ -38,6 +39,8 @@ namespace {
 constexpr double gnb_bc_epsilon = 0.0002991680838877499;       // g.epsilon_
 constexpr double gnb_digits_epsilon = 4.5067322222222435e-08;  // gd.epsilon_
 
+// The reference tables keep scikit-learn's printed layout.
+// clang-format off
 // gnb_bc_theta: shape (2, 30)
 const std::vector<double> gnb_bc_theta{
     16.5671153846, 20.8920192308, 109.418269231, 878.597115385, 0.104112596154, 0.14740375,
@@ -110,6 +113,7 @@ const std::vector<double> gnb_digits_proba{
     0, 0, 0, 2.57545590585e-10, 0, 0, 0, 0, 0, 1, 0, 2.25538381848e-131, 4.20864100744e-61, 0,
     0, 1, 0, 0, 0, 0, 0, 0, 1.25660821105e-27, 1.13908243625e-62, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
+// clang-format on
 
 const examples::Dataset& breast_cancer() {
   static const examples::Dataset data = examples::load_breast_cancer();

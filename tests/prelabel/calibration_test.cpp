@@ -29,12 +29,13 @@ Eigen::VectorXd vec(std::initializer_list<double> values) {
 // confidences rounded to 0.1 (many ties) and whether the pre-label was right.
 const Eigen::VectorXd iso_c = vec({0.4, 0.5, 0.9, 0.7, 0.4, 0.6, 0.6, 0.4, 0.8, 0.4, 0.6, 0.7,
                                    0.6, 0.7, 0.8, 1.0, 0.5, 0.8, 0.8, 0.5, 0.3, 1.0, 0.5, 0.5});
-const Eigen::VectorXd iso_y = vec({0, 0, 1, 0, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0, 1,
-                                   0, 1});
+const Eigen::VectorXd iso_y =
+    vec({0, 0, 1, 0, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0, 1, 0, 1});
 const std::vector<double> iso_w{1.77, 1.09, 1.22, 0.72, 1.55, 0.94, 1.81, 0.91,
                                 1.34, 1.10, 1.42, 0.79, 0.77, 1.62, 1.63, 1.35,
                                 1.88, 0.81, 1.78, 0.75, 1.95, 1.44, 1.41, 1.96};
-const std::vector<double> iso_queries{0.0, 0.3, 0.35, 0.5, 0.55, 0.62, 0.7, 0.77, 0.8, 0.9, 0.95, 1.0};
+const std::vector<double> iso_queries{0.0, 0.3,  0.35, 0.5, 0.55, 0.62,
+                                      0.7, 0.77, 0.8,  0.9, 0.95, 1.0};
 
 }  // namespace
 
@@ -179,8 +180,8 @@ TEST_CASE("reliability_table and ECE on a hand-checked example") {
 }
 
 TEST_CASE("bin edges are k/n in floating point: 0.3 is in bin 3 of 10") {
-  const auto table = labelkit::prelabel::reliability_table(vec({0.3, 0.7, 0.29999}),
-                                                           vec({1, 1, 1}), 10);
+  const auto table =
+      labelkit::prelabel::reliability_table(vec({0.3, 0.7, 0.29999}), vec({1, 1, 1}), 10);
   CHECK(table.bins[3].count == 1);
   CHECK(table.bins[7].count == 1);
   CHECK(table.bins[2].count == 1);
@@ -195,9 +196,9 @@ TEST_CASE("reliability_table from reviewed items leaves out no-answer items") {
   CHECK(table.bins[8].accuracy == 0.0);
   CHECK_THROWS_AS((void)labelkit::prelabel::reliability_table(reviewed, 0),
                   labelkit::invalid_argument);
-  CHECK_THROWS_AS((void)labelkit::prelabel::reliability_table(vec({0.5, std::nan("")}),
-                                                              vec({1, 0})),
-                  labelkit::invalid_argument);
+  CHECK_THROWS_AS(
+      (void)labelkit::prelabel::reliability_table(vec({0.5, std::nan("")}), vec({1, 0})),
+      labelkit::invalid_argument);
 }
 
 TEST_CASE("HistogramBinning maps a confidence to its bin's accuracy") {
@@ -218,13 +219,13 @@ TEST_CASE("fit_temperature matches scipy's bounded minimisation of the NLL") {
   //   in beta = 1/T, brentq(g, 0.01, 100, xtol=1e-15) with g(b) = mean(E_softmax(b z)[z] - z_y)
   //   -> T = 2.1528988890627967, nll = 0.8545288092132434.
   const double z_values[] = {
-      -1.00, 0.66,  0.28,  3.18,  -2.38, 2.21,  -2.10, 2.81,  1.46,  -0.74, -3.44, 4.86, 3.01,
-      1.51,  2.28,  0.70,  0.22,  -1.60, -1.60, 4.24,  -2.92, 0.31,  -0.64, 0.45,  2.65, -2.50,
-      -3.46, 1.49,  2.43,  1.51,  1.93,  -0.63, 0.59,  -0.49, 3.13,  -1.59, 0.27,  -0.22, 2.59,
-      0.45,  5.10,  4.50,  2.99,  -2.58, -0.68, 0.28,  1.07,  -4.56, 3.85,  2.13,  -2.60, -1.96,
-      -1.60, 1.59,  1.28,  4.10,  1.11,  1.54,  1.81,  3.52,  2.98,  2.74,  -2.16, 1.12, -1.63,
-      3.01,  1.32,  -0.61, 0.60,  0.97,  -1.40, -0.36, 0.96,  6.43,  -0.49, 0.39,  -2.34, -2.67,
-      1.05,  1.70,  1.52,  0.67,  1.73,  0.28,  -3.05, 0.58,  0.22,  -1.57, -0.95, -0.14};
+      -1.00, 0.66, 0.28,  3.18, -2.38, 2.21,  -2.10, 2.81,  1.46,  -0.74, -3.44, 4.86,  3.01,
+      1.51,  2.28, 0.70,  0.22, -1.60, -1.60, 4.24,  -2.92, 0.31,  -0.64, 0.45,  2.65,  -2.50,
+      -3.46, 1.49, 2.43,  1.51, 1.93,  -0.63, 0.59,  -0.49, 3.13,  -1.59, 0.27,  -0.22, 2.59,
+      0.45,  5.10, 4.50,  2.99, -2.58, -0.68, 0.28,  1.07,  -4.56, 3.85,  2.13,  -2.60, -1.96,
+      -1.60, 1.59, 1.28,  4.10, 1.11,  1.54,  1.81,  3.52,  2.98,  2.74,  -2.16, 1.12,  -1.63,
+      3.01,  1.32, -0.61, 0.60, 0.97,  -1.40, -0.36, 0.96,  6.43,  -0.49, 0.39,  -2.34, -2.67,
+      1.05,  1.70, 1.52,  0.67, 1.73,  0.28,  -3.05, 0.58,  0.22,  -1.57, -0.95, -0.14};
   const std::vector<int> labels{2, 2, 2, 2, 0, 1, 1, 0, 0, 0, 0, 1, 2, 2, 1,
                                 0, 0, 2, 2, 1, 0, 0, 2, 2, 1, 0, 2, 1, 1, 2};
   const Eigen::Map<const Eigen::Matrix<double, 30, 3, Eigen::RowMajor>> z(z_values);
@@ -259,7 +260,8 @@ TEST_CASE("fit_temperature matches scipy's bounded minimisation of the NLL") {
     void fit(const Eigen::MatrixXd&, const std::vector<int>&) {}
     Eigen::MatrixXd predict_proba(const Eigen::MatrixXd& x) const {
       Eigen::MatrixXd out(x.rows(), p.cols());
-      for (Eigen::Index i = 0; i < x.rows(); ++i) out.row(i) = p.row(static_cast<Eigen::Index>(x(i, 0)));
+      for (Eigen::Index i = 0; i < x.rows(); ++i)
+        out.row(i) = p.row(static_cast<Eigen::Index>(x(i, 0)));
       return out;
     }
   };
@@ -305,8 +307,9 @@ TEST_CASE("temperature functions validate their input") {
   CHECK_THROWS_AS((void)labelkit::prelabel::fit_temperature(z, ok), labelkit::invalid_argument);
   Eigen::MatrixXd p(2, 2);
   p << 1, 0, 0.5, 0.5;
-  CHECK_THROWS_WITH((void)labelkit::prelabel::fit_temperature_from_probabilities(p, std::vector<int>{1, 0}),
-                    doctest::Contains("row 0 gives its true class 1 probability 0"));
+  CHECK_THROWS_WITH(
+      (void)labelkit::prelabel::fit_temperature_from_probabilities(p, std::vector<int>{1, 0}),
+      doctest::Contains("row 0 gives its true class 1 probability 0"));
   CHECK_NOTHROW((void)labelkit::prelabel::fit_temperature_from_probabilities(p, ok));
   CHECK_THROWS_AS((void)labelkit::prelabel::apply_temperature(p, 0.0), labelkit::invalid_argument);
 }

@@ -116,7 +116,8 @@ TEST_CASE("choose_threshold agrees with brute force on random reviewed sets") {
     for (std::uint64_t i = 0; i < n; ++i) {
       const double confidence = static_cast<double>(random.uniform_index(21)) / 20.0;
       const int truth = static_cast<int>(random.uniform_index(3));
-      int predicted = random.uniform01() < confidence ? truth : static_cast<int>(random.uniform_index(3));
+      int predicted =
+          random.uniform01() < confidence ? truth : static_cast<int>(random.uniform_index(3));
       if (random.uniform01() < 0.05) predicted = -1;
       reviewed.push_back({predicted, confidence, truth});
     }
@@ -159,8 +160,8 @@ TEST_CASE("choose_class_thresholds: each class reaches the target, so the union 
 // Acceptance tracking
 
 TEST_CASE("acceptance_report: accept rate, confusion and effort saved") {
-  const std::vector<ReviewedItem> reviewed{
-      {0, 0.9, 0}, {0, 0.8, 0}, {0, 0.7, 1}, {1, 0.6, 1}, {1, 0.9, 2}, {-1, 0.0, 2}, {2, 0.5, 2}};
+  const std::vector<ReviewedItem> reviewed{{0, 0.9, 0}, {0, 0.8, 0},  {0, 0.7, 1}, {1, 0.6, 1},
+                                           {1, 0.9, 2}, {-1, 0.0, 2}, {2, 0.5, 2}};
   labelkit::prelabel::EffortModel effort;
   effort.label = 30.0;    // seconds from scratch
   effort.confirm = 8.0;   // seconds to accept a suggestion

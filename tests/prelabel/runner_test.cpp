@@ -27,10 +27,10 @@ using labelkit::prelabel::Outcome;
 using labelkit::prelabel::PreLabel;
 using labelkit::prelabel::PreLabeler;
 using labelkit::prelabel::Router;
+using labelkit::prelabel::run_prelabeler;
 using labelkit::prelabel::RunOptions;
 using labelkit::prelabel::RunProgress;
 using labelkit::prelabel::RunReport;
-using labelkit::prelabel::run_prelabeler;
 
 namespace {
 
@@ -84,10 +84,18 @@ class ChaosPreLabeler final : public PreLabeler<Eigen::Index> {
     if (u < failure_rate_) {
       const std::size_t bad = (h >> 3) % out.size();
       switch ((h >> 20) % 4) {
-        case 0: out[bad].confidence = std::numeric_limits<double>::quiet_NaN(); break;
-        case 1: out[bad].label = n_classes; break;
-        case 2: out[bad].probabilities = {0.5, 0.6, 0.0, 0.0}; break;
-        default: out[bad].failure = "could not reach the model"; break;
+        case 0:
+          out[bad].confidence = std::numeric_limits<double>::quiet_NaN();
+          break;
+        case 1:
+          out[bad].label = n_classes;
+          break;
+        case 2:
+          out[bad].probabilities = {0.5, 0.6, 0.0, 0.0};
+          break;
+        default:
+          out[bad].failure = "could not reach the model";
+          break;
       }
     }
     return out;
@@ -159,9 +167,9 @@ static_assert(std::is_same_v<decltype(PreLabel::label), int>);
 static_assert(std::is_same_v<decltype(PreLabel::confidence), double>);
 static_assert(std::is_same_v<decltype(PreLabel::probabilities), std::vector<double>>);
 static_assert(std::is_same_v<decltype(PreLabel::rationale), std::string>);
-static_assert(std::is_same_v<decltype(&PreLabeler<std::string>::label_batch),
-                             std::vector<PreLabel> (PreLabeler<std::string>::*)(
-                                 std::span<const std::string>)>);
+static_assert(std::is_same_v<
+              decltype(&PreLabeler<std::string>::label_batch),
+              std::vector<PreLabel> (PreLabeler<std::string>::*)(std::span<const std::string>)>);
 
 TEST_CASE("PreLabel is an aggregate that brace-initialises without warnings") {
   // This file compiles with -Wall -Wextra -Werror: partial initialisation must not warn.
@@ -252,8 +260,8 @@ TEST_CASE("wrong-length results and invalid pre-labels are reported with their r
   RunOptions options;
   options.batch_size = 4;
   options.max_retries = 0;
-  auto short_result = labelkit::prelabel::make_prelabeler<Eigen::Index>(
-      [](std::span<const Eigen::Index> batch) {
+  auto short_result =
+      labelkit::prelabel::make_prelabeler<Eigen::Index>([](std::span<const Eigen::Index> batch) {
         return std::vector<PreLabel>(batch.size() - 1, PreLabel{0, 1.0, {}, {}, {}});
       });
   RunReport report = run_prelabeler(short_result, items, n_classes, Router(0.5), options);
@@ -278,8 +286,8 @@ TEST_CASE("wrong-length results and invalid pre-labels are reported with their r
 TEST_CASE("retries resend only the items that failed, in contiguous runs") {
   std::vector<std::vector<Eigen::Index>> calls;
   std::vector<int> seen(10, 0);
-  auto flaky = labelkit::prelabel::make_prelabeler<Eigen::Index>(
-      [&](std::span<const Eigen::Index> batch) {
+  auto flaky =
+      labelkit::prelabel::make_prelabeler<Eigen::Index>([&](std::span<const Eigen::Index> batch) {
         calls.emplace_back(batch.begin(), batch.end());
         std::vector<PreLabel> out;
         for (const Eigen::Index i : batch) {
@@ -306,8 +314,9 @@ TEST_CASE("retries resend only the items that failed, in contiguous runs") {
 }
 
 TEST_CASE("no-answer pre-labels go to review, not to failed") {
-  auto abstain = labelkit::prelabel::make_prelabeler<Eigen::Index>(
-      [](const Eigen::Index&) { return PreLabel{-1, 0.0, {}, "unsure", {}}; });
+  auto abstain = labelkit::prelabel::make_prelabeler<Eigen::Index>([](const Eigen::Index&) {
+    return PreLabel{-1, 0.0, {}, "unsure", {}};
+  });
   const auto items = iota_items(5);
   const RunReport report = run_prelabeler(abstain, items, n_classes, Router(0.0));
   CHECK(report.needs_review == 5);
@@ -366,8 +375,8 @@ TEST_CASE("concurrency runs batches at once, never more than asked") {
   std::condition_variable changed;
   int in_flight = 0;
   int max_in_flight = 0;
-  auto labeler = labelkit::prelabel::make_prelabeler<Eigen::Index>(
-      [&](std::span<const Eigen::Index> batch) {
+  auto labeler =
+      labelkit::prelabel::make_prelabeler<Eigen::Index>([&](std::span<const Eigen::Index> batch) {
         {
           std::unique_lock<std::mutex> lock(mutex);
           ++in_flight;
@@ -395,8 +404,8 @@ TEST_CASE("concurrency runs batches at once, never more than asked") {
 
 TEST_CASE("an empty input gives an empty report without calling the pre-labeler") {
   int calls = 0;
-  auto labeler = labelkit::prelabel::make_prelabeler<Eigen::Index>(
-      [&](std::span<const Eigen::Index> batch) {
+  auto labeler =
+      labelkit::prelabel::make_prelabeler<Eigen::Index>([&](std::span<const Eigen::Index> batch) {
         ++calls;
         return std::vector<PreLabel>(batch.size());
       });
@@ -415,9 +424,10 @@ TEST_CASE("run_prelabeler rejects bad configuration") {
   const auto items = iota_items(3);
   RunOptions options;
   options.batch_size = 0;
-  CHECK_THROWS_WITH_AS((void)run_prelabeler(labeler, items, n_classes, Router(0.5), options),
-                       "labelkit: run_prelabeler(): 'options.batch_size' must be at least 1 (got 0)",
-                       labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      (void)run_prelabeler(labeler, items, n_classes, Router(0.5), options),
+      "labelkit: run_prelabeler(): 'options.batch_size' must be at least 1 (got 0)",
+      labelkit::invalid_argument);
   options = RunOptions{};
   options.concurrency = 0;
   CHECK_THROWS_AS((void)run_prelabeler(labeler, items, n_classes, Router(0.5), options),

@@ -58,7 +58,8 @@ TEST_CASE("bluebirds: every aggregator against the truth (MV gets 26 of 108 wron
   REQUIRE(mv.items.size() == 108);
   for (std::size_t i = 0; i < 108; ++i) REQUIRE(mv.items[i] == crowd.truth[i].first);
   const int mv_wrong = quality_test::count_wrong(mv.labels, truth);
-  const int ds_wrong = quality_test::count_wrong(q::dawid_skene(crowd.annotations, 2).labels, truth);
+  const int ds_wrong =
+      quality_test::count_wrong(q::dawid_skene(crowd.annotations, 2).labels, truth);
   const int oc_wrong =
       quality_test::count_wrong(q::one_coin_dawid_skene(crowd.annotations, 2).labels, truth);
   const int glad_wrong = quality_test::count_wrong(q::glad(crowd.annotations, 2).labels, truth);
@@ -77,14 +78,16 @@ TEST_CASE("bluebirds: every aggregator against the truth (MV gets 26 of 108 wron
 
 TEST_CASE("GLAD, MACE and Wawa beat majority vote on a crowd with spammers") {
   const auto crowd = spammer_crowd(17);
-  const int mv = quality_test::count_wrong(q::majority_vote(crowd.annotations, 3).labels, crowd.truth);
+  const int mv =
+      quality_test::count_wrong(q::majority_vote(crowd.annotations, 3).labels, crowd.truth);
   const auto g = q::glad(crowd.annotations, 3);
   const auto m = q::mace(crowd.annotations, 3);
   const auto w = q::wawa(crowd.annotations, 3);
   const int glad_wrong = quality_test::count_wrong(g.labels, crowd.truth);
   const int mace_wrong = quality_test::count_wrong(m.labels, crowd.truth);
   const int wawa_wrong = quality_test::count_wrong(w.labels, crowd.truth);
-  const int ds_wrong = quality_test::count_wrong(q::dawid_skene(crowd.annotations, 3).labels, crowd.truth);
+  const int ds_wrong =
+      quality_test::count_wrong(q::dawid_skene(crowd.annotations, 3).labels, crowd.truth);
   // Measured (wrong of 1500): MV 470, GLAD 216, MACE 207, Wawa 340, Dawid-Skene 216.
   CHECK(mv > 440);
   CHECK(glad_wrong < 240);
@@ -129,7 +132,8 @@ TEST_CASE("MACE's EM objective never decreases on random crowds") {
       CHECK(r.iterations == 50);
       for (std::size_t t = 1; t < r.log_likelihood.size(); ++t) {
         REQUIRE(std::isfinite(r.log_likelihood[t]));
-        CHECK(r.log_likelihood[t] >= r.log_likelihood[t - 1] - 1e-9 * std::abs(r.log_likelihood[t - 1]));
+        CHECK(r.log_likelihood[t] >=
+              r.log_likelihood[t - 1] - 1e-9 * std::abs(r.log_likelihood[t - 1]));
       }
     }
   }
@@ -150,8 +154,10 @@ TEST_CASE("GLAD and MACE clamp gold items; all reject bad input") {
     CHECK(m.labels[static_cast<std::size_t>(i)] == crowd.truth[static_cast<std::size_t>(i)]);
   }
   const std::vector<Annotation> bad = {{0, 0, 0}, {0, 1, 3}};
-  CHECK_THROWS_WITH_AS(q::glad(bad, 3), "labelkit: glad(): 'annotations' record 1 has a label outside [0, 3) (got 3)",
-                       labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      q::glad(bad, 3),
+      "labelkit: glad(): 'annotations' record 1 has a label outside [0, 3) (got 3)",
+      labelkit::invalid_argument);
   CHECK_THROWS_WITH_AS(q::mace(bad, 3), doctest::Contains("mace(): 'annotations' record 1"),
                        labelkit::invalid_argument);
   CHECK_THROWS_WITH_AS(q::wawa(bad, 3), doctest::Contains("wawa(): 'annotations' record 1"),
@@ -168,8 +174,8 @@ TEST_CASE("GLAD and MACE clamp gold items; all reject bad input") {
 
 TEST_CASE("Wawa on a hand-checked crowd") {
   // Items 0..2; annotator 1 always agrees with the majority, annotator 2 half the time.
-  const std::vector<Annotation> a = {{0, 1, 1}, {0, 2, 1}, {0, 3, 1}, {1, 1, 0}, {1, 2, 1},
-                                     {1, 3, 0}, {2, 2, 0}, {2, 3, 1}};
+  const std::vector<Annotation> a = {{0, 1, 1}, {0, 2, 1}, {0, 3, 1}, {1, 1, 0},
+                                     {1, 2, 1}, {1, 3, 0}, {2, 2, 0}, {2, 3, 1}};
   const auto w = q::wawa(a, 2);
   // MV: item 0 -> 1, item 1 -> 0, item 2 tie -> 0. Skills: 1 -> 2/2, 2 -> (1 + 0 + 1)/3,
   // 3 -> (1 + 1 + 0)/3.

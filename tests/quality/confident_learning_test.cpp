@@ -70,11 +70,11 @@ TEST_CASE("thresholds, confident joint and noise matrices on a hand-checked exam
   // 6 items, 2 classes. Given labels 0,0,0,1,1,1.
   const std::vector<int> y = {0, 0, 0, 1, 1, 1};
   Eigen::MatrixXd p(6, 2);
-  p << 0.9, 0.1,  //
-      0.8, 0.2,   //
-      0.1, 0.9,   // given 0, confidently 1
-      0.3, 0.7,   //
-      0.2, 0.8,   //
+  p << 0.9, 0.1,   //
+      0.8, 0.2,    //
+      0.1, 0.9,    // given 0, confidently 1
+      0.3, 0.7,    //
+      0.2, 0.8,    //
       0.65, 0.35;  // given 1, p0 = 0.65 >= t0 = 0.6: confidently 0
   // t0 = (0.9 + 0.8 + 0.1) / 3 = 0.6; t1 = (0.7 + 0.8 + 0.35) / 3 = 0.6167
   const Eigen::VectorXd t = per_class_thresholds(y, p);
@@ -112,10 +112,10 @@ TEST_CASE("confident learning finds most flipped labels in synthetic data with 1
     FilterBy filter;
     double min_precision, min_recall;
   };
-  for (const Expect e : {Expect{FilterBy::prune_by_noise_rate, 0.82, 0.87},
-                         Expect{FilterBy::prune_by_class, 0.79, 0.89},
-                         Expect{FilterBy::both, 0.84, 0.86},
-                         Expect{FilterBy::confident_learning, 0.90, 0.72}}) {
+  for (const Expect e :
+       {Expect{FilterBy::prune_by_noise_rate, 0.82, 0.87},
+        Expect{FilterBy::prune_by_class, 0.79, 0.89}, Expect{FilterBy::both, 0.84, 0.86},
+        Expect{FilterBy::confident_learning, 0.90, 0.72}}) {
     LabelIssueOptions options;
     options.filter_by = e.filter;
     const auto r = find_label_issues(d.given, d.probabilities, options);
@@ -125,7 +125,8 @@ TEST_CASE("confident learning finds most flipped labels in synthetic data with 1
     CHECK(s.precision >= e.min_precision);
     CHECK(s.recall >= e.min_recall);
     // Issues are ranked by quality, ascending; suggested label != given.
-    for (std::size_t k = 1; k < r.issues.size(); ++k) CHECK(r.issues[k - 1].quality <= r.issues[k].quality);
+    for (std::size_t k = 1; k < r.issues.size(); ++k)
+      CHECK(r.issues[k - 1].quality <= r.issues[k].quality);
     for (const auto& issue : r.issues) CHECK(issue.suggested_label != issue.given_label);
   }
   // The noise matrix estimate is near the truth: 85% on the diagonal, 5% off it.
@@ -145,7 +146,8 @@ TEST_CASE("confident learning finds most flipped labels in synthetic data with 1
   CHECK(mg.issues.size() == r.issues.size());
   // float input gives the same issues.
   const Eigen::MatrixXf pf = d.probabilities.cast<float>();
-  CHECK(find_label_issues(d.given, pf).issues.size() == doctest::Approx(r.issues.size()).epsilon(0.02));
+  CHECK(find_label_issues(d.given, pf).issues.size() ==
+        doctest::Approx(r.issues.size()).epsilon(0.02));
   // Row-major input gives identical results.
   const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> pr = d.probabilities;
   CHECK(find_label_issues(d.given, pr).issues == r.issues);
@@ -155,7 +157,8 @@ TEST_CASE("confident learning on real digits with 10% injected noise (out-of-sam
   // tests/data/digits_noisy_oos_proba.csv: the digits labels with 180 of 1797 flipped
   // (numpy default_rng(0)), and 5-fold out-of-sample probabilities of StandardScaler +
   // LogisticRegression(C=0.1) trained on the noisy labels (scikit-learn cross_val_predict,
-  // StratifiedKFold(5, shuffle=True, random_state=0)), written by tests/data/digits_noisy_oos_proba.py.
+  // StratifiedKFold(5, shuffle=True, random_state=0)), written by
+  // tests/data/digits_noisy_oos_proba.py.
   const auto digits = examples::load_digits();
   std::ifstream in(std::string(LABELKIT_TEST_DATA_DIR) + "/digits_noisy_oos_proba.csv");
   REQUIRE(in);
@@ -184,9 +187,9 @@ TEST_CASE("confident learning on real digits with 10% injected noise (out-of-sam
     FilterBy filter;
     double min_precision, min_recall;
   };
-  for (const Expect e : {Expect{FilterBy::prune_by_noise_rate, 0.85, 0.83},
-                         Expect{FilterBy::prune_by_class, 0.86, 0.90},
-                         Expect{FilterBy::both, 0.90, 0.80}}) {
+  for (const Expect e :
+       {Expect{FilterBy::prune_by_noise_rate, 0.85, 0.83},
+        Expect{FilterBy::prune_by_class, 0.86, 0.90}, Expect{FilterBy::both, 0.90, 0.80}}) {
     const FilterBy filter = e.filter;
     LabelIssueOptions options;
     options.filter_by = filter;
@@ -198,7 +201,8 @@ TEST_CASE("confident learning on real digits with 10% injected noise (out-of-sam
     CHECK(s.recall >= e.min_recall);
     // Top of the ranking is almost all true errors.
     std::size_t top_hits = 0;
-    for (std::size_t k = 0; k < 50 && k < r.issues.size(); ++k) top_hits += flipped[static_cast<std::size_t>(r.issues[k].index)];
+    for (std::size_t k = 0; k < 50 && k < r.issues.size(); ++k)
+      top_hits += flipped[static_cast<std::size_t>(r.issues[k].index)];
     MESSAGE("  top-50 hits " << top_hits);
     CHECK(top_hits >= 45);
     std::size_t suggested_right = 0;
@@ -230,8 +234,8 @@ TEST_CASE("confident learning rejects bad input, naming the row or entry") {
                        labelkit::invalid_argument);
   Eigen::MatrixXd unnormalised = p;
   unnormalised(1, 1) = 0.9;
-  CHECK_THROWS_WITH_AS(confident_joint(y, unnormalised), doctest::Contains("row 1 does not sum to 1"),
-                       labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(confident_joint(y, unnormalised),
+                       doctest::Contains("row 1 does not sum to 1"), labelkit::invalid_argument);
   LabelIssueOptions options;
   options.frac_noise = 2;
   CHECK_THROWS_WITH_AS(find_label_issues(y, p, options), doctest::Contains("'options.frac_noise'"),

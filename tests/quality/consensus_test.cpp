@@ -22,12 +22,14 @@ TEST_CASE("consensus combines a good model with a noisy crowd and beats majority
     m.diagonal().setConstant(0.65);
     confusion.push_back(m);
   }
-  const auto crowd = quality_test::simulate(1000, confusion, Eigen::VectorXd::Constant(3, 1.0 / 3), 3, 4);
+  const auto crowd =
+      quality_test::simulate(1000, confusion, Eigen::VectorXd::Constant(3, 1.0 / 3), 3, 4);
   labelkit::Random random(99);
   Eigen::MatrixXd p(1000, 3);
   for (int i = 0; i < 1000; ++i) {
     Eigen::RowVector3d logits;
-    for (int k = 0; k < 3; ++k) logits(k) = (k == crowd.truth[static_cast<std::size_t>(i)] ? 2.2 : 0.0) + random.normal();
+    for (int k = 0; k < 3; ++k)
+      logits(k) = (k == crowd.truth[static_cast<std::size_t>(i)] ? 2.2 : 0.0) + random.normal();
     logits.array() -= logits.maxCoeff();
     p.row(i) = logits.array().exp() / logits.array().exp().sum();
   }
@@ -47,7 +49,9 @@ TEST_CASE("consensus combines a good model with a noisy crowd and beats majority
   // Consensus quality separates right from wrong consensus labels: mean quality higher when right.
   double right_q = 0, wrong_q = 0;
   for (int i = 0; i < 1000; ++i) {
-    (r.labels[static_cast<std::size_t>(i)] == crowd.truth[static_cast<std::size_t>(i)] ? right_q : wrong_q) += r.quality(i);
+    (r.labels[static_cast<std::size_t>(i)] == crowd.truth[static_cast<std::size_t>(i)] ? right_q
+                                                                                       : wrong_q) +=
+        r.quality(i);
   }
   CHECK(right_q / (1000 - wrong) > wrong_q / wrong + 0.1);
   CHECK(r.annotator_quality.size() == 3);
@@ -78,11 +82,12 @@ TEST_CASE("multiannotator_consensus rejects mismatched or invalid probabilities"
   const std::vector<Annotation> a = {{0, 1, 0}, {5, 2, 1}};
   Eigen::MatrixXd three(3, 2);
   three.setConstant(0.5);
-  CHECK_THROWS_AS(static_cast<void>(q::multiannotator_consensus(a, 2, three)), labelkit::dimension_mismatch);
+  CHECK_THROWS_AS(static_cast<void>(q::multiannotator_consensus(a, 2, three)),
+                  labelkit::dimension_mismatch);
   Eigen::MatrixXd bad(2, 2);
   bad << 0.5, 0.5, 0.9, 0.3;
-  CHECK_THROWS_WITH_AS(q::multiannotator_consensus(a, 2, bad), doctest::Contains("row 1 does not sum to 1"),
-                       labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(q::multiannotator_consensus(a, 2, bad),
+                       doctest::Contains("row 1 does not sum to 1"), labelkit::invalid_argument);
   // float, row-major input works.
   Eigen::Matrix<float, 2, 2, Eigen::RowMajor> f;
   f << 0.5f, 0.5f, 0.1f, 0.9f;

@@ -8,8 +8,8 @@
 #include "labelkit/quality/gold_standard.hpp"
 
 using labelkit::Annotation;
-using labelkit::quality::GoldLabel;
 using labelkit::quality::gold_standard;
+using labelkit::quality::GoldLabel;
 using labelkit::quality::wilson_interval;
 
 TEST_CASE("wilson_interval matches statsmodels proportion_confint(method='wilson')") {
@@ -19,9 +19,9 @@ TEST_CASE("wilson_interval matches statsmodels proportion_confint(method='wilson
     Eigen::Index s, n;
     double lower, upper;
   };
-  for (const Case& c : {Case{7, 10, 0.396778147461145, 0.892208732593699},
-                        Case{0, 5, 0, 0.434482464783175}, Case{20, 20, 0.83887484194718, 1},
-                        Case{45, 60, 0.627679299229522, 0.842234774699433}}) {
+  for (const Case& c :
+       {Case{7, 10, 0.396778147461145, 0.892208732593699}, Case{0, 5, 0, 0.434482464783175},
+        Case{20, 20, 0.83887484194718, 1}, Case{45, 60, 0.627679299229522, 0.842234774699433}}) {
     const auto w = wilson_interval(c.s, c.n);
     CHECK(w.lower == doctest::Approx(c.lower).epsilon(1e-12));
     CHECK(w.upper == doctest::Approx(c.upper).epsilon(1e-12));
@@ -30,7 +30,8 @@ TEST_CASE("wilson_interval matches statsmodels proportion_confint(method='wilson
   CHECK(wilson_interval(0, 0).upper == 1.0);
   CHECK(wilson_interval(0, 0).level == doctest::Approx(0.95).epsilon(1e-12));  // erf(1.96/sqrt 2)
   CHECK(wilson_interval(3, 10, 2.5758293035489).level == doctest::Approx(0.99).epsilon(1e-12));
-  CHECK_THROWS_WITH_AS(static_cast<void>(wilson_interval(3, 2)), doctest::Contains("expected 0 <= successes <= n"),
+  CHECK_THROWS_WITH_AS(static_cast<void>(wilson_interval(3, 2)),
+                       doctest::Contains("expected 0 <= successes <= n"),
                        labelkit::invalid_argument);
 }
 
@@ -44,7 +45,7 @@ TEST_CASE("gold_standard scores annotators on gold items, with confusion and a f
     a.push_back({100 + i, 2, i < 6 ? 1 : 0});  // right on 104,105 only -> 2/12
   }
   for (int i = 0; i < 3; ++i) a.push_back({100 + i, 3, 1});  // 0/3: bad but too little evidence
-  a.push_back({500, 4, 0});  // annotator 4 answered no gold item
+  a.push_back({500, 4, 0});                                  // annotator 4 answered no gold item
   const auto r = gold_standard(a, gold, 2);
   REQUIRE(r.annotators.size() == 4);
   const auto& perfect = r.annotators[0];

@@ -254,7 +254,6 @@ TEST_CASE("an exception from the progress callback propagates and stops EM") {
   CHECK_THROWS_AS((void)q::dawid_skene(crowd.annotations, 3, options), std::runtime_error);
   CHECK(calls == 3);
   calls = 0;
-  CHECK_THROWS_AS((void)q::one_coin_dawid_skene(crowd.annotations, 3, options),
-                  std::runtime_error);
+  CHECK_THROWS_AS((void)q::one_coin_dawid_skene(crowd.annotations, 3, options), std::runtime_error);
   CHECK(calls == 3);
 }

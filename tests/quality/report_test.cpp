@@ -15,7 +15,8 @@ namespace q = labelkit::quality;
 TEST_CASE("quality_report on bluebirds with a third of the truth as gold; JSON round trip") {
   const auto crowd = examples::load_bluebirds();
   std::vector<q::GoldLabel> gold;
-  for (std::size_t i = 0; i < crowd.truth.size(); i += 3) gold.push_back({crowd.truth[i].first, crowd.truth[i].second});
+  for (std::size_t i = 0; i < crowd.truth.size(); i += 3)
+    gold.push_back({crowd.truth[i].first, crowd.truth[i].second});
   const auto report = q::quality_report(crowd.annotations, 2, gold);
   CHECK(report.n_annotations == 4212);
   CHECK(report.n_items == 108);
@@ -31,7 +32,8 @@ TEST_CASE("quality_report on bluebirds with a third of the truth as gold; JSON r
     CHECK(a.worst_class >= 0);
     CHECK(a.flagged == !a.reasons.empty());
     // Flagged by gold exactly when accuracy < 0.7.
-    const bool gold_flag = std::find(a.reasons.begin(), a.reasons.end(), "gold_accuracy") != a.reasons.end();
+    const bool gold_flag =
+        std::find(a.reasons.begin(), a.reasons.end(), "gold_accuracy") != a.reasons.end();
     CHECK(gold_flag == (*a.gold_accuracy < 0.7));
     flagged += a.flagged;
   }

@@ -12,8 +12,8 @@ namespace quality_test {
 
 struct SimulatedCrowd {
   std::vector<labelkit::Annotation> annotations;
-  std::vector<int> truth;                   // per item index 0..n_items-1
-  std::vector<Eigen::MatrixXd> confusion;   // per annotator, rows = true class
+  std::vector<int> truth;                  // per item index 0..n_items-1
+  std::vector<Eigen::MatrixXd> confusion;  // per annotator, rows = true class
 };
 
 // Draws an index from a probability row.

@@ -43,11 +43,9 @@ constexpr std::array<double, 4> expected_vote = {1.0986122886681096, 0.636514168
                                                  0.6365141682948128, 0.0};
 constexpr std::array<double, 4> expected_consensus = {1.0952733774372052, 0.6909233093138181,
                                                       0.6365141682948128, 0.8979457248567798};
-constexpr std::array<double, 4> expected_mean_kl = {2.9345482489386793e-01,
-                                                    4.4879666041024264e-03,
+constexpr std::array<double, 4> expected_mean_kl = {2.9345482489386793e-01, 4.4879666041024264e-03,
                                                     6.3651416829481289e-01, 0.0};
-constexpr std::array<double, 4> expected_max_kl = {3.5148406112438579e-01,
-                                                   9.0095494629268275e-03,
+constexpr std::array<double, 4> expected_max_kl = {3.5148406112438579e-01, 9.0095494629268275e-03,
                                                    1.0986122886681098e+00, 0.0};
 constexpr std::array<double, 4> expected_bald = {0.29345482489386787, 0.00448796660410233,
                                                  0.6365141682948128, 0.0};
@@ -291,8 +289,9 @@ TEST_CASE("bad committees are rejected with the member, row and column named") {
   SUBCASE("a value outside [0, 1]") {
     m[2](0, 0) = -0.1;
     m[2](0, 2) = 0.9;
-    CHECK_THROWS_WITH(vote_entropy(m),
-                      doctest::Contains("'members[2]' has a value outside [0, 1] at row 0, column 0"));
+    CHECK_THROWS_WITH(
+        vote_entropy(m),
+        doctest::Contains("'members[2]' has a value outside [0, 1] at row 0, column 0"));
   }
   SUBCASE("a row that does not sum to 1, in a later block") {
     auto big = random_committee(3, 2000, 3, 5);
@@ -342,7 +341,7 @@ TEST_CASE("committee strategies pick the highest-scoring unlabeled items") {
   const Indices unlabeled = {0, 2, 3, 5, 8, 13, 21, 22, 30, 34, 39};
   const Indices labeled = {1, 4};
   const labelkit::query::QueryContext<ToyCommittee, Eigen::MatrixXd> context{model, x, unlabeled,
-                                                                              labeled, 99};
+                                                                             labeled, 99};
   Eigen::MatrixXd candidates(static_cast<Eigen::Index>(unlabeled.size()), 2);
   for (std::size_t r = 0; r < unlabeled.size(); ++r) {
     candidates.row(static_cast<Eigen::Index>(r)) = x.row(unlabeled[r]);

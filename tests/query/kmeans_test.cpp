@@ -45,12 +45,14 @@ Indices twin_plus_plus(const Eigen::MatrixXd& x, Eigen::Index k, std::uint64_t s
   Eigen::VectorXd md = Eigen::VectorXd::Constant(n, std::numeric_limits<double>::infinity());
   std::vector<char> chosen(static_cast<std::size_t>(n), 0);
   Indices picks;
-  Eigen::Index pick = static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(n)));
+  Eigen::Index pick =
+      static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(n)));
   for (Eigen::Index step = 0;; ++step) {
     picks.push_back(pick);
     chosen[static_cast<std::size_t>(pick)] = 1;
     if (step + 1 == k) break;
-    for (Eigen::Index i = 0; i < n; ++i) md(i) = std::min(md(i), (x.row(i) - x.row(pick)).squaredNorm());
+    for (Eigen::Index i = 0; i < n; ++i)
+      md(i) = std::min(md(i), (x.row(i) - x.row(pick)).squaredNorm());
     for (const Eigen::Index p : picks) md(p) = 0;
     const double total = md.sum();
     REQUIRE(total > 0);
@@ -119,7 +121,8 @@ TEST_CASE("kmeans recovers well-separated blobs; result is self-consistent") {
   CHECK(r.iterations >= 1);
   for (Eigen::Index b = 0; b < 3; ++b) {
     for (Eigen::Index i = b * 60; i < (b + 1) * 60; ++i) {
-      CHECK(r.assignments[static_cast<std::size_t>(i)] == r.assignments[static_cast<std::size_t>(b * 60)]);
+      CHECK(r.assignments[static_cast<std::size_t>(i)] ==
+            r.assignments[static_cast<std::size_t>(b * 60)]);
     }
   }
   CHECK(r.inertia == doctest::Approx(inertia_of(x, r.centers, r.assignments)));
@@ -164,7 +167,8 @@ TEST_CASE("k-means++ seeding equals its brute-force twin") {
     const auto n = static_cast<Eigen::Index>(2 + random.uniform_index(80));
     Eigen::MatrixXd x(n, 3);
     for (Eigen::Index i = 0; i < x.size(); ++i) x(i) = random.normal();
-    const auto k = static_cast<Eigen::Index>(1 + random.uniform_index(static_cast<std::uint64_t>(std::min<Eigen::Index>(n, 10))));
+    const auto k = static_cast<Eigen::Index>(
+        1 + random.uniform_index(static_cast<std::uint64_t>(std::min<Eigen::Index>(n, 10))));
     CHECK(kmeans_plus_plus_seeds(x, k, seed) == twin_plus_plus(x, k, seed));
   }
 }
@@ -198,7 +202,8 @@ TEST_CASE("cluster selection: most central and most uncertain item per cluster")
     const Eigen::Index c = r.assignments[static_cast<std::size_t>(i)];
     for (Eigen::Index j = 0; j < x.rows(); ++j) {
       if (r.assignments[static_cast<std::size_t>(j)] == c) {
-        CHECK((x.row(i) - r.centers.row(c)).squaredNorm() <= (x.row(j) - r.centers.row(c)).squaredNorm());
+        CHECK((x.row(i) - r.centers.row(c)).squaredNorm() <=
+              (x.row(j) - r.centers.row(c)).squaredNorm());
       }
     }
   }
@@ -213,16 +218,17 @@ TEST_CASE("cluster selection: most central and most uncertain item per cluster")
 TEST_CASE("kmeans and cluster selection reject bad input with the argument named") {
   Eigen::MatrixXd x(4, 2);
   x << 0, 0, 1, 0, 0, 1, 1, 1;
-  CHECK_THROWS_WITH_AS(kmeans(x, 0),
-                       "labelkit: kmeans(): 'k' is out of range (got 0, expected 1 <= k <= 4 points)",
-                       labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      kmeans(x, 0), "labelkit: kmeans(): 'k' is out of range (got 0, expected 1 <= k <= 4 points)",
+      labelkit::invalid_argument);
   CHECK_THROWS_WITH(kmeans(x, 5), doctest::Contains("'k' is out of range (got 5"));
   CHECK_THROWS_WITH(kmeans(x, -2), doctest::Contains("'k' is negative (got -2"));
   CHECK_THROWS_WITH(kmeans(Eigen::MatrixXd(0, 2), 1), doctest::Contains("'points' is empty"));
   Eigen::MatrixXd bad = x;
   bad(2, 1) = std::numeric_limits<double>::quiet_NaN();
-  CHECK_THROWS_WITH(kmeans(bad, 2),
-                    doctest::Contains("kmeans(): 'points' has a non-finite value at row 2, column 1"));
+  CHECK_THROWS_WITH(
+      kmeans(bad, 2),
+      doctest::Contains("kmeans(): 'points' has a non-finite value at row 2, column 1"));
   KMeansOptions options;
   options.max_iterations = 0;
   CHECK_THROWS_WITH(kmeans(x, 2, options),
@@ -268,19 +274,22 @@ TEST_CASE("kmeans strategies: central and most uncertain item per cluster of the
   const Indices labeled = {1, 3};
   PlainModel model;
   const labelkit::query::QueryContext<PlainModel, Eigen::MatrixXd> context{model, x, unlabeled,
-                                                                            labeled, 77};
+                                                                           labeled, 77};
   Eigen::MatrixXd xu(static_cast<Eigen::Index>(unlabeled.size()), 2);
-  for (std::size_t r = 0; r < unlabeled.size(); ++r) xu.row(static_cast<Eigen::Index>(r)) = x.row(unlabeled[r]);
+  for (std::size_t r = 0; r < unlabeled.size(); ++r)
+    xu.row(static_cast<Eigen::Index>(r)) = x.row(unlabeled[r]);
   KMeansOptions options;
   options.seed = 77;
   CHECK(labelkit::query::kmeans_sampling(context, 3) ==
         labelkit::query::to_item_ids(cluster_centroid_selection(xu, 3, options), unlabeled));
   const Eigen::VectorXd entropy = labelkit::query::entropy(model.predict_proba(xu));
   CHECK(labelkit::query::kmeans_entropy_sampling(context, 3) ==
-        labelkit::query::to_item_ids(cluster_top_score_selection(xu, entropy, 3, options), unlabeled));
+        labelkit::query::to_item_ids(cluster_top_score_selection(xu, entropy, 3, options),
+                                     unlabeled));
   const Eigen::VectorXd margin = labelkit::query::margin(model.predict_proba(xu));
-  CHECK(labelkit::query::kmeans_margin_sampling(context, 2) ==
-        labelkit::query::to_item_ids(cluster_top_score_selection(xu, margin, 2, options), unlabeled));
+  CHECK(
+      labelkit::query::kmeans_margin_sampling(context, 2) ==
+      labelkit::query::to_item_ids(cluster_top_score_selection(xu, margin, 2, options), unlabeled));
   CHECK(labelkit::query::kmeans_sampling(context, 100).size() == 30);  // capped at the pool
   CHECK(labelkit::query::kmeans_sampling(context, 0).empty());
 }

@@ -42,8 +42,8 @@ TEST_CASE("ties go to the lower index, whichever algorithm runs") {
   Eigen::VectorXd s = Eigen::VectorXd::Constant(1000, 0.5);
   s(900) = 0.7;
   s(10) = 0.7;
-  CHECK(top_k(s, 4) == Indices{10, 900, 0, 1});      // heap path (k << n)
-  const Indices big = top_k(s, 600);                  // nth_element path
+  CHECK(top_k(s, 4) == Indices{10, 900, 0, 1});  // heap path (k << n)
+  const Indices big = top_k(s, 600);             // nth_element path
   CHECK(big == sorted_top_k(s, 600));
 }
 
@@ -53,7 +53,8 @@ TEST_CASE("top_k agrees with a full sort on random inputs with many ties") {
     const Eigen::Index n = 1 + static_cast<Eigen::Index>(random.uniform_index(300));
     Eigen::VectorXf s(n);
     for (Eigen::Index i = 0; i < n; ++i) s(i) = static_cast<float>(random.uniform_index(20));
-    for (const Eigen::Index k : {Eigen::Index{0}, Eigen::Index{1}, Eigen::Index{3}, n / 2, n, n + 5}) {
+    for (const Eigen::Index k :
+         {Eigen::Index{0}, Eigen::Index{1}, Eigen::Index{3}, n / 2, n, n + 5}) {
       CHECK(top_k(s, k) == sorted_top_k(s, k));
     }
   }

@@ -11,8 +11,8 @@
 #include "labelkit/query/select.hpp"
 #include "labelkit/query/streaming.hpp"
 
-using labelkit::query::TopKAccumulator;
 using labelkit::query::top_k;
+using labelkit::query::TopKAccumulator;
 using Indices = std::vector<Eigen::Index>;
 
 namespace {
@@ -65,19 +65,25 @@ TEST_CASE("TopKAccumulator: shards merged in any order and tree shape equal one 
   for (int trial = 0; trial < 40; ++trial) {
     const Eigen::Index n = 1 + static_cast<Eigen::Index>(random.uniform_index(400));
     const Eigen::VectorXf s = tied_scores<float>(n, random);
-    const Eigen::Index k = static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(n + 3)));
+    const Eigen::Index k =
+        static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(n + 3)));
     const Indices expected = top_k(s, k);
     // Random shards of consecutive ids.
     const auto shards = 1 + static_cast<Eigen::Index>(random.uniform_index(6));
     std::vector<TopKAccumulator<float>> parts;
     Eigen::Index start = 0;
     for (Eigen::Index p = 0; p < shards; ++p) {
-      const Eigen::Index end = p + 1 == shards ? n : start + static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(n - start + 1)));
+      const Eigen::Index end = p + 1 == shards
+                                   ? n
+                                   : start + static_cast<Eigen::Index>(random.uniform_index(
+                                                 static_cast<std::uint64_t>(n - start + 1)));
       TopKAccumulator<float> acc(k);
       // Each shard in random chunks too.
       Eigen::Index at = start;
       while (at < end) {
-        const Eigen::Index len = 1 + static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(end - at)));
+        const Eigen::Index len =
+            1 +
+            static_cast<Eigen::Index>(random.uniform_index(static_cast<std::uint64_t>(end - at)));
         acc.add(s.segment(at, len), at);
         at += len;
       }
@@ -114,8 +120,8 @@ TEST_CASE("TopKAccumulator: non-contiguous ids, single pairs and row vectors") {
   TopKAccumulator<double> acc(3);
   Eigen::RowVectorXd chunk(3);
   chunk << 0.5, 0.9, 0.5;
-  acc.add(chunk, 100);      // ids 100, 101, 102
-  acc.add(0.9, 7);          // ties 101 on score, lower id wins
+  acc.add(chunk, 100);  // ids 100, 101, 102
+  acc.add(0.9, 7);      // ties 101 on score, lower id wins
   acc.add(0.1, 3);
   CHECK(acc.ids() == Indices{7, 101, 100});
   CHECK(acc.size() == 3);
@@ -157,18 +163,20 @@ TEST_CASE("TopKAccumulator: bad input names the argument") {
   TopKAccumulator<double> acc(2);
   Eigen::VectorXd s(3);
   s << 1.0, std::nan(""), 2.0;
-  CHECK_THROWS_WITH_AS(acc.add(s, 10),
-                       "labelkit: TopKAccumulator::add(): 'scores' has NaN at position 1 (item id 11)",
-                       labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      acc.add(s, 10),
+      "labelkit: TopKAccumulator::add(): 'scores' has NaN at position 1 (item id 11)",
+      labelkit::invalid_argument);
   CHECK(acc.size() == 0);  // nothing kept when it throws
   CHECK_THROWS_AS(acc.add(Eigen::VectorXd::Ones(2), -1), labelkit::invalid_argument);
   CHECK_THROWS_AS(acc.add(Eigen::MatrixXd::Ones(2, 2), 0), labelkit::invalid_argument);
   CHECK_THROWS_AS(acc.add(1.0, -3), labelkit::invalid_argument);
   CHECK_THROWS_AS(acc.merge(TopKAccumulator<double>(3)), labelkit::error);
   const std::vector<double> odd{1.0, 2.0, 3.0};
-  CHECK_THROWS_WITH_AS(TopKAccumulator<double>::from_pairs(odd, 2),
-                       "labelkit: TopKAccumulator::from_pairs(): 'flat' has odd length 3 (expected score, id pairs)",
-                       labelkit::invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      TopKAccumulator<double>::from_pairs(odd, 2),
+      "labelkit: TopKAccumulator::from_pairs(): 'flat' has odd length 3 (expected score, id pairs)",
+      labelkit::invalid_argument);
   const std::vector<double> repeated{1.0, 4.0, 2.0, 4.0};
   CHECK_THROWS_WITH_AS(TopKAccumulator<double>::from_pairs(repeated, 2),
                        "labelkit: TopKAccumulator::from_pairs(): 'flat' repeats item id 4",

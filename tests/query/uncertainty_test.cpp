@@ -19,9 +19,9 @@ namespace {
 // Rows chosen so each score is easy to compute by hand.
 Eigen::MatrixXd hand_probabilities() {
   Eigen::MatrixXd p(4, 3);
-  p << 1.0, 0.0, 0.0,   // certain
-      0.5, 0.3, 0.2,    //
-      0.4, 0.4, 0.2,    // tie for the top
+  p << 1.0, 0.0, 0.0,  // certain
+      0.5, 0.3, 0.2,   //
+      0.4, 0.4, 0.2,   // tie for the top
       1.0 / 3, 1.0 / 3, 1.0 / 3;
   return p;
 }
@@ -51,7 +51,8 @@ TEST_CASE("least_confidence, margin, ratio and entropy match hand-computed value
 
   const Eigen::VectorXd h = entropy(p);
   CHECK(h(0) == 0.0);  // 0 ln 0 = 0 exactly, no epsilon
-  CHECK(h(1) == doctest::Approx(-(0.5 * std::log(0.5) + 0.3 * std::log(0.3) + 0.2 * std::log(0.2))));
+  CHECK(h(1) ==
+        doctest::Approx(-(0.5 * std::log(0.5) + 0.3 * std::log(0.3) + 0.2 * std::log(0.2))));
   CHECK(h(2) == doctest::Approx(-(0.8 * std::log(0.4) + 0.2 * std::log(0.2))));
   CHECK(h(3) == doctest::Approx(std::log(3.0)));
 }
@@ -125,7 +126,8 @@ TEST_CASE("bad probabilities are rejected with the row and column named") {
   Eigen::MatrixXd p = hand_probabilities();
   SUBCASE("NaN") {
     p(2, 1) = std::numeric_limits<double>::quiet_NaN();
-    CHECK_THROWS_WITH_AS(entropy(p), "labelkit: entropy(): 'probabilities' has NaN at row 2, column 1",
+    CHECK_THROWS_WITH_AS(entropy(p),
+                         "labelkit: entropy(): 'probabilities' has NaN at row 2, column 1",
                          labelkit::invalid_argument);
   }
   SUBCASE("negative") {
@@ -157,7 +159,8 @@ TEST_CASE("entropy matches a plain std::log reference, for any chunking of the r
   // depend on where it falls in a block, or streaming/sharded selection would differ from one
   // top_k over everything.
   labelkit::Random random(21);
-  for (const Eigen::Index n : {Eigen::Index{1}, Eigen::Index{7}, Eigen::Index{300}, Eigen::Index{1001}}) {
+  for (const Eigen::Index n :
+       {Eigen::Index{1}, Eigen::Index{7}, Eigen::Index{300}, Eigen::Index{1001}}) {
     Eigen::MatrixXd p(n, 10);
     for (Eigen::Index i = 0; i < n; ++i) {
       double sum = 0;
@@ -180,7 +183,8 @@ TEST_CASE("entropy matches a plain std::log reference, for any chunking of the r
       CHECK(h(i) == doctest::Approx(expected).epsilon(1e-14));
       CHECK(hf(i) == doctest::Approx(expected).epsilon(1e-5));
     }
-    for (const Eigen::Index chunk : {Eigen::Index{1}, Eigen::Index{3}, Eigen::Index{17}, Eigen::Index{256}}) {
+    for (const Eigen::Index chunk :
+         {Eigen::Index{1}, Eigen::Index{3}, Eigen::Index{17}, Eigen::Index{256}}) {
       for (Eigen::Index start = 0; start < n; start += chunk) {
         const Eigen::Index rows = std::min(chunk, n - start);
         const Eigen::VectorXd part = entropy(p.middleRows(start, rows));

@@ -64,7 +64,7 @@ class CodeIndex {
       hi = std::max(hi, v);
     }
     const long long range = static_cast<long long>(hi) - lo;
-    const long long n = static_cast<long long>(a.size() + b.size());
+    const long long n = static_cast<long long>(a.size()) + static_cast<long long>(b.size());
     if (range <= 4 * n + 1024) {
       offset_ = lo;
       table_.assign(static_cast<std::size_t>(range) + 1, -1);
@@ -246,6 +246,8 @@ class RatingTable {
   /// @throws labelkit::invalid_argument for an empty matrix, an infinite entry, or ids that are
   ///         negative or not strictly increasing; labelkit::dimension_mismatch if an id list does
   ///         not have one id per row / column.
+  // The id lists are taken by value and moved into ids_or_positions, which keeps them.
+  // NOLINTBEGIN(performance-unnecessary-value-param)
   template <class Derived>
   [[nodiscard]] static RatingTable from_items_by_annotators(
       const Eigen::MatrixBase<Derived>& ratings, std::vector<Index> item_ids = {},
@@ -259,6 +261,7 @@ class RatingTable {
         ids_or_positions(std::move(annotator_ids), ratings.cols(), function, "annotator_ids");
     return t;
   }
+  // NOLINTEND(performance-unnecessary-value-param)
 
   /// A table over an annotators x items matrix, the layout of Krippendorff's reliability data
   /// (his coders x units) and of the `krippendorff_alpha(matrix, Level)` overloads; stored

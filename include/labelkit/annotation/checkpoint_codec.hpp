@@ -102,12 +102,12 @@ template <class Json = nlohmann::json>
   out.reserve(256 + state.tasks.size() * 96);
   const auto put_int = [&out](std::int64_t value) {
     char buffer[24];
-    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+    auto* const end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
     out.append(buffer, end);
   };
   const auto put_double = [&out](double value) {
     char buffer[32];
-    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+    auto* const end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
     out.append(buffer, end);
   };
   const auto put_labels = [&](const std::vector<int>& labels) {
@@ -497,7 +497,7 @@ template <class Json>
       }
       task.slots.push_back(std::move(slot));
     }
-    if (state.index_of.count(task.item) != 0) {
+    if (state.index_of.contains(task.item)) {
       bad_json(context, path_of(tp, "item"), "item ", task.item, " is repeated");
     }
     const std::size_t index = state.adopt_task(std::move(task));

@@ -77,14 +77,22 @@ enum class SubmitStatus {
 /// The name of a status, as used in messages and logs.
 [[nodiscard]] constexpr std::string_view to_string(SubmitStatus status) noexcept {
   switch (status) {
-    case SubmitStatus::accepted: return "accepted";
-    case SubmitStatus::accepted_late: return "accepted_late";
-    case SubmitStatus::duplicate: return "duplicate";
-    case SubmitStatus::unknown_task: return "unknown_task";
-    case SubmitStatus::invalid_label: return "invalid_label";
-    case SubmitStatus::not_lease_holder: return "not_lease_holder";
-    case SubmitStatus::lease_expired: return "lease_expired";
-    case SubmitStatus::duplicate_submission: return "duplicate_submission";
+    case SubmitStatus::accepted:
+      return "accepted";
+    case SubmitStatus::accepted_late:
+      return "accepted_late";
+    case SubmitStatus::duplicate:
+      return "duplicate";
+    case SubmitStatus::unknown_task:
+      return "unknown_task";
+    case SubmitStatus::invalid_label:
+      return "invalid_label";
+    case SubmitStatus::not_lease_holder:
+      return "not_lease_holder";
+    case SubmitStatus::lease_expired:
+      return "lease_expired";
+    case SubmitStatus::duplicate_submission:
+      return "duplicate_submission";
   }
   return "unknown";
 }

@@ -216,7 +216,7 @@ template <class Json = nlohmann::json>
           } else if (side == "right") {
             answer.winner = Winner::right;
           } else {
-            detail::bad_json(context, selected_path, "expected \"left\" or \"right\" (got '", side,
+            detail::bad_json(context, selected_path, R"(expected "left" or "right" (got ')", side,
                              "')");
           }
           answer.annotator = detail::completed_by(annotation, p, context);

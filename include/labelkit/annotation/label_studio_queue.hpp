@@ -74,7 +74,7 @@ inline void check_new_item(const QueueState& state, std::unordered_set<Eigen::In
   if (item < 0 || item > max_file_count) {
     fail(function, "task ", position, " has item id ", item, " (expected 0 <= id <= 2^62)");
   }
-  if (state.index_of.count(item) != 0 || !seen.insert(item).second) {
+  if (state.index_of.contains(item) || !seen.insert(item).second) {
     fail(function, "task ", position, ": item ", item, " already exists");
   }
 }

@@ -92,6 +92,7 @@ struct SpanRegion {
   /// Member-wise equality.
   friend bool operator==(const SpanRegion&, const SpanRegion&) = default;
   /// Ordered by start, end, then label (the canonical order of a stored answer).
+  // NOLINTNEXTLINE(modernize-use-nullptr): the 0 is the synthesized comparison's own
   friend auto operator<=>(const SpanRegion&, const SpanRegion&) = default;
 };
 

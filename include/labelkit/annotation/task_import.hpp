@@ -72,7 +72,7 @@ void check_import(const QueueState& state, const annotation::TaskSet& set, const
   for (std::size_t t = 0; t < set.tasks.size(); ++t) {
     const auto& task = set.tasks[t];
     if (task.item < 0) fail(function, "task ", t, " has a negative item id (got ", task.item, ")");
-    if (state.index_of.count(task.item) || !seen_items.emplace(task.item, t).second) {
+    if (state.index_of.contains(task.item) || !seen_items.emplace(task.item, t).second) {
       fail(function, "task ", t, ": item ", task.item, " already exists");
     }
     if (task.label_set < 0 || static_cast<std::size_t>(task.label_set) >= set.label_sets.size()) {

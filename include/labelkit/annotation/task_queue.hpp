@@ -393,7 +393,7 @@ class TaskQueue {
     const Millis now = now_clamped();
     std::unique_lock lock(mutex_);
     std::uint64_t ticket = expire_locked(now);
-    const bool known = state_.annotators.count(annotator) != 0;
+    const bool known = state_.annotators.contains(annotator);
     auto assignment = next_locked<Json>(annotator, now);
     if (journal_ && (assignment || !known))
       ticket = journal_->log_lease(annotator, now, assignment ? assignment->item : -1);
@@ -927,7 +927,7 @@ class TaskQueue {
       }
     }
     if (item < 0) labelkit::detail::fail(function, "'item' is negative (got ", item, ")");
-    if (state_.index_of.count(item))
+    if (state_.index_of.contains(item))
       labelkit::detail::fail(function, "item ", item, " already exists");
     if (!std::isfinite(priority)) labelkit::detail::fail(function, "'priority' is not finite");
     detail::TaskState task;
@@ -1002,7 +1002,7 @@ class TaskQueue {
       if (items[i] < 0)
         labelkit::detail::fail(function, "'items' has a negative id at position ", i, " (got ",
                                items[i], ")");
-      if (state_.index_of.count(items[i]) ||
+      if (state_.index_of.contains(items[i]) ||
           (items.size() > 1 && !batch.emplace(items[i], i).second)) {
         labelkit::detail::fail(function, "item ", items[i], " (position ", i, ") already exists");
       }

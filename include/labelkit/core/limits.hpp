@@ -59,7 +59,8 @@ inline void check_allocation(std::initializer_list<std::size_t> counts, std::siz
   }
   if (over || total > max_allocation_bytes) {
     fail(function, what, " would need more than ", max_allocation_bytes,
-         " bytes (labelkit::max_allocation_bytes; define LABELKIT_MAX_ALLOCATION_BYTES to change it)");
+         " bytes (labelkit::max_allocation_bytes; define LABELKIT_MAX_ALLOCATION_BYTES to change "
+         "it)");
   }
 }
 

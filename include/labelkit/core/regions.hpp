@@ -67,6 +67,7 @@ struct AnnotatedItem {
   /// Member-wise equality.
   friend bool operator==(const AnnotatedItem&, const AnnotatedItem&) = default;
   /// Ordered by item, then annotator.
+  // NOLINTNEXTLINE(modernize-use-nullptr): the 0 is the synthesized comparison's own
   friend auto operator<=>(const AnnotatedItem&, const AnnotatedItem&) = default;
 };
 

@@ -86,7 +86,7 @@ template <class Derived>
 ///         labelkit::invalid_argument if initial_labels < 1, batch_size < 1, budget <
 ///         initial_labels, or budget exceeds the pool.
 template <class M, class X, class S>
-  requires Model<M, X> && query::QueryStrategy<S, M, X>
+requires Model<M, X> && query::QueryStrategy<S, M, X>
 [[nodiscard]] LearningCurve simulate(const M& model, const X& pool_features,
                                      std::span<const int> pool_labels, const X& test_features,
                                      std::span<const int> test_labels, const S& strategy,
@@ -101,7 +101,8 @@ template <class M, class X, class S>
                                      " rows but 'test_labels' has ", test_labels.size());
   }
   if (options.initial_labels < 1) {
-    detail::fail("simulate", "'initial_labels' must be at least 1 (got ", options.initial_labels, ")");
+    detail::fail("simulate", "'initial_labels' must be at least 1 (got ", options.initial_labels,
+                 ")");
   }
   if (options.batch_size < 1) {
     detail::fail("simulate", "'batch_size' must be at least 1 (got ", options.batch_size, ")");
@@ -120,9 +121,9 @@ template <class M, class X, class S>
   };
   LearningCurve curve;
   const auto record = [&]() {
-    const LearningCurvePoint point{learner.pool().labeled_count(),
-                                   accuracy(learner.model().predict_proba(test_features),
-                                            test_labels)};
+    const LearningCurvePoint point{
+        learner.pool().labeled_count(),
+        accuracy(learner.model().predict_proba(test_features), test_labels)};
     curve.points.push_back(point);
     if (options.progress) options.progress(point);
   };

@@ -130,7 +130,7 @@ inline void check_final_labels(const pipeline::FinalLabels& labels, const IdName
 [[nodiscard]] inline std::string shortest_double(double value) {
   char buffer[64];
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
+  return {buffer, result.ptr};
 }
 
 /// Collects records read from a file, then sorts them by item and refuses repeats. Item names

@@ -42,7 +42,7 @@ concept ItemLabelFunction = requires(F& f, const Item& item) {
 /// runner's concurrency is > 1; it must then be safe to call concurrently (a stateless lambda
 /// is).
 template <class Item, class F>
-  requires BatchLabelFunction<F, Item> || ItemLabelFunction<F, Item>
+requires BatchLabelFunction<F, Item> || ItemLabelFunction<F, Item>
 class CallablePreLabeler final : public PreLabeler<Item> {
  public:
   /// Wraps `function` (moved in).
@@ -74,7 +74,7 @@ class CallablePreLabeler final : public PreLabeler<Item> {
 ///       return p;
 ///     });
 template <class Item, class F>
-  requires BatchLabelFunction<std::decay_t<F>, Item> || ItemLabelFunction<std::decay_t<F>, Item>
+requires BatchLabelFunction<std::decay_t<F>, Item> || ItemLabelFunction<std::decay_t<F>, Item>
 [[nodiscard]] CallablePreLabeler<Item, std::decay_t<F>> make_prelabeler(F&& function) {
   return CallablePreLabeler<Item, std::decay_t<F>>(std::forward<F>(function));
 }
@@ -95,15 +95,15 @@ template <class Item, class F>
 /// A batch fails (the runner retries it, then reports its items failed) if an id is out of range,
 /// or the model returns a matrix of the wrong shape, or a row that is not a distribution.
 template <class M, class X>
-  requires HasPredictProba<M, X> && RowSelectable<X>
+requires HasPredictProba<M, X> && RowSelectable<X>
 class ModelPreLabeler final : public PreLabeler<Eigen::Index> {
  public:
   /// @throws labelkit::invalid_argument if temperature is not finite and > 0.
   ModelPreLabeler(M& model, const X& features, double temperature = 1.0)
       : model_(&model), features_(&features), temperature_(temperature) {
     if (!(temperature > 0.0 && std::isfinite(temperature))) {
-      labelkit::detail::fail("ModelPreLabeler", "'temperature' must be finite and > 0 (got ", temperature,
-                   ")");
+      labelkit::detail::fail("ModelPreLabeler", "'temperature' must be finite and > 0 (got ",
+                             temperature, ")");
     }
   }
 
@@ -115,7 +115,7 @@ class ModelPreLabeler final : public PreLabeler<Eigen::Index> {
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (ids[i] < 0 || ids[i] >= n) {
         labelkit::detail::fail("ModelPreLabeler::label_batch", "item ", i, " has row id ", ids[i],
-                     " (expected 0 <= id < ", n, ")");
+                               " (expected 0 <= id < ", n, ")");
       }
     }
     std::vector<PreLabel> out;
@@ -128,8 +128,8 @@ class ModelPreLabeler final : public PreLabeler<Eigen::Index> {
     }
     if (p.rows() != static_cast<Eigen::Index>(ids.size()) || p.cols() < 1) {
       labelkit::detail::fail<dimension_mismatch>("ModelPreLabeler::label_batch",
-                                       "predict_proba returned ", p.rows(), " x ", p.cols(),
-                                       " (expected ", ids.size(), " rows)");
+                                                 "predict_proba returned ", p.rows(), " x ",
+                                                 p.cols(), " (expected ", ids.size(), " rows)");
     }
     out.reserve(ids.size());
     for (Eigen::Index r = 0; r < p.rows(); ++r) {
@@ -156,8 +156,8 @@ class ModelPreLabeler final : public PreLabeler<Eigen::Index> {
     if (!(max > 0.0)) return;  // not a distribution; the runner rejects the row
     double sum = 0.0;
     for (Eigen::Index c = 0; c < p.cols(); ++c) {
-      const double v = p(r, c) > 0.0 ? std::exp((std::log(p(r, c)) - std::log(max)) / temperature_)
-                                     : 0.0;
+      const double v =
+          p(r, c) > 0.0 ? std::exp((std::log(p(r, c)) - std::log(max)) / temperature_) : 0.0;
       p(r, c) = v;
       sum += v;
     }
@@ -172,11 +172,9 @@ class ModelPreLabeler final : public PreLabeler<Eigen::Index> {
 
 /// A `ModelPreLabeler` over `model` and `features` (deduces the types).
 template <class M, class X>
-  requires HasPredictProba<M, X> && RowSelectable<X>
-[[nodiscard]] std::unique_ptr<ModelPreLabeler<M, X>> make_model_prelabeler(M& model,
-                                                                           const X& features,
-                                                                           double temperature =
-                                                                               1.0) {
+requires HasPredictProba<M, X> && RowSelectable<X>
+[[nodiscard]] std::unique_ptr<ModelPreLabeler<M, X>> make_model_prelabeler(
+    M& model, const X& features, double temperature = 1.0) {
   return std::make_unique<ModelPreLabeler<M, X>>(model, features, temperature);
 }
 

@@ -37,8 +37,8 @@ namespace prelabel {
 ///   the runner retries that item and, when retries run out, reports it as failed with this
 ///   reason.
 struct PreLabel {
-  int label = -1;                     ///< Index into the label set, or -1 for "no answer".
-  double confidence = 0.0;            ///< In [0, 1].
+  int label = -1;                       ///< Index into the label set, or -1 for "no answer".
+  double confidence = 0.0;              ///< In [0, 1].
   std::vector<double> probabilities{};  ///< Optional: one entry per class, or empty.
   std::string rationale{};              ///< Optional free text.
   std::string failure{};                ///< Non-empty: this item could not be labeled (why).
@@ -82,20 +82,20 @@ class PreLabeler {
   /// Copies the (stateless) base.
   PreLabeler(const PreLabeler&) = default;
   /// Moves the (stateless) base.
-  PreLabeler(PreLabeler&&) = default;
+  PreLabeler(PreLabeler&&) noexcept = default;
   /// Copy-assigns the (stateless) base.
   PreLabeler& operator=(const PreLabeler&) = default;
   /// Move-assigns the (stateless) base.
-  PreLabeler& operator=(PreLabeler&&) = default;
+  PreLabeler& operator=(PreLabeler&&) noexcept = default;
 };
 
 /// An item after human review, the input of threshold selection, calibration and acceptance
 /// tracking: what the pre-labeler proposed (`predicted`, -1 for no answer), with which
 /// confidence, and the label the reviewer settled on (`final_label`, >= 0).
 struct ReviewedItem {
-  int predicted = -1;        ///< The pre-label (index into the label set) or -1.
-  double confidence = 0.0;   ///< The pre-label's confidence, in [0, 1].
-  int final_label = -1;      ///< The reviewed (true) label, 0..C-1.
+  int predicted = -1;       ///< The pre-label (index into the label set) or -1.
+  double confidence = 0.0;  ///< The pre-label's confidence, in [0, 1].
+  int final_label = -1;     ///< The reviewed (true) label, 0..C-1.
 
   /// Whether the pre-label was right.
   [[nodiscard]] bool correct() const noexcept { return predicted >= 0 && predicted == final_label; }
@@ -112,8 +112,8 @@ namespace detail {
                                                                  int n_classes) {
   if (!p.failure.empty()) return p.failure;
   if (p.label < -1 || p.label >= n_classes) {
-    return labelkit::detail::concat("label out of range (got ", p.label, ", expected -1 <= label < ",
-                                    n_classes, ")");
+    return labelkit::detail::concat("label out of range (got ", p.label,
+                                    ", expected -1 <= label < ", n_classes, ")");
   }
   if (!(p.confidence >= 0.0 && p.confidence <= 1.0)) {
     return labelkit::detail::concat("confidence outside [0, 1] (got ", p.confidence, ")");

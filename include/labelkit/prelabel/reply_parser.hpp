@@ -105,7 +105,7 @@ struct ParsedReply {
 /// Limits that bound the parser's work on hostile input.
 struct ReplyParserOptions {
   /// Longer replies are rejected (`reply_too_long`) without being scanned.
-  std::size_t max_reply_bytes = 256 * 1024;
+  std::size_t max_reply_bytes = std::size_t{256} * 1024;
   /// At most this many '{' positions are tried as the start of an object; a reply with more is
   /// refused (`candidate_limit`). The scan is O(max_candidates * reply length) in the worst case
   /// ("{{{{...").

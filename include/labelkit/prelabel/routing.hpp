@@ -92,7 +92,7 @@ class Router {
       : Router(std::vector<std::optional<double>>(per_class.begin(), per_class.end())) {}
 
   /// A router that never auto-accepts.
-  [[nodiscard]] static Router review_all() { return Router(); }
+  [[nodiscard]] static Router review_all() { return {}; }
 
   /// Number of classes the router has thresholds for, or 0 for a global (or review-all) router.
   [[nodiscard]] int n_classes() const noexcept { return static_cast<int>(per_class_.size()); }

@@ -69,7 +69,9 @@ class AnyStrategy {
   template <class S>
   requires(!std::same_as<std::remove_cvref_t<S>, AnyStrategy> &&
            QueryStrategy<std::remove_cvref_t<S>, M, X>)
-      AnyStrategy(S&& strategy, std::string name = "custom")  // NOLINT(google-explicit-constructor)
+      // A forwarding constructor that the constraint keeps away from AnyStrategy itself.
+      // NOLINTNEXTLINE(google-explicit-constructor,bugprone-forwarding-reference-overload)
+      AnyStrategy(S&& strategy, std::string name = "custom")
       : held_(std::make_unique<Held<std::remove_cvref_t<S>>>(std::forward<S>(strategy))),
         name_(std::move(name)) {}
 
@@ -113,8 +115,8 @@ class AnyStrategy {
     Interface() = default;
     Interface(const Interface&) = default;
     Interface& operator=(const Interface&) = default;
-    Interface(Interface&&) = default;
-    Interface& operator=(Interface&&) = default;
+    Interface(Interface&&) noexcept = default;
+    Interface& operator=(Interface&&) noexcept = default;
     virtual ~Interface() = default;
     virtual std::vector<Eigen::Index> pick(const QueryContext<M, X>&, Eigen::Index) = 0;
     virtual QueryResult scored(const QueryContext<M, X>&, Eigen::Index) = 0;
@@ -126,6 +128,8 @@ class AnyStrategy {
   template <class S>
   struct Held final : Interface {
     template <class T>
+    // Held is never copied or moved (it lives behind a unique_ptr).
+    // NOLINTNEXTLINE(bugprone-forwarding-reference-overload)
     explicit Held(T&& s) : strategy(std::forward<T>(s)) {}
     std::vector<Eigen::Index> pick(const QueryContext<M, X>& context, Eigen::Index k) override {
       return strategy(context, k);

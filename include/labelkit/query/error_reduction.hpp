@@ -57,7 +57,8 @@ namespace detail {
 template <class Derived>
 double mean_expected_loss(const Eigen::MatrixBase<Derived>& probabilities, query::ErrorLoss loss) {
   if (loss == query::ErrorLoss::zero_one) {
-    return static_cast<double>(query::least_confidence(probabilities).template cast<double>().mean());
+    return static_cast<double>(
+        query::least_confidence(probabilities).template cast<double>().mean());
   }
   return static_cast<double>(query::entropy(probabilities).template cast<double>().mean());
 }
@@ -75,7 +76,7 @@ namespace query {
 ///         position); labelkit::dimension_mismatch if labeled and labels differ in length;
 ///         whatever the model throws.
 template <class M, class X>
-  requires CopyableModel<M, X>
+requires CopyableModel<M, X>
 [[nodiscard]] Eigen::VectorXd expected_error(const M& model, const X& features,
                                              std::span<const Eigen::Index> labeled,
                                              std::span<const int> labels,
@@ -165,8 +166,10 @@ struct ExpectedErrorReduction {
                   "copy-constructible (labelkit::CopyableModel)");
     labelkit::detail::check_k(k, "ExpectedErrorReduction");
     if (options.candidates < 1 || options.evaluation < 1) {
-      labelkit::detail::fail("ExpectedErrorReduction", "'candidates' and 'evaluation' must be at "
-                             "least 1 (got ", options.candidates, " and ", options.evaluation, ")");
+      labelkit::detail::fail("ExpectedErrorReduction",
+                             "'candidates' and 'evaluation' must be at "
+                             "least 1 (got ",
+                             options.candidates, " and ", options.evaluation, ")");
     }
     const auto n = static_cast<Eigen::Index>(unlabeled.size());
     if (n == 0 || k == 0) return {};

@@ -84,6 +84,7 @@ template <class Derived>
   std::sort(ranked.begin(), ranked.end(),
             [](const auto& a, const auto& b) { return ranks_before(a, b); });
   std::vector<Eigen::Index> result;
+  result.reserve(ranked.size());
   for (const auto& r : ranked) result.push_back(r.index);
   if (static_cast<Eigen::Index>(result.size()) < k) {
     Eigen::Matrix<double, Eigen::Dynamic, 1> closeness = -own;
@@ -137,6 +138,7 @@ template <class Derived, class ScoresDerived>
   std::sort(ranked.begin(), ranked.end(),
             [](const auto& a, const auto& b) { return ranks_before(a, b); });
   std::vector<Eigen::Index> result;
+  result.reserve(ranked.size());
   for (const auto& r : ranked) result.push_back(r.index);
   if (static_cast<Eigen::Index>(result.size()) < k) {
     for (const Eigen::Index i : top_k(rest, k - static_cast<Eigen::Index>(result.size()))) {

@@ -423,6 +423,8 @@ struct NoMetric {
 /// Slots of the fused small-domain pass: integer codes within [first - 32, first + 32) of the
 /// first present value, spanning at most `fused_span` values (rating scales, small label sets).
 inline constexpr int fused_window = 64;
+/// Slot of the first value in the window (the window is centred on it).
+inline constexpr int fused_home = fused_window / 2;
 /// Largest span (largest - smallest value + 1) the fused pass handles.
 inline constexpr int fused_span = 16;
 
@@ -464,16 +466,16 @@ std::optional<FusedSums> fused_small_domain_pass(const Eigen::MatrixBase<Derived
   if (!(std::abs(first) < 4503599627370496.0) || std::floor(first) != first) return std::nullopt;
   constexpr auto width = static_cast<std::size_t>(fused_window);
   FusedSums out;
-  out.base = first - fused_window / 2;
+  out.base = first - fused_home;
   out.totals.assign(width, 0.0);
   out.upper.assign(width * width, 0.0);
   double local[fused_window] = {};
   double* totals = out.totals.data();
   double* upper = out.upper.data();
   const double base = out.base;
-  const double home = static_cast<double>(fused_window / 2);  // slot of `first`
-  std::size_t lo = fused_window / 2;
-  std::size_t hi = fused_window / 2;
+  const double home = fused_home;  // slot of `first`
+  std::size_t lo = fused_home;
+  std::size_t hi = fused_home;
   for (Eigen::Index u = 0; u < items; ++u) {
     double m = 0;
     for (Eigen::Index c = 0; c < annotators; ++c) {

@@ -239,7 +239,6 @@ class DataUnits {
     }
   }
 
- private:
   const Eigen::MatrixBase<Derived>& data_;
   const ValueIndex& index_;
   std::vector<double> count_;

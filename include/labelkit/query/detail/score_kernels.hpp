@@ -67,7 +67,7 @@ LABELKIT_END_NAMESPACE
 #define LABELKIT_SCORE_KERNELS_GATHER 0
 #define LABELKIT_SCORE_KERNELS_TRANSPOSE 0
 LABELKIT_BEGIN_NAMESPACE
-namespace detail {
+namespace detail {  // NOLINT(modernize-concat-nested-namespaces): opened by a macro
 #include "labelkit/query/detail/score_kernels_body.hpp"
 }  // namespace detail
 LABELKIT_END_NAMESPACE
@@ -84,7 +84,7 @@ LABELKIT_END_NAMESPACE
 #define LABELKIT_SCORE_KERNELS_GATHER 0
 #define LABELKIT_SCORE_KERNELS_TRANSPOSE LABELKIT_SIMD_DISPATCH
 LABELKIT_BEGIN_NAMESPACE
-namespace detail {
+namespace detail {  // NOLINT(modernize-concat-nested-namespaces): opened by a macro
 #include "labelkit/query/detail/score_kernels_body.hpp"
 }  // namespace detail
 LABELKIT_END_NAMESPACE
@@ -109,7 +109,7 @@ LABELKIT_END_NAMESPACE
 #define LABELKIT_SCORE_KERNELS_GATHER 2
 #define LABELKIT_SCORE_KERNELS_TRANSPOSE 1
 LABELKIT_BEGIN_NAMESPACE
-namespace detail {
+namespace detail {  // NOLINT(modernize-concat-nested-namespaces): opened by a macro
 #include "labelkit/query/detail/score_kernels_body.hpp"
 }  // namespace detail
 LABELKIT_END_NAMESPACE
@@ -136,7 +136,7 @@ LABELKIT_END_NAMESPACE
 #define LABELKIT_SCORE_KERNELS_GATHER 3
 #define LABELKIT_SCORE_KERNELS_TRANSPOSE 1
 LABELKIT_BEGIN_NAMESPACE
-namespace detail {
+namespace detail {  // NOLINT(modernize-concat-nested-namespaces): opened by a macro
 #include "labelkit/query/detail/score_kernels_body.hpp"
 }  // namespace detail
 LABELKIT_END_NAMESPACE

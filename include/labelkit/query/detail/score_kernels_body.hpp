@@ -21,7 +21,9 @@ struct Simd {
   static constexpr int size = bytes == 0 ? 1 : bytes / static_cast<int>(sizeof(T));
   using Int = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
 #if LABELKIT_SCORE_KERNELS_BYTES > 0
+  // NOLINTNEXTLINE(modernize-use-using): GCC vector types, in the documented typedef form
   typedef T Vec __attribute__((vector_size(LABELKIT_SCORE_KERNELS_BYTES)));
+  // NOLINTNEXTLINE(modernize-use-using): GCC vector types, in the documented typedef form
   typedef Int Bits __attribute__((vector_size(LABELKIT_SCORE_KERNELS_BYTES)));
   using Mask = Bits;  // lanes all ones or zero, as vector comparisons give them
 #else
@@ -56,6 +58,7 @@ struct Simd {
       // AVX-512 names; Clang names the AVX2 ones gatherd_ps256 / gatherd_pd256.
       if (fits32) {
         const auto s = static_cast<int>(stride);
+        // NOLINTNEXTLINE(modernize-use-using): GCC vector types, in the documented typedef form
         typedef int Index8 __attribute__((vector_size(32)));
 #if LABELKIT_SCORE_KERNELS_GATHER == 3
         // All lanes on: GCC types the mask argument as a signed integer, Clang as unsigned.
@@ -65,6 +68,7 @@ struct Simd {
         constexpr int all16 = -1, all8 = -1;
 #endif
         if constexpr (sizeof(T) == 4) {
+          // NOLINTNEXTLINE(modernize-use-using): GCC vector types, in the documented typedef form
           typedef int Index16 __attribute__((vector_size(64)));
           const Index16 index = Index16{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15} * s;
           return __builtin_ia32_gathersiv16sf(Vec{}, p, index, all16, 4);
@@ -81,6 +85,7 @@ struct Simd {
           return __builtin_ia32_gathersiv8sf(Vec{}, p, index, (Vec)(Bits{} == Bits{}), 4);
 #endif
         } else {
+          // NOLINTNEXTLINE(modernize-use-using): GCC vector types, in the documented typedef form
           typedef int Index4 __attribute__((vector_size(16)));
           const Index4 index = Index4{0, 1, 2, 3} * s;
 #if defined(__clang__)
@@ -107,6 +112,7 @@ struct Simd {
   static void transpose_tile(const T* p, std::ptrdiff_t stride, Vec* out) noexcept {
     // 16-byte row segments as vector-extension values; every shuffle below is the per-128-bit-
     // lane pattern of an x86 unpack / shuffle instruction, which the compilers emit for it.
+    // NOLINTNEXTLINE(modernize-use-using): GCC vector types, in the documented typedef form
     typedef T Seg __attribute__((vector_size(16)));
     const auto seg = [p, stride](std::ptrdiff_t row) {
       Seg v;
@@ -140,6 +146,7 @@ struct Simd {
 #else
       Vec z[4];
       for (int k = 0; k < 4; ++k) {
+        // NOLINTNEXTLINE(modernize-use-using): GCC vector types, in the documented typedef form
         typedef T Half __attribute__((vector_size(32)));
         const Half lo = __builtin_shufflevector(seg(k), seg(k + 4), 0, 1, 2, 3, 4, 5, 6, 7);
         const Half hi = __builtin_shufflevector(seg(k + 8), seg(k + 12), 0, 1, 2, 3, 4, 5, 6, 7);
@@ -178,6 +185,7 @@ struct Simd {
 #else
       Vec z[2];
       for (int k = 0; k < 2; ++k) {
+        // NOLINTNEXTLINE(modernize-use-using): GCC vector types, in the documented typedef form
         typedef T Half __attribute__((vector_size(32)));
         const Half lo = __builtin_shufflevector(seg(k), seg(k + 2), 0, 1, 2, 3);
         const Half hi = __builtin_shufflevector(seg(k + 4), seg(k + 6), 0, 1, 2, 3);

@@ -47,6 +47,7 @@ namespace detail {
 /// Writes `bytes` to `path` atomically (see the file comment).
 /// @throws labelkit::error naming the step and the file if any system call fails; the target is
 ///         then unchanged and the temporary file removed.
+template <class = void>
 inline void write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
                                   std::string_view function) {
   static std::atomic<std::uint64_t> counter{0};
@@ -121,6 +122,7 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
 /// @throws labelkit::error if it is missing, not a regular file (a directory), cannot be opened
 ///         or read; labelkit::parse_error if it is larger than `max_bytes`. Never a std::
 ///         exception other than std::bad_alloc.
+template <class = void>
 [[nodiscard]] inline std::string read_file(const std::filesystem::path& path,
                                            std::string_view function, std::size_t max_bytes) {
   std::error_code error;

@@ -331,6 +331,7 @@ struct ParsedJournal {
 /// Splits `bytes` (a whole journal file) into records, checking every checksum. A torn tail is
 /// left out (valid_bytes says where it starts). Records may have at most `max_record` bytes.
 /// @throws labelkit::parse_error for a bad header or a corrupt record that is not the tail.
+template <class = void>
 [[nodiscard]] inline ParsedJournal parse_journal(std::string_view bytes, std::string_view function,
                                                  std::size_t max_record) {
   ParsedJournal result;
@@ -910,6 +911,7 @@ class BasicJournalWriter final : public QueueJournalSink {
 
 /// Splits a snapshot file into its LSN and framed checkpoint.
 /// @throws labelkit::parse_error for a malformed first line.
+template <class = void>
 [[nodiscard]] inline std::pair<std::uint64_t, std::string_view> parse_journal_snapshot(
     std::string_view text, std::string_view function) {
   const auto newline = text.find('\n');

@@ -41,6 +41,7 @@ inline constexpr std::string_view tasks_jsonl_format = "labelkit.annotation.task
 
 /// Checks that a TaskSet can be written: label set names unique and non-empty, every task's
 /// label set exists. @throws labelkit::invalid_argument.
+template <class = void>
 inline void check_writable(const annotation::TaskSet& set, std::string_view function) {
   for (std::size_t s = 0; s < set.label_sets.size(); ++s) {
     if (set.label_sets[s].from_name().empty())

@@ -69,6 +69,7 @@ inline void expect_queue_kind(const QueueState& state, int label_set, annotation
 }
 
 /// @throws labelkit::invalid_argument for a negative or repeated item id, or one the queue has.
+template <class = void>
 inline void check_new_item(const QueueState& state, std::unordered_set<Eigen::Index>& seen,
                            Eigen::Index item, std::size_t position, std::string_view function) {
   if (item < 0 || item > max_file_count) {
@@ -84,6 +85,7 @@ namespace annotation {
 
 /// The Label Studio names of a pairwise label set: its `from_name` and `to_name` as the
 /// `<Pairwise>` control's, the default item-id members of `data`.
+template <class = void>
 [[nodiscard]] inline PairwiseFormat pairwise_format(const LabelSet& set) {
   PairwiseFormat format;
   format.from_name = set.from_name();

@@ -96,6 +96,7 @@ struct RankerFormat {
 namespace detail {
 
 /// Throws labelkit::invalid_argument unless the bucket names are distinct, non-empty and not "_".
+template <class = void>
 inline void check_ranker_buckets(const annotation::RankerFormat& format,
                                  std::string_view function) {
   for (std::size_t b = 0; b < format.buckets.size(); ++b) {
@@ -120,6 +121,7 @@ namespace annotation {
 /// tied) and says nothing about unplaced items. O(sum k^2).
 /// @throws labelkit::invalid_argument if the comparisons would need more than
 ///   labelkit::max_allocation_bytes.
+template <class = void>
 [[nodiscard]] inline std::vector<Comparison> ranking_comparisons(
     std::span<const RankingTask> tasks) {
   std::size_t total = 0;

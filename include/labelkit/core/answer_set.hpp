@@ -58,6 +58,7 @@ struct AnswerSet {
   }
 
   /// The durations in seconds as plain numbers, aligned with `answers` (empty if none).
+  template <class = void>
   [[nodiscard]] std::vector<double> seconds() const {
     std::vector<double> out;
     out.reserve(durations.size());

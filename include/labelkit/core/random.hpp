@@ -96,6 +96,7 @@ class Random {
 /// `k` distinct indices drawn uniformly from [0, n), in the order drawn (a partial Fisher-Yates
 /// shuffle). O(n) memory and O(n + k) time.
 /// @throws labelkit::invalid_argument if n < 0, k < 0 or k > n.
+template <class = void>
 [[nodiscard]] inline std::vector<Index> sample_without_replacement(Index n, Index k,
                                                                    Random& random) {
   if (n < 0) detail::fail("sample_without_replacement", "'n' is negative (got ", n, ")");

@@ -107,6 +107,7 @@ struct BoxLess {
 
 /// Throws labelkit::invalid_argument unless every span has non-negative ids, 0 <= start < end
 /// and a label in [0, n_labels); the message names the record.
+template <class = void>
 inline void check_spans(std::span<const SpanAnnotation> spans, int n_labels,
                         std::string_view function) {
   check_class_count(n_labels, function, "n_labels");
@@ -130,6 +131,7 @@ inline void check_spans(std::span<const SpanAnnotation> spans, int n_labels,
 /// Throws labelkit::invalid_argument unless every box has non-negative ids, finite
 /// coordinates, width > 0, height > 0, finite right and bottom edges and a label in
 /// [0, n_labels); the message names the record.
+template <class = void>
 inline void check_boxes(std::span<const BoxAnnotation> boxes, int n_labels,
                         std::string_view function) {
   check_class_count(n_labels, function, "n_labels");

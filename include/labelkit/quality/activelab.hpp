@@ -18,6 +18,7 @@
 
 #include "labelkit/config.hpp"
 #include "labelkit/core/annotation.hpp"
+#include "labelkit/core/detail/dependent.hpp"
 #include "labelkit/core/error.hpp"
 #include "labelkit/core/validate.hpp"
 #include "labelkit/quality/detail/crowd.hpp"
@@ -346,7 +347,10 @@ template <class DerivedLabeled, class DerivedUnlabeled>
     std::span<const Annotation> annotations, int n_classes,
     const Eigen::MatrixBase<DerivedLabeled>& probabilities,
     const Eigen::MatrixBase<DerivedUnlabeled>& probabilities_unlabeled) {
-  using Matrix = Eigen::MatrixXd;
+  // Spelled as dependent types, so that the Eigen expressions below are compiled only where
+  // this template is used (see detail::dependent_t).
+  using Matrix = detail::dependent_t<Eigen::MatrixXd, DerivedLabeled>;
+  using Vector = detail::dependent_t<Eigen::VectorXd, DerivedLabeled>;
   constexpr const char* function = "active_learning_scores";
   detail::check_n_classes(n_classes, function);
   const Eigen::Index c = n_classes;
@@ -359,7 +363,7 @@ template <class DerivedLabeled, class DerivedUnlabeled>
     labelkit::detail::check_probabilities(probabilities_unlabeled, function,
                                           "probabilities_unlabeled");
   }
-  ActiveLabResult r;
+  detail::dependent_t<ActiveLabResult, DerivedLabeled> r;
   if (annotations.empty()) {
     if (probabilities.rows() != 0) {
       detail::fail<dimension_mismatch>(function, "'probabilities' has ", probabilities.rows(),
@@ -425,7 +429,7 @@ template <class DerivedLabeled, class DerivedUnlabeled>
       r.consensus_quality.resize(crowd.n_items());
       for (Eigen::Index i = 0; i < crowd.n_items(); ++i)
         r.consensus_quality(i) = p(i, r.consensus_labels[static_cast<std::size_t>(i)]);
-      r.annotator_weights = Eigen::VectorXd::Ones(crowd.n_annotators());
+      r.annotator_weights = Vector::Ones(crowd.n_annotators());
       r.model_weight = 1;
     }
     average_weight = r.annotator_weights.mean();

@@ -332,6 +332,7 @@ class ThresholdState {
   /// Merges another shard's state.
   /// @throws labelkit::dimension_mismatch if the class counts differ;
   ///   labelkit::numerical_error if a count overflows int64.
+  template <class = void>
   void merge(const ThresholdState& other) {
     constexpr const char* function = "ThresholdState::merge";
     if (other.count_.size() != count_.size()) {
@@ -368,6 +369,7 @@ class ThresholdState {
 
   /// Tag "LKTHRESH", version 1, then C and per class the exact sum (six limbs), the count, the
   /// least and the largest value.
+  template <class = void>
   [[nodiscard]] std::vector<std::byte> to_bytes() const {
     detail::ByteWriter w("LKTHRESH", 1);
     w.i64(static_cast<std::int64_t>(count_.size()));
@@ -385,6 +387,7 @@ class ThresholdState {
   ///   more classes than the buffer holds, a negative count, a class with no items whose sum or
   ///   range is not empty, a class with items whose least or largest value is outside [0, 1]
   ///   or whose sum is outside [n_k low_k, n_k high_k] (rounded), or trailing bytes.
+  template <class = void>
   [[nodiscard]] static ThresholdState from_bytes(std::span<const std::byte> bytes) {
     detail::ByteReader r(bytes, "LKTHRESH", 1, "ThresholdState::from_bytes");
     const std::int64_t c = r.i64();
@@ -472,6 +475,7 @@ class ConfidentJointState {
   /// Merges another shard's state.
   /// @throws labelkit::dimension_mismatch if the class counts differ;
   ///   labelkit::numerical_error if a count overflows int64.
+  template <class = void>
   void merge(const ConfidentJointState& other) {
     constexpr const char* function = "ConfidentJointState::merge";
     if (other.c_ != c_) {
@@ -523,6 +527,7 @@ class ConfidentJointState {
   [[nodiscard]] int n_classes() const noexcept { return static_cast<int>(c_); }
 
   /// Tag "LKCJOINT", version 1, then C, the C x C counts row by row and the C given counts.
+  template <class = void>
   [[nodiscard]] std::vector<std::byte> to_bytes() const {
     detail::ByteWriter w("LKCJOINT", 1);
     w.i64(static_cast<std::int64_t>(c_));
@@ -535,6 +540,7 @@ class ConfidentJointState {
   /// @throws labelkit::parse_error for a wrong tag or version, C outside [2, max_classes] or
   ///   more counts than the buffer holds, a negative count, a row of the joint whose total
   ///   exceeds its given count, or trailing bytes.
+  template <class = void>
   [[nodiscard]] static ConfidentJointState from_bytes(std::span<const std::byte> bytes) {
     detail::ByteReader r(bytes, "LKCJOINT", 1, "ConfidentJointState::from_bytes");
     const std::int64_t c = r.i64();

@@ -149,6 +149,7 @@ class CrowdState {
 
   /// Tag "LKCROWD1", version 1, then C, the item count, the C class counts, the annotator count
   /// A and A (id, answers) pairs in ascending id.
+  template <class = void>
   [[nodiscard]] std::vector<std::byte> to_bytes() const {
     detail::ByteWriter w("LKCROWD1", 1);
     w.i64(static_cast<std::int64_t>(per_class_.size()));

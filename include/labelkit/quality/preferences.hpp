@@ -180,6 +180,7 @@ struct ComparisonAnnotatorRange {
 
 /// Throws labelkit::invalid_argument naming the first comparison with a negative id, the same
 /// item on both sides, or a winner outside Winner's three values.
+template <class = void>
 inline void check_comparisons(std::span<const Comparison> records, std::string_view function) {
   for (std::size_t r = 0; r < records.size(); ++r) {
     const Comparison& c = records[r];

@@ -298,6 +298,7 @@ SpanTags span_tags(std::span<const SpanAnnotation> spans, int n_labels,
 ///
 /// Complexity O(T) for T tokens.
 /// @throws labelkit::invalid_argument if the sizes differ or a tag is outside [0, 2·n_labels].
+template <class = void>
 inline std::vector<AggregatedSpan> bio_spans(std::span<const TokenRow> tokens,
                                              std::span<const int> tags, int n_labels,
                                              std::span<const double> tag_confidence = {}) {

@@ -41,6 +41,7 @@ struct JsonContext {
 };
 
 /// JSON-pointer path of a child: path_of("/tasks", 3) == "/tasks/3".
+template <class = void>
 [[nodiscard]] inline std::string path_of(const std::string& parent, std::string_view key) {
   std::string path = parent;
   path += '/';
@@ -55,6 +56,7 @@ struct JsonContext {
   }
   return path;
 }
+template <class = void>
 [[nodiscard]] inline std::string path_of(const std::string& parent, std::size_t index) {
   return parent + "/" + std::to_string(index);
 }
@@ -453,6 +455,7 @@ inline constexpr int checkpoint_oldest_version = 1;
 ///         truncated, checksum mismatch).
 /// `version`, if given, receives the header's version (checkpoint_oldest_version to
 /// checkpoint_version).
+template <class = void>
 [[nodiscard]] inline std::string_view unframe_checkpoint(std::string_view text,
                                                          std::string_view function,
                                                          int* version_out = nullptr) {

@@ -46,6 +46,7 @@ enum class EmptyInput { refuse, accept };
 /// Validates every record: non-empty input (unless `empty` is accept), non-negative ids, labels
 /// in [0, n_classes).
 /// @throws labelkit::invalid_argument naming the first offending record.
+template <class = void>
 inline void check_annotations(std::span<const Annotation> annotations, int n_classes,
                               std::string_view function, EmptyInput empty = EmptyInput::refuse) {
   check_n_classes(n_classes, function);

@@ -212,6 +212,7 @@ class EmStatistics {
   /// Adds another shard's statistics.
   /// @throws labelkit::dimension_mismatch if the sizes differ; labelkit::numerical_error if a
   ///   sum leaves (-2^127, 2^127).
+  template <class = void>
   void merge(const EmStatistics& other) {
     constexpr const char* function = "EmStatistics::merge";
     if (other.sums_.size() != sums_.size()) {
@@ -227,6 +228,7 @@ class EmStatistics {
 
   /// Tag "LKEMSTAT", version 2, then the number of sums, the sums (two 64-bit words each), the
   /// evidence (three), the evidence and the item count.
+  template <class = void>
   [[nodiscard]] std::vector<std::byte> to_bytes() const {
     ByteWriter w("LKEMSTAT", 2);
     w.u64(sums_.size());
@@ -240,6 +242,7 @@ class EmStatistics {
   /// @throws labelkit::parse_error for a wrong tag or version, more sums than the buffer holds
   ///   or than max_allocation_bytes allows, a sum out of range, a negative item count, or
   ///   trailing bytes.
+  template <class = void>
   [[nodiscard]] static EmStatistics from_bytes(std::span<const std::byte> bytes) {
     ByteReader r(bytes, "LKEMSTAT", 2, "EmStatistics::from_bytes");
     const std::size_t n = r.count(16, max_allocation_bytes / sizeof(UnitSum), "the number of sums");
@@ -320,6 +323,7 @@ class EmAccumulatorPool {
   EmAccumulatorPool(std::size_t n_sums, int n_classes) : n_sums_(n_sums), n_classes_(n_classes) {}
 
   /// An accumulator no other chunk holds.
+  template <class = void>
   EmAccumulator& acquire() {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (free_.empty()) {
@@ -333,6 +337,7 @@ class EmAccumulatorPool {
   }
 
   /// Gives `a` back (never allocates: free_ has room for every accumulator).
+  template <class = void>
   void release(EmAccumulator& a) noexcept {
     const std::lock_guard<std::mutex> lock(mutex_);
     free_.push_back(&a);

@@ -6,7 +6,7 @@ include(CMakePackageConfigHelpers)
 set(LABELKIT_CMAKE_INSTALL_DIR "${CMAKE_INSTALL_DATADIR}/cmake/labelkit" CACHE STRING
     "Where labelkitConfig.cmake is installed")
 
-install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
+install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp" PATTERN "*.inc")
 install(TARGETS labelkit EXPORT labelkitTargets)
 install(EXPORT labelkitTargets NAMESPACE labelkit:: DESTINATION ${LABELKIT_CMAKE_INSTALL_DIR})
 

@@ -13,7 +13,7 @@
 ///
 /// Logarithm. ln x is computed from the exponent and mantissa bits and a polynomial (no
 /// division, no table, no special-value handling: see Simd::log_positive in
-/// score_kernels_body.hpp). For positive normal x its absolute error, measured against
+/// score_kernels_body.inc). For positive normal x its absolute error, measured against
 /// std::log in long double on every path (tests/query/kernels_log_test.cpp), is at most
 ///   double: 1e-14 + 4e-16 |ln x|,   float: 3e-7 + 2e-7 |ln x|.
 /// x ln x takes ln of max(x, smallest normal), so 0 ln 0 = 0 exactly. An entropy or a KL sum
@@ -66,15 +66,7 @@ LABELKIT_END_NAMESPACE
 #define LABELKIT_SCORE_KERNELS_BYTES 0
 #define LABELKIT_SCORE_KERNELS_GATHER 0
 #define LABELKIT_SCORE_KERNELS_TRANSPOSE 0
-LABELKIT_BEGIN_NAMESPACE
-namespace detail {  // NOLINT(modernize-concat-nested-namespaces): opened by a macro
-#include "labelkit/query/detail/score_kernels_body.hpp"
-}  // namespace detail
-LABELKIT_END_NAMESPACE
-#undef LABELKIT_SCORE_KERNELS_NS
-#undef LABELKIT_SCORE_KERNELS_BYTES
-#undef LABELKIT_SCORE_KERNELS_GATHER
-#undef LABELKIT_SCORE_KERNELS_TRANSPOSE
+#include "labelkit/query/detail/score_kernels_body.inc"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define LABELKIT_SCORE_KERNELS_HAVE_VECTORS 1
@@ -83,15 +75,7 @@ LABELKIT_END_NAMESPACE
 #define LABELKIT_SCORE_KERNELS_BYTES 16
 #define LABELKIT_SCORE_KERNELS_GATHER 0
 #define LABELKIT_SCORE_KERNELS_TRANSPOSE LABELKIT_SIMD_DISPATCH
-LABELKIT_BEGIN_NAMESPACE
-namespace detail {  // NOLINT(modernize-concat-nested-namespaces): opened by a macro
-#include "labelkit/query/detail/score_kernels_body.hpp"
-}  // namespace detail
-LABELKIT_END_NAMESPACE
-#undef LABELKIT_SCORE_KERNELS_NS
-#undef LABELKIT_SCORE_KERNELS_BYTES
-#undef LABELKIT_SCORE_KERNELS_GATHER
-#undef LABELKIT_SCORE_KERNELS_TRANSPOSE
+#include "labelkit/query/detail/score_kernels_body.inc"
 #else
 #define LABELKIT_SCORE_KERNELS_HAVE_VECTORS 0
 #endif
@@ -108,15 +92,7 @@ LABELKIT_END_NAMESPACE
 #define LABELKIT_SCORE_KERNELS_BYTES 32
 #define LABELKIT_SCORE_KERNELS_GATHER 2
 #define LABELKIT_SCORE_KERNELS_TRANSPOSE 1
-LABELKIT_BEGIN_NAMESPACE
-namespace detail {  // NOLINT(modernize-concat-nested-namespaces): opened by a macro
-#include "labelkit/query/detail/score_kernels_body.hpp"
-}  // namespace detail
-LABELKIT_END_NAMESPACE
-#undef LABELKIT_SCORE_KERNELS_NS
-#undef LABELKIT_SCORE_KERNELS_BYTES
-#undef LABELKIT_SCORE_KERNELS_GATHER
-#undef LABELKIT_SCORE_KERNELS_TRANSPOSE
+#include "labelkit/query/detail/score_kernels_body.inc"
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
@@ -135,15 +111,7 @@ LABELKIT_END_NAMESPACE
 #define LABELKIT_SCORE_KERNELS_BYTES 64
 #define LABELKIT_SCORE_KERNELS_GATHER 3
 #define LABELKIT_SCORE_KERNELS_TRANSPOSE 1
-LABELKIT_BEGIN_NAMESPACE
-namespace detail {  // NOLINT(modernize-concat-nested-namespaces): opened by a macro
-#include "labelkit/query/detail/score_kernels_body.hpp"
-}  // namespace detail
-LABELKIT_END_NAMESPACE
-#undef LABELKIT_SCORE_KERNELS_NS
-#undef LABELKIT_SCORE_KERNELS_BYTES
-#undef LABELKIT_SCORE_KERNELS_GATHER
-#undef LABELKIT_SCORE_KERNELS_TRANSPOSE
+#include "labelkit/query/detail/score_kernels_body.inc"
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
@@ -207,7 +175,7 @@ bool uncertainty_rows(SimdLevel level, const T* data, std::ptrdiff_t rows, std::
                           uncertainty_rows<Kind>(data, rows, cols, row_stride, col_stride, out));
 }
 
-/// The committee member pass (see MemberGroup in score_kernels_body.hpp).
+/// The committee member pass (see MemberGroup in score_kernels_body.inc).
 template <CommitteeScore Kind, class T>
 bool committee_member_rows(SimdLevel level, const T* data, std::ptrdiff_t rows, std::ptrdiff_t cols,
                            std::ptrdiff_t row_stride, std::ptrdiff_t col_stride, T* sum,
@@ -217,7 +185,7 @@ bool committee_member_rows(SimdLevel level, const T* data, std::ptrdiff_t rows, 
                                          plogp, vote));
 }
 
-/// The committee consensus step (see committee_consensus in score_kernels_body.hpp).
+/// The committee consensus step (see committee_consensus in score_kernels_body.inc).
 template <CommitteeScore Kind, class T>
 void committee_consensus(SimdLevel level, T* sum, std::ptrdiff_t stride, std::ptrdiff_t padded_rows,
                          std::ptrdiff_t cols, T members, const T* plogp, T* log_q, T* out,
@@ -226,7 +194,7 @@ void committee_consensus(SimdLevel level, T* sum, std::ptrdiff_t stride, std::pt
                                                            plogp, log_q, out, rows));
 }
 
-/// The KL scores' second look at a member's block (see KlGroup in score_kernels_body.hpp).
+/// The KL scores' second look at a member's block (see KlGroup in score_kernels_body.inc).
 template <CommitteeScore Kind, class T>
 void committee_kl_rows(SimdLevel level, const T* data, std::ptrdiff_t rows, std::ptrdiff_t cols,
                        std::ptrdiff_t row_stride, std::ptrdiff_t col_stride, const T* log_q,
